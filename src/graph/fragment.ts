@@ -1,0 +1,296 @@
+// The PDG fragment of one file: a builder (used in the parse worker, from that one file
+// alone) that encodes symbols, raw references and an interned string pool into the columnar
+// layout declared in protocol.ts, and a zero-copy reader over those bytes (used by the
+// coordinator's merge and by the store). Runs on any thread; no native dependencies.
+
+import {
+  FRAGMENT_FORMAT_VERSION,
+  FRAGMENT_MAGIC,
+  HEADER,
+  HEADER_WORDS,
+  NONE,
+  REF_COLUMNS,
+  SYMBOL_COLUMNS,
+  type RefColumn,
+  type SymbolColumn,
+} from '../protocol.js';
+
+const SYMBOL_COLS = SYMBOL_COLUMNS.length;
+const REF_COLS = REF_COLUMNS.length;
+const symbolCol = Object.fromEntries(SYMBOL_COLUMNS.map((c, i) => [c, i])) as Record<SymbolColumn, number>;
+const refCol = Object.fromEntries(REF_COLUMNS.map((c, i) => [c, i])) as Record<RefColumn, number>;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8');
+
+export interface SymbolInput {
+  kind: number;
+  name: string;
+  qualifiedName: string;
+  signature?: string | undefined;
+  doc?: string | undefined;
+  startOffset: number;
+  endOffset: number;
+  startLine: number;
+  endLine: number;
+  /** Row index of the enclosing symbol; 0 (the module) for top-level symbols. */
+  parent: number;
+  complexity?: number;
+  flags?: number;
+}
+
+export interface RefInput {
+  kind: number;
+  /** Row index of the enclosing symbol (0 = module level), or NONE. */
+  from: number;
+  name: string;
+  qualifier?: string | undefined;
+  alias?: string | undefined;
+  offset: number;
+  line: number;
+  aux?: number;
+}
+
+/** Grows a fragment row by row; `byteLength()` then `writeTo()` encodes it. */
+export class FragmentBuilder {
+  private readonly strings = new Map<string, number>();
+  private readonly stringList: string[] = [];
+  private readonly symbolRows: number[] = [];
+  private readonly refRows: number[] = [];
+  private encoded: Uint8Array[] | undefined;
+  private poolBytes = 0;
+  errorCount = 0;
+  lineCount = 0;
+  language = 0;
+  flags = 0;
+
+  constructor() {
+    // Row 0: the module symbol. Its name is derived from the path at merge, so the fragment
+    // stays a function of the file's content alone (and can be stored by content hash).
+    this.symbolRows.push(0, NONE, NONE, NONE, NONE, 0, 0, 0, 0, NONE, 1, 0);
+  }
+
+  intern(s: string | undefined): number {
+    if (s === undefined) return NONE;
+    let id = this.strings.get(s);
+    if (id === undefined) {
+      id = this.stringList.length;
+      this.strings.set(s, id);
+      this.stringList.push(s);
+    }
+    return id;
+  }
+
+  get symbolCount(): number {
+    return this.symbolRows.length / SYMBOL_COLS;
+  }
+
+  get refCount(): number {
+    return this.refRows.length / REF_COLS;
+  }
+
+  /** Sets the module row's extent (the whole file). */
+  setModuleExtent(endOffset: number, endLine: number): void {
+    this.symbolRows[symbolCol.endOffset] = endOffset;
+    this.symbolRows[symbolCol.endLine] = endLine;
+  }
+
+  addSymbol(s: SymbolInput): number {
+    const row = this.symbolCount;
+    this.symbolRows.push(
+      s.kind,
+      this.intern(s.name),
+      this.intern(s.qualifiedName),
+      this.intern(s.signature),
+      this.intern(s.doc),
+      s.startOffset,
+      s.endOffset,
+      s.startLine,
+      s.endLine,
+      s.parent,
+      s.complexity ?? 1,
+      s.flags ?? 0,
+    );
+    return row;
+  }
+
+  /** Overwrites one cell of an existing symbol row (e.g. complexity computed after the fact). */
+  setSymbolField(row: number, column: 'complexity' | 'flags' | 'doc' | 'signature', value: number): void {
+    this.symbolRows[row * SYMBOL_COLS + symbolCol[column]] = value;
+  }
+
+  getSymbolField(row: number, column: SymbolColumn): number {
+    return this.symbolRows[row * SYMBOL_COLS + symbolCol[column]] ?? NONE;
+  }
+
+  addRef(r: RefInput): void {
+    this.refRows.push(
+      r.kind,
+      r.from,
+      this.intern(r.name),
+      this.intern(r.qualifier),
+      this.intern(r.alias),
+      r.offset,
+      r.line,
+      r.aux ?? 0,
+    );
+  }
+
+  private encodeStrings(): Uint8Array[] {
+    if (!this.encoded) {
+      this.encoded = this.stringList.map((s) => encoder.encode(s));
+      this.poolBytes = this.encoded.reduce((n, b) => n + b.length, 0);
+    }
+    return this.encoded;
+  }
+
+  /** Encoded size in bytes (a multiple of 8, so fragments can be packed back to back). */
+  byteLength(): number {
+    this.encodeStrings();
+    const words =
+      HEADER_WORDS +
+      this.symbolRows.length +
+      this.refRows.length +
+      this.stringList.length +
+      1 +
+      Math.ceil(this.poolBytes / 4);
+    return Math.ceil((words * 4) / 8) * 8;
+  }
+
+  /** Encodes into `target` at byteOffset (must be 4-aligned); returns the bytes written. */
+  writeTo(target: ArrayBufferLike, byteOffset: number): number {
+    const strings = this.encodeStrings();
+    const total = this.byteLength();
+    const nSym = this.symbolCount;
+    const nRef = this.refCount;
+    const nStr = this.stringList.length;
+    const words = new Int32Array(target, byteOffset, total / 4);
+    words[HEADER.magic] = FRAGMENT_MAGIC;
+    words[HEADER.version] = FRAGMENT_FORMAT_VERSION;
+    words[HEADER.totalBytes] = total;
+    words[HEADER.symbolCount] = nSym;
+    words[HEADER.refCount] = nRef;
+    words[HEADER.stringCount] = nStr;
+    words[HEADER.poolBytes] = this.poolBytes;
+    words[HEADER.errorCount] = this.errorCount;
+    words[HEADER.lineCount] = this.lineCount;
+    words[HEADER.language] = this.language;
+    words[HEADER.flags] = this.flags;
+    let w = HEADER_WORDS;
+    // Transpose row-major build order into column-major storage.
+    for (let c = 0; c < SYMBOL_COLS; c++) {
+      for (let r = 0; r < nSym; r++) words[w++] = this.symbolRows[r * SYMBOL_COLS + c] ?? NONE;
+    }
+    for (let c = 0; c < REF_COLS; c++) {
+      for (let r = 0; r < nRef; r++) words[w++] = this.refRows[r * REF_COLS + c] ?? NONE;
+    }
+    let off = 0;
+    for (let i = 0; i < nStr; i++) {
+      words[w++] = off;
+      off += strings[i]?.length ?? 0;
+    }
+    words[w++] = off;
+    const pool = new Uint8Array(target, byteOffset + w * 4, total - w * 4);
+    let p = 0;
+    for (const s of strings) {
+      pool.set(s, p);
+      p += s.length;
+    }
+    return total;
+  }
+
+  /** Encodes into a fresh, exactly-sized byte array (tests and the serial path). */
+  toBytes(): Uint8Array {
+    const buf = new ArrayBuffer(this.byteLength());
+    this.writeTo(buf, 0);
+    return new Uint8Array(buf);
+  }
+}
+
+/** Read-only view over one encoded fragment. Strings are decoded on demand and cached. */
+export class FragmentReader {
+  readonly bytes: Uint8Array;
+  readonly symbolCount: number;
+  readonly refCount: number;
+  readonly stringCount: number;
+  readonly errorCount: number;
+  readonly lineCount: number;
+  readonly language: number;
+  readonly flags: number;
+  private readonly words: Int32Array;
+  private readonly symBase: number;
+  private readonly refBase: number;
+  private readonly strBase: number;
+  private readonly poolStart: number;
+  private readonly cache: (string | undefined)[];
+
+  constructor(bytes: Uint8Array) {
+    if (bytes.byteOffset % 4 !== 0) bytes = bytes.slice(); // realign (store reads may be unaligned)
+    if (bytes.byteLength < HEADER_WORDS * 4) throw new Error('fragment too short');
+    const head = new Int32Array(bytes.buffer, bytes.byteOffset, HEADER_WORDS);
+    if (head[HEADER.magic] !== FRAGMENT_MAGIC) throw new Error('not a leindex fragment (bad magic)');
+    if (head[HEADER.version] !== FRAGMENT_FORMAT_VERSION) {
+      throw new Error(`fragment format ${head[HEADER.version]} != ${FRAGMENT_FORMAT_VERSION}`);
+    }
+    const total = head[HEADER.totalBytes] ?? 0;
+    if (total > bytes.byteLength) throw new Error('fragment truncated');
+    this.bytes = bytes.subarray(0, total);
+    this.words = new Int32Array(bytes.buffer, bytes.byteOffset, total / 4);
+    this.symbolCount = head[HEADER.symbolCount] ?? 0;
+    this.refCount = head[HEADER.refCount] ?? 0;
+    this.stringCount = head[HEADER.stringCount] ?? 0;
+    this.errorCount = head[HEADER.errorCount] ?? 0;
+    this.lineCount = head[HEADER.lineCount] ?? 0;
+    this.language = head[HEADER.language] ?? 0;
+    this.flags = head[HEADER.flags] ?? 0;
+    this.symBase = HEADER_WORDS;
+    this.refBase = this.symBase + SYMBOL_COLS * this.symbolCount;
+    this.strBase = this.refBase + REF_COLS * this.refCount;
+    this.poolStart = (this.strBase + this.stringCount + 1) * 4;
+    this.cache = new Array<string | undefined>(this.stringCount);
+  }
+
+  sym(row: number, column: SymbolColumn): number {
+    return this.words[this.symBase + symbolCol[column] * this.symbolCount + row] ?? NONE;
+  }
+
+  ref(row: number, column: RefColumn): number {
+    return this.words[this.refBase + refCol[column] * this.refCount + row] ?? NONE;
+  }
+
+  /** The string with this id, or undefined for NONE. */
+  str(id: number): string | undefined {
+    if (id < 0 || id >= this.stringCount) return undefined;
+    let s = this.cache[id];
+    if (s === undefined) {
+      const a = this.words[this.strBase + id] ?? 0;
+      const b = this.words[this.strBase + id + 1] ?? 0;
+      s = decodeUtf8(this.bytes, this.poolStart + a, this.poolStart + b);
+      this.cache[id] = s;
+    }
+    return s;
+  }
+
+  symStr(row: number, column: 'name' | 'qualifiedName' | 'signature' | 'doc'): string | undefined {
+    return this.str(this.sym(row, column));
+  }
+
+  refStr(row: number, column: 'name' | 'qualifier' | 'alias'): string | undefined {
+    return this.str(this.ref(row, column));
+  }
+}
+
+/** Short ASCII strings are by far the common case; skip TextDecoder's call overhead for them. */
+function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 64) {
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      if ((bytes[i] ?? 0) > 127) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode(...bytes.subarray(start, end));
+  }
+  return decoder.decode(bytes.subarray(start, end));
+}

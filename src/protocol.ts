@@ -1,0 +1,226 @@
+// Everything that crosses a thread boundary: the parse task a coordinator sends to a pool
+// worker, the result it gets back, and the binary layout of a PDG fragment inside the
+// SharedArrayBuffer. Plain data types and constants only; imported by both sides.
+// Changing anything here is a format change: bump FRAGMENT_FORMAT_VERSION.
+
+/** Languages leindex parses. `tsx` is TypeScript with JSX; `.jsx` files parse as javascript. */
+export const LANGUAGES = ['typescript', 'tsx', 'javascript', 'python', 'rust'] as const;
+export type LanguageId = (typeof LANGUAGES)[number];
+
+export function languageIndex(lang: LanguageId): number {
+  return LANGUAGES.indexOf(lang);
+}
+
+/** Why a file was not indexed. A skip is data, counted and reported, never an exception. */
+export const SKIP_REASONS = [
+  'too-large',
+  'binary',
+  'minified',
+  'generated',
+  'unsupported-language',
+  'unreadable',
+  'vanished',
+  'symlink-outside-root',
+  'symlink-loop',
+  'not-a-file',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/** One file for a worker to read, parse and extract. */
+export interface ParseTaskFile {
+  /** Absolute path the worker reads. */
+  readonly absPath: string;
+  /** Path relative to the index root, '/'-separated: the file's identity everywhere. */
+  readonly relPath: string;
+  readonly language: LanguageId;
+}
+
+export interface ParseTask {
+  readonly files: readonly ParseTaskFile[];
+  /** Files larger than this are skipped as too-large (re-checked by the worker on read). */
+  readonly maxFileBytes: number;
+  /**
+   * false = parse only, no extraction, no fragment: the raw parse ceiling that
+   * `leindex bench` compares the real pipeline against.
+   */
+  readonly extract: boolean;
+}
+
+export interface ParsedFileOutcome {
+  readonly status: 'ok';
+  readonly relPath: string;
+  /** Byte offset of this file's fragment inside ParseResult.buffer. */
+  readonly offset: number;
+  /** Byte length of the fragment. */
+  readonly length: number;
+  /** Hex content hash of the raw bytes (sha1), with the language folded in. */
+  readonly contentHash: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  /** Regions tree-sitter could not parse; the file is still indexed. */
+  readonly errorCount: number;
+  /** Text could not be decoded cleanly (invalid UTF-8): replacement characters were used. */
+  readonly lossyDecode: boolean;
+}
+
+export interface SkippedFileOutcome {
+  readonly status: 'skipped';
+  readonly relPath: string;
+  readonly reason: SkipReason;
+  readonly detail: string;
+  readonly size: number;
+}
+
+export type FileOutcome = ParsedFileOutcome | SkippedFileOutcome;
+
+export interface ParseResult {
+  /** All fragments of the task, back to back, each 8-byte aligned. Empty when extract=false. */
+  readonly buffer: SharedArrayBuffer;
+  readonly outcomes: readonly FileOutcome[];
+  /** Worker-side timings in milliseconds, for `leindex bench`. */
+  readonly timings: {
+    readonly readMs: number;
+    readonly parseMs: number;
+    readonly extractMs: number;
+    readonly encodeMs: number;
+    /** Wall time the worker spent on this task, start to finish (its busy time). */
+    readonly busyMs: number;
+  };
+  readonly bytesRead: number;
+  readonly threadId: number;
+}
+
+// ---------------------------------------------------------------------------------------
+// Fragment binary layout (little-endian, all sections 4-byte aligned):
+//
+//   Int32 header[HEADER_WORDS]
+//   Int32 symbol columns, column-major: SYMBOL_COLUMNS.length columns of nSymbols each
+//   Int32 ref columns, column-major:    REF_COLUMNS.length columns of nRefs each
+//   Int32 string offsets[nStrings + 1]  (byte offsets into the pool)
+//   Uint8 string pool (UTF-8), padded to a multiple of 4
+//
+// A string column holds an index into the fragment's own string table, or NONE.
+// Offsets are UTF-16 code unit offsets into the decoded text (what tree-sitter reports
+// for a JS string); lines are 0-based.
+// ---------------------------------------------------------------------------------------
+
+export const FRAGMENT_MAGIC = 0x3146584c; // 'LXF1'
+export const FRAGMENT_FORMAT_VERSION = 1;
+export const NONE = -1;
+
+export const HEADER = {
+  magic: 0,
+  version: 1,
+  totalBytes: 2,
+  symbolCount: 3,
+  refCount: 4,
+  stringCount: 5,
+  poolBytes: 6,
+  errorCount: 7,
+  lineCount: 8,
+  language: 9,
+  flags: 10,
+} as const;
+export const HEADER_WORDS = 12;
+
+/** Columns of the symbol table. Row 0 is always the file's module symbol (name ''). */
+export const SYMBOL_COLUMNS = [
+  'kind',
+  'name',
+  'qualifiedName',
+  'signature',
+  'doc',
+  'startOffset',
+  'endOffset',
+  'startLine',
+  'endLine',
+  'parent',
+  'complexity',
+  'flags',
+] as const;
+export type SymbolColumn = (typeof SYMBOL_COLUMNS)[number];
+
+/** Columns of the reference table (raw, unresolved references; resolved at merge). */
+export const REF_COLUMNS = ['kind', 'from', 'name', 'qualifier', 'alias', 'offset', 'line', 'aux'] as const;
+export type RefColumn = (typeof REF_COLUMNS)[number];
+
+export const SymbolKind = {
+  module: 0,
+  class: 1,
+  struct: 2,
+  enum: 3,
+  trait: 4,
+  interface: 5,
+  function: 6,
+  method: 7,
+  variable: 8,
+  constant: 9,
+  typeAlias: 10,
+  field: 11,
+  namespace: 12,
+} as const;
+export type SymbolKindName = keyof typeof SymbolKind;
+export const SYMBOL_KIND_NAMES = Object.keys(SymbolKind) as SymbolKindName[];
+
+/** Bit flags in the symbol `flags` column. */
+export const SymbolFlag = {
+  exported: 1 << 0,
+  async: 1 << 1,
+  static: 1 << 2,
+  abstract: 1 << 3,
+  /** Default export (TS/JS) */
+  defaultExport: 1 << 4,
+  /** Test function or test module (by name or attribute) */
+  test: 1 << 5,
+  /** Has a syntax error inside its range */
+  hasError: 1 << 6,
+  /** Private by convention or visibility (Python _name, Rust non-pub, TS private) */
+  private: 1 << 7,
+} as const;
+
+/**
+ * Reference kinds and how each uses the columns:
+ * - import:    qualifier = module specifier as written ('./x', 'os.path', 'crate::a::b'),
+ *              name = imported name ('' = the module itself, '*' = glob/namespace, 'default'),
+ *              alias = local binding name (NONE when the same as name).
+ *              Rust `use a::b::{c, d as e}` gives one row per leaf: qualifier 'a::b', name 'c'.
+ *              Python `import a.b as c` gives qualifier 'a.b', name '', alias 'c'.
+ * - reexport:  like import, for `export { a as b } from './x'` / `export * from` / `pub use`;
+ *              alias = the exported name.
+ * - call:      name = callee's last segment, qualifier = receiver or path text before it
+ *              ('this', 'self', 'this.repo', 'os.path', 'Foo::'), aux = argument count.
+ *              Constructor calls (`new X()`, `X(...)` on a class, `X { .. }`) use kind `instantiate`.
+ * - instantiate: as call, for constructions.
+ * - inherits / implements: name = base type's last segment, qualifier = its path prefix;
+ *              `from` = the subclass symbol. Rust `impl Trait for Type` is `implements` with
+ *              from = Type's symbol when it is in this file, else from = NONE and alias = Type name.
+ * - typeRef:   a type named in a signature or body; name / qualifier as above.
+ * - paramType: a parameter's declared type; aux = parameter position.
+ * - returnType: a function's declared return type.
+ * - read / write: name = field or module-level name; qualifier = receiver text ('this', 'self',
+ *              '' for a bare module-level name).
+ * - param:     a parameter name of `from`; aux = position (for data-flow later).
+ */
+export const RefKind = {
+  import: 0,
+  reexport: 1,
+  call: 2,
+  instantiate: 3,
+  inherits: 4,
+  implements: 5,
+  typeRef: 6,
+  paramType: 7,
+  returnType: 8,
+  read: 9,
+  write: 10,
+  param: 11,
+} as const;
+export type RefKindName = keyof typeof RefKind;
+export const REF_KIND_NAMES = Object.keys(RefKind) as RefKindName[];
+
+/** Fragment-level flags in HEADER.flags. */
+export const FragmentFlag = {
+  lossyDecode: 1 << 0,
+  hadBom: 1 << 1,
+  utf16: 1 << 2,
+} as const;

@@ -1,0 +1,154 @@
+// Helpers shared by the per-language extractors: the extractor contract, doc-comment and
+// signature text clean-up, and complexity counting. Runs inside parse workers only.
+// Nothing here recurses over the syntax tree: 10,000-deep nesting must not overflow a stack,
+// so walks are iterative (TreeCursor) or done by native query captures.
+
+import type { SyntaxNode, Tree } from '../../native/tree-sitter.js';
+import type { FragmentBuilder } from '../../src/graph/fragment.js';
+import type { LanguageId } from '../../src/protocol.js';
+
+export interface ExtractContext {
+  readonly lang: LanguageId;
+  /** The decoded file text (offsets in the fragment are UTF-16 code units into it). */
+  readonly text: string;
+  readonly tree: Tree;
+  readonly builder: FragmentBuilder;
+}
+
+/** Fills ctx.builder with the file's symbols and raw references. Must not keep the tree. */
+export type Extractor = (ctx: ExtractContext) => void;
+
+/** Signatures longer than this are cut (a signature is for display and ranking, not source). */
+export const MAX_SIGNATURE_CHARS = 400;
+/** Doc comments longer than this are cut. */
+export const MAX_DOC_CHARS = 2000;
+
+/** Collapses whitespace and cuts to MAX_SIGNATURE_CHARS. */
+export function cleanSignature(raw: string): string {
+  const s = raw.replace(/\s+/g, ' ').trim();
+  return s.length > MAX_SIGNATURE_CHARS ? `${s.slice(0, MAX_SIGNATURE_CHARS - 1)}…` : s;
+}
+
+/**
+ * Strips comment markers from a doc comment (`/** *\/`, `///`, `//!`, `#`, docstring quotes)
+ * and joins its lines; cuts to MAX_DOC_CHARS.
+ */
+export function cleanDoc(raw: string): string {
+  let s = raw.trim();
+  if (/^("""|''')/.test(s)) s = s.slice(3, s.endsWith(s.slice(0, 3)) && s.length >= 6 ? -3 : undefined);
+  else if (/^[rRuUbB]?("|')/.test(s)) s = s.replace(/^[rRuUbB]?("|')/, '').replace(/("|')$/, '');
+  const lines = s.split(/\r?\n/).map((line) =>
+    line
+      .replace(/^\s*\/\*\*?/, '')
+      .replace(/\*\/\s*$/, '')
+      .replace(/^\s*\*(?!\/)/, '')
+      .replace(/^\s*\/\/[/!]?/, '')
+      .replace(/^\s*#/, '')
+      .trim(),
+  );
+  const out = lines.join('\n').trim();
+  return out.length > MAX_DOC_CHARS ? `${out.slice(0, MAX_DOC_CHARS - 1)}…` : out;
+}
+
+/**
+ * Doc comment directly above a node: the run of comment siblings immediately preceding it
+ * (no blank line between), filtered by `isDoc` (e.g. only `/**` or `///`).
+ */
+export function precedingComments(
+  node: SyntaxNode,
+  text: string,
+  isDoc: (commentText: string) => boolean,
+): string | undefined {
+  const parts: string[] = [];
+  let expectRow = node.startPosition.row;
+  let prev = node.previousNamedSibling;
+  while (prev && prev.type.includes('comment')) {
+    if (prev.endPosition.row < expectRow - 1) break; // a blank line separates it
+    const t = text.slice(prev.startIndex, prev.endIndex);
+    if (!isDoc(t)) break;
+    parts.unshift(t);
+    expectRow = prev.startPosition.row;
+    prev = prev.previousNamedSibling;
+  }
+  return parts.length ? cleanDoc(parts.join('\n')) : undefined;
+}
+
+/** Source text of a node, up to (not including) its body child: the usual signature. */
+export function textBeforeBody(node: SyntaxNode, text: string, bodyField = 'body'): string {
+  const body = node.childForFieldName(bodyField);
+  const end = body ? body.startIndex : node.endIndex;
+  return cleanSignature(text.slice(node.startIndex, end));
+}
+
+/**
+ * Adds decision points to the complexity of the innermost enclosing symbol.
+ * `branchOffsets` are start offsets of branch nodes (if, loop, case arm, catch, &&, ||, ?:),
+ * usually from one native query; symbols are the builder rows with their ranges.
+ * Cyclomatic complexity = 1 + decision points (McCabe), per function, not including nested
+ * functions' own branches.
+ */
+export function attributeComplexity(builder: FragmentBuilder, branchOffsets: readonly number[]): void {
+  const n = builder.symbolCount;
+  if (n <= 1 || branchOffsets.length === 0) return;
+  // Rows are added in source order of their start, parents before children, so the innermost
+  // symbol containing an offset is the last row whose range contains it. Scan with a stack.
+  const rows: number[] = [];
+  for (let r = 1; r < n; r++) {
+    const kind = builder.getSymbolField(r, 'kind');
+    if (kind === 6 || kind === 7) rows.push(r); // function, method
+  }
+  rows.sort((a, b) => builder.getSymbolField(a, 'startOffset') - builder.getSymbolField(b, 'startOffset'));
+  const offsets = [...branchOffsets].sort((a, b) => a - b);
+  const counts = new Map<number, number>();
+  const stack: number[] = [];
+  let ri = 0;
+  for (const off of offsets) {
+    while (ri < rows.length && builder.getSymbolField(rows[ri] ?? 0, 'startOffset') <= off) {
+      const r = rows[ri++] ?? 0;
+      while (stack.length && builder.getSymbolField(stack[stack.length - 1] ?? 0, 'endOffset') <= builder.getSymbolField(r, 'startOffset')) stack.pop();
+      stack.push(r);
+    }
+    while (stack.length && builder.getSymbolField(stack[stack.length - 1] ?? 0, 'endOffset') <= off) stack.pop();
+    const top = stack[stack.length - 1];
+    if (top !== undefined) counts.set(top, (counts.get(top) ?? 0) + 1);
+  }
+  for (const [row, c] of counts) builder.setSymbolField(row, 'complexity', 1 + c);
+}
+
+/** Counts ERROR and MISSING regions without recursion (a TreeCursor walk that skips clean subtrees). */
+export function countErrors(tree: Tree): number {
+  if (!tree.rootNode.hasError) return 0;
+  let count = 0;
+  const cursor = tree.walk();
+  let descend = true;
+  for (;;) {
+    const node = cursor.currentNode;
+    if (descend && (node.type === 'ERROR' || node.isMissing)) {
+      count++;
+      descend = false; // count a region once, not every node inside it
+    } else if (descend && node.hasError && cursor.gotoFirstChild()) {
+      continue;
+    }
+    if (cursor.gotoNextSibling()) {
+      descend = true;
+      continue;
+    }
+    let up = false;
+    while (cursor.gotoParent()) {
+      if (cursor.gotoNextSibling()) {
+        up = true;
+        break;
+      }
+    }
+    if (!up) break;
+    descend = true;
+  }
+  return count;
+}
+
+/** The last segment of a dotted / path-qualified name, and everything before it. */
+export function splitQualified(text: string): { name: string; qualifier: string | undefined } {
+  const m = /^(.*?)(?:\.|::|->)([^.:]+)$/s.exec(text.trim());
+  if (!m) return { name: text.trim(), qualifier: undefined };
+  return { name: m[2] ?? '', qualifier: m[1] || undefined };
+}
