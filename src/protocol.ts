@@ -33,6 +33,11 @@ export interface ParseTaskFile {
   /** Path relative to the index root, '/'-separated: the file's identity everywhere. */
   readonly relPath: string;
   readonly language: LanguageId;
+  /**
+   * Content hash from the previous index when size or mtime changed: if the bytes hash the
+   * same, the worker answers `unchanged` without parsing (a touch or a checkout is no change).
+   */
+  readonly knownHash?: string;
 }
 
 export interface ParseTask {
@@ -71,7 +76,16 @@ export interface SkippedFileOutcome {
   readonly size: number;
 }
 
-export type FileOutcome = ParsedFileOutcome | SkippedFileOutcome;
+/** The file's bytes hash to ParseTaskFile.knownHash: its stored fragment is still right. */
+export interface UnchangedFileOutcome {
+  readonly status: 'unchanged';
+  readonly relPath: string;
+  readonly contentHash: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+export type FileOutcome = ParsedFileOutcome | SkippedFileOutcome | UnchangedFileOutcome;
 
 export interface ParseResult {
   /** All fragments of the task, back to back, each 8-byte aligned. Empty when extract=false. */

@@ -40,6 +40,16 @@ export function parseShard(task: ParseTask): ParseResult {
       continue;
     }
     bytesRead += src.size;
+    if (file.knownHash !== undefined && file.knownHash === src.contentHash) {
+      outcomes.push({
+        status: 'unchanged',
+        relPath: file.relPath,
+        contentHash: src.contentHash,
+        size: src.size,
+        mtimeMs: src.mtimeMs,
+      });
+      continue;
+    }
 
     t = performance.now();
     const parser = parserFor(file.language);

@@ -1,0 +1,163 @@
+// The merged program graph of one index generation, held as flat typed arrays with numeric
+// handles (symbol id = row), never as an object graph: symbols columns, a global string
+// table, and the edges in CSR form forward and reverse. Plus the digest that makes
+// "same tree, same index" testable. Built on the coordinator thread; read by any reader.
+
+import { createHash } from 'node:crypto';
+import { encodeStrings } from '../store/codec.js';
+
+export const EDGE_KINDS = ['contains', 'imports', 'calls', 'inherits', 'implements', 'referencesType'] as const;
+export type EdgeKindName = (typeof EDGE_KINDS)[number];
+export const EdgeKind = Object.fromEntries(EDGE_KINDS.map((k, i) => [k, i])) as Record<EdgeKindName, number>;
+
+/** Confidence of an edge, 0–100: how sure resolution is that the reference means this target. */
+export const Confidence = {
+  /** Structural fact: containment, a resolved relative import. */
+  certain: 100,
+  /** Through an import binding or a local definition in the same file. */
+  imported: 95,
+  local: 90,
+  /** Through a receiver whose type is known (this/self, a qualified type path). */
+  receiver: 85,
+  /** Through the inheritance chain of a known receiver. */
+  inherited: 75,
+  /** By qualified name match (Type.method) across the project. */
+  qualifiedName: 70,
+  /** By a unique name across the project. */
+  uniqueName: 50,
+} as const;
+
+/** One row per file, sorted by relPath. Symbols of file i are rows symbolStart[i] .. symbolStart[i+1]-1. */
+export interface FileTable {
+  relPath: string[];
+  language: Uint8Array;
+  contentHash: string[];
+  size: Float64Array;
+  mtimeMs: Float64Array;
+  errorCount: Int32Array;
+  lineCount: Int32Array;
+  symbolStart: Int32Array;
+}
+
+/** Symbol columns; string columns index IndexGraph.strings (-1 = none). External nodes have file -1. */
+export interface SymbolTable {
+  file: Int32Array;
+  kind: Uint8Array;
+  name: Int32Array;
+  qualifiedName: Int32Array;
+  signature: Int32Array;
+  doc: Int32Array;
+  startLine: Int32Array;
+  endLine: Int32Array;
+  startOffset: Int32Array;
+  endOffset: Int32Array;
+  parent: Int32Array;
+  complexity: Int32Array;
+  flags: Int32Array;
+}
+
+/** Compressed sparse rows: the edges of node n are entries offsets[n] .. offsets[n+1]-1. */
+export interface Csr {
+  offsets: Int32Array;
+  targets: Int32Array;
+  kinds: Uint8Array;
+  confidence: Uint8Array;
+}
+
+export interface ResolutionStats {
+  /** Raw references by RefKind name. */
+  refs: Record<string, number>;
+  /** References that became an edge, by RefKind name. */
+  resolved: Record<string, number>;
+  /** Edges by confidence band, for calls: certain/imported/local/receiver/name. */
+  callConfidence: Record<string, number>;
+}
+
+export interface IndexGraph {
+  files: FileTable;
+  strings: string[];
+  symbols: SymbolTable;
+  /** Number of symbols that belong to files; rows from here on are external nodes. */
+  fileSymbolCount: number;
+  forward: Csr;
+  reverse: Csr;
+  stats: ResolutionStats;
+}
+
+export function symbolCount(g: IndexGraph): number {
+  return g.symbols.kind.length;
+}
+
+export function edgeCount(g: IndexGraph): number {
+  return g.forward.targets.length;
+}
+
+export function edgesByKind(g: IndexGraph): Record<EdgeKindName, number> {
+  const out = Object.fromEntries(EDGE_KINDS.map((k) => [k, 0])) as Record<EdgeKindName, number>;
+  for (const k of g.forward.kinds) {
+    const name = EDGE_KINDS[k];
+    if (name) out[name]++;
+  }
+  return out;
+}
+
+/**
+ * A digest of everything the graph says: files with their content hashes, every symbol
+ * column, every edge and the string table. Two indexes of the same tree have the same digest
+ * whatever the thread count and whether they were built incrementally.
+ */
+export function graphDigest(g: IndexGraph): string {
+  const h = createHash('sha256');
+  h.update(g.files.relPath.join('\n'));
+  h.update(g.files.contentHash.join('\n'));
+  h.update(bytesOf(g.files.symbolStart));
+  h.update(encodeStrings(g.strings));
+  for (const col of Object.values(g.symbols) as Int32Array[]) h.update(bytesOf(col));
+  for (const csr of [g.forward, g.reverse]) {
+    h.update(bytesOf(csr.offsets));
+    h.update(bytesOf(csr.targets));
+    h.update(bytesOf(csr.kinds));
+    h.update(bytesOf(csr.confidence));
+  }
+  return h.digest('hex');
+}
+
+function bytesOf(a: Int32Array | Uint8Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Builds a CSR from edge triples; entries of one node are sorted by (target, kind). */
+export function buildCsr(
+  nodeCount: number,
+  src: Int32Array,
+  dst: Int32Array,
+  kind: Uint8Array,
+  conf: Uint8Array,
+): Csr {
+  const n = src.length;
+  const offsets = new Int32Array(nodeCount + 1);
+  for (let i = 0; i < n; i++) offsets[(src[i] ?? 0) + 1]!++;
+  for (let i = 0; i < nodeCount; i++) offsets[i + 1]! += offsets[i] ?? 0;
+  const order = new Int32Array(n);
+  const fill = offsets.slice(0, nodeCount);
+  for (let i = 0; i < n; i++) order[fill[src[i] ?? 0]!++] = i;
+  const targets = new Int32Array(n);
+  const kinds = new Uint8Array(n);
+  const confidence = new Uint8Array(n);
+  for (let node = 0; node < nodeCount; node++) {
+    const a = offsets[node] ?? 0;
+    const b = offsets[node + 1] ?? 0;
+    if (b - a > 1) {
+      const slice = Array.from(order.subarray(a, b));
+      slice.sort((x, y) => (dst[x] ?? 0) - (dst[y] ?? 0) || (kind[x] ?? 0) - (kind[y] ?? 0));
+      order.set(slice, a);
+    }
+    for (let i = a; i < b; i++) {
+      const e = order[i] ?? 0;
+      targets[i] = dst[e] ?? 0;
+      kinds[i] = kind[e] ?? 0;
+      confidence[i] = conf[e] ?? 0;
+    }
+  }
+  return { offsets, targets, kinds, confidence };
+}

@@ -1,0 +1,623 @@
+// Cross-file resolution: turns the raw references of every fragment into edges (imports,
+// calls, inherits/implements, references-type), each with a confidence. Order of evidence:
+// the import graph (bindings, re-exports, barrels, `__init__`, `use` trees), then receivers
+// (this/self, a type path, the inheritance chain), then a project-unique name — never a name
+// shared by several symbols, and never a common name (no cliques through `get` or `new`).
+// Every lookup is a hash-map hit, memoised: linear in the number of references.
+// Coordinator thread, called by mergeFragments.
+
+import type { FragmentReader } from './fragment.js';
+import { Confidence, EdgeKind, type ResolutionStats } from './graph.js';
+import type { EdgeList, MergeInput, StringTable, SymbolColumns } from './merge.js';
+import type { ModuleResolver, ModuleTarget } from './modules.js';
+import { NONE, REF_KIND_NAMES, RefKind, SymbolFlag, SymbolKind } from '../protocol.js';
+
+export interface ResolveContext {
+  inputs: readonly MergeInput[];
+  modules: ModuleResolver;
+  strings: StringTable;
+  cols: SymbolColumns;
+  symbolStart: Int32Array;
+  edges: EdgeList;
+}
+
+const TYPE_KINDS = new Set<number>([
+  SymbolKind.class,
+  SymbolKind.struct,
+  SymbolKind.enum,
+  SymbolKind.trait,
+  SymbolKind.interface,
+  SymbolKind.typeAlias,
+]);
+const CALLABLE_KINDS = new Set<number>([SymbolKind.function, SymbolKind.method, SymbolKind.class, SymbolKind.struct]);
+const CLASS_LIKE = new Set<number>([SymbolKind.class, SymbolKind.struct, SymbolKind.trait, SymbolKind.interface, SymbolKind.enum]);
+
+/**
+ * Names too common to resolve by name alone: a call `x.get()` with an unknown receiver says
+ * nothing about which `get` it is, even when the project defines only one.
+ */
+const COMMON_NAMES = new Set(
+  (
+    'get set new len push pop map filter reduce forEach then catch finally toString valueOf clone iter into from ' +
+    'unwrap expect append add remove delete keys values items entries update has clear size join split format ' +
+    'write read open close run call apply bind next send emit on off once log debug info warn error print fmt ' +
+    'default init __init__ eq ne hash cmp partial_cmp to_string as_ref as_str borrow lock insert extend copy ' +
+    'start stop reset parse render handle execute process create build load save find search sort index count ' +
+    'length contains includes indexOf slice splice concat trim replace match test exec resolve reject wait ' +
+    'flush drop deref some ok err map_err and_then unwrap_or collect sum min max abs is_empty isEmpty main'
+  ).split(' '),
+);
+
+type Target = { id: number; module: number | undefined } | undefined;
+
+interface ImportRow {
+  file: number;
+  /** As written: './x', 'a.b', 'crate::m'. undefined for local re-exports. */
+  qualifier: string | undefined;
+  name: string;
+  alias: string | undefined;
+  aux: number;
+}
+
+export function resolveReferences(ctx: ResolveContext): ResolutionStats {
+  return new Resolver(ctx).run();
+}
+
+class Resolver {
+  private readonly nFiles: number;
+  private readonly topLevel: Map<string, number>[] = [];
+  private readonly fileQname: Map<string, number>[] = [];
+  private readonly byName = new Map<string, number[]>();
+  private readonly byQualified = new Map<string, number[]>();
+  /** Per file: local binding name → import rows that bind it. */
+  private readonly importsByLocal: Map<string, ImportRow>[] = [];
+  private readonly reexports: ImportRow[][] = [];
+  private readonly globImports: ImportRow[][] = [];
+  private readonly bindingMemo: Map<string, Target>[] = [];
+  private readonly exportMemo = new Map<string, Target>();
+  private readonly externals = new Map<string, number>();
+  private readonly bases = new Map<number, number[]>();
+  private readonly moduleMemo = new Map<string, ModuleTarget | undefined>();
+  private readonly stats: ResolutionStats = { refs: {}, resolved: {}, callConfidence: {} };
+
+  constructor(private readonly ctx: ResolveContext) {
+    this.nFiles = ctx.inputs.length;
+  }
+
+  run(): ResolutionStats {
+    this.indexSymbols();
+    this.collectImports();
+    // Inheritance first: method lookup through base classes needs the `bases` map.
+    for (let f = 0; f < this.nFiles; f++) this.resolveFile(f, 'structure');
+    for (let f = 0; f < this.nFiles; f++) this.resolveFile(f, 'uses');
+    return this.stats;
+  }
+
+  // ------------------------------------------------------------------ indexes
+
+  private str(id: number): string {
+    return this.ctx.strings.list[id] ?? '';
+  }
+
+  private indexSymbols(): void {
+    const { cols, symbolStart } = this.ctx;
+    for (let f = 0; f < this.nFiles; f++) {
+      const top = new Map<string, number>();
+      const qn = new Map<string, number>();
+      const a = symbolStart[f] ?? 0;
+      const b = symbolStart[f + 1] ?? 0;
+      for (let id = a + 1; id < b; id++) {
+        const name = this.str(cols.name[id] ?? NONE);
+        const qname = this.str(cols.qualifiedName[id] ?? NONE);
+        if (cols.parent[id] === a && !top.has(name)) top.set(name, id);
+        if (!qn.has(qname)) qn.set(qname, id);
+        pushTo(this.byName, name, id);
+        pushTo(this.byQualified, qname, id);
+      }
+      this.topLevel.push(top);
+      this.fileQname.push(qn);
+    }
+  }
+
+  private collectImports(): void {
+    for (let f = 0; f < this.nFiles; f++) {
+      const frag = this.frag(f);
+      const byLocal = new Map<string, ImportRow>();
+      const re: ImportRow[] = [];
+      const globs: ImportRow[] = [];
+      for (let r = 0; r < frag.refCount; r++) {
+        const kind = frag.ref(r, 'kind');
+        if (kind !== RefKind.import && kind !== RefKind.reexport) continue;
+        const row: ImportRow = {
+          file: f,
+          qualifier: frag.refStr(r, 'qualifier'),
+          name: frag.refStr(r, 'name') ?? '',
+          alias: frag.refStr(r, 'alias'),
+          aux: frag.ref(r, 'aux'),
+        };
+        if (kind === RefKind.reexport) re.push(row);
+        if (row.name === '*' && row.alias === undefined) {
+          globs.push(row);
+          continue;
+        }
+        const local = this.localNameOf(f, row);
+        if (local && !byLocal.has(local)) byLocal.set(local, row);
+      }
+      this.importsByLocal.push(byLocal);
+      this.reexports.push(re);
+      this.globImports.push(globs);
+      this.bindingMemo.push(new Map());
+    }
+  }
+
+  /** The name an import binds in the importing file. */
+  private localNameOf(f: number, row: ImportRow): string | undefined {
+    if (row.alias) return row.alias;
+    if (this.lang(f) === 'python' && row.name === '' && row.qualifier) {
+      return row.qualifier.replace(/^\.+/, '').split('.')[0] || undefined; // `import a.b` binds `a`
+    }
+    if (row.name === '' || row.name === '*') return undefined;
+    return row.name;
+  }
+
+  private frag(f: number): FragmentReader {
+    const input = this.ctx.inputs[f];
+    if (!input) throw new Error(`no file ${f}`);
+    return input.fragment;
+  }
+
+  private lang(f: number): string {
+    return this.ctx.inputs[f]?.language ?? '';
+  }
+
+  private moduleRow(f: number): number {
+    return this.ctx.symbolStart[f] ?? 0;
+  }
+
+  private external(name: string): number {
+    let id = this.externals.get(name);
+    if (id === undefined) {
+      const { cols, strings } = this.ctx;
+      id = cols.kind.length;
+      cols.file.push(NONE);
+      cols.kind.push(SymbolKind.module);
+      cols.name.push(strings.intern(name));
+      cols.qualifiedName.push(strings.intern(name));
+      for (const c of [cols.signature, cols.doc, cols.parent]) c.push(NONE);
+      for (const c of [cols.startLine, cols.endLine, cols.startOffset, cols.endOffset, cols.flags]) c.push(0);
+      cols.complexity.push(0);
+      this.externals.set(name, id);
+    }
+    return id;
+  }
+
+  private resolveModule(f: number, spec: string): ModuleTarget | undefined {
+    const key = `${f}\u0000${spec}`;
+    if (this.moduleMemo.has(key)) return this.moduleMemo.get(key);
+    const t = this.ctx.modules.resolve(f, spec);
+    this.moduleMemo.set(key, t);
+    return t;
+  }
+
+  private moduleTarget(t: ModuleTarget | undefined): Target {
+    if (!t) return undefined;
+    if (t.kind === 'external') return { id: this.external(t.name), module: undefined };
+    return { id: this.moduleRow(t.file), module: t.file };
+  }
+
+  // ------------------------------------------------------------------ exports and bindings
+
+  /** What `name` means when looked up as a member of module file `f` (exports, re-exports, submodules). */
+  private exportLookup(f: number, name: string, depth = 0): Target {
+    const key = `${f}\u0000${name}`;
+    if (this.exportMemo.has(key)) return this.exportMemo.get(key);
+    this.exportMemo.set(key, undefined); // cycle guard: a re-export loop resolves to nothing
+    const t = depth > 12 ? undefined : this.exportLookupUncached(f, name, depth);
+    this.exportMemo.set(key, t);
+    return t;
+  }
+
+  private exportLookupUncached(f: number, name: string, depth: number): Target {
+    const { cols } = this.ctx;
+    if (name === 'default') {
+      const a = this.moduleRow(f);
+      const b = this.ctx.symbolStart[f + 1] ?? a;
+      for (let id = a + 1; id < b; id++) {
+        if ((cols.flags[id] ?? 0) & SymbolFlag.defaultExport) return { id, module: undefined };
+      }
+    }
+    const top = this.topLevel[f]?.get(name);
+    if (top !== undefined) return { id: top, module: undefined };
+    for (const row of this.reexports[f] ?? []) {
+      if ((row.alias ?? row.name) !== name || row.name === '*' && row.alias === undefined) continue;
+      if (row.qualifier === undefined) {
+        const local = this.topLevel[f]?.get(row.name) ?? this.binding(f, row.name)?.id;
+        if (local !== undefined) return { id: local, module: undefined };
+        continue;
+      }
+      const target = this.importTarget(f, row, depth);
+      if (target) return target;
+    }
+    // Python and Rust: names a module imports are reachable through it (`from .x import y`
+    // in __init__.py, `pub use`/`use` items); TS/JS modules export only what they say.
+    const lang = this.lang(f);
+    if (lang === 'python' || lang === 'rust') {
+      const b = this.binding(f, name, depth);
+      if (b) return b;
+    }
+    for (const glob of this.globImports[f] ?? []) {
+      if (lang !== 'python' && lang !== 'rust' && !this.reexports[f]?.includes(glob)) continue;
+      const m = glob.qualifier === undefined ? undefined : this.resolveImportModule(f, glob.qualifier);
+      if (m?.kind === 'file') {
+        const t = this.exportLookup(m.file, name, depth + 1);
+        if (t) return t;
+      }
+    }
+    // A submodule of a package: `from pkg import sub`, `pkg.sub.f()`, `crate::a::b`.
+    if (lang === 'python' && /(^|\/)__init__\.pyi?$/.test(this.ctx.inputs[f]?.relPath ?? '')) {
+      const sub = this.resolveModule(f, `.${name}`);
+      if (sub?.kind === 'file') return this.moduleTarget(sub);
+    }
+    if (lang === 'rust') {
+      const sub = this.ctx.modules.resolveRustModule(f, ['self', name]);
+      if (sub?.kind === 'file') return this.moduleTarget(sub);
+    }
+    return undefined;
+  }
+
+  private resolveImportModule(f: number, qualifier: string): ModuleTarget | undefined {
+    if (this.lang(f) === 'rust') return this.ctx.modules.rustSplitPath(f, qualifier.split('::').filter(Boolean))?.module;
+    return this.resolveModule(f, qualifier);
+  }
+
+  /** What an import row refers to: a module (namespace / whole-module import) or a symbol. */
+  private importTarget(f: number, row: ImportRow, depth: number): Target {
+    if (row.qualifier === undefined) return undefined;
+    const lang = this.lang(f);
+    if (lang === 'rust') {
+      const segs = row.qualifier.split('::').filter(Boolean);
+      if (row.aux === 1) segs.splice(0, segs.length, 'self'); // `mod x;` declaration
+      if (row.qualifier === '' && row.name) segs.push(row.name); // extern crate
+      else if (row.name && row.name !== '*') segs.push(row.name);
+      if (row.name === 'self') segs.pop(); // `use a::b::{self}`
+      const split = this.ctx.modules.rustSplitPath(f, segs);
+      if (!split) return undefined;
+      if (split.module.kind === 'external') return this.moduleTarget(split.module);
+      return this.memberPath(split.module.file, split.rest, depth);
+    }
+    if (lang === 'python' && row.name === '') {
+      // `import a.b` binds `a`; `import a.b as c` binds c to a.b.
+      const spec = row.alias ? row.qualifier : (row.qualifier.split('.')[0] ?? row.qualifier);
+      return this.moduleTarget(this.resolveModule(f, spec));
+    }
+    const m = this.resolveModule(f, row.qualifier);
+    if (!m) return undefined;
+    if (m.kind === 'external' || row.name === '' || row.name === '*') return this.moduleTarget(m);
+    const t = this.exportLookup(m.file, row.name, depth + 1);
+    if (t) return t;
+    if (lang === 'python') {
+      // `from pkg import sub` where sub is a module of pkg
+      const sub = this.resolveModule(f, `${row.qualifier}${row.qualifier.endsWith('.') ? '' : '.'}${row.name}`);
+      if (sub?.kind === 'file') return this.moduleTarget(sub);
+    }
+    return undefined;
+  }
+
+  /** Walks member names from a module: `a.b.C.m` → module a.b, then C, then method C.m. */
+  private memberPath(file: number, rest: readonly string[], depth: number): Target {
+    let cur: Target = { id: this.moduleRow(file), module: file };
+    for (const seg of rest) {
+      if (!cur) return undefined;
+      cur = this.member(cur, seg, depth);
+    }
+    return cur;
+  }
+
+  private member(container: NonNullable<Target>, name: string, depth = 0): Target {
+    if (container.module !== undefined) return this.exportLookup(container.module, name, depth + 1);
+    const { cols } = this.ctx;
+    if (cols.file[container.id] === NONE) return undefined; // inside an external package
+    if (!CLASS_LIKE.has(cols.kind[container.id] ?? -1)) return undefined;
+    return this.methodOf(container.id, name, 0);
+  }
+
+  /** A member of a type: in its own file by qualified name, then anywhere (Rust impls), then its bases. */
+  private methodOf(typeId: number, name: string, depth: number): Target {
+    const { cols } = this.ctx;
+    const qn = `${this.str(cols.qualifiedName[typeId] ?? NONE)}.${name}`;
+    const file = cols.file[typeId] ?? NONE;
+    const own = file >= 0 ? this.fileQname[file]?.get(qn) : undefined;
+    if (own !== undefined) return { id: own, module: undefined };
+    const anywhere = this.byQualified.get(qn);
+    if (anywhere?.length === 1 && anywhere[0] !== undefined) return { id: anywhere[0], module: undefined };
+    if (depth > 8) return undefined;
+    for (const base of this.bases.get(typeId) ?? []) {
+      const t = this.methodOf(base, name, depth + 1);
+      if (t) return t;
+    }
+    return undefined;
+  }
+
+  /** The symbol or module a local name of file f is bound to by an import. */
+  private binding(f: number, local: string, depth = 0): Target {
+    const memo = this.bindingMemo[f];
+    if (!memo) return undefined;
+    if (memo.has(local)) return memo.get(local);
+    memo.set(local, undefined);
+    const row = this.importsByLocal[f]?.get(local);
+    let t: Target;
+    if (row) t = this.importTarget(f, row, depth);
+    if (!t) {
+      // Names brought in by glob imports (`use x::*`, `from x import *`).
+      for (const glob of this.globImports[f] ?? []) {
+        if (this.lang(f) === 'typescript' || this.lang(f) === 'tsx' || this.lang(f) === 'javascript') break;
+        const m = glob.qualifier === undefined ? undefined : this.resolveImportModule(f, glob.qualifier);
+        if (m?.kind === 'file' && m.file !== f) t = this.exportLookup(m.file, local, depth + 1);
+        if (t) break;
+      }
+    }
+    memo.set(local, t);
+    return t;
+  }
+
+  // ------------------------------------------------------------------ references
+
+  private resolveFile(f: number, phase: 'structure' | 'uses'): void {
+    const frag = this.frag(f);
+    const base = this.moduleRow(f);
+    const { edges } = this.ctx;
+    for (let r = 0; r < frag.refCount; r++) {
+      const kind = frag.ref(r, 'kind');
+      const structural =
+        kind === RefKind.import || kind === RefKind.reexport || kind === RefKind.inherits || kind === RefKind.implements;
+      if (structural !== (phase === 'structure')) continue;
+      const kindName = REF_KIND_NAMES[kind] ?? 'unknown';
+      if (kind === RefKind.read || kind === RefKind.write || kind === RefKind.param) {
+        // Data-flow references are kept in the fragment for the graph stage; no edges yet.
+        this.count(kindName, false);
+        continue;
+      }
+      const fromRow = frag.ref(r, 'from');
+      const from = fromRow >= 0 && fromRow < frag.symbolCount ? base + fromRow : base;
+      const name = frag.refStr(r, 'name') ?? '';
+      const qualifier = frag.refStr(r, 'qualifier');
+      let resolved = false;
+      switch (kind) {
+        case RefKind.import:
+        case RefKind.reexport: {
+          if (qualifier === undefined) break; // a local `export { a as b }`
+          const row: ImportRow = { file: f, qualifier, name, alias: frag.refStr(r, 'alias'), aux: frag.ref(r, 'aux') };
+          const mod = this.lang(f) === 'rust' && row.aux !== 1 ? this.rustImportModule(f, row) : this.moduleTarget(this.resolveImportModule(f, row.aux === 1 ? `self::${name}` : qualifier));
+          if (mod) {
+            edges.add(base, mod.id, EdgeKind.imports, Confidence.certain);
+            resolved = true;
+          }
+          if (name && name !== '*') {
+            const sym = this.importTarget(f, row, 0);
+            if (sym && sym.id !== mod?.id) edges.add(base, sym.id, EdgeKind.imports, Confidence.imported);
+            resolved ||= sym !== undefined;
+          }
+          break;
+        }
+        case RefKind.inherits:
+        case RefKind.implements: {
+          let src = from;
+          if (fromRow === NONE) {
+            // Rust `impl Trait for Type` with Type defined in another file.
+            const owner = this.resolveType(f, base, frag.refStr(r, 'alias') ?? '', undefined);
+            if (!owner) break;
+            src = owner.id;
+          }
+          const t = this.resolveType(f, from, name, qualifier);
+          if (t) {
+            edges.add(src, t.id, kind === RefKind.inherits ? EdgeKind.inherits : EdgeKind.implements, t.conf);
+            pushTo(this.bases, src, t.id);
+            resolved = true;
+          }
+          break;
+        }
+        case RefKind.call:
+        case RefKind.instantiate: {
+          const t = this.resolveCall(f, from, name, qualifier, kind === RefKind.instantiate);
+          if (t) {
+            edges.add(from, t.id, EdgeKind.calls, t.conf);
+            this.stats.callConfidence[band(t.conf)] = (this.stats.callConfidence[band(t.conf)] ?? 0) + 1;
+            resolved = true;
+          }
+          break;
+        }
+        case RefKind.typeRef:
+        case RefKind.paramType:
+        case RefKind.returnType: {
+          const t = this.resolveType(f, from, name, qualifier);
+          if (t) {
+            edges.add(from, t.id, EdgeKind.referencesType, t.conf);
+            resolved = true;
+          }
+          break;
+        }
+      }
+      this.count(kindName, resolved);
+    }
+  }
+
+  private rustImportModule(f: number, row: ImportRow): Target {
+    const segs = (row.qualifier ?? '').split('::').filter(Boolean);
+    if (row.qualifier === '' && row.name) segs.push(row.name); // extern crate
+    const split = this.ctx.modules.rustSplitPath(f, segs);
+    return split ? this.moduleTarget(split.module) : undefined;
+  }
+
+  private count(kindName: string, resolved: boolean): void {
+    this.stats.refs[kindName] = (this.stats.refs[kindName] ?? 0) + 1;
+    if (resolved) this.stats.resolved[kindName] = (this.stats.resolved[kindName] ?? 0) + 1;
+  }
+
+  /** A name as seen from inside symbol `from`: nested scopes outward, then the file's imports. */
+  private scoped(f: number, from: number, name: string): { id: number; conf: number } | undefined {
+    const { cols } = this.ctx;
+    const base = this.moduleRow(f);
+    const qn = this.fileQname[f];
+    for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
+      // Members of a class are not in scope by bare name in any of our languages (they need
+      // this./self.), so class scopes are passed over.
+      if (CLASS_LIKE.has(cols.kind[s] ?? -1)) continue;
+      const id = qn?.get(`${this.str(cols.qualifiedName[s] ?? NONE)}.${name}`);
+      if (id !== undefined && id !== from) return { id, conf: Confidence.local };
+    }
+    const top = this.topLevel[f]?.get(name);
+    if (top !== undefined) return { id: top, conf: Confidence.local };
+    const b = this.binding(f, name);
+    if (b) return { id: b.id, conf: Confidence.imported };
+    return undefined;
+  }
+
+  /** The type enclosing a method: its class-like parent, or (Rust impl of a type defined elsewhere) its qualified-name prefix. */
+  private enclosingType(f: number, from: number): number | undefined {
+    const { cols } = this.ctx;
+    const base = this.moduleRow(f);
+    for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
+      if (CLASS_LIKE.has(cols.kind[s] ?? -1)) return s;
+      if (cols.kind[s] === SymbolKind.method && cols.parent[s] === base) {
+        const qn = this.str(cols.qualifiedName[s] ?? NONE);
+        const typeName = qn.slice(0, qn.lastIndexOf('.'));
+        if (!typeName) return undefined;
+        const local = this.fileQname[f]?.get(typeName);
+        if (local !== undefined) return local;
+        const anywhere = this.byQualified.get(typeName)?.filter((id) => CLASS_LIKE.has(cols.kind[id] ?? -1));
+        return anywhere?.length === 1 ? anywhere[0] : undefined;
+      }
+    }
+    return undefined;
+  }
+
+  private resolveCall(
+    f: number,
+    from: number,
+    name: string,
+    qualifier: string | undefined,
+    instantiate: boolean,
+  ): { id: number; conf: number } | undefined {
+    if (!name) return undefined;
+    const q = qualifier?.replace(/::$/, '');
+    if (!q) {
+      const s = this.scoped(f, from, name);
+      if (s && this.ctx.cols.file[s.id] !== NONE) return s;
+      if (s) return undefined; // a call into an external package: no project edge
+      return this.uniqueByName(name, instantiate ? TYPE_KINDS : CALLABLE_KINDS, false);
+    }
+    if (q === 'this' || q === 'self' || q === 'Self' || q === 'cls') {
+      const type = this.enclosingType(f, from);
+      if (type === undefined) return undefined;
+      const t = this.methodOf(type, name, 0);
+      if (!t) return undefined;
+      const own = this.ctx.cols.parent[t.id] === type || this.str(this.ctx.cols.qualifiedName[t.id] ?? NONE).startsWith(`${this.str(this.ctx.cols.qualifiedName[type] ?? NONE)}.`);
+      return { id: t.id, conf: own ? Confidence.receiver : Confidence.inherited };
+    }
+    if (q === 'super') {
+      const type = this.enclosingType(f, from);
+      for (const b of type === undefined ? [] : (this.bases.get(type) ?? [])) {
+        const t = this.methodOf(b, name, 0);
+        if (t) return { id: t.id, conf: Confidence.inherited };
+      }
+      return undefined;
+    }
+    const segs = q.split(/\.|::/).filter(Boolean);
+    const head = segs[0] ?? '';
+    if (head !== 'this' && head !== 'self') {
+      let container: Target;
+      if (this.lang(f) === 'rust' && ['crate', 'self', 'super'].includes(head)) {
+        const split = this.ctx.modules.rustSplitPath(f, segs);
+        if (split?.module.kind === 'file') container = this.memberPath(split.module.file, split.rest, 0);
+      } else {
+        const s = this.scoped(f, from, head);
+        container = s ? { id: s.id, module: this.moduleOfRow(s.id) } : undefined;
+        for (const seg of segs.slice(1)) container = container ? this.member(container, seg) : undefined;
+      }
+      if (container) {
+        if (this.ctx.cols.file[container.id] === NONE) return undefined; // external package
+        const t = this.member(container, name);
+        if (t) return { id: t.id, conf: container.module !== undefined ? Confidence.imported : Confidence.receiver };
+      }
+      // A type path not bound in this file (Rust `Foo::new` via the crate, Python `Klass.method`).
+      const last = segs[segs.length - 1] ?? '';
+      const byQ = this.byQualified.get(`${last}.${name}`);
+      if (byQ?.length === 1 && byQ[0] !== undefined) return { id: byQ[0], conf: Confidence.qualifiedName };
+      if (container || this.binding(f, head)) return undefined;
+    }
+    // Unknown receiver (`x.len()`, `this.repo.save()`): a project-unique method name only.
+    return this.uniqueByName(name, CALLABLE_KINDS, true);
+  }
+
+  private moduleOfRow(id: number): number | undefined {
+    const { cols } = this.ctx;
+    const f = cols.file[id] ?? NONE;
+    return f >= 0 && this.moduleRow(f) === id ? f : undefined;
+  }
+
+  private resolveType(
+    f: number,
+    from: number,
+    name: string,
+    qualifier: string | undefined,
+  ): { id: number; conf: number } | undefined {
+    if (!name) return undefined;
+    const { cols } = this.ctx;
+    if (name === 'Self') {
+      const t = this.enclosingType(f, from);
+      return t === undefined ? undefined : { id: t, conf: Confidence.local };
+    }
+    const q = qualifier?.replace(/::$/, '');
+    if (!q) {
+      const s = this.scoped(f, from, name);
+      if (s) return cols.file[s.id] === NONE ? undefined : s;
+      return this.uniqueByName(name, TYPE_KINDS, false);
+    }
+    const segs = q.split(/\.|::/).filter(Boolean);
+    let container: Target;
+    if (this.lang(f) === 'rust') {
+      const split = this.ctx.modules.rustSplitPath(f, segs);
+      if (split?.module.kind === 'external') return undefined;
+      if (split?.module.kind === 'file') container = this.memberPath(split.module.file, split.rest, 0);
+    }
+    if (!container) {
+      const s = this.scoped(f, from, segs[0] ?? '');
+      container = s ? { id: s.id, module: this.moduleOfRow(s.id) } : undefined;
+      for (const seg of segs.slice(1)) container = container ? this.member(container, seg) : undefined;
+    }
+    if (container) {
+      if (cols.file[container.id] === NONE) return undefined;
+      const t = this.member(container, name);
+      if (t) return { id: t.id, conf: Confidence.imported };
+    }
+    return this.uniqueByName(name, TYPE_KINDS, false);
+  }
+
+  /** The one symbol of these kinds with this name in the whole project, if there is exactly one. */
+  private uniqueByName(name: string, kinds: Set<number>, methodsOnly: boolean): { id: number; conf: number } | undefined {
+    if (name.length < 3 || COMMON_NAMES.has(name)) return undefined;
+    const { cols } = this.ctx;
+    let found = NONE;
+    for (const id of this.byName.get(name) ?? []) {
+      const k = cols.kind[id] ?? -1;
+      if (!kinds.has(k) || (methodsOnly && k !== SymbolKind.method)) continue;
+      if (found !== NONE) return undefined;
+      found = id;
+    }
+    return found === NONE ? undefined : { id: found, conf: Confidence.uniqueName };
+  }
+}
+
+function pushTo<K>(map: Map<K, number[]>, key: K, value: number): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function band(conf: number): string {
+  if (conf >= Confidence.imported) return 'imported';
+  if (conf >= Confidence.local) return 'local';
+  if (conf >= Confidence.receiver) return 'receiver';
+  if (conf >= Confidence.qualifiedName) return 'qualified';
+  return 'name';
+}

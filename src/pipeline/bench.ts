@@ -1,0 +1,116 @@
+// `leindex bench`: throughput profile of the pipeline on a tree. In one run: a warm-up read
+// of every file (so neither measurement pays for a cold page cache), the raw parse ceiling
+// (the same files, same pool and shards, parse only: no extraction, no fragments, no store),
+// then a full index from scratch into a temporary store, then a no-op re-run and a
+// one-file-changed re-run. Coordinator thread.
+
+import { mkdtempSync, readFileSync, rmSync, utimesSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IndexOptions } from '../config.js';
+import type { ParseTaskFile } from '../protocol.js';
+import { discoverFiles } from './discover.js';
+import { ParsePool } from './pool.js';
+import { runIndex, type IndexSummary } from './run-index.js';
+import { planShards } from './shard.js';
+
+export interface BenchReport {
+  root: string;
+  threads: number;
+  files: number;
+  bytes: number;
+  ceiling: { wallMs: number; mbPerSec: number; filesPerSec: number; workerBusyMs: number };
+  full: IndexSummary;
+  /** Full index wall time (all phases) over the ceiling's wall time. */
+  ratioTotal: number;
+  /** Parse phase of the full index (read+parse+extract+transfer) over the ceiling. */
+  ratioParse: number;
+  noop: { wallMs: number };
+  oneFileChanged: { wallMs: number; file: string | undefined };
+  node: string;
+  cpus: number;
+  date: string;
+}
+
+export async function runBench(root: string, options: IndexOptions, log: (m: string) => void): Promise<BenchReport> {
+  const found = await discoverFiles(root, {
+    languages: options.languages,
+    exclude: options.exclude,
+    maxFileBytes: options.maxFileBytes,
+    indexDir: options.indexDir,
+    useGit: options.useGit,
+  });
+  const bytes = found.files.reduce((n, f) => n + f.size, 0);
+  log(`bench: ${found.files.length} files, ${(bytes / 1e6).toFixed(1)} MB; warming the page cache`);
+  for (const f of found.files) {
+    try {
+      readFileSync(f.absPath);
+    } catch {
+      // a file that cannot be read is skipped by both runs alike
+    }
+  }
+
+  const threads = options.threads;
+  log(`bench: raw parse ceiling on ${threads} threads`);
+  const tasks: (ParseTaskFile & { size: number })[] = found.files.map((f) => ({
+    absPath: f.absPath,
+    relPath: f.relPath,
+    language: f.language,
+    size: f.size,
+  }));
+  const pool = new ParsePool({ threads, maxFileBytes: options.maxFileBytes, extract: false });
+  let busy = 0;
+  const t0 = performance.now();
+  try {
+    await pool.run(planShards(tasks, { threads }), (r) => {
+      busy += r.timings.busyMs;
+    });
+  } finally {
+    await pool.destroy();
+  }
+  const ceilingMs = performance.now() - t0;
+
+  const indexDir = mkdtempSync(join(tmpdir(), 'leindex-bench-'));
+  try {
+    const opts: IndexOptions = { ...options, indexDir };
+    log('bench: full index into a temporary store');
+    const full = await runIndex({ root, options: opts, rebuild: true });
+    log('bench: no-op re-run');
+    const noop = await runIndex({ root, options: opts });
+    // Touch one file with new content semantics: bump its mtime so it is re-read and re-hashed.
+    const victim = found.files[Math.floor(found.files.length / 2)];
+    let oneMs = 0;
+    if (victim) {
+      const st = statSync(victim.absPath);
+      const later = new Date(st.mtimeMs + 5000);
+      utimesSync(victim.absPath, later, later);
+      log(`bench: one-file-changed re-run (${victim.relPath})`);
+      const one = await runIndex({ root, options: opts });
+      oneMs = one.phases.totalMs;
+      utimesSync(victim.absPath, st.atime, st.mtime);
+    }
+    const secs = ceilingMs / 1000;
+    return {
+      root,
+      threads,
+      files: found.files.length,
+      bytes,
+      ceiling: {
+        wallMs: ceilingMs,
+        mbPerSec: secs > 0 ? bytes / 1e6 / secs : 0,
+        filesPerSec: secs > 0 ? found.files.length / secs : 0,
+        workerBusyMs: busy,
+      },
+      full,
+      ratioTotal: ceilingMs > 0 ? full.phases.totalMs / ceilingMs : 0,
+      ratioParse: ceilingMs > 0 ? full.phases.parseMs / ceilingMs : 0,
+      noop: { wallMs: noop.phases.totalMs },
+      oneFileChanged: { wallMs: oneMs, file: victim?.relPath },
+      node: process.version,
+      cpus: (await import('node:os')).cpus().length,
+      date: new Date().toISOString(),
+    };
+  } finally {
+    rmSync(indexDir, { recursive: true, force: true });
+  }
+}

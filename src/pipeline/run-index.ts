@@ -1,0 +1,426 @@
+// `leindex index`, start to finish, and the one place that knows the order of the stages:
+// discover → diff against the previous generation → parse changed files in the pool →
+// store fragments → merge + resolve → publish a new generation in one switch.
+// Coordinator thread. Returns a summary (files, skips by reason, symbols/edges by kind,
+// per-phase times, MB/s, peak RSS) for the CLI, MCP and bench.
+
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import type { IndexOptions } from '../config.js';
+import { LeindexError } from '../errors.js';
+import { FragmentReader } from '../graph/fragment.js';
+import { edgesByKind, graphDigest, edgeCount, type EdgeKindName, type IndexGraph } from '../graph/graph.js';
+import { mergeFragments, type MergeInput } from '../graph/merge.js';
+import { LANGUAGES, SKIP_REASONS, SYMBOL_KIND_NAMES, type LanguageId, type ParseTaskFile, type SkipReason } from '../protocol.js';
+import type { SkippedRecord } from '../store/layout.js';
+import { IndexWriter } from '../store/write.js';
+import { createProgress, silentLogger, type Logger } from '../util/log.js';
+import { discoverFiles, type DiscoveredFile } from './discover.js';
+import { ParsePool } from './pool.js';
+import { planShards } from './shard.js';
+
+/** Up to this many changed files (and bytes) are parsed on the calling thread. */
+const SERIAL_MAX_FILES = 16;
+const SERIAL_MAX_BYTES = 256 << 10;
+
+export interface RunIndexOptions {
+  readonly root: string;
+  readonly options: IndexOptions;
+  /** Throw away the existing store first. */
+  readonly rebuild?: boolean;
+  /** Parse on the calling thread instead of the pool (the serial path; tests compare it with the pool). */
+  readonly serial?: boolean;
+  readonly logger?: Logger;
+  readonly progress?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface PhaseTimes {
+  discoverMs: number;
+  diffMs: number;
+  parseMs: number;
+  loadMs: number;
+  mergeMs: number;
+  storeMs: number;
+  totalMs: number;
+}
+
+export interface PoolFigures {
+  shards: number;
+  /** Sum over shards of the worker's busy time (read + parse + extract + encode). */
+  workerBusyMs: number;
+  workerReadMs: number;
+  workerParseMs: number;
+  workerExtractMs: number;
+  workerEncodeMs: number;
+  /** Coordinator time spent receiving shard results (fragment views, store puts). */
+  receiveMs: number;
+  /** workerBusyMs / (parse phase wall time × threads). */
+  utilization: number;
+}
+
+export interface IndexSummary {
+  root: string;
+  indexDir: string;
+  generation: number;
+  /** False when nothing changed and no new generation was written. */
+  changed: boolean;
+  digest: string;
+  files: { indexed: number; parsed: number; reused: number; unchanged: number; deleted: number; bytes: number };
+  skipped: { total: number; byReason: Record<SkipReason, number> };
+  languages: Partial<Record<LanguageId, number>>;
+  symbols: { total: number; byKind: Record<string, number> };
+  edges: { total: number; byKind: Record<EdgeKindName, number> };
+  references: { total: number; resolved: number; byKind: Record<string, { total: number; resolved: number }> };
+  syntaxErrors: { files: number; regions: number };
+  phases: PhaseTimes;
+  /** Process CPU time (all threads) per phase, ms. */
+  phaseCpuMs: PhaseTimes;
+  pool: PoolFigures;
+  /** CPU time of the whole process (all threads) during the run, ms. */
+  cpuMs: number;
+  threads: number;
+  mbPerSec: number;
+  filesPerSec: number;
+  peakRssMb: number;
+  discarded: string | undefined;
+  usedGit: boolean;
+}
+
+/** Tracks the process's peak RSS by sampling; workers are threads of this process, so it covers them. */
+class PeakRss {
+  peak = process.memoryUsage.rss();
+  private readonly timer: NodeJS.Timeout;
+  constructor() {
+    this.timer = setInterval(() => this.sample(), 50);
+    this.timer.unref();
+  }
+  sample(): void {
+    const rss = process.memoryUsage.rss();
+    if (rss > this.peak) this.peak = rss;
+  }
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample();
+    return this.peak;
+  }
+}
+
+export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
+  const log = run.logger ?? silentLogger;
+  const { options } = run;
+  const root = resolve(run.root);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new LeindexError('E_PATH_NOT_FOUND', `${run.root} is not a directory`);
+  }
+  const started = performance.now();
+  const cpuStart = process.cpuUsage();
+  const rss = new PeakRss();
+  const phases: PhaseTimes = { discoverMs: 0, diffMs: 0, parseMs: 0, loadMs: 0, mergeMs: 0, storeMs: 0, totalMs: 0 };
+  const phaseCpuMs: PhaseTimes = { discoverMs: 0, diffMs: 0, parseMs: 0, loadMs: 0, mergeMs: 0, storeMs: 0, totalMs: 0 };
+  const pool: PoolFigures = {
+    shards: 0,
+    workerBusyMs: 0,
+    workerReadMs: 0,
+    workerParseMs: 0,
+    workerExtractMs: 0,
+    workerEncodeMs: 0,
+    receiveMs: 0,
+    utilization: 0,
+  };
+  let t = performance.now();
+  let cpuLap = process.cpuUsage();
+  /** Ends a phase: returns its wall ms and books its CPU ms under the same name. */
+  const lap = (phase?: keyof PhaseTimes): number => {
+    const now = performance.now();
+    const d = now - t;
+    t = now;
+    if (phase) phaseCpuMs[phase] = cpuMsSince(cpuLap);
+    cpuLap = process.cpuUsage();
+    return d;
+  };
+
+  const { writer, discarded } = await IndexWriter.open(options.indexDir, { rebuild: run.rebuild ?? false });
+  if (discarded) log.warn(`previous index discarded: ${discarded}; building a fresh one`);
+  let parsePool: ParsePool | undefined;
+  try {
+    // ---- discover
+    const found = await discoverFiles(root, {
+      languages: options.languages,
+      exclude: options.exclude,
+      maxFileBytes: options.maxFileBytes,
+      indexDir: options.indexDir,
+      useGit: options.useGit,
+    });
+    phases.discoverMs = lap('discoverMs');
+    throwIfAborted(run.signal);
+
+    // ---- diff against the previous generation: size and mtime first, content hash to confirm
+    const prev = writer.previousFileTable();
+    const prevByPath = new Map<string, number>();
+    prev?.relPath.forEach((p, i) => prevByPath.set(p, i));
+    const toParse: (ParseTaskFile & { size: number })[] = [];
+    const reuse = new Map<string, { hash: string; file: DiscoveredFile }>();
+    for (const file of found.files) {
+      const i = prevByPath.get(file.relPath);
+      if (prev && i !== undefined && prev.language[i] === LANGUAGES.indexOf(file.language)) {
+        const hash = prev.contentHash[i] ?? '';
+        if (prev.size[i] === file.size && prev.mtimeMs[i] === file.mtimeMs) {
+          reuse.set(file.relPath, { hash, file });
+          continue;
+        }
+        toParse.push({ absPath: file.absPath, relPath: file.relPath, language: file.language, size: file.size, knownHash: hash });
+        continue;
+      }
+      toParse.push({ absPath: file.absPath, relPath: file.relPath, language: file.language, size: file.size });
+    }
+    const foundPaths = new Set(found.files.map((f) => f.relPath));
+    const deleted = prev ? prev.relPath.filter((p) => !foundPaths.has(p)).length : 0;
+    phases.diffMs = lap('diffMs');
+
+    // Nothing new, nothing changed, nothing gone: the current generation already is this tree.
+    const skippedNow: SkippedRecord[] = found.skipped.map((s) => ({ ...s }));
+    if (prev && toParse.length === 0 && deleted === 0 && !discarded) {
+      log.debug('no changes since the last index');
+      const summary = writer.previousSummary<{ summary: IndexSummary; skippedList: string[] }>();
+      if (summary && sameSkips(summary.skippedList, skippedNow)) {
+        phases.totalMs = performance.now() - started;
+        return {
+          ...summary.summary,
+          changed: false,
+          phases,
+          phaseCpuMs,
+          pool,
+          cpuMs: cpuMsSince(cpuStart),
+          files: { ...summary.summary.files, parsed: 0, reused: summary.summary.files.indexed, unchanged: 0, deleted: 0 },
+          peakRssMb: rss.stop() / 2 ** 20,
+          mbPerSec: 0,
+          filesPerSec: 0,
+          discarded: undefined,
+        };
+      }
+    }
+
+    // ---- parse what changed
+    writer.begin();
+    const parsed = new Map<string, MergeInput>();
+    const skipped: SkippedRecord[] = skippedNow;
+    let unchangedCount = 0;
+    let bytesParsed = 0;
+    let doneFiles = 0;
+    const totalBytes = toParse.reduce((n, f) => n + f.size, 0);
+    const progress = createProgress('indexing', toParse.length, totalBytes, run.progress ?? false);
+    // A handful of changed files parse faster on this thread than a pool can start (~150 ms
+    // to spawn workers and load grammars); the output is the same either way.
+    const small = toParse.length <= SERIAL_MAX_FILES && totalBytes <= SERIAL_MAX_BYTES;
+    const threads = run.serial || small ? 0 : Math.max(1, Math.min(options.threads, cpus().length * 4));
+    if (toParse.length > 0) {
+      parsePool = new ParsePool({ threads, maxFileBytes: options.maxFileBytes, extract: true, signal: run.signal });
+      const shards = planShards(toParse, { threads: Math.max(1, threads) });
+      pool.shards = shards.length;
+      const langOf = new Map(toParse.map((f) => [f.relPath, f.language]));
+      const fileOf = new Map(found.files.map((f) => [f.relPath, f]));
+      await parsePool.run(shards, async (result) => {
+        const received = performance.now();
+        pool.workerBusyMs += result.timings.busyMs;
+        pool.workerReadMs += result.timings.readMs;
+        pool.workerParseMs += result.timings.parseMs;
+        pool.workerExtractMs += result.timings.extractMs;
+        pool.workerEncodeMs += result.timings.encodeMs;
+        const waits: Promise<void>[] = [];
+        for (const o of result.outcomes) {
+          doneFiles++;
+          if (o.status === 'skipped') {
+            skipped.push({ relPath: o.relPath, reason: o.reason, detail: o.detail, size: o.size });
+            continue;
+          }
+          if (o.status === 'unchanged') {
+            unchangedCount++;
+            const file = fileOf.get(o.relPath);
+            if (file) reuse.set(o.relPath, { hash: o.contentHash, file: { ...file, mtimeMs: o.mtimeMs, size: o.size } });
+            continue;
+          }
+          bytesParsed += o.size;
+          const bytes = new Uint8Array(result.buffer, o.offset, o.length);
+          const w = writer.putFragment(o.contentHash, bytes);
+          if (w) waits.push(w);
+          parsed.set(o.relPath, {
+            relPath: o.relPath,
+            language: langOf.get(o.relPath) ?? 'typescript',
+            contentHash: o.contentHash,
+            size: o.size,
+            mtimeMs: o.mtimeMs,
+            fragment: new FragmentReader(bytes),
+          });
+        }
+        progress.update(doneFiles, bytesParsed);
+        rss.sample();
+        pool.receiveMs += performance.now() - received;
+        await Promise.all(waits);
+      });
+      progress.done();
+    }
+    phases.parseMs = lap('parseMs');
+    pool.utilization = phases.parseMs > 0 ? pool.workerBusyMs / (phases.parseMs * Math.max(1, threads)) : 0;
+
+    // ---- load the fragments of unchanged files from the store
+    const inputs: MergeInput[] = [...parsed.values()];
+    for (const [relPath, { hash, file }] of reuse) {
+      const bytes = writer.getFragment(hash);
+      if (!bytes) {
+        // The store lost a fragment (damage): say so and skip rather than publish a hole.
+        skipped.push({ relPath, reason: 'unreadable', detail: 'stored fragment missing; re-run with --rebuild', size: file.size });
+        continue;
+      }
+      inputs.push({ relPath, language: file.language, contentHash: hash, size: file.size, mtimeMs: file.mtimeMs, fragment: new FragmentReader(bytes) });
+    }
+    inputs.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
+    skipped.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
+    phases.loadMs = lap('loadMs');
+    throwIfAborted(run.signal);
+
+    // ---- merge and resolve
+    const graph = mergeFragments(inputs);
+    const digest = graphDigest(graph);
+    phases.mergeMs = lap('mergeMs');
+    throwIfAborted(run.signal);
+    rss.sample();
+
+    // ---- publish
+    const summary = buildSummary({
+      root,
+      indexDir: options.indexDir,
+      graph,
+      digest,
+      inputs,
+      skipped,
+      parsedCount: parsed.size,
+      unchangedCount,
+      deleted,
+      bytesParsed,
+      threads,
+      discarded,
+      usedGit: found.usedGit,
+    });
+    const generation = await writer.publish(
+      graph,
+      { root, createdAt: new Date().toISOString(), fileSymbolCount: graph.fileSymbolCount, digest },
+      skipped,
+      { summary: { ...summary, generation: writer.nextGeneration }, skippedList: skipped.map((s) => `${s.relPath}\u0000${s.reason}`) },
+    );
+    phases.storeMs = lap('storeMs');
+    phases.totalMs = performance.now() - started;
+    phaseCpuMs.totalMs = cpuMsSince(cpuStart);
+    const secs = phases.totalMs / 1000;
+    return {
+      ...summary,
+      generation,
+      phases,
+      phaseCpuMs,
+      pool,
+      cpuMs: cpuMsSince(cpuStart),
+      peakRssMb: rss.stop() / 2 ** 20,
+      mbPerSec: secs > 0 ? bytesParsed / 1e6 / secs : 0,
+      filesPerSec: secs > 0 ? parsed.size / secs : 0,
+    };
+  } finally {
+    rss.stop();
+    await parsePool?.destroy();
+    await writer.close();
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new LeindexError('E_INTERRUPTED', 'interrupted; the previous index is unchanged');
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+}
+
+function sameSkips(prev: readonly string[] | undefined, now: readonly SkippedRecord[]): boolean {
+  if (!prev || prev.length !== now.length) return false;
+  const a = new Set(prev);
+  return now.every((s) => a.has(`${s.relPath}\u0000${s.reason}`));
+}
+
+interface SummaryInput {
+  root: string;
+  indexDir: string;
+  graph: IndexGraph;
+  digest: string;
+  inputs: readonly MergeInput[];
+  skipped: readonly SkippedRecord[];
+  parsedCount: number;
+  unchangedCount: number;
+  deleted: number;
+  bytesParsed: number;
+  threads: number;
+  discarded: string | undefined;
+  usedGit: boolean;
+}
+
+function buildSummary(s: SummaryInput): IndexSummary {
+  const byReason = Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>;
+  for (const k of s.skipped) byReason[k.reason]++;
+  const languages: Partial<Record<LanguageId, number>> = {};
+  let errFiles = 0;
+  let errRegions = 0;
+  let bytes = 0;
+  for (const i of s.inputs) {
+    languages[i.language] = (languages[i.language] ?? 0) + 1;
+    bytes += i.size;
+    if (i.fragment.errorCount > 0) {
+      errFiles++;
+      errRegions += i.fragment.errorCount;
+    }
+  }
+  const byKind: Record<string, number> = {};
+  const { kind } = s.graph.symbols;
+  for (let id = 0; id < s.graph.fileSymbolCount; id++) {
+    const name = SYMBOL_KIND_NAMES[kind[id] ?? 0] ?? 'unknown';
+    byKind[name] = (byKind[name] ?? 0) + 1;
+  }
+  const refs: Record<string, { total: number; resolved: number }> = {};
+  let refTotal = 0;
+  let refResolved = 0;
+  for (const [k, n] of Object.entries(s.graph.stats.refs)) {
+    const r = s.graph.stats.resolved[k] ?? 0;
+    refs[k] = { total: n, resolved: r };
+    refTotal += n;
+    refResolved += r;
+  }
+  return {
+    root: s.root,
+    indexDir: s.indexDir,
+    generation: 0,
+    changed: true,
+    digest: s.digest,
+    files: {
+      indexed: s.inputs.length,
+      parsed: s.parsedCount,
+      reused: s.inputs.length - s.parsedCount,
+      unchanged: s.unchangedCount,
+      deleted: s.deleted,
+      bytes,
+    },
+    skipped: { total: s.skipped.length, byReason },
+    languages,
+    symbols: { total: s.graph.fileSymbolCount, byKind },
+    edges: { total: edgeCount(s.graph), byKind: edgesByKind(s.graph) },
+    references: { total: refTotal, resolved: refResolved, byKind: refs },
+    syntaxErrors: { files: errFiles, regions: errRegions },
+    phases: { discoverMs: 0, diffMs: 0, parseMs: 0, loadMs: 0, mergeMs: 0, storeMs: 0, totalMs: 0 },
+    phaseCpuMs: { discoverMs: 0, diffMs: 0, parseMs: 0, loadMs: 0, mergeMs: 0, storeMs: 0, totalMs: 0 },
+    pool: { shards: 0, workerBusyMs: 0, workerReadMs: 0, workerParseMs: 0, workerExtractMs: 0, workerEncodeMs: 0, receiveMs: 0, utilization: 0 },
+    cpuMs: 0,
+    threads: s.threads,
+    mbPerSec: 0,
+    filesPerSec: 0,
+    peakRssMb: 0,
+    discarded: s.discarded,
+    usedGit: s.usedGit,
+  };
+}
