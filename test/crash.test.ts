@@ -1,0 +1,86 @@
+// kill -9 at many points of a real `leindex index` child process: after each kill the
+// previous generation is still current and whole, and the next run recovers by itself.
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { graphDigest } from '../src/graph/graph.js';
+import { IndexReader } from '../src/store/read.js';
+import { BIN, indexTree, tempDir } from './helpers/workspace.js';
+
+function writeTree(root: string, files: number, variant: number): void {
+  for (let i = 0; i < files; i++) {
+    const dir = join(root, `pkg${i % 20}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, `m${i}.ts`),
+      `import { f${(i + 1) % files} } from '../pkg${(i + 1) % 20}/m${(i + 1) % files}';\n` +
+        `export function f${i}(x: number): number {\n  return x > ${variant} ? f${(i + 1) % files}(x - 1) : ${i};\n}\n` +
+        `export class C${i} {\n  run(): number {\n    return f${i}(${variant});\n  }\n}\n`,
+    );
+  }
+}
+
+function runAndKill(root: string, afterMs: number): Promise<{ killed: boolean; code: number | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, 'index', root, '--no-git', '--threads', '2', '-q'], { stdio: 'ignore' });
+    let done = false;
+    const timer = setTimeout(() => {
+      if (!done) child.kill('SIGKILL');
+    }, afterMs);
+    child.on('exit', (code, signal) => {
+      done = true;
+      clearTimeout(timer);
+      resolve({ killed: signal === 'SIGKILL', code });
+    });
+  });
+}
+
+test('kill -9 mid-index leaves the previous index usable; the next run recovers', async () => {
+  const ws = tempDir();
+  try {
+    writeTree(ws.dir, 1500, 1);
+    const first = await indexTree(ws.dir);
+    // A changed tree: every file differs, so the killed runs have real work in flight.
+    writeTree(ws.dir, 1500, 2);
+    const expected = await indexTree(ws.dir, { indexDir: join(ws.dir, '.expected') }, { rebuild: true });
+    let kills = 0;
+    let killedBeforeSwitch = 0;
+    let completed = false;
+    for (const delay of [150, 400, 700, 1000, 1400, 1900, 2500, 3200, 4000, 6000]) {
+      const r = await runAndKill(ws.dir, delay);
+      if (!r.killed) {
+        assert.is(r.code, 0, 'an unkilled run succeeds');
+        completed = true;
+        break;
+      }
+      kills++;
+      const reader = IndexReader.open(join(ws.dir, '.leindex'));
+      try {
+        // Killed before the generation switch: the previous index, whole. Killed after it
+        // (during clean-up): the new index, whole. Never anything in between.
+        const digest = graphDigest(reader.graph());
+        if (reader.generation === first.generation) {
+          assert.is(digest, first.digest, `after a kill at ${delay} ms the previous generation is whole`);
+          killedBeforeSwitch++;
+        } else {
+          assert.is(digest, expected.digest, `after a kill at ${delay} ms the new generation is whole`);
+        }
+        assert.is(reader.fileTable().relPath.length, 1500);
+      } finally {
+        await reader.close();
+      }
+    }
+    assert.ok(killedBeforeSwitch >= 2, `killed mid-index before the switch at least twice (${killedBeforeSwitch} of ${kills})`);
+    const after = await indexTree(ws.dir);
+    assert.ok(completed || after.generation > first.generation);
+    assert.is(after.files.indexed, 1500);
+    assert.is(after.digest, expected.digest, 'the recovered index equals a fresh one');
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test.run();

@@ -1,0 +1,55 @@
+// Test helpers: temp copies of fixture repos, indexing them with explicit options, and
+// reading the published graph back. Every test gets its own temp directory and removes it.
+
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultOptions, type IndexOptions } from '../../src/config.js';
+import type { IndexGraph } from '../../src/graph/graph.js';
+import { runIndex, type IndexSummary } from '../../src/pipeline/run-index.js';
+import { IndexReader } from '../../src/store/read.js';
+
+/** The source tree's test/ folder (fixtures are not compiled, so they are read from there). */
+export const TEST_SRC = fileURLToPath(new URL('../../../test/', import.meta.url));
+export const FIXTURE_REPOS = join(TEST_SRC, 'fixtures', 'repos');
+export const BIN = fileURLToPath(new URL('../../../bin/leindex.js', import.meta.url));
+
+export interface Workspace {
+  readonly dir: string;
+  cleanup(): void;
+}
+
+export function tempDir(prefix = 'leindex-test-'): Workspace {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A temp copy of a fixture repo (so indexes and edits never touch the source tree). */
+export function copyFixture(name: string): Workspace {
+  const ws = tempDir(`leindex-${name}-`);
+  cpSync(join(FIXTURE_REPOS, name), ws.dir, { recursive: true });
+  return ws;
+}
+
+export function testOptions(root: string, overrides: Partial<IndexOptions> = {}): IndexOptions {
+  // Walker mode by default: temp dirs are not git work trees, and tests say so explicitly.
+  return { ...defaultOptions(root), threads: 2, useGit: false, ...overrides };
+}
+
+export async function indexTree(
+  root: string,
+  overrides: Partial<IndexOptions> = {},
+  extra: { serial?: boolean; rebuild?: boolean } = {},
+): Promise<IndexSummary> {
+  return runIndex({ root, options: testOptions(root, overrides), ...extra });
+}
+
+export async function readGraph(indexDir: string): Promise<IndexGraph> {
+  const reader = IndexReader.open(indexDir);
+  try {
+    return reader.graph();
+  } finally {
+    await reader.close();
+  }
+}
