@@ -16,8 +16,7 @@ export type Query = Parser.Query;
 export type QueryCapture = Parser.QueryCapture;
 export type QueryMatch = Parser.QueryMatch;
 
-type ParserCtor = typeof import('tree-sitter');
-const ParserClass = require('tree-sitter') as ParserCtor;
+const ParserClass = require('tree-sitter') as typeof Parser;
 
 function loadGrammar(lang: LanguageId): Parser.Language {
   switch (lang) {

@@ -103,12 +103,18 @@ export function validateConfig(raw: unknown, source: string, root: string): Part
 }
 
 /** Options for a root: defaults, then the config file, then LEINDEX_* env, then the CLI's. */
-export function resolveOptions(root: string, cli: Partial<IndexOptions>): { options: IndexOptions; configPath: string | undefined } {
+export function resolveOptions(
+  root: string,
+  cli: Partial<IndexOptions>,
+): { options: IndexOptions; configPath: string | undefined } {
   const file = loadConfigFile(root);
   const env: Partial<IndexOptions> = {};
   const envBudget = process.env.LEINDEX_MEMORY_BUDGET;
-  if (envBudget !== undefined && envBudget !== '') env.memoryBudgetMb = positiveInt(Number(envBudget), 'LEINDEX_MEMORY_BUDGET');
-  const defined = Object.fromEntries(Object.entries(cli).filter(([, v]) => v !== undefined)) as Partial<IndexOptions>;
+  if (envBudget !== undefined && envBudget !== '')
+    env.memoryBudgetMb = positiveInt(Number(envBudget), 'LEINDEX_MEMORY_BUDGET');
+  const defined = Object.fromEntries(
+    Object.entries(cli).filter(([, v]) => v !== undefined),
+  ) as Partial<IndexOptions>;
   return { options: { ...defaultOptions(root), ...file.values, ...env, ...defined }, configPath: file.path };
 }
 
@@ -117,8 +123,9 @@ function bad(key: string, why: string): LeindexError {
 }
 
 function stringList(v: unknown, key: string): string[] {
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw bad(key, 'must be a list of strings');
-  return v as string[];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+    throw bad(key, 'must be a list of strings');
+  return v;
 }
 
 function nonEmptyString(v: unknown, key: string): string {
@@ -128,11 +135,13 @@ function nonEmptyString(v: unknown, key: string): string {
 
 export function positiveInt(v: unknown, key: string): number {
   if (typeof v === 'bigint') v = Number(v);
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw bad(key, `must be a positive integer (got ${String(v)})`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+    throw bad(key, `must be a positive integer (got ${String(v)})`);
   return v;
 }
 
 export function languageName(v: string, key: string): LanguageId {
-  if (!(LANGUAGES as readonly string[]).includes(v)) throw bad(key, `has unknown language "${v}" (known: ${LANGUAGES.join(', ')})`);
+  if (!(LANGUAGES as readonly string[]).includes(v))
+    throw bad(key, `has unknown language "${v}" (known: ${LANGUAGES.join(', ')})`);
   return v as LanguageId;
 }

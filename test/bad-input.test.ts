@@ -25,7 +25,11 @@ async function expectError(p: Promise<unknown>, code: string): Promise<LeindexEr
   throw new Error('unreachable');
 }
 
-function parseOne(path: string, language: 'typescript' | 'python' | 'rust' | 'javascript', maxFileBytes = 1 << 20) {
+function parseOne(
+  path: string,
+  language: 'typescript' | 'python' | 'rust' | 'javascript',
+  maxFileBytes = 1 << 20,
+) {
   const r = parseShard({ files: [{ absPath: path, relPath: 'f', language }], maxFileBytes, extract: true });
   const o = r.outcomes[0];
   if (!o) throw new Error('no outcome');
@@ -71,13 +75,33 @@ test('a 50 MB one-line minified file is skipped, by size by default and as minif
 test('invalid UTF-8, UTF-16 and BOM files are indexed, lossy decoding is flagged', () => {
   const ws = tempDir();
   try {
-    writeFileSync(join(ws.dir, 'bad.py'), Buffer.concat([Buffer.from('def ok():\n    return "'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"\n')]));
-    writeFileSync(join(ws.dir, 'u16.ts'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('export function wide(): number { return 1; }\n', 'utf16le')]));
-    writeFileSync(join(ws.dir, 'bom.rs'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('pub fn boom() {}\n')]));
+    writeFileSync(
+      join(ws.dir, 'bad.py'),
+      Buffer.concat([
+        Buffer.from('def ok():\n    return "'),
+        Buffer.from([0xff, 0xfe, 0xc3]),
+        Buffer.from('"\n'),
+      ]),
+    );
+    writeFileSync(
+      join(ws.dir, 'u16.ts'),
+      Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('export function wide(): number { return 1; }\n', 'utf16le'),
+      ]),
+    );
+    writeFileSync(
+      join(ws.dir, 'bom.rs'),
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('pub fn boom() {}\n')]),
+    );
     const bad = parseOne(join(ws.dir, 'bad.py'), 'python');
     assert.is(bad.outcome.status, 'ok');
     assert.ok(bad.outcome.status === 'ok' && bad.outcome.lossyDecode);
-    for (const [file, lang, name] of [['u16.ts', 'typescript', 'wide'], ['bom.rs', 'rust', 'boom'], ['bad.py', 'python', 'ok']] as const) {
+    for (const [file, lang, name] of [
+      ['u16.ts', 'typescript', 'wide'],
+      ['bom.rs', 'rust', 'boom'],
+      ['bad.py', 'python', 'ok'],
+    ] as const) {
       const { outcome, result } = parseOne(join(ws.dir, file), lang);
       assert.is(outcome.status, 'ok', file);
       if (outcome.status !== 'ok') continue;
@@ -93,7 +117,10 @@ test('invalid UTF-8, UTF-16 and BOM files are indexed, lossy decoding is flagged
 test('syntax errors keep the file, count the error regions, and keep what parses', () => {
   const ws = tempDir();
   try {
-    writeFileSync(join(ws.dir, 'broken.ts'), 'export function good(): number { return 1; }\nfunction bad( { return ;; }\nexport class Fine {}\n');
+    writeFileSync(
+      join(ws.dir, 'broken.ts'),
+      'export function good(): number { return 1; }\nfunction bad( { return ;; }\nexport class Fine {}\n',
+    );
     const { outcome, result } = parseOne(join(ws.dir, 'broken.ts'), 'typescript');
     assert.is(outcome.status, 'ok');
     if (outcome.status !== 'ok') return;
@@ -112,9 +139,17 @@ test('10,000-deep nesting in each language does not overflow any stack', () => {
     const depth = 10_000;
     const files: [string, 'typescript' | 'python' | 'rust', string][] = [
       // One bracket per line, so the file is not mistaken for minified code.
-      ['deep.ts', 'typescript', `export const x = ${'[\n'.repeat(depth)}${']\n'.repeat(depth)};\nexport function after() {}\n`],
+      [
+        'deep.ts',
+        'typescript',
+        `export const x = ${'[\n'.repeat(depth)}${']\n'.repeat(depth)};\nexport function after() {}\n`,
+      ],
       ['deep.py', 'python', `x = ${'(\n'.repeat(depth)}1${')\n'.repeat(depth)}\ndef after():\n    pass\n`],
-      ['deep.rs', 'rust', `fn f() { let x = ${'(\n'.repeat(depth)}1${')\n'.repeat(depth)}; }\nfn after() {}\n`],
+      [
+        'deep.rs',
+        'rust',
+        `fn f() { let x = ${'(\n'.repeat(depth)}1${')\n'.repeat(depth)}; }\nfn after() {}\n`,
+      ],
     ];
     for (const [name, lang, text] of files) {
       writeFileSync(join(ws.dir, name), text);
@@ -275,4 +310,3 @@ test('an index of an older schema is reported to readers and rebuilt by the inde
 });
 
 test.run();
-

@@ -19,7 +19,11 @@ test('index --json prints one JSON summary on stdout and nothing else', () => {
   try {
     const r = leindex(['index', ws.dir, '--json', '--no-git']);
     assert.is(r.code, 0, r.stderr);
-    const summary = JSON.parse(r.stdout) as { files: { indexed: number }; generation: number; digest: string };
+    const summary = JSON.parse(r.stdout) as {
+      files: { indexed: number };
+      generation: number;
+      digest: string;
+    };
     assert.is(summary.files.indexed, 4);
     assert.is(summary.generation, 1);
     assert.match(summary.digest, /^[0-9a-f]{64}$/);
@@ -57,10 +61,17 @@ test('usage errors: missing path, bad flag value, unknown config key, bad config
 test('leindex.toml and leindex.json settings are applied', () => {
   const ws = copyFixture('ts-app');
   try {
-    writeFileSync(join(ws.dir, 'leindex.toml'), 'exclude = ["legacy.js"]\nlanguages = ["typescript"]\nindex_dir = ".idx"\n');
+    writeFileSync(
+      join(ws.dir, 'leindex.toml'),
+      'exclude = ["legacy.js"]\nlanguages = ["typescript"]\nindex_dir = ".idx"\n',
+    );
     const r = leindex(['index', ws.dir, '--json', '--no-git']);
     assert.is(r.code, 0, r.stderr);
-    const s = JSON.parse(r.stdout) as { files: { indexed: number }; indexDir: string; languages: Record<string, number> };
+    const s = JSON.parse(r.stdout) as {
+      files: { indexed: number };
+      indexDir: string;
+      languages: Record<string, number>;
+    };
     assert.is(s.indexDir, join(ws.dir, '.idx'));
     assert.equal(Object.keys(s.languages), ['typescript']);
     assert.is(s.files.indexed, 5);

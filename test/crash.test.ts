@@ -25,7 +25,9 @@ function writeTree(root: string, files: number, variant: number): void {
 
 function runAndKill(root: string, afterMs: number): Promise<{ killed: boolean; code: number | null }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'index', root, '--no-git', '--threads', '2', '-q'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'index', root, '--no-git', '--threads', '2', '-q'], {
+      stdio: 'ignore',
+    });
     let done = false;
     const timer = setTimeout(() => {
       if (!done) child.kill('SIGKILL');
@@ -73,7 +75,10 @@ test('kill -9 mid-index leaves the previous index usable; the next run recovers'
         await reader.close();
       }
     }
-    assert.ok(killedBeforeSwitch >= 2, `killed mid-index before the switch at least twice (${killedBeforeSwitch} of ${kills})`);
+    assert.ok(
+      killedBeforeSwitch >= 2,
+      `killed mid-index before the switch at least twice (${killedBeforeSwitch} of ${kills})`,
+    );
     const after = await indexTree(ws.dir);
     assert.ok(completed || after.generation > first.generation);
     assert.is(after.files.indexed, 1500);

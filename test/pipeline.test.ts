@@ -12,7 +12,8 @@ import { graphDigest } from '../src/graph/graph.js';
 /** One tree holding all three fixture repos, so resolution runs across languages at once. */
 function mixedTree(): ReturnType<typeof tempDir> {
   const ws = tempDir('leindex-mixed-');
-  for (const name of ['ts-app', 'py-app', 'rs-app']) cpSync(join(FIXTURE_REPOS, name), join(ws.dir, name), { recursive: true });
+  for (const name of ['ts-app', 'py-app', 'rs-app'])
+    cpSync(join(FIXTURE_REPOS, name), join(ws.dir, name), { recursive: true });
   return ws;
 }
 
@@ -60,11 +61,20 @@ test('incremental re-index equals a full rebuild (edit, add, delete)', async () 
   try {
     await indexTree(ws.dir);
     // Edit: a new function that calls across files; add: a new module; delete: a leaf file.
-    appendFileSync(join(ws.dir, 'ts-app/src/util.ts'), '\nexport function shout(m: string): void {\n  log(m.toUpperCase());\n}\n');
-    writeFileSync(join(ws.dir, 'ts-app/src/extra.ts'), "import { shout } from './util';\nexport function loud(): void {\n  shout('x');\n}\n");
+    appendFileSync(
+      join(ws.dir, 'ts-app/src/util.ts'),
+      '\nexport function shout(m: string): void {\n  log(m.toUpperCase());\n}\n',
+    );
+    writeFileSync(
+      join(ws.dir, 'ts-app/src/extra.ts'),
+      "import { shout } from './util';\nexport function loud(): void {\n  shout('x');\n}\n",
+    );
     rmSync(join(ws.dir, 'py-app/app.py'));
     mkdirSync(join(ws.dir, 'py-app/pkg/sub'));
-    writeFileSync(join(ws.dir, 'py-app/pkg/sub/__init__.py'), 'from ..models import audit\n\ndef run(u):\n    return audit(u)\n');
+    writeFileSync(
+      join(ws.dir, 'py-app/pkg/sub/__init__.py'),
+      'from ..models import audit\n\ndef run(u):\n    return audit(u)\n',
+    );
     const inc = await indexTree(ws.dir);
     assert.is(inc.files.parsed, 3, 'only the edited and added files were parsed');
     assert.is(inc.files.deleted, 1);

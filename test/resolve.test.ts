@@ -40,7 +40,14 @@ function expectations(root: string): Expectation[] {
     const lines = readFileSync(file, 'utf8').split('\n');
     lines.forEach((line, i) => {
       const m = /@(no-)?edge\s+(\w+)\s+(\S+)\s+->\s+(\S+)/.exec(line);
-      if (m) out.push({ present: !m[1], kind: m[2] ?? '', from: m[3] ?? '', to: m[4] ?? '', where: `${relative(root, file)}:${i + 1}` });
+      if (m)
+        out.push({
+          present: !m[1],
+          kind: m[2] ?? '',
+          from: m[3] ?? '',
+          to: m[4] ?? '',
+          where: `${relative(root, file)}:${i + 1}`,
+        });
     });
   }
   return out;
@@ -68,8 +75,13 @@ for (const repo of REPOS) {
       assert.ok(exp.length >= 3, `${repo} states its expected edges`);
       const missing = exp.filter((e) => e.present && !edges.has(`${e.kind} ${e.from} -> ${e.to}`));
       const unwanted = exp.filter((e) => !e.present && edges.has(`${e.kind} ${e.from} -> ${e.to}`));
-      const show = (list: Expectation[]): string => list.map((e) => `  ${e.where}: ${e.kind} ${e.from} -> ${e.to}`).join('\n');
-      assert.is(missing.length, 0, `missing edges:\n${show(missing)}\nedges present:\n${[...edges].filter((e) => !e.startsWith('contains')).join('\n')}`);
+      const show = (list: Expectation[]): string =>
+        list.map((e) => `  ${e.where}: ${e.kind} ${e.from} -> ${e.to}`).join('\n');
+      assert.is(
+        missing.length,
+        0,
+        `missing edges:\n${show(missing)}\nedges present:\n${[...edges].filter((e) => !e.startsWith('contains')).join('\n')}`,
+      );
       assert.is(unwanted.length, 0, `edges that must not exist:\n${show(unwanted)}`);
     } finally {
       ws.cleanup();

@@ -9,7 +9,8 @@ import { resolveOptions, type IndexOptions } from '../config.js';
 import { ExitCode, LeindexError, describeError, isLeindexError } from '../errors.js';
 
 export const commonOptions = {
-  indexDir: () => Option.String('--index-dir', { description: 'Where the index lives (default <root>/.leindex)' }),
+  indexDir: () =>
+    Option.String('--index-dir', { description: 'Where the index lives (default <root>/.leindex)' }),
   json: () => Option.Boolean('--json', false, { description: 'Print the result as JSON on stdout' }),
   quiet: () => Option.Boolean('--quiet,-q', false, { description: 'No progress or notices on stderr' }),
   verbose: () => Option.Boolean('--verbose,-v', false, { description: 'Debug notices on stderr' }),
@@ -25,7 +26,8 @@ export function resolveRoot(path: string | undefined): string {
 export function parseIntFlag(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new LeindexError('E_USAGE', `${flag} needs a positive whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new LeindexError('E_USAGE', `${flag} needs a positive whole number, got "${value}"`);
   return n;
 }
 

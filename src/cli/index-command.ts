@@ -4,7 +4,15 @@
 import { Command, Option } from 'clipanion';
 import { runIndex, type IndexSummary } from '../pipeline/run-index.js';
 import { createLogger } from '../util/log.js';
-import { commonOptions, interruptSignal, optionsFor, parseIntFlag, printJson, reportError, resolveRoot } from './common.js';
+import {
+  commonOptions,
+  interruptSignal,
+  optionsFor,
+  parseIntFlag,
+  printJson,
+  reportError,
+  resolveRoot,
+} from './common.js';
 import { LANGUAGES } from '../protocol.js';
 import { languageName } from '../config.js';
 
@@ -26,10 +34,18 @@ export class IndexCommand extends Command {
 
   target = Option.String({ required: false, name: 'path' });
   threads = Option.String('--threads', { description: 'Worker threads (default: available cores)' });
-  maxFileSize = Option.String('--max-file-size', { description: 'Skip files larger than this many bytes (default 1048576)' });
-  languages = Option.String('--languages', { description: `Comma-separated languages (${LANGUAGES.join(', ')})` });
-  rebuild = Option.Boolean('--rebuild', false, { description: 'Discard the existing index and build from scratch' });
-  noGit = Option.Boolean('--no-git', false, { description: 'Walk the tree instead of asking git for the file list' });
+  maxFileSize = Option.String('--max-file-size', {
+    description: 'Skip files larger than this many bytes (default 1048576)',
+  });
+  languages = Option.String('--languages', {
+    description: `Comma-separated languages (${LANGUAGES.join(', ')})`,
+  });
+  rebuild = Option.Boolean('--rebuild', false, {
+    description: 'Discard the existing index and build from scratch',
+  });
+  noGit = Option.Boolean('--no-git', false, {
+    description: 'Walk the tree instead of asking git for the file list',
+  });
   indexDir = commonOptions.indexDir();
   json = commonOptions.json();
   quiet = commonOptions.quiet();
@@ -73,29 +89,47 @@ export function formatSummary(s: IndexSummary): string {
   const lines: string[] = [];
   const secs = (s.phases.totalMs / 1000).toFixed(2);
   if (!s.changed) {
-    lines.push(`index is up to date: ${s.files.indexed} files, generation ${s.generation} (checked in ${secs}s)`);
+    lines.push(
+      `index is up to date: ${s.files.indexed} files, generation ${s.generation} (checked in ${secs}s)`,
+    );
     return `${lines.join('\n')}\n`;
   }
   lines.push(`indexed ${s.root} → ${s.indexDir} (generation ${s.generation})`);
   lines.push(
     `  files     ${s.files.indexed} indexed (${s.files.parsed} parsed, ${s.files.reused} reused, ${s.files.deleted} deleted), ${(s.files.bytes / 1e6).toFixed(1)} MB`,
   );
-  const langs = Object.entries(s.languages).map(([k, v]) => `${k} ${v}`).join(', ');
+  const langs = Object.entries(s.languages)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   if (langs) lines.push(`  languages ${langs}`);
-  const skips = Object.entries(s.skipped.byReason).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
+  const skips = Object.entries(s.skipped.byReason)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   lines.push(`  skipped   ${s.skipped.total}${skips ? ` (${skips})` : ''}`);
-  const kinds = Object.entries(s.symbols.byKind).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+  const kinds = Object.entries(s.symbols.byKind)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   lines.push(`  symbols   ${s.symbols.total}${kinds ? ` (${kinds})` : ''}`);
-  const edges = Object.entries(s.edges.byKind).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
+  const edges = Object.entries(s.edges.byKind)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   lines.push(`  edges     ${s.edges.total}${edges ? ` (${edges})` : ''}`);
   const pct = s.references.total ? ((100 * s.references.resolved) / s.references.total).toFixed(1) : '0';
   lines.push(`  refs      ${s.references.total} (${pct}% resolved to project symbols)`);
-  if (s.syntaxErrors.files) lines.push(`  syntax    ${s.syntaxErrors.regions} error regions in ${s.syntaxErrors.files} files (indexed anyway)`);
+  if (s.syntaxErrors.files)
+    lines.push(
+      `  syntax    ${s.syntaxErrors.regions} error regions in ${s.syntaxErrors.files} files (indexed anyway)`,
+    );
   const p = s.phases;
   lines.push(
     `  time      ${secs}s (discover ${ms(p.discoverMs)}, parse ${ms(p.parseMs)}, load ${ms(p.loadMs)}, merge ${ms(p.mergeMs)}, store ${ms(p.storeMs)})`,
   );
-  lines.push(`  speed     ${s.mbPerSec.toFixed(2)} MB/s, ${Math.round(s.filesPerSec)} files/s on ${s.threads} threads; peak RSS ${Math.round(s.peakRssMb)} MB`);
+  lines.push(
+    `  speed     ${s.mbPerSec.toFixed(2)} MB/s, ${Math.round(s.filesPerSec)} files/s on ${s.threads} threads; peak RSS ${Math.round(s.peakRssMb)} MB`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -5,7 +5,7 @@
 import { EDGE_KINDS, type IndexGraph } from './graph.js';
 import { LANGUAGES, NONE, SYMBOL_KIND_NAMES, SymbolFlag } from '../protocol.js';
 
-const FLAG_NAMES = Object.entries(SymbolFlag) as [string, number][];
+const FLAG_NAMES: [string, number][] = Object.entries(SymbolFlag);
 
 export function symbolKey(g: IndexGraph, id: number): string {
   const file = g.symbols.file[id] ?? NONE;
@@ -32,8 +32,10 @@ export function dumpGraph(g: IndexGraph, opts: { signatures?: boolean } = {}): s
       ];
       if ((s.complexity[id] ?? 1) > 1) parts.push(`cx=${s.complexity[id]}`);
       if (flags.length) parts.push(`[${flags.join(',')}]`);
-      if (opts.signatures !== false && (s.signature[id] ?? NONE) !== NONE) parts.push(`sig=${JSON.stringify(g.strings[s.signature[id] ?? NONE])}`);
-      if ((s.doc[id] ?? NONE) !== NONE) parts.push(`doc=${JSON.stringify((g.strings[s.doc[id] ?? NONE] ?? '').slice(0, 60))}`);
+      if (opts.signatures !== false && (s.signature[id] ?? NONE) !== NONE)
+        parts.push(`sig=${JSON.stringify(g.strings[s.signature[id] ?? NONE])}`);
+      if ((s.doc[id] ?? NONE) !== NONE)
+        parts.push(`doc=${JSON.stringify((g.strings[s.doc[id] ?? NONE] ?? '').slice(0, 60))}`);
       out.push(parts.join(' '));
     }
   }

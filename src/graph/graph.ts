@@ -6,7 +6,14 @@
 import { createHash } from 'node:crypto';
 import { encodeStrings } from '../store/codec.js';
 
-export const EDGE_KINDS = ['contains', 'imports', 'calls', 'inherits', 'implements', 'referencesType'] as const;
+export const EDGE_KINDS = [
+  'contains',
+  'imports',
+  'calls',
+  'inherits',
+  'implements',
+  'referencesType',
+] as const;
 export type EdgeKindName = (typeof EDGE_KINDS)[number];
 export const EdgeKind = Object.fromEntries(EDGE_KINDS.map((k, i) => [k, i])) as Record<EdgeKindName, number>;
 

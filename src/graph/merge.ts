@@ -3,7 +3,7 @@
 // `contains` edges, and hands the raw references to the resolver for cross-file edges.
 // Coordinator thread. Input fragments must be sorted by relPath.
 
-import { FragmentReader } from './fragment.js';
+import type { FragmentReader } from './fragment.js';
 import { buildCsr, EdgeKind, Confidence, type IndexGraph, type SymbolTable } from './graph.js';
 import { ModuleResolver } from './modules.js';
 import { resolveReferences } from './resolve.js';
@@ -71,7 +71,8 @@ export interface SymbolColumns {
 
 export function mergeFragments(inputs: readonly MergeInput[]): IndexGraph {
   for (let i = 1; i < inputs.length; i++) {
-    if ((inputs[i - 1]?.relPath ?? '') >= (inputs[i]?.relPath ?? '')) throw new Error('merge input must be sorted by relPath, without duplicates');
+    if ((inputs[i - 1]?.relPath ?? '') >= (inputs[i]?.relPath ?? ''))
+      throw new Error('merge input must be sorted by relPath, without duplicates');
   }
   const modules = new ModuleResolver(inputs);
   const strings = new StringTable();
@@ -182,7 +183,8 @@ function dedupeEdges(e: EdgeList): { src: Int32Array; dst: Int32Array; kind: Uin
   let last = -1;
   for (const i of order) {
     // Sorted with the highest confidence first within a (src, dst, kind) run: keep the first.
-    if (last >= 0 && e.src[i] === e.src[last] && e.dst[i] === e.dst[last] && e.kind[i] === e.kind[last]) continue;
+    if (last >= 0 && e.src[i] === e.src[last] && e.dst[i] === e.dst[last] && e.kind[i] === e.kind[last])
+      continue;
     keep.push(i);
     last = i;
   }
@@ -199,7 +201,8 @@ function moduleShortName(relPath: string): string {
   const parts = relPath.split('/');
   const file = parts[parts.length - 1] ?? relPath;
   const stem = file.replace(/(\.d)?\.[^.]+$/, '');
-  if (['index', '__init__', 'mod', 'lib', 'main'].includes(stem) && parts.length > 1) return parts[parts.length - 2] ?? stem;
+  if (['index', '__init__', 'mod', 'lib', 'main'].includes(stem) && parts.length > 1)
+    return parts[parts.length - 2] ?? stem;
   return stem;
 }
 

@@ -157,7 +157,8 @@ export class ModuleResolver {
     for (let n = start.remaining.length; n >= 0; n--) {
       const key = [start.crate, ...start.base, ...start.remaining.slice(0, n)].join('::');
       const i = this.rustModules.get(key);
-      if (i !== undefined) return { module: { kind: 'file', file: i, certain: true }, rest: start.remaining.slice(n) };
+      if (i !== undefined)
+        return { module: { kind: 'file', file: i, certain: true }, rest: start.remaining.slice(n) };
     }
     return undefined;
   }
@@ -241,7 +242,10 @@ export function rustModulePath(relPath: string, roots: Set<string>): { crate: st
   }
   const pkgDir = posix.basename(dir) === 'src' ? posix.dirname(dir) : dir;
   const crate = crateName(posix.basename(pkgDir === '.' ? dir : pkgDir));
-  const inner = relPath.slice(dir === '.' ? 0 : dir.length + 1).replace(/\.rs$/, '').split('/');
+  const inner = relPath
+    .slice(dir === '.' ? 0 : dir.length + 1)
+    .replace(/\.rs$/, '')
+    .split('/');
   const last = inner[inner.length - 1];
   if (last === 'mod' || (inner.length === 1 && (last === 'lib' || last === 'main'))) inner.pop();
   return { crate, path: inner };

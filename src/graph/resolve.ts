@@ -29,8 +29,19 @@ const TYPE_KINDS = new Set<number>([
   SymbolKind.interface,
   SymbolKind.typeAlias,
 ]);
-const CALLABLE_KINDS = new Set<number>([SymbolKind.function, SymbolKind.method, SymbolKind.class, SymbolKind.struct]);
-const CLASS_LIKE = new Set<number>([SymbolKind.class, SymbolKind.struct, SymbolKind.trait, SymbolKind.interface, SymbolKind.enum]);
+const CALLABLE_KINDS = new Set<number>([
+  SymbolKind.function,
+  SymbolKind.method,
+  SymbolKind.class,
+  SymbolKind.struct,
+]);
+const CLASS_LIKE = new Set<number>([
+  SymbolKind.class,
+  SymbolKind.struct,
+  SymbolKind.trait,
+  SymbolKind.interface,
+  SymbolKind.enum,
+]);
 
 /**
  * Names too common to resolve by name alone: a call `x.get()` with an unknown receiver says
@@ -229,7 +240,7 @@ class Resolver {
     const top = this.topLevel[f]?.get(name);
     if (top !== undefined) return { id: top, module: undefined };
     for (const row of this.reexports[f] ?? []) {
-      if ((row.alias ?? row.name) !== name || row.name === '*' && row.alias === undefined) continue;
+      if ((row.alias ?? row.name) !== name || (row.name === '*' && row.alias === undefined)) continue;
       if (row.qualifier === undefined) {
         const local = this.topLevel[f]?.get(row.name) ?? this.binding(f, row.name)?.id;
         if (local !== undefined) return { id: local, module: undefined };
@@ -266,7 +277,8 @@ class Resolver {
   }
 
   private resolveImportModule(f: number, qualifier: string): ModuleTarget | undefined {
-    if (this.lang(f) === 'rust') return this.ctx.modules.rustSplitPath(f, qualifier.split('::').filter(Boolean))?.module;
+    if (this.lang(f) === 'rust')
+      return this.ctx.modules.rustSplitPath(f, qualifier.split('::').filter(Boolean))?.module;
     return this.resolveModule(f, qualifier);
   }
 
@@ -277,7 +289,8 @@ class Resolver {
     if (lang === 'rust') {
       const segs = row.qualifier.split('::').filter(Boolean);
       if (row.aux === 1) segs.splice(0, segs.length, 'self'); // `mod x;` declaration
-      if (row.qualifier === '' && row.name) segs.push(row.name); // extern crate
+      if (row.qualifier === '' && row.name)
+        segs.push(row.name); // extern crate
       else if (row.name && row.name !== '*') segs.push(row.name);
       if (row.name === 'self') segs.pop(); // `use a::b::{self}`
       const split = this.ctx.modules.rustSplitPath(f, segs);
@@ -297,7 +310,10 @@ class Resolver {
     if (t) return t;
     if (lang === 'python') {
       // `from pkg import sub` where sub is a module of pkg
-      const sub = this.resolveModule(f, `${row.qualifier}${row.qualifier.endsWith('.') ? '' : '.'}${row.name}`);
+      const sub = this.resolveModule(
+        f,
+        `${row.qualifier}${row.qualifier.endsWith('.') ? '' : '.'}${row.name}`,
+      );
       if (sub?.kind === 'file') return this.moduleTarget(sub);
     }
     return undefined;
@@ -369,7 +385,10 @@ class Resolver {
     for (let r = 0; r < frag.refCount; r++) {
       const kind = frag.ref(r, 'kind');
       const structural =
-        kind === RefKind.import || kind === RefKind.reexport || kind === RefKind.inherits || kind === RefKind.implements;
+        kind === RefKind.import ||
+        kind === RefKind.reexport ||
+        kind === RefKind.inherits ||
+        kind === RefKind.implements;
       if (structural !== (phase === 'structure')) continue;
       const kindName = REF_KIND_NAMES[kind] ?? 'unknown';
       if (kind === RefKind.read || kind === RefKind.write || kind === RefKind.param) {
@@ -386,8 +405,17 @@ class Resolver {
         case RefKind.import:
         case RefKind.reexport: {
           if (qualifier === undefined) break; // a local `export { a as b }`
-          const row: ImportRow = { file: f, qualifier, name, alias: frag.refStr(r, 'alias'), aux: frag.ref(r, 'aux') };
-          const mod = this.lang(f) === 'rust' && row.aux !== 1 ? this.rustImportModule(f, row) : this.moduleTarget(this.resolveImportModule(f, row.aux === 1 ? `self::${name}` : qualifier));
+          const row: ImportRow = {
+            file: f,
+            qualifier,
+            name,
+            alias: frag.refStr(r, 'alias'),
+            aux: frag.ref(r, 'aux'),
+          };
+          const mod =
+            this.lang(f) === 'rust' && row.aux !== 1
+              ? this.rustImportModule(f, row)
+              : this.moduleTarget(this.resolveImportModule(f, row.aux === 1 ? `self::${name}` : qualifier));
           if (mod) {
             edges.add(base, mod.id, EdgeKind.imports, Confidence.certain);
             resolved = true;
@@ -511,7 +539,11 @@ class Resolver {
       if (type === undefined) return undefined;
       const t = this.methodOf(type, name, 0);
       if (!t) return undefined;
-      const own = this.ctx.cols.parent[t.id] === type || this.str(this.ctx.cols.qualifiedName[t.id] ?? NONE).startsWith(`${this.str(this.ctx.cols.qualifiedName[type] ?? NONE)}.`);
+      const own =
+        this.ctx.cols.parent[t.id] === type ||
+        this.str(this.ctx.cols.qualifiedName[t.id] ?? NONE).startsWith(
+          `${this.str(this.ctx.cols.qualifiedName[type] ?? NONE)}.`,
+        );
       return { id: t.id, conf: own ? Confidence.receiver : Confidence.inherited };
     }
     if (q === 'super') {
@@ -537,7 +569,11 @@ class Resolver {
       if (container) {
         if (this.ctx.cols.file[container.id] === NONE) return undefined; // external package
         const t = this.member(container, name);
-        if (t) return { id: t.id, conf: container.module !== undefined ? Confidence.imported : Confidence.receiver };
+        if (t)
+          return {
+            id: t.id,
+            conf: container.module !== undefined ? Confidence.imported : Confidence.receiver,
+          };
       }
       // A type path not bound in this file (Rust `Foo::new` via the crate, Python `Klass.method`).
       const last = segs[segs.length - 1] ?? '';
@@ -594,7 +630,11 @@ class Resolver {
   }
 
   /** The one symbol of these kinds with this name in the whole project, if there is exactly one. */
-  private uniqueByName(name: string, kinds: Set<number>, methodsOnly: boolean): { id: number; conf: number } | undefined {
+  private uniqueByName(
+    name: string,
+    kinds: Set<number>,
+    methodsOnly: boolean,
+  ): { id: number; conf: number } | undefined {
     if (name.length < 3 || COMMON_NAMES.has(name)) return undefined;
     const { cols } = this.ctx;
     let found = NONE;

@@ -32,7 +32,11 @@ export interface BenchReport {
   date: string;
 }
 
-export async function runBench(root: string, options: IndexOptions, log: (m: string) => void): Promise<BenchReport> {
+export async function runBench(
+  root: string,
+  options: IndexOptions,
+  log: (m: string) => void,
+): Promise<BenchReport> {
   const found = await discoverFiles(root, {
     languages: options.languages,
     exclude: options.exclude,

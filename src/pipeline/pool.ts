@@ -51,7 +51,7 @@ export class ParsePool {
   async run(shards: readonly (readonly ParseTaskFile[])[], onResult: ShardCallback): Promise<void> {
     const queue = [...shards];
     const limit = Math.max(1, this.options.threads * (this.options.inFlightPerThread ?? 2));
-    let failure: unknown;
+    let failure: Error | undefined;
     const lane = async (): Promise<void> => {
       while (queue.length > 0 && failure === undefined) {
         this.throwIfAborted();
@@ -60,7 +60,7 @@ export class ParsePool {
         try {
           await this.runShard(shard, onResult);
         } catch (err) {
-          failure ??= err;
+          failure ??= err instanceof Error ? err : new Error(String(err));
         }
       }
     };
@@ -70,12 +70,17 @@ export class ParsePool {
   }
 
   private async runShard(shard: readonly ParseTaskFile[], onResult: ShardCallback): Promise<void> {
-    const task: ParseTask = { files: shard, maxFileBytes: this.options.maxFileBytes, extract: this.options.extract };
+    const task: ParseTask = {
+      files: shard,
+      maxFileBytes: this.options.maxFileBytes,
+      extract: this.options.extract,
+    };
     let result: ParseResult;
     try {
       result = await this.exec(task);
     } catch (err) {
-      if (isAbort(err) || this.options.signal?.aborted) throw new LeindexError('E_INTERRUPTED', 'interrupted');
+      if (isAbort(err) || this.options.signal?.aborted)
+        throw new LeindexError('E_INTERRUPTED', 'interrupted');
       if (shard.length > 1) {
         // A worker died (out of memory, a native crash): halve and retry, down to the file.
         const mid = Math.ceil(shard.length / 2);
@@ -89,7 +94,13 @@ export class ParsePool {
         {
           buffer: new SharedArrayBuffer(0),
           outcomes: [
-            { status: 'skipped', relPath: file.relPath, reason: 'unreadable', detail: `parse worker failed: ${describeError(err)}`, size: 0 },
+            {
+              status: 'skipped',
+              relPath: file.relPath,
+              reason: 'unreadable',
+              detail: `parse worker failed: ${describeError(err)}`,
+              size: 0,
+            },
           ],
           timings: { readMs: 0, parseMs: 0, extractMs: 0, encodeMs: 0, busyMs: 0 },
           bytesRead: 0,
@@ -104,7 +115,10 @@ export class ParsePool {
 
   private async exec(task: ParseTask): Promise<ParseResult> {
     if (this.piscina) {
-      return (await this.piscina.run(task, this.options.signal ? { signal: this.options.signal } : {})) as ParseResult;
+      return (await this.piscina.run(
+        task,
+        this.options.signal ? { signal: this.options.signal } : {},
+      )) as ParseResult;
     }
     if (!this.serial) {
       const mod = (await import(WORKER_FILE)) as { parseShard: (t: ParseTask) => ParseResult };

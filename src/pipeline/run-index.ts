@@ -12,7 +12,14 @@ import { LeindexError } from '../errors.js';
 import { FragmentReader } from '../graph/fragment.js';
 import { edgesByKind, graphDigest, edgeCount, type EdgeKindName, type IndexGraph } from '../graph/graph.js';
 import { mergeFragments, type MergeInput } from '../graph/merge.js';
-import { LANGUAGES, SKIP_REASONS, SYMBOL_KIND_NAMES, type LanguageId, type ParseTaskFile, type SkipReason } from '../protocol.js';
+import {
+  LANGUAGES,
+  SKIP_REASONS,
+  SYMBOL_KIND_NAMES,
+  type LanguageId,
+  type ParseTaskFile,
+  type SkipReason,
+} from '../protocol.js';
 import type { SkippedRecord } from '../store/layout.js';
 import { IndexWriter } from '../store/write.js';
 import { createProgress, silentLogger, type Logger } from '../util/log.js';
@@ -67,12 +74,23 @@ export interface IndexSummary {
   /** False when nothing changed and no new generation was written. */
   changed: boolean;
   digest: string;
-  files: { indexed: number; parsed: number; reused: number; unchanged: number; deleted: number; bytes: number };
+  files: {
+    indexed: number;
+    parsed: number;
+    reused: number;
+    unchanged: number;
+    deleted: number;
+    bytes: number;
+  };
   skipped: { total: number; byReason: Record<SkipReason, number> };
   languages: Partial<Record<LanguageId, number>>;
   symbols: { total: number; byKind: Record<string, number> };
   edges: { total: number; byKind: Record<EdgeKindName, number> };
-  references: { total: number; resolved: number; byKind: Record<string, { total: number; resolved: number }> };
+  references: {
+    total: number;
+    resolved: number;
+    byKind: Record<string, { total: number; resolved: number }>;
+  };
   syntaxErrors: { files: number; regions: number };
   phases: PhaseTimes;
   /** Process CPU time (all threads) per phase, ms. */
@@ -117,8 +135,24 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   const rss = new PeakRss();
-  const phases: PhaseTimes = { discoverMs: 0, diffMs: 0, parseMs: 0, loadMs: 0, mergeMs: 0, storeMs: 0, totalMs: 0 };
-  const phaseCpuMs: PhaseTimes = { discoverMs: 0, diffMs: 0, parseMs: 0, loadMs: 0, mergeMs: 0, storeMs: 0, totalMs: 0 };
+  const phases: PhaseTimes = {
+    discoverMs: 0,
+    diffMs: 0,
+    parseMs: 0,
+    loadMs: 0,
+    mergeMs: 0,
+    storeMs: 0,
+    totalMs: 0,
+  };
+  const phaseCpuMs: PhaseTimes = {
+    discoverMs: 0,
+    diffMs: 0,
+    parseMs: 0,
+    loadMs: 0,
+    mergeMs: 0,
+    storeMs: 0,
+    totalMs: 0,
+  };
   const pool: PoolFigures = {
     shards: 0,
     workerBusyMs: 0,
@@ -170,10 +204,21 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
           reuse.set(file.relPath, { hash, file });
           continue;
         }
-        toParse.push({ absPath: file.absPath, relPath: file.relPath, language: file.language, size: file.size, knownHash: hash });
+        toParse.push({
+          absPath: file.absPath,
+          relPath: file.relPath,
+          language: file.language,
+          size: file.size,
+          knownHash: hash,
+        });
         continue;
       }
-      toParse.push({ absPath: file.absPath, relPath: file.relPath, language: file.language, size: file.size });
+      toParse.push({
+        absPath: file.absPath,
+        relPath: file.relPath,
+        language: file.language,
+        size: file.size,
+      });
     }
     const foundPaths = new Set(found.files.map((f) => f.relPath));
     const deleted = prev ? prev.relPath.filter((p) => !foundPaths.has(p)).length : 0;
@@ -193,7 +238,13 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
           phaseCpuMs,
           pool,
           cpuMs: cpuMsSince(cpuStart),
-          files: { ...summary.summary.files, parsed: 0, reused: summary.summary.files.indexed, unchanged: 0, deleted: 0 },
+          files: {
+            ...summary.summary.files,
+            parsed: 0,
+            reused: summary.summary.files.indexed,
+            unchanged: 0,
+            deleted: 0,
+          },
           peakRssMb: rss.stop() / 2 ** 20,
           mbPerSec: 0,
           filesPerSec: 0,
@@ -216,7 +267,12 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     const small = toParse.length <= SERIAL_MAX_FILES && totalBytes <= SERIAL_MAX_BYTES;
     const threads = run.serial || small ? 0 : Math.max(1, Math.min(options.threads, cpus().length * 4));
     if (toParse.length > 0) {
-      parsePool = new ParsePool({ threads, maxFileBytes: options.maxFileBytes, extract: true, signal: run.signal });
+      parsePool = new ParsePool({
+        threads,
+        maxFileBytes: options.maxFileBytes,
+        extract: true,
+        signal: run.signal,
+      });
       const shards = planShards(toParse, { threads: Math.max(1, threads) });
       pool.shards = shards.length;
       const langOf = new Map(toParse.map((f) => [f.relPath, f.language]));
@@ -238,7 +294,11 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
           if (o.status === 'unchanged') {
             unchangedCount++;
             const file = fileOf.get(o.relPath);
-            if (file) reuse.set(o.relPath, { hash: o.contentHash, file: { ...file, mtimeMs: o.mtimeMs, size: o.size } });
+            if (file)
+              reuse.set(o.relPath, {
+                hash: o.contentHash,
+                file: { ...file, mtimeMs: o.mtimeMs, size: o.size },
+              });
             continue;
           }
           bytesParsed += o.size;
@@ -270,10 +330,22 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       const bytes = writer.getFragment(hash);
       if (!bytes) {
         // The store lost a fragment (damage): say so and skip rather than publish a hole.
-        skipped.push({ relPath, reason: 'unreadable', detail: 'stored fragment missing; re-run with --rebuild', size: file.size });
+        skipped.push({
+          relPath,
+          reason: 'unreadable',
+          detail: 'stored fragment missing; re-run with --rebuild',
+          size: file.size,
+        });
         continue;
       }
-      inputs.push({ relPath, language: file.language, contentHash: hash, size: file.size, mtimeMs: file.mtimeMs, fragment: new FragmentReader(bytes) });
+      inputs.push({
+        relPath,
+        language: file.language,
+        contentHash: hash,
+        size: file.size,
+        mtimeMs: file.mtimeMs,
+        fragment: new FragmentReader(bytes),
+      });
     }
     inputs.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
     skipped.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
@@ -307,7 +379,10 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       graph,
       { root, createdAt: new Date().toISOString(), fileSymbolCount: graph.fileSymbolCount, digest },
       skipped,
-      { summary: { ...summary, generation: writer.nextGeneration }, skippedList: skipped.map((s) => `${s.relPath}\u0000${s.reason}`) },
+      {
+        summary: { ...summary, generation: writer.nextGeneration },
+        skippedList: skipped.map((s) => `${s.relPath}\u0000${s.reason}`),
+      },
     );
     phases.storeMs = lap('storeMs');
     phases.totalMs = performance.now() - started;
@@ -332,7 +407,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new LeindexError('E_INTERRUPTED', 'interrupted; the previous index is unchanged');
+  if (signal?.aborted)
+    throw new LeindexError('E_INTERRUPTED', 'interrupted; the previous index is unchanged');
 }
 
 function cpuMsSince(start: NodeJS.CpuUsage): number {
@@ -414,7 +490,16 @@ function buildSummary(s: SummaryInput): IndexSummary {
     syntaxErrors: { files: errFiles, regions: errRegions },
     phases: { discoverMs: 0, diffMs: 0, parseMs: 0, loadMs: 0, mergeMs: 0, storeMs: 0, totalMs: 0 },
     phaseCpuMs: { discoverMs: 0, diffMs: 0, parseMs: 0, loadMs: 0, mergeMs: 0, storeMs: 0, totalMs: 0 },
-    pool: { shards: 0, workerBusyMs: 0, workerReadMs: 0, workerParseMs: 0, workerExtractMs: 0, workerEncodeMs: 0, receiveMs: 0, utilization: 0 },
+    pool: {
+      shards: 0,
+      workerBusyMs: 0,
+      workerReadMs: 0,
+      workerParseMs: 0,
+      workerExtractMs: 0,
+      workerEncodeMs: 0,
+      receiveMs: 0,
+      utilization: 0,
+    },
     cpuMs: 0,
     threads: s.threads,
     mbPerSec: 0,

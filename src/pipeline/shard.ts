@@ -24,7 +24,10 @@ export function planShards(
   const total = files.reduce((n, f) => n + f.size, 0);
   const maxBytes = options.maxShardBytes ?? 1 << 20;
   const maxFiles = options.maxShardFiles ?? 256;
-  const target = Math.min(maxBytes, Math.max(MIN_SHARD_BYTES, Math.ceil(total / (options.threads * SHARDS_PER_THREAD))));
+  const target = Math.min(
+    maxBytes,
+    Math.max(MIN_SHARD_BYTES, Math.ceil(total / (options.threads * SHARDS_PER_THREAD))),
+  );
   const shards: ParseTaskFile[][] = [];
   let cur: ParseTaskFile[] = [];
   let bytes = 0;
@@ -34,9 +37,10 @@ export function planShards(
       cur = [];
       bytes = 0;
     }
-    const task: ParseTaskFile = f.knownHash === undefined
-      ? { absPath: f.absPath, relPath: f.relPath, language: f.language }
-      : { absPath: f.absPath, relPath: f.relPath, language: f.language, knownHash: f.knownHash };
+    const task: ParseTaskFile =
+      f.knownHash === undefined
+        ? { absPath: f.absPath, relPath: f.relPath, language: f.language }
+        : { absPath: f.absPath, relPath: f.relPath, language: f.language, knownHash: f.knownHash };
     cur.push(task);
     bytes += f.size;
   }

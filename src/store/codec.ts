@@ -5,8 +5,7 @@
 
 export type Column = Int32Array | Uint32Array | Uint8Array | Float64Array | Float32Array | Uint16Array;
 
-const TYPE_CODES = ['i32', 'u32', 'u8', 'f64', 'f32', 'u16'] as const;
-type TypeCode = (typeof TYPE_CODES)[number];
+type TypeCode = 'i32' | 'u32' | 'u8' | 'f64' | 'f32' | 'u16';
 
 function typeCode(col: Column): TypeCode {
   if (col instanceof Int32Array) return 'i32';

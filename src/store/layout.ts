@@ -46,7 +46,7 @@ export function encodeGraph(g: IndexGraph): Record<string, Uint8Array> {
   return {
     [BLOB.strings]: encodeStrings(g.strings),
     [BLOB.symbols]: encodeColumns(g.symbols as unknown as Record<string, Column>),
-    [BLOB.files]: encodeColumns(fileCols as unknown as Record<string, Column>),
+    [BLOB.files]: encodeColumns(fileCols),
     [BLOB.filePaths]: encodeStrings(relPath),
     [BLOB.fileHashes]: encodeStrings(contentHash),
     [BLOB.forward]: encodeColumns(g.forward as unknown as Record<string, Column>),

@@ -3,7 +3,17 @@
 // so it must be caught before lmdb maps it), and the single-writer lock file.
 // Runs on the coordinator thread. Read path: read.ts; write path: write.ts.
 
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from '../../native/lmdb.js';
@@ -62,7 +72,8 @@ export function checkStoreFiles(indexDir: string): void {
   const fd = openSync(data, 'r');
   try {
     readSync(fd, head, 0, head.length, 0);
-    if (head.readUInt32LE(META_MAGIC_OFFSET) !== LMDB_MAGIC) throw corrupt('the first meta page has no LMDB magic');
+    if (head.readUInt32LE(META_MAGIC_OFFSET) !== LMDB_MAGIC)
+      throw corrupt('the first meta page has no LMDB magic');
     // The second meta page sits one page in; LMDB's page size is the OS page size here.
     const pageSizes = [4096, 8192, 16384, 65536];
     const found = pageSizes.some((ps) => {
@@ -82,7 +93,9 @@ export function checkStoreFiles(indexDir: string): void {
 
 function readState(indexDir: string): { dataBytes: number } | undefined {
   try {
-    const v = JSON.parse(readFileSync(join(storePath(indexDir), STATE_FILE), 'utf8')) as { dataBytes?: unknown };
+    const v = JSON.parse(readFileSync(join(storePath(indexDir), STATE_FILE), 'utf8')) as {
+      dataBytes?: unknown;
+    };
     return typeof v.dataBytes === 'number' ? { dataBytes: v.dataBytes } : undefined;
   } catch {
     return undefined;
@@ -168,9 +181,13 @@ export function acquireWriterLock(indexDir: string): WriterLock {
     }
     const owner = readLockOwner(path);
     if (owner && owner.host === hostname() && isAlive(owner.pid) && owner.pid !== process.pid) {
-      throw new LeindexError('E_STORE_LOCKED', `the index at ${indexDir} is being written by another leindex (pid ${owner.pid}, since ${owner.startedAt})`, {
-        hint: 'wait for it to finish, or stop that process',
-      });
+      throw new LeindexError(
+        'E_STORE_LOCKED',
+        `the index at ${indexDir} is being written by another leindex (pid ${owner.pid}, since ${owner.startedAt})`,
+        {
+          hint: 'wait for it to finish, or stop that process',
+        },
+      );
     }
     // A lock left by a process that died (kill -9, crash): take it over.
     try {

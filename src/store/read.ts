@@ -5,7 +5,14 @@
 
 import { LeindexError } from '../errors.js';
 import type { FileTable, IndexGraph, ResolutionStats } from '../graph/graph.js';
-import { BLOB, RECORD, decodeFileTable, decodeGraph, type GenerationInfo, type SkippedRecord } from './layout.js';
+import {
+  BLOB,
+  RECORD,
+  decodeFileTable,
+  decodeGraph,
+  type GenerationInfo,
+  type SkippedRecord,
+} from './layout.js';
 import { SCHEMA_VERSION, openDbs, storeExists, storeFailure, type StoreDbs } from './open.js';
 
 export function readFileTableOf(dbs: StoreDbs, gen: number): FileTable | undefined {

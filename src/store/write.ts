@@ -60,7 +60,7 @@ export class IndexWriter {
       let dbs = openDbs(indexDir, { readOnly: false });
       const schema = dbs.meta.get('schema');
       if (schema !== undefined && schema !== SCHEMA_VERSION) {
-        discarded = `it was written with schema ${String(schema)}, this leindex uses ${SCHEMA_VERSION}`;
+        discarded = `it was written with schema ${JSON.stringify(schema)}, this leindex uses ${SCHEMA_VERSION}`;
         await dbs.env.close();
         rmSync(storePath(indexDir), { recursive: true, force: true });
         dbs = openDbs(indexDir, { readOnly: false });
@@ -187,7 +187,7 @@ export class IndexWriter {
   private generationsExcept(keep: Set<number>): Set<number> {
     const out = new Set<number>();
     for (const key of this.dbs.records.getKeys()) {
-      const gen = (key as [number, string])[0];
+      const gen = key[0];
       if (!keep.has(gen)) out.add(gen);
     }
     return out;
@@ -197,8 +197,7 @@ export class IndexWriter {
     this.dbs.env.transactionSync(() => {
       for (const db of [this.dbs.blobs, this.dbs.records] as const) {
         for (const key of db.getKeys()) {
-          const gen = (key as [number, string])[0];
-          if (!keep.has(gen)) db.removeSync(key as [number, string]);
+          if (!keep.has(key[0])) db.removeSync(key);
         }
       }
     });

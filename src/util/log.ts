@@ -29,7 +29,12 @@ export interface Progress {
 /** Redraws at most every 100 ms: drawing is a syscall, and a 100k-file run has many updates. */
 const REDRAW_MS = 100;
 
-export function createProgress(label: string, totalFiles: number, totalBytes: number, enabled: boolean): Progress {
+export function createProgress(
+  label: string,
+  totalFiles: number,
+  totalBytes: number,
+  enabled: boolean,
+): Progress {
   if (!enabled || !process.stderr.isTTY || totalFiles === 0) return { update: () => {}, done: () => {} };
   const started = Date.now();
   let last = 0;

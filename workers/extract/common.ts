@@ -152,3 +152,88 @@ export function splitQualified(text: string): { name: string; qualifier: string 
   if (!m) return { name: text.trim(), qualifier: undefined };
   return { name: m[2] ?? '', qualifier: m[1] || undefined };
 }
+
+/**
+ * Maps UTF-16 offsets to 0-based lines (rows as tree-sitter counts them: '\n' ends a line),
+ * so extractors need no native position call per reference. Binary search over line starts.
+ */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+
+  constructor(text: string) {
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+
+  lineOf(offset: number): number {
+    const s = this.starts;
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((s[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}
+
+/**
+ * Innermost-range lookup over properly nested ranges (e.g. symbol rows by their source extent):
+ * `at(offset)` is the id of the innermost range with start <= offset < end, else `outside`.
+ * Ranges may be added in any order; lookups binary-search the last range starting at or before
+ * the offset and walk out through precomputed enclosing ranges. No recursion.
+ */
+export class ScopeIndex {
+  private starts: number[] = [];
+  private ends: number[] = [];
+  private ids: number[] = [];
+  private outer: number[] = [];
+  private sealed = true;
+
+  constructor(private readonly outside = 0) {}
+
+  add(start: number, end: number, id: number): void {
+    this.starts.push(start);
+    this.ends.push(end);
+    this.ids.push(id);
+    this.sealed = false;
+  }
+
+  private seal(): void {
+    const n = this.starts.length;
+    const order = Array.from({ length: n }, (_, i) => i);
+    // Outer ranges first on equal starts, so the inner one is found last.
+    order.sort((a, b) => (this.starts[a] ?? 0) - (this.starts[b] ?? 0) || (this.ends[b] ?? 0) - (this.ends[a] ?? 0));
+    const starts = order.map((i) => this.starts[i] ?? 0);
+    const ends = order.map((i) => this.ends[i] ?? 0);
+    this.ids = order.map((i) => this.ids[i] ?? 0);
+    this.outer = new Array<number>(n);
+    const stack: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const start = starts[i] ?? 0;
+      while (stack.length && (ends[stack[stack.length - 1] ?? 0] ?? 0) <= start) stack.pop();
+      this.outer[i] = stack.length ? (stack[stack.length - 1] ?? -1) : -1;
+      stack.push(i);
+    }
+    this.starts = starts;
+    this.ends = ends;
+    this.sealed = true;
+  }
+
+  at(offset: number): number {
+    if (!this.sealed) this.seal();
+    const s = this.starts;
+    let lo = 0;
+    let hi = s.length - 1;
+    let i = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((s[mid] ?? 0) <= offset) {
+        i = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    while (i !== -1 && (this.ends[i] ?? 0) <= offset) i = this.outer[i] ?? -1;
+    return i === -1 ? this.outside : (this.ids[i] ?? this.outside);
+  }
+}
