@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test/fixtures/', 'bench/corpus/', '.leindex/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'test/fixtures/', 'bench/corpus*/', '.leindex/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
