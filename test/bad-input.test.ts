@@ -119,7 +119,7 @@ test('syntax errors keep the file, count the error regions, and keep what parses
   try {
     writeFileSync(
       join(ws.dir, 'broken.ts'),
-      'export function good(): number { return 1; }\nfunction bad( { return ;; }\nexport class Fine {}\n',
+      'export function good(): number { return 1; }\nfunction bad() { return 1 +; }\nconst broken = (1 + ;\nexport class Fine {}\n',
     );
     const { outcome, result } = parseOne(join(ws.dir, 'broken.ts'), 'typescript');
     assert.is(outcome.status, 'ok');
@@ -127,7 +127,7 @@ test('syntax errors keep the file, count the error regions, and keep what parses
     assert.ok(outcome.errorCount >= 1);
     const frag = new FragmentReader(new Uint8Array(result.buffer, outcome.offset, outcome.length));
     const names = Array.from({ length: frag.symbolCount }, (_, i) => frag.symStr(i, 'name'));
-    assert.ok(names.includes('good') && names.includes('Fine'), names.join(','));
+    assert.ok(names.includes('good') && names.includes('bad') && names.includes('Fine'), names.join(','));
   } finally {
     ws.cleanup();
   }
