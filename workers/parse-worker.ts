@@ -4,7 +4,7 @@
 // same `parseShard` also runs on the main thread for the serial path (determinism tests).
 
 import { threadId } from 'node:worker_threads';
-import { parserFor, type Tree } from '../native/tree-sitter.js';
+import { parserFor, reclaimTrees, type Tree } from '../native/tree-sitter.js';
 import { FragmentBuilder } from '../src/graph/fragment.js';
 import {
   FragmentFlag,
@@ -126,4 +126,14 @@ export function parseShard(task: ParseTask): ParseResult {
   };
 }
 
-export default parseShard;
+/**
+ * The Piscina entry: one shard, then free its trees before answering. Trees of a shard are
+ * garbage once parseShard returns, but their native memory (~30x the source) is only freed
+ * after a GC and an event-loop turn (see reclaimTrees); without this a worker's RSS grows by
+ * gigabytes over a large tree. A major GC, because a shard's allocation promotes its trees.
+ */
+export default async function runParseTask(task: ParseTask): Promise<ParseResult> {
+  const result = parseShard(task);
+  await reclaimTrees('major');
+  return result;
+}

@@ -26,7 +26,7 @@ export type ShardCallback = (result: ParseResult, shard: readonly ParseTaskFile[
 
 export class ParsePool {
   private readonly piscina: Piscina | undefined;
-  private serial: ((task: ParseTask) => ParseResult) | undefined;
+  private serial: ((task: ParseTask) => Promise<ParseResult>) | undefined;
 
   constructor(private readonly options: ParsePoolOptions) {
     if (options.threads > 0) {
@@ -121,10 +121,10 @@ export class ParsePool {
       )) as ParseResult;
     }
     if (!this.serial) {
-      const mod = (await import(WORKER_FILE)) as { parseShard: (t: ParseTask) => ParseResult };
-      this.serial = mod.parseShard;
+      const mod = (await import(WORKER_FILE)) as { default: (t: ParseTask) => Promise<ParseResult> };
+      this.serial = mod.default;
     }
-    return this.serial(task);
+    return await this.serial(task);
   }
 
   private throwIfAborted(): void {
