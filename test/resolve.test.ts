@@ -5,9 +5,9 @@ import { readFileSync, readdirSync, statSync, writeFileSync, existsSync } from '
 import { join, relative } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dumpGraph, symbolKey } from '../src/graph/dump.js';
+import { symbolKey } from '../src/graph/dump.js';
 import { EDGE_KINDS, type IndexGraph } from '../src/graph/graph.js';
-import { TEST_SRC, copyFixture, indexTree, readGraph } from './helpers/workspace.js';
+import { TEST_SRC, copyFixture, indexTree, readDump, readGraph } from './helpers/workspace.js';
 
 const REPOS = ['ts-app', 'py-app', 'rs-app'];
 const UPDATE = process.env.LEINDEX_UPDATE_GOLDEN === '1';
@@ -92,7 +92,7 @@ for (const repo of REPOS) {
     const ws = copyFixture(repo);
     try {
       await indexTree(ws.dir);
-      const dump = dumpGraph(await readGraph(join(ws.dir, '.leindex')));
+      const dump = await readDump(join(ws.dir, '.leindex'));
       const golden = join(TEST_SRC, 'golden', `${repo}.txt`);
       if (UPDATE || !existsSync(golden)) {
         writeFileSync(golden, dump);

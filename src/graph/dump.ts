@@ -2,6 +2,7 @@
 // named `path#Qualified.name` instead of numeric ids. Used by the golden tests and by
 // `scripts/dump-index`. Any thread; pure.
 
+import type { FragmentReader } from './fragment.js';
 import { EDGE_KINDS, type IndexGraph } from './graph.js';
 import { LANGUAGES, NONE, SYMBOL_KIND_NAMES, SymbolFlag } from '../protocol.js';
 
@@ -15,7 +16,11 @@ export function symbolKey(g: IndexGraph, id: number): string {
   return id === g.files.symbolStart[file] ? `${path}#` : `${path}#${qn}`;
 }
 
-export function dumpGraph(g: IndexGraph, opts: { signatures?: boolean } = {}): string {
+/**
+ * `fragmentOf` gives a file's fragment, for signatures and docs (which live there, not in
+ * the graph); without it they are left out of the dump.
+ */
+export function dumpGraph(g: IndexGraph, fragmentOf?: (file: number) => FragmentReader | undefined): string {
   const out: string[] = [];
   const s = g.symbols;
   for (let f = 0; f < g.files.relPath.length; f++) {
@@ -24,6 +29,7 @@ export function dumpGraph(g: IndexGraph, opts: { signatures?: boolean } = {}): s
     out.push(
       `file ${g.files.relPath[f]} ${LANGUAGES[g.files.language[f] ?? 0]} lines=${g.files.lineCount[f]} errors=${g.files.errorCount[f]}`,
     );
+    const frag = fragmentOf?.(f);
     for (let id = a + 1; id < b; id++) {
       const flags = FLAG_NAMES.filter(([, bit]) => ((s.flags[id] ?? 0) & bit) !== 0).map(([n]) => n);
       const parts = [
@@ -32,10 +38,10 @@ export function dumpGraph(g: IndexGraph, opts: { signatures?: boolean } = {}): s
       ];
       if ((s.complexity[id] ?? 1) > 1) parts.push(`cx=${s.complexity[id]}`);
       if (flags.length) parts.push(`[${flags.join(',')}]`);
-      if (opts.signatures !== false && (s.signature[id] ?? NONE) !== NONE)
-        parts.push(`sig=${JSON.stringify(g.strings[s.signature[id] ?? NONE])}`);
-      if ((s.doc[id] ?? NONE) !== NONE)
-        parts.push(`doc=${JSON.stringify((g.strings[s.doc[id] ?? NONE] ?? '').slice(0, 60))}`);
+      const sig = frag?.symStr(id - a, 'signature');
+      const doc = frag?.symStr(id - a, 'doc');
+      if (sig !== undefined) parts.push(`sig=${JSON.stringify(sig)}`);
+      if (doc !== undefined) parts.push(`doc=${JSON.stringify(doc.slice(0, 60))}`);
       out.push(parts.join(' '));
     }
   }

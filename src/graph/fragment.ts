@@ -21,7 +21,6 @@ const symbolCol = Object.fromEntries(SYMBOL_COLUMNS.map((c, i) => [c, i])) as Re
 const refCol = Object.fromEntries(REF_COLUMNS.map((c, i) => [c, i])) as Record<RefColumn, number>;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8');
 
 export interface SymbolInput {
   kind: number;
@@ -223,6 +222,8 @@ export class FragmentReader {
   private readonly strBase: number;
   private readonly poolStart: number;
   private readonly cache: (string | undefined)[];
+  /** The same bytes as a Buffer, for its native UTF-8 slicing (no copy). */
+  private readonly buf: Buffer;
 
   constructor(bytes: Uint8Array) {
     if (bytes.byteOffset % 4 !== 0) bytes = bytes.slice(); // realign (store reads may be unaligned)
@@ -248,6 +249,7 @@ export class FragmentReader {
     this.strBase = this.refBase + REF_COLS * this.refCount;
     this.poolStart = (this.strBase + this.stringCount + 1) * 4;
     this.cache = new Array<string | undefined>(this.stringCount);
+    this.buf = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 
   sym(row: number, column: SymbolColumn): number {
@@ -265,7 +267,7 @@ export class FragmentReader {
     if (s === undefined) {
       const a = this.words[this.strBase + id] ?? 0;
       const b = this.words[this.strBase + id + 1] ?? 0;
-      s = decodeUtf8(this.bytes, this.poolStart + a, this.poolStart + b);
+      s = this.buf.toString('utf8', this.poolStart + a, this.poolStart + b);
       this.cache[id] = s;
     }
     return s;
@@ -278,19 +280,4 @@ export class FragmentReader {
   refStr(row: number, column: 'name' | 'qualifier' | 'alias'): string | undefined {
     return this.str(this.ref(row, column));
   }
-}
-
-/** Short ASCII strings are by far the common case; skip TextDecoder's call overhead for them. */
-function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start <= 64) {
-    let ascii = true;
-    for (let i = start; i < end; i++) {
-      if ((bytes[i] ?? 0) > 127) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) return String.fromCharCode(...bytes.subarray(start, end));
-  }
-  return decoder.decode(bytes.subarray(start, end));
 }

@@ -4,7 +4,7 @@
 // Coordinator thread. Input fragments must be sorted by relPath.
 
 import type { FragmentReader } from './fragment.js';
-import { buildCsr, EdgeKind, Confidence, type IndexGraph, type SymbolTable } from './graph.js';
+import { buildCsr, reverseCsr, EdgeKind, Confidence, type IndexGraph, type SymbolTable } from './graph.js';
 import { ModuleResolver } from './modules.js';
 import { resolveReferences } from './resolve.js';
 import { LANGUAGES, NONE, SymbolKind, type LanguageId } from '../protocol.js';
@@ -58,8 +58,6 @@ export interface SymbolColumns {
   kind: number[];
   name: number[];
   qualifiedName: number[];
-  signature: number[];
-  doc: number[];
   startLine: number[];
   endLine: number[];
   startOffset: number[];
@@ -81,8 +79,6 @@ export function mergeFragments(inputs: readonly MergeInput[]): IndexGraph {
     kind: [],
     name: [],
     qualifiedName: [],
-    signature: [],
-    doc: [],
     startLine: [],
     endLine: [],
     startOffset: [],
@@ -107,14 +103,10 @@ export function mergeFragments(inputs: readonly MergeInput[]): IndexGraph {
         const modName = modules.moduleName(fileIdx);
         cols.name.push(strings.intern(moduleShortName(input.relPath)));
         cols.qualifiedName.push(strings.intern(modName));
-        cols.signature.push(NONE);
-        cols.doc.push(NONE);
         cols.parent.push(NONE);
       } else {
         cols.name.push(strings.intern(frag.symStr(r, 'name')));
         cols.qualifiedName.push(strings.intern(frag.symStr(r, 'qualifiedName')));
-        cols.signature.push(strings.intern(frag.symStr(r, 'signature')));
-        cols.doc.push(strings.intern(frag.symStr(r, 'doc')));
         const p = frag.sym(r, 'parent');
         const parent = p >= 0 && p < frag.symbolCount ? base + p : base;
         cols.parent.push(parent);
@@ -139,8 +131,6 @@ export function mergeFragments(inputs: readonly MergeInput[]): IndexGraph {
     kind: Uint8Array.from(cols.kind),
     name: Int32Array.from(cols.name),
     qualifiedName: Int32Array.from(cols.qualifiedName),
-    signature: Int32Array.from(cols.signature),
-    doc: Int32Array.from(cols.doc),
     startLine: Int32Array.from(cols.startLine),
     endLine: Int32Array.from(cols.endLine),
     startOffset: Int32Array.from(cols.startOffset),
@@ -149,7 +139,7 @@ export function mergeFragments(inputs: readonly MergeInput[]): IndexGraph {
     complexity: Int32Array.from(cols.complexity),
     flags: Int32Array.from(cols.flags),
   };
-  const { src, dst, kind, conf } = dedupeEdges(edges);
+  const forward = buildCsr(n, edges.src, edges.dst, edges.kind, edges.conf, true);
   return {
     files: {
       relPath: inputs.map((i) => i.relPath),
@@ -164,35 +154,9 @@ export function mergeFragments(inputs: readonly MergeInput[]): IndexGraph {
     strings: strings.list,
     symbols,
     fileSymbolCount,
-    forward: buildCsr(n, src, dst, kind, conf),
-    reverse: buildCsr(n, dst, src, kind, conf),
+    forward,
+    reverse: reverseCsr(n, forward),
     stats,
-  };
-}
-
-/** One edge per (src, dst, kind), keeping the highest confidence; sorted for determinism. */
-function dedupeEdges(e: EdgeList): { src: Int32Array; dst: Int32Array; kind: Uint8Array; conf: Uint8Array } {
-  const order = Int32Array.from({ length: e.length }, (_, i) => i).sort(
-    (a, b) =>
-      (e.src[a] ?? 0) - (e.src[b] ?? 0) ||
-      (e.dst[a] ?? 0) - (e.dst[b] ?? 0) ||
-      (e.kind[a] ?? 0) - (e.kind[b] ?? 0) ||
-      (e.conf[b] ?? 0) - (e.conf[a] ?? 0),
-  );
-  const keep: number[] = [];
-  let last = -1;
-  for (const i of order) {
-    // Sorted with the highest confidence first within a (src, dst, kind) run: keep the first.
-    if (last >= 0 && e.src[i] === e.src[last] && e.dst[i] === e.dst[last] && e.kind[i] === e.kind[last])
-      continue;
-    keep.push(i);
-    last = i;
-  }
-  return {
-    src: Int32Array.from(keep, (i) => e.src[i] ?? 0),
-    dst: Int32Array.from(keep, (i) => e.dst[i] ?? 0),
-    kind: Uint8Array.from(keep, (i) => e.kind[i] ?? 0),
-    conf: Uint8Array.from(keep, (i) => e.conf[i] ?? 0),
   };
 }
 

@@ -194,7 +194,7 @@ class Resolver {
       cols.kind.push(SymbolKind.module);
       cols.name.push(strings.intern(name));
       cols.qualifiedName.push(strings.intern(name));
-      for (const c of [cols.signature, cols.doc, cols.parent]) c.push(NONE);
+      cols.parent.push(NONE);
       for (const c of [cols.startLine, cols.endLine, cols.startOffset, cols.endOffset, cols.flags]) c.push(0);
       cols.complexity.push(0);
       this.externals.set(name, id);

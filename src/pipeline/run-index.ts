@@ -20,12 +20,15 @@ import {
   type ParseTaskFile,
   type SkipReason,
 } from '../protocol.js';
-import type { SkippedRecord } from '../store/layout.js';
+import { BLOB, encodeGraph, type SkippedRecord } from '../store/layout.js';
 import { IndexWriter } from '../store/write.js';
 import { createProgress, silentLogger, type Logger } from '../util/log.js';
 import { discoverFiles, type DiscoveredFile } from './discover.js';
 import { ParsePool } from './pool.js';
 import { planShards } from './shard.js';
+
+/** Skip reasons that depend only on a file's bytes: they hold while size and mtime do. */
+const CONTENT_SKIPS = new Set<SkipReason>(['binary', 'minified', 'generated', 'too-large']);
 
 /** Up to this many changed files (and bytes) are parsed on the calling thread. */
 const SERIAL_MAX_FILES = 16;
@@ -196,7 +199,18 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     prev?.relPath.forEach((p, i) => prevByPath.set(p, i));
     const toParse: (ParseTaskFile & { size: number })[] = [];
     const reuse = new Map<string, { hash: string; file: DiscoveredFile }>();
+    // Skips the workers decided from content last time stand while size and mtime do.
+    const prevContentSkips = new Map<string, SkippedRecord>();
+    for (const s of writer.previousSkipped()) {
+      if (s.mtimeMs !== undefined && CONTENT_SKIPS.has(s.reason)) prevContentSkips.set(s.relPath, s);
+    }
+    const carriedSkips: SkippedRecord[] = [];
     for (const file of found.files) {
+      const skip = prevContentSkips.get(file.relPath);
+      if (skip && skip.size === file.size && skip.mtimeMs === file.mtimeMs) {
+        carriedSkips.push(skip);
+        continue;
+      }
       const i = prevByPath.get(file.relPath);
       if (prev && i !== undefined && prev.language[i] === LANGUAGES.indexOf(file.language)) {
         const hash = prev.contentHash[i] ?? '';
@@ -225,7 +239,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     phases.diffMs = lap('diffMs');
 
     // Nothing new, nothing changed, nothing gone: the current generation already is this tree.
-    const skippedNow: SkippedRecord[] = found.skipped.map((s) => ({ ...s }));
+    const skippedNow: SkippedRecord[] = [...found.skipped.map((s) => ({ ...s })), ...carriedSkips];
     if (prev && toParse.length === 0 && deleted === 0 && !discarded) {
       log.debug('no changes since the last index');
       const summary = writer.previousSummary<{ summary: IndexSummary; skippedList: string[] }>();
@@ -288,7 +302,14 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         for (const o of result.outcomes) {
           doneFiles++;
           if (o.status === 'skipped') {
-            skipped.push({ relPath: o.relPath, reason: o.reason, detail: o.detail, size: o.size });
+            const seen = fileOf.get(o.relPath);
+            skipped.push({
+              relPath: o.relPath,
+              reason: o.reason,
+              detail: o.detail,
+              size: o.size,
+              ...(seen && CONTENT_SKIPS.has(o.reason) ? { size: seen.size, mtimeMs: seen.mtimeMs } : {}),
+            });
             continue;
           }
           if (o.status === 'unchanged') {
@@ -354,7 +375,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
 
     // ---- merge and resolve
     const graph = mergeFragments(inputs);
-    const digest = graphDigest(graph);
+    const blobs = encodeGraph(graph);
+    const digest = graphDigest(graph, blobs[BLOB.strings]);
     phases.mergeMs = lap('mergeMs');
     throwIfAborted(run.signal);
     rss.sample();
@@ -377,6 +399,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     });
     const generation = await writer.publish(
       graph,
+      blobs,
       { root, createdAt: new Date().toISOString(), fileSymbolCount: graph.fileSymbolCount, digest },
       skipped,
       {

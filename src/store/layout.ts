@@ -11,6 +11,9 @@ export interface SkippedRecord {
   reason: SkipReason;
   detail: string;
   size: number;
+  /** For skips decided from the file's content (binary, minified, …): its mtime then, so an
+   * unchanged file keeps its skip without being read again. */
+  mtimeMs?: number;
 }
 
 /** Blob names of a generation: [generation, name] keys in the blobs database. */

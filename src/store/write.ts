@@ -17,7 +17,7 @@ import {
   type StoreDbs,
   type WriterLock,
 } from './open.js';
-import { RECORD, encodeGraph, type GenerationInfo, type SkippedRecord } from './layout.js';
+import { RECORD, type GenerationInfo, type SkippedRecord } from './layout.js';
 import { readFileTableOf } from './read.js';
 import type { FileTable } from '../graph/graph.js';
 
@@ -103,6 +103,12 @@ export class IndexWriter {
     return this.dbs.records.get([this.previousGeneration, RECORD.summary]) as T | undefined;
   }
 
+  /** The previous generation's skipped files. */
+  previousSkipped(): SkippedRecord[] {
+    if (this.previousGeneration === undefined) return [];
+    return (this.dbs.records.get([this.previousGeneration, RECORD.skipped]) as SkippedRecord[] | undefined) ?? [];
+  }
+
   /** The stored fragment of a content hash (copied out of the map). */
   getFragment(contentHash: string): Uint8Array | undefined {
     try {
@@ -153,12 +159,12 @@ export class IndexWriter {
    */
   async publish(
     graph: IndexGraph,
+    blobs: Record<string, Uint8Array>,
     info: Omit<GenerationInfo, 'generation'>,
     skipped: readonly SkippedRecord[],
     summary: unknown,
   ): Promise<number> {
     const gen = this.nextGeneration;
-    const blobs = encodeGraph(graph);
     for (const [name, bytes] of Object.entries(blobs)) void this.dbs.blobs.put([gen, name], bytes);
     void this.dbs.records.put([gen, RECORD.skipped], skipped);
     void this.dbs.records.put([gen, RECORD.stats], graph.stats);

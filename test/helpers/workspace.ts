@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultOptions, type IndexOptions } from '../../src/config.js';
 import type { IndexGraph } from '../../src/graph/graph.js';
+import { dumpGraph } from '../../src/graph/dump.js';
+import { FragmentReader } from '../../src/graph/fragment.js';
 import { runIndex, type IndexSummary } from '../../src/pipeline/run-index.js';
 import { IndexReader } from '../../src/store/read.js';
 
@@ -43,6 +45,20 @@ export async function indexTree(
   extra: { serial?: boolean; rebuild?: boolean } = {},
 ): Promise<IndexSummary> {
   return runIndex({ root, options: testOptions(root, overrides), ...extra });
+}
+
+/** The golden-dump text of a published index, with signatures and docs from its fragments. */
+export async function readDump(indexDir: string): Promise<string> {
+  const reader = IndexReader.open(indexDir);
+  try {
+    const g = reader.graph();
+    return dumpGraph(g, (file) => {
+      const bytes = reader.fragment(g.files.contentHash[file] ?? '');
+      return bytes ? new FragmentReader(bytes) : undefined;
+    });
+  } finally {
+    await reader.close();
+  }
 }
 
 export async function readGraph(indexDir: string): Promise<IndexGraph> {
