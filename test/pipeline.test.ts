@@ -49,6 +49,11 @@ test('no-op re-run writes no new generation; touching a file re-hashes but keeps
     assert.is(touched.files.unchanged, 1, 'the touched file was confirmed unchanged by its hash');
     assert.is(touched.files.parsed, 0);
     assert.is(touched.digest, first.digest);
+    assert.is(
+      graphDigest(await readGraph(join(ws.dir, '.leindex'))),
+      first.digest,
+      'the refreshed generation holds the same graph',
+    );
     const after = await indexTree(ws.dir);
     assert.is(after.changed, false, 'the new mtime was recorded');
   } finally {

@@ -168,7 +168,10 @@ export function buildCsr(
     const b = counts[node + 1] ?? 0;
     if (b - a > 1) {
       const slice = Array.from(order.subarray(a, b));
-      slice.sort((x, y) => (dst[x] ?? 0) - (dst[y] ?? 0) || (kind[x] ?? 0) - (kind[y] ?? 0) || (conf[y] ?? 0) - (conf[x] ?? 0));
+      slice.sort(
+        (x, y) =>
+          (dst[x] ?? 0) - (dst[y] ?? 0) || (kind[x] ?? 0) - (kind[y] ?? 0) || (conf[y] ?? 0) - (conf[x] ?? 0),
+      );
       order.set(slice, a);
     }
     let prev = -1;
@@ -184,7 +187,12 @@ export function buildCsr(
     }
   }
   offsets[nodeCount] = w;
-  return { offsets, targets: targets.slice(0, w), kinds: kinds.slice(0, w), confidence: confidence.slice(0, w) };
+  return {
+    offsets,
+    targets: targets.slice(0, w),
+    kinds: kinds.slice(0, w),
+    confidence: confidence.slice(0, w),
+  };
 }
 
 /** The reverse of a CSR: for each node, the edges that point at it. */

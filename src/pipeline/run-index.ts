@@ -20,7 +20,7 @@ import {
   type ParseTaskFile,
   type SkipReason,
 } from '../protocol.js';
-import { BLOB, encodeGraph, type SkippedRecord } from '../store/layout.js';
+import { BLOB, encodeFileTable, encodeGraph, type SkippedRecord } from '../store/layout.js';
 import { IndexWriter } from '../store/write.js';
 import { createProgress, silentLogger, type Logger } from '../util/log.js';
 import { discoverFiles, type DiscoveredFile } from './discover.js';
@@ -240,6 +240,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
 
     // Nothing new, nothing changed, nothing gone: the current generation already is this tree.
     const skippedNow: SkippedRecord[] = [...found.skipped.map((s) => ({ ...s })), ...carriedSkips];
+    const prevSkipKeys = writer.previousSummary<{ skippedList: string[] }>()?.skippedList;
     if (prev && toParse.length === 0 && deleted === 0 && !discarded) {
       log.debug('no changes since the last index');
       const summary = writer.previousSummary<{ summary: IndexSummary; skippedList: string[] }>();
@@ -345,6 +346,64 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     phases.parseMs = lap('parseMs');
     pool.utilization = phases.parseMs > 0 ? pool.workerBusyMs / (phases.parseMs * Math.max(1, threads)) : 0;
 
+    // ---- only mtimes moved (a checkout, a touch): same graph, new file table
+    if (prev && parsed.size === 0 && deleted === 0 && sameSkips(prevSkipKeys, skipped)) {
+      const previous = writer.previousBlobs();
+      const prevSummary = writer.previousSummary<{ summary: IndexSummary; skippedList: string[] }>();
+      if (previous && prevSummary) {
+        const files = { ...prev, size: prev.size.slice(), mtimeMs: prev.mtimeMs.slice() };
+        prev.relPath.forEach((p, i) => {
+          const r = reuse.get(p);
+          if (r) {
+            files.size[i] = r.file.size;
+            files.mtimeMs[i] = r.file.mtimeMs;
+          }
+        });
+        const blobs = { ...previous.blobs, ...encodeFileTable(files) };
+        const summary: IndexSummary = {
+          ...prevSummary.summary,
+          files: {
+            ...prevSummary.summary.files,
+            parsed: 0,
+            reused: prev.relPath.length,
+            unchanged: unchangedCount,
+            deleted: 0,
+          },
+        };
+        const generation = await writer.publish(
+          previous.stats,
+          blobs,
+          {
+            root,
+            createdAt: new Date().toISOString(),
+            fileSymbolCount: prevSummary.summary.symbols.total,
+            digest: summary.digest,
+          },
+          skipped,
+          {
+            summary: { ...summary, generation: writer.nextGeneration },
+            skippedList: prevSummary.skippedList,
+          },
+        );
+        phases.storeMs = lap('storeMs');
+        phases.totalMs = performance.now() - started;
+        phaseCpuMs.totalMs = cpuMsSince(cpuStart);
+        return {
+          ...summary,
+          generation,
+          changed: true,
+          phases,
+          phaseCpuMs,
+          pool,
+          cpuMs: cpuMsSince(cpuStart),
+          peakRssMb: rss.stop() / 2 ** 20,
+          mbPerSec: 0,
+          filesPerSec: 0,
+          discarded: undefined,
+        };
+      }
+    }
+
     // ---- load the fragments of unchanged files from the store
     const inputs: MergeInput[] = [...parsed.values()];
     for (const [relPath, { hash, file }] of reuse) {
@@ -398,7 +457,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       usedGit: found.usedGit,
     });
     const generation = await writer.publish(
-      graph,
+      graph.stats,
       blobs,
       { root, createdAt: new Date().toISOString(), fileSymbolCount: graph.fileSymbolCount, digest },
       skipped,

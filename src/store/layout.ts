@@ -44,14 +44,21 @@ export interface GenerationInfo {
   digest: string;
 }
 
-export function encodeGraph(g: IndexGraph): Record<string, Uint8Array> {
-  const { relPath, contentHash, ...fileCols } = g.files;
+/** The three blobs of a file table. */
+export function encodeFileTable(files: FileTable): Record<string, Uint8Array> {
+  const { relPath, contentHash, ...fileCols } = files;
   return {
-    [BLOB.strings]: encodeStrings(g.strings),
-    [BLOB.symbols]: encodeColumns(g.symbols as unknown as Record<string, Column>),
     [BLOB.files]: encodeColumns(fileCols),
     [BLOB.filePaths]: encodeStrings(relPath),
     [BLOB.fileHashes]: encodeStrings(contentHash),
+  };
+}
+
+export function encodeGraph(g: IndexGraph): Record<string, Uint8Array> {
+  return {
+    ...encodeFileTable(g.files),
+    [BLOB.strings]: encodeStrings(g.strings),
+    [BLOB.symbols]: encodeColumns(g.symbols as unknown as Record<string, Column>),
     [BLOB.forward]: encodeColumns(g.forward as unknown as Record<string, Column>),
     [BLOB.reverse]: encodeColumns(g.reverse as unknown as Record<string, Column>),
   };

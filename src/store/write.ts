@@ -5,7 +5,7 @@
 // current and whole; the next writer clears the leftovers. Coordinator thread.
 
 import { rmSync } from 'node:fs';
-import type { IndexGraph } from '../graph/graph.js';
+import type { ResolutionStats } from '../graph/graph.js';
 import {
   SCHEMA_VERSION,
   acquireWriterLock,
@@ -17,7 +17,7 @@ import {
   type StoreDbs,
   type WriterLock,
 } from './open.js';
-import { RECORD, type GenerationInfo, type SkippedRecord } from './layout.js';
+import { BLOB, RECORD, type GenerationInfo, type SkippedRecord } from './layout.js';
 import { readFileTableOf } from './read.js';
 import type { FileTable } from '../graph/graph.js';
 
@@ -103,10 +103,26 @@ export class IndexWriter {
     return this.dbs.records.get([this.previousGeneration, RECORD.summary]) as T | undefined;
   }
 
+  /** The previous generation's encoded blobs and its resolution stats, unchanged (for a refresh). */
+  previousBlobs(): { blobs: Record<string, Uint8Array>; stats: ResolutionStats } | undefined {
+    const gen = this.previousGeneration;
+    if (gen === undefined) return undefined;
+    const blobs: Record<string, Uint8Array> = {};
+    for (const name of Object.values(BLOB)) {
+      const b = this.dbs.blobs.getBinary([gen, name]);
+      if (!b) return undefined;
+      blobs[name] = Uint8Array.prototype.slice.call(b);
+    }
+    const stats = this.dbs.records.get([gen, RECORD.stats]) as ResolutionStats | undefined;
+    return stats ? { blobs, stats } : undefined;
+  }
+
   /** The previous generation's skipped files. */
   previousSkipped(): SkippedRecord[] {
     if (this.previousGeneration === undefined) return [];
-    return (this.dbs.records.get([this.previousGeneration, RECORD.skipped]) as SkippedRecord[] | undefined) ?? [];
+    return (
+      (this.dbs.records.get([this.previousGeneration, RECORD.skipped]) as SkippedRecord[] | undefined) ?? []
+    );
   }
 
   /** The stored fragment of a content hash (copied out of the map). */
@@ -158,7 +174,7 @@ export class IndexWriter {
    * fragments no kept generation uses.
    */
   async publish(
-    graph: IndexGraph,
+    stats: ResolutionStats,
     blobs: Record<string, Uint8Array>,
     info: Omit<GenerationInfo, 'generation'>,
     skipped: readonly SkippedRecord[],
@@ -167,7 +183,7 @@ export class IndexWriter {
     const gen = this.nextGeneration;
     for (const [name, bytes] of Object.entries(blobs)) void this.dbs.blobs.put([gen, name], bytes);
     void this.dbs.records.put([gen, RECORD.skipped], skipped);
-    void this.dbs.records.put([gen, RECORD.stats], graph.stats);
+    void this.dbs.records.put([gen, RECORD.stats], stats);
     void this.dbs.records.put([gen, RECORD.summary], summary);
     void this.dbs.records.put([gen, RECORD.info], { ...info, generation: gen } satisfies GenerationInfo);
     await this.dbs.env.flushed;
