@@ -2,7 +2,7 @@
 // previous generation is still current and whole, and the next run recovers by itself.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -83,6 +83,35 @@ test('kill -9 mid-index leaves the previous index usable; the next run recovers'
     assert.ok(completed || after.generation > first.generation);
     assert.is(after.files.indexed, 1500);
     assert.is(after.digest, expected.digest, 'the recovered index equals a fresh one');
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('Ctrl-C (SIGINT) stops cleanly with exit 130, releases the lock, keeps the previous index', async () => {
+  const ws = tempDir();
+  try {
+    // 3,000 changed files take seconds to parse; the signal comes 400 ms after start.
+    writeTree(ws.dir, 3000, 1);
+    const first = await indexTree(ws.dir);
+    writeTree(ws.dir, 3000, 3);
+    const child = spawn(process.execPath, [BIN, 'index', ws.dir, '--no-git', '--threads', '2', '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise((r) => setTimeout(r, 400));
+    child.kill('SIGINT');
+    const code = await exited;
+    assert.is(code, 130, stderr);
+    assert.match(stderr, 'previous index');
+    assert.not.ok(existsSync(join(ws.dir, '.leindex', 'writer.lock')), 'the writer lock is released');
+    const reader = IndexReader.open(join(ws.dir, '.leindex'));
+    try {
+      assert.is(reader.generation, first.generation);
+      assert.is(graphDigest(reader.graph()), first.digest);
+    } finally {
+      await reader.close();
+    }
   } finally {
     ws.cleanup();
   }
