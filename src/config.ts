@@ -27,6 +27,8 @@ export interface IndexOptions {
   tokenBudget: number;
   /** Use git as the ignore oracle inside a work tree. Default true. */
   useGit: boolean;
+  /** Embed symbols with the shipped code-embedding model while parsing. Default true. */
+  embeddings: boolean;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 1 << 20;
@@ -42,6 +44,7 @@ export function defaultOptions(root: string): IndexOptions {
     memoryBudgetMb: undefined,
     tokenBudget: DEFAULT_TOKEN_BUDGET,
     useGit: true,
+    embeddings: true,
   };
 }
 
@@ -54,10 +57,8 @@ const FILE_KEYS: Record<string, (value: unknown, key: string) => Partial<IndexOp
   index_dir: (v, k) => ({ indexDir: nonEmptyString(v, k) }),
   memory_budget_mb: (v, k) => ({ memoryBudgetMb: positiveInt(v, k) }),
   token_budget: (v, k) => ({ tokenBudget: positiveInt(v, k) }),
-  use_git: (v, k) => {
-    if (typeof v !== 'boolean') throw bad(k, 'must be true or false');
-    return { useGit: v };
-  },
+  use_git: (v, k) => ({ useGit: bool(v, k) }),
+  embeddings: (v, k) => ({ embeddings: bool(v, k) }),
 };
 
 export const CONFIG_FILE_NAMES = ['leindex.toml', 'leindex.json'] as const;
@@ -125,6 +126,11 @@ function bad(key: string, why: string): LeindexError {
 function stringList(v: unknown, key: string): string[] {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
     throw bad(key, 'must be a list of strings');
+  return v;
+}
+
+function bool(v: unknown, key: string): boolean {
+  if (typeof v !== 'boolean') throw bad(key, 'must be true or false');
   return v;
 }
 

@@ -49,6 +49,8 @@ export interface ParseTask {
    * `leindex bench` compares the real pipeline against.
    */
   readonly extract: boolean;
+  /** Embed symbols with the shipped code-embedding model (vectors travel in the fragment). Default false. */
+  readonly embed?: boolean;
 }
 
 export interface ParsedFileOutcome {
@@ -96,6 +98,7 @@ export interface ParseResult {
     readonly readMs: number;
     readonly parseMs: number;
     readonly extractMs: number;
+    readonly embedMs: number;
     readonly encodeMs: number;
     /** Wall time the worker spent on this task, start to finish (its busy time). */
     readonly busyMs: number;
@@ -112,6 +115,9 @@ export interface ParseResult {
 //   Int32 ref columns, column-major:    REF_COLUMNS.length columns of nRefs each
 //   Int32 string offsets[nStrings + 1]  (byte offsets into the pool)
 //   Uint8 string pool (UTF-8), padded to a multiple of 4
+//   Int32 vector rows[vectorCount]      (the symbol row each embedding belongs to)
+//   Float32 vector scales[vectorCount]  (int8 → float: value = q * scale)
+//   Int8 vectors[vectorCount * vectorDim], padded to a multiple of 4
 //
 // A string column holds an index into the fragment's own string table, or NONE.
 // Offsets are UTF-16 code unit offsets into the decoded text (what tree-sitter reports
@@ -119,7 +125,7 @@ export interface ParseResult {
 // ---------------------------------------------------------------------------------------
 
 export const FRAGMENT_MAGIC = 0x3146584c; // 'LXF1'
-export const FRAGMENT_FORMAT_VERSION = 1;
+export const FRAGMENT_FORMAT_VERSION = 2;
 export const NONE = -1;
 
 export const HEADER = {
@@ -134,8 +140,10 @@ export const HEADER = {
   lineCount: 8,
   language: 9,
   flags: 10,
+  vectorDim: 11,
+  vectorCount: 12,
 } as const;
-export const HEADER_WORDS = 12;
+export const HEADER_WORDS = 14;
 
 /** Columns of the symbol table. Row 0 is always the file's module symbol (name ''). */
 export const SYMBOL_COLUMNS = [
@@ -231,6 +239,21 @@ export const RefKind = {
 } as const;
 export type RefKindName = keyof typeof RefKind;
 export const REF_KIND_NAMES = Object.keys(RefKind) as RefKindName[];
+
+/** Symbol kinds that get an embedding: what a search result can be. Fields and variables are
+ * many and say little on their own; their names still reach search through the lexical index. */
+export const EMBEDDED_KINDS: ReadonlySet<number> = new Set([
+  SymbolKind.class,
+  SymbolKind.struct,
+  SymbolKind.enum,
+  SymbolKind.trait,
+  SymbolKind.interface,
+  SymbolKind.function,
+  SymbolKind.method,
+  SymbolKind.constant,
+  SymbolKind.typeAlias,
+  SymbolKind.namespace,
+]);
 
 /** Fragment-level flags in HEADER.flags. */
 export const FragmentFlag = {

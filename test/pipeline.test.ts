@@ -8,6 +8,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FIXTURE_REPOS, copyFixture, indexTree, readGraph, tempDir } from './helpers/workspace.js';
 import { graphDigest } from '../src/graph/graph.js';
+import { FragmentReader } from '../src/graph/fragment.js';
+import { EMBEDDED_KINDS } from '../src/protocol.js';
+import { IndexReader } from '../src/store/read.js';
 
 /** One tree holding all three fixture repos, so resolution runs across languages at once. */
 function mixedTree(): ReturnType<typeof tempDir> {
@@ -33,6 +36,49 @@ test('serial path and a 2-thread pool give the same digest; so do two runs', asy
     ws.cleanup();
   }
 });
+
+test('symbols are embedded in the workers: same vectors serial and pooled, unit length, one per embeddable symbol', async () => {
+  const ws = mixedTree();
+  try {
+    await indexTree(ws.dir, { indexDir: join(ws.dir, '.idx-serial') }, { serial: true });
+    await indexTree(ws.dir, { indexDir: join(ws.dir, '.idx-pool'), threads: 2 });
+    const serial = IndexReader.open(join(ws.dir, '.idx-serial'));
+    const pooled = IndexReader.open(join(ws.dir, '.idx-pool'));
+    try {
+      const files = serial.fileTable();
+      let vectors = 0;
+      for (const hash of files.contentHash) {
+        const a = serial.fragment(hash);
+        const b = pooled.fragment(hash);
+        assert.ok(a && b);
+        assert.equal(a, b, 'a worker and the main thread build the same fragment, vectors included');
+        const frag = new FragmentReader(a);
+        let embeddable = 0;
+        for (let r = 1; r < frag.symbolCount; r++) if (EMBEDDED_KINDS.has(frag.sym(r, 'kind'))) embeddable++;
+        assert.is(frag.vectorCount, embeddable);
+        for (let i = 0; i < frag.vectorCount; i++) {
+          const v = frag.vector(i);
+          const norm = Math.sqrt(v.reduce((n, x) => n + x * x, 0));
+          assert.ok(Math.abs(norm - 1) < 0.02, `vector ${i} has norm ${norm}`);
+          assert.ok(EMBEDDED_KINDS.has(frag.sym(frag.vectorRow(i), 'kind')));
+        }
+        vectors += frag.vectorCount;
+      }
+      assert.is(frag0Dim(serial, files.contentHash[0] ?? ''), 256);
+      assert.ok(vectors > 20, `${vectors} vectors`);
+    } finally {
+      await serial.close();
+      await pooled.close();
+    }
+  } finally {
+    ws.cleanup();
+  }
+});
+
+function frag0Dim(reader: IndexReader, hash: string): number {
+  const bytes = reader.fragment(hash);
+  return bytes ? new FragmentReader(bytes).vectorDim : 0;
+}
 
 test('no-op re-run writes no new generation; touching a file re-hashes but keeps the digest', async () => {
   const ws = copyFixture('ts-app');

@@ -5,7 +5,7 @@
 
 import { threadId } from 'node:worker_threads';
 import { parserFor, reclaimTrees, type Tree } from '../native/tree-sitter.js';
-import { FragmentBuilder } from '../src/graph/fragment.js';
+import { FragmentBuilder, FragmentReader } from '../src/graph/fragment.js';
 import {
   FragmentFlag,
   languageIndex,
@@ -13,6 +13,8 @@ import {
   type ParseResult,
   type ParseTask,
 } from '../src/protocol.js';
+import { embedSymbol, loadModel, type EmbeddingModel } from '../src/embed/embedder.js';
+import { EMBEDDED_KINDS } from '../src/protocol.js';
 import { countErrors } from './extract/common.js';
 import { extractorFor } from './extract/index.js';
 import { readSource } from './read-source.js';
@@ -22,11 +24,35 @@ interface Built {
   readonly outcomeIndex: number;
 }
 
+/** This thread's embedding model, loaded on the first task that asks for vectors (~80 ms). */
+let model: EmbeddingModel | undefined;
+
+/**
+ * Embeds the fragment's symbols of EMBEDDED_KINDS from the text the worker already holds: name,
+ * qualified name, signature, doc and body. Not the path: a fragment is a function of the
+ * file's content alone (it is stored by content hash), and search weighs paths lexically.
+ */
+function embedFragment(builder: FragmentBuilder, reader: FragmentReader, text: string): void {
+  model ??= loadModel();
+  for (let row = 1; row < reader.symbolCount; row++) {
+    if (!EMBEDDED_KINDS.has(reader.sym(row, 'kind'))) continue;
+    const vector = embedSymbol(model, {
+      name: reader.symStr(row, 'name'),
+      qualifiedName: reader.symStr(row, 'qualifiedName'),
+      signature: reader.symStr(row, 'signature'),
+      doc: reader.symStr(row, 'doc'),
+      body: text.slice(reader.sym(row, 'startOffset'), reader.sym(row, 'endOffset')),
+    });
+    builder.addVector(row, vector);
+  }
+}
+
 export function parseShard(task: ParseTask): ParseResult {
   const started = performance.now();
   let readMs = 0;
   let parseMs = 0;
   let extractMs = 0;
+  let embedMs = 0;
   let bytesRead = 0;
   const outcomes: FileOutcome[] = [];
   const built: Built[] = [];
@@ -36,7 +62,13 @@ export function parseShard(task: ParseTask): ParseResult {
     const src = readSource(file.absPath, file.language, { maxFileBytes: task.maxFileBytes });
     readMs += performance.now() - t;
     if (!src.ok) {
-      outcomes.push({ status: 'skipped', relPath: file.relPath, reason: src.reason, detail: src.detail, size: src.size });
+      outcomes.push({
+        status: 'skipped',
+        relPath: file.relPath,
+        reason: src.reason,
+        detail: src.detail,
+        size: src.size,
+      });
       continue;
     }
     bytesRead += src.size;
@@ -84,6 +116,12 @@ export function parseShard(task: ParseTask): ParseResult {
       builder.errorCount = countErrors(tree);
       extractorFor(file.language)({ lang: file.language, text: src.text, tree, builder });
       extractMs += performance.now() - t;
+      if (task.embed) {
+        t = performance.now();
+        // The symbols as encoded so far, read back through the same reader the merge uses.
+        embedFragment(builder, new FragmentReader(builder.toBytes()), src.text);
+        embedMs += performance.now() - t;
+      }
     }
     // Drop the tree now: holding trees is what costs memory (design.md), not parsing them.
     tree = undefined;
@@ -120,7 +158,7 @@ export function parseShard(task: ParseTask): ParseResult {
   return {
     buffer,
     outcomes,
-    timings: { readMs, parseMs, extractMs, encodeMs, busyMs: performance.now() - started },
+    timings: { readMs, parseMs, extractMs, embedMs, encodeMs, busyMs: performance.now() - started },
     bytesRead,
     threadId,
   };

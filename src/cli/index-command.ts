@@ -46,6 +46,9 @@ export class IndexCommand extends Command {
   noGit = Option.Boolean('--no-git', false, {
     description: 'Walk the tree instead of asking git for the file list',
   });
+  noEmbeddings = Option.Boolean('--no-embeddings', false, {
+    description: 'Do not embed symbols (no semantic search)',
+  });
   indexDir = commonOptions.indexDir();
   json = commonOptions.json();
   quiet = commonOptions.quiet();
@@ -65,6 +68,7 @@ export class IndexCommand extends Command {
           ? { languages: this.languages.split(',').map((l) => languageName(l.trim(), '--languages')) }
           : {}),
         ...(this.noGit ? { useGit: false } : {}),
+        ...(this.noEmbeddings ? { embeddings: false } : {}),
       });
       const summary = await runIndex({
         root,
@@ -111,7 +115,7 @@ export function formatSummary(s: IndexSummary): string {
     .sort((a, b) => b[1] - a[1])
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
-  lines.push(`  symbols   ${s.symbols.total}${kinds ? ` (${kinds})` : ''}`);
+  lines.push(`  symbols   ${s.symbols.total}${kinds ? ` (${kinds})` : ''}; ${s.vectors} embedded`);
   const edges = Object.entries(s.edges.byKind)
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${k} ${n}`)

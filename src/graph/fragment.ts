@@ -58,6 +58,10 @@ export class FragmentBuilder {
   private readonly refRows: number[] = [];
   private encoded: Uint8Array[] | undefined;
   private poolBytes = 0;
+  private vectorDim = 0;
+  private readonly vectorRows: number[] = [];
+  private readonly vectorScales: number[] = [];
+  private readonly vectorData: Int8Array[] = [];
   errorCount = 0;
   lineCount = 0;
   language = 0;
@@ -135,6 +139,24 @@ export class FragmentBuilder {
     );
   }
 
+  /**
+   * Attaches a symbol's embedding, quantised to int8 with one scale per vector (max |v| maps
+   * to 127): a quarter of the bytes of float32, and dot products keep their order.
+   */
+  addVector(row: number, vector: Float32Array): void {
+    if (this.vectorDim === 0) this.vectorDim = vector.length;
+    if (vector.length !== this.vectorDim)
+      throw new Error(`vector of ${vector.length} dims, fragment has ${this.vectorDim}`);
+    let max = 0;
+    for (const v of vector) max = Math.max(max, Math.abs(v));
+    const scale = max > 0 ? max / 127 : 0;
+    const q = new Int8Array(vector.length);
+    if (scale > 0) for (let i = 0; i < vector.length; i++) q[i] = Math.round((vector[i] ?? 0) / scale);
+    this.vectorRows.push(row);
+    this.vectorScales.push(scale);
+    this.vectorData.push(q);
+  }
+
   private encodeStrings(): Uint8Array[] {
     if (!this.encoded) {
       this.encoded = this.stringList.map((s) => encoder.encode(s));
@@ -146,13 +168,16 @@ export class FragmentBuilder {
   /** Encoded size in bytes (a multiple of 8, so fragments can be packed back to back). */
   byteLength(): number {
     this.encodeStrings();
+    const nVec = this.vectorRows.length;
     const words =
       HEADER_WORDS +
       this.symbolRows.length +
       this.refRows.length +
       this.stringList.length +
       1 +
-      Math.ceil(this.poolBytes / 4);
+      Math.ceil(this.poolBytes / 4) +
+      2 * nVec +
+      Math.ceil((nVec * this.vectorDim) / 4);
     return Math.ceil((words * 4) / 8) * 8;
   }
 
@@ -175,6 +200,8 @@ export class FragmentBuilder {
     words[HEADER.lineCount] = this.lineCount;
     words[HEADER.language] = this.language;
     words[HEADER.flags] = this.flags;
+    words[HEADER.vectorDim] = this.vectorDim;
+    words[HEADER.vectorCount] = this.vectorRows.length;
     let w = HEADER_WORDS;
     // Transpose row-major build order into column-major storage.
     for (let c = 0; c < SYMBOL_COLS; c++) {
@@ -189,11 +216,20 @@ export class FragmentBuilder {
       off += strings[i]?.length ?? 0;
     }
     words[w++] = off;
-    const pool = new Uint8Array(target, byteOffset + w * 4, total - w * 4);
+    const pool = new Uint8Array(target, byteOffset + w * 4, this.poolBytes);
     let p = 0;
     for (const s of strings) {
       pool.set(s, p);
       p += s.length;
+    }
+    w += Math.ceil(this.poolBytes / 4);
+    const nVec = this.vectorRows.length;
+    if (nVec > 0) {
+      for (const row of this.vectorRows) words[w++] = row;
+      new Float32Array(target, byteOffset + w * 4, nVec).set(this.vectorScales);
+      w += nVec;
+      const data = new Int8Array(target, byteOffset + w * 4, nVec * this.vectorDim);
+      this.vectorData.forEach((q, i) => data.set(q, i * this.vectorDim));
     }
     return total;
   }
@@ -216,7 +252,10 @@ export class FragmentReader {
   readonly lineCount: number;
   readonly language: number;
   readonly flags: number;
+  readonly vectorDim: number;
+  readonly vectorCount: number;
   private readonly words: Int32Array;
+  private readonly vecBase: number;
   private readonly symBase: number;
   private readonly refBase: number;
   private readonly strBase: number;
@@ -248,6 +287,10 @@ export class FragmentReader {
     this.refBase = this.symBase + SYMBOL_COLS * this.symbolCount;
     this.strBase = this.refBase + REF_COLS * this.refCount;
     this.poolStart = (this.strBase + this.stringCount + 1) * 4;
+    this.vectorDim = head[HEADER.vectorDim] ?? 0;
+    this.vectorCount = head[HEADER.vectorCount] ?? 0;
+    const poolBytes = head[HEADER.poolBytes] ?? 0;
+    this.vecBase = this.poolStart / 4 + Math.ceil(poolBytes / 4);
     this.cache = new Array<string | undefined>(this.stringCount);
     this.buf = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
@@ -258,6 +301,25 @@ export class FragmentReader {
 
   ref(row: number, column: RefColumn): number {
     return this.words[this.refBase + refCol[column] * this.refCount + row] ?? NONE;
+  }
+
+  /** The symbol row of the i-th vector. */
+  vectorRow(i: number): number {
+    return this.words[this.vecBase + i] ?? NONE;
+  }
+
+  /** The i-th vector, dequantised into `out` (or a new array). */
+  vector(i: number, out = new Float32Array(this.vectorDim)): Float32Array {
+    const scale =
+      new Float32Array(
+        this.bytes.buffer,
+        this.bytes.byteOffset + (this.vecBase + this.vectorCount) * 4,
+        this.vectorCount,
+      )[i] ?? 0;
+    const start = this.bytes.byteOffset + (this.vecBase + 2 * this.vectorCount) * 4 + i * this.vectorDim;
+    const q = new Int8Array(this.bytes.buffer, start, this.vectorDim);
+    for (let k = 0; k < this.vectorDim; k++) out[k] = (q[k] ?? 0) * scale;
+    return out;
   }
 
   /** The string with this id, or undefined for NONE. */

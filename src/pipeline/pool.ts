@@ -15,6 +15,8 @@ export interface ParsePoolOptions {
   readonly threads: number;
   readonly maxFileBytes: number;
   readonly extract: boolean;
+  /** Embed symbols in the workers (see ParseTask.embed). */
+  readonly embed?: boolean;
   /** Shards in flight per thread: enough to hide message latency, few enough to bound memory. */
   readonly inFlightPerThread?: number;
   /** Per-worker V8 heap cap in MiB (from the memory budget); undefined = V8's default. */
@@ -74,6 +76,7 @@ export class ParsePool {
       files: shard,
       maxFileBytes: this.options.maxFileBytes,
       extract: this.options.extract,
+      embed: this.options.embed ?? false,
     };
     let result: ParseResult;
     try {
@@ -102,7 +105,7 @@ export class ParsePool {
               size: 0,
             },
           ],
-          timings: { readMs: 0, parseMs: 0, extractMs: 0, encodeMs: 0, busyMs: 0 },
+          timings: { readMs: 0, parseMs: 0, extractMs: 0, embedMs: 0, encodeMs: 0, busyMs: 0 },
           bytesRead: 0,
           threadId: -1,
         },

@@ -63,6 +63,7 @@ export interface PoolFigures {
   workerReadMs: number;
   workerParseMs: number;
   workerExtractMs: number;
+  workerEmbedMs: number;
   workerEncodeMs: number;
   /** Coordinator time spent receiving shard results (fragment views, store puts). */
   receiveMs: number;
@@ -88,6 +89,8 @@ export interface IndexSummary {
   skipped: { total: number; byReason: Record<SkipReason, number> };
   languages: Partial<Record<LanguageId, number>>;
   symbols: { total: number; byKind: Record<string, number> };
+  /** Symbols embedded by the shipped model (vectors stored in their fragments). */
+  vectors: number;
   edges: { total: number; byKind: Record<EdgeKindName, number> };
   references: {
     total: number;
@@ -162,6 +165,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     workerReadMs: 0,
     workerParseMs: 0,
     workerExtractMs: 0,
+    workerEmbedMs: 0,
     workerEncodeMs: 0,
     receiveMs: 0,
     utilization: 0,
@@ -286,6 +290,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         threads,
         maxFileBytes: options.maxFileBytes,
         extract: true,
+        embed: options.embeddings,
         signal: run.signal,
       });
       const shards = planShards(toParse, { threads: Math.max(1, threads) });
@@ -298,6 +303,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         pool.workerReadMs += result.timings.readMs;
         pool.workerParseMs += result.timings.parseMs;
         pool.workerExtractMs += result.timings.extractMs;
+        pool.workerEmbedMs += result.timings.embedMs;
         pool.workerEncodeMs += result.timings.encodeMs;
         const waits: Promise<void>[] = [];
         for (const o of result.outcomes) {
@@ -527,7 +533,9 @@ function buildSummary(s: SummaryInput): IndexSummary {
   let errFiles = 0;
   let errRegions = 0;
   let bytes = 0;
+  let vectors = 0;
   for (const i of s.inputs) {
+    vectors += i.fragment.vectorCount;
     languages[i.language] = (languages[i.language] ?? 0) + 1;
     bytes += i.size;
     if (i.fragment.errorCount > 0) {
@@ -567,6 +575,7 @@ function buildSummary(s: SummaryInput): IndexSummary {
     skipped: { total: s.skipped.length, byReason },
     languages,
     symbols: { total: s.graph.fileSymbolCount, byKind },
+    vectors,
     edges: { total: edgeCount(s.graph), byKind: edgesByKind(s.graph) },
     references: { total: refTotal, resolved: refResolved, byKind: refs },
     syntaxErrors: { files: errFiles, regions: errRegions },
@@ -578,6 +587,7 @@ function buildSummary(s: SummaryInput): IndexSummary {
       workerReadMs: 0,
       workerParseMs: 0,
       workerExtractMs: 0,
+      workerEmbedMs: 0,
       workerEncodeMs: 0,
       receiveMs: 0,
       utilization: 0,
