@@ -123,8 +123,8 @@ export function parseShard(task: ParseTask): ParseResult {
         embedMs += performance.now() - t;
       }
     }
-    // Drop the tree now: holding trees is what costs memory (design.md), not parsing them.
-    tree = undefined;
+    // The tree is garbage from here on (its block scope ends); runParseTask frees the native
+    // memory of the shard's trees before answering.
 
     outcomes.push({
       status: 'ok',
