@@ -91,7 +91,7 @@ test('kill -9 mid-index leaves the previous index usable; the next run recovers'
 test('Ctrl-C (SIGINT) stops cleanly with exit 130, releases the lock, keeps the previous index', async () => {
   const ws = tempDir();
   try {
-    // 3,000 changed files take seconds to parse; the signal comes 400 ms after start.
+    // 3,000 changed files take seconds to parse; the signal comes as soon as indexing starts.
     writeTree(ws.dir, 3000, 1);
     const first = await indexTree(ws.dir);
     writeTree(ws.dir, 3000, 3);
@@ -99,7 +99,11 @@ test('Ctrl-C (SIGINT) stops cleanly with exit 130, releases the lock, keeps the 
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await new Promise((r) => setTimeout(r, 400));
+    // Signal once the indexer holds the writer lock: its Ctrl-C handler is installed by then
+    // (a signal during module loading would just kill the process, which the test above covers).
+    const lock = join(ws.dir, '.leindex', 'writer.lock');
+    for (let i = 0; i < 600 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(existsSync(lock), 'the indexer started');
     child.kill('SIGINT');
     const code = await exited;
     assert.is(code, 130, stderr);

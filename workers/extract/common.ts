@@ -105,10 +105,16 @@ export function attributeComplexity(builder: FragmentBuilder, branchOffsets: rea
   for (const off of offsets) {
     while (ri < rows.length && builder.getSymbolField(rows[ri] ?? 0, 'startOffset') <= off) {
       const r = rows[ri++] ?? 0;
-      while (stack.length && builder.getSymbolField(stack[stack.length - 1] ?? 0, 'endOffset') <= builder.getSymbolField(r, 'startOffset')) stack.pop();
+      while (
+        stack.length &&
+        builder.getSymbolField(stack[stack.length - 1] ?? 0, 'endOffset') <=
+          builder.getSymbolField(r, 'startOffset')
+      )
+        stack.pop();
       stack.push(r);
     }
-    while (stack.length && builder.getSymbolField(stack[stack.length - 1] ?? 0, 'endOffset') <= off) stack.pop();
+    while (stack.length && builder.getSymbolField(stack[stack.length - 1] ?? 0, 'endOffset') <= off)
+      stack.pop();
     const top = stack[stack.length - 1];
     if (top !== undefined) counts.set(top, (counts.get(top) ?? 0) + 1);
   }
@@ -203,7 +209,9 @@ export class ScopeIndex {
     const n = this.starts.length;
     const order = Array.from({ length: n }, (_, i) => i);
     // Outer ranges first on equal starts, so the inner one is found last.
-    order.sort((a, b) => (this.starts[a] ?? 0) - (this.starts[b] ?? 0) || (this.ends[b] ?? 0) - (this.ends[a] ?? 0));
+    order.sort(
+      (a, b) => (this.starts[a] ?? 0) - (this.starts[b] ?? 0) || (this.ends[b] ?? 0) - (this.ends[a] ?? 0),
+    );
     const starts = order.map((i) => this.starts[i] ?? 0);
     const ends = order.map((i) => this.ends[i] ?? 0);
     this.ids = order.map((i) => this.ids[i] ?? 0);
@@ -235,5 +243,25 @@ export class ScopeIndex {
     }
     while (i !== -1 && (this.ends[i] ?? 0) <= offset) i = this.outer[i] ?? -1;
     return i === -1 ? this.outside : (this.ids[i] ?? this.outside);
+  }
+}
+
+/**
+ * Membership in ascending, non-overlapping [start, end) pairs (e.g. comment and string ranges)
+ * for ascending query offsets: amortised O(1) per query. A query behind the previous one
+ * restarts from the first range.
+ */
+export class RangeCursor {
+  private i = 0;
+  private last = -1;
+
+  constructor(private readonly ranges: readonly number[]) {}
+
+  inside(at: number): boolean {
+    const r = this.ranges;
+    if (at < this.last) this.i = 0;
+    this.last = at;
+    while (this.i < r.length && (r[this.i + 1] ?? 0) <= at) this.i += 2;
+    return this.i < r.length && (r[this.i] ?? 0) <= at;
   }
 }

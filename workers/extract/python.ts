@@ -3,13 +3,24 @@
 // inheritance, annotation types, parameters, reads/writes of `self.x` and of module-level
 // names) of one file. Runs inside parse workers, on one file's tree alone.
 //
-// Cost model (design measurement): visiting nodes from JS costs as much as the parse, so the
-// whole file is read with ONE native query over the root. Its captures arrive in document
-// order and are swept with a stack of open scopes, which gives every reference its innermost
-// enclosing symbol without walking the tree. Names, import lists and annotation types are
-// then read from the source text with regular expressions instead of child-node calls.
-// Reads of module-level names are found by one regex scan over function bodies and confirmed
-// with a single node lookup each. Nothing recurses over the tree.
+// Cost model (design measurement): visiting nodes from JS costs as much as the parse, and
+// every node object handed to JS costs a native round trip plus a weak reference; each extra
+// query pattern costs too (branch nodes ~6% of the parse, ERROR/MISSING ~5%). So:
+// - ONE native query over the root captures only the structural nodes (definitions,
+//   module/class assignments, imports, callees, assignment targets). Its captures arrive in
+//   document order and are swept with a stack of open scopes, which gives every reference its
+//   innermost enclosing symbol without walking the tree.
+// - One linear lexical pass over the text (`lexPython`) finds strings, comments, bracket
+//   pairs, argument counts and decision keywords, so def headers, parameters, annotations,
+//   docstrings, argument counts and complexity need no node calls at all.
+// - `self.x` and module-level names are found by scanning function bodies, outside strings
+//   and comments, and classified by their textual context.
+// Nothing recurses over the tree or the text.
+//
+// Modelling choices: every call is `call` (a class call is not syntactically an instantiation;
+// the merger decides); a bare-name decorator `@name` is a call of `name` with one argument;
+// parameter positions skip self/cls so they line up with call-site arguments of a method call;
+// the first of a `match`'s n cases adds no complexity (n cases are n-1 decisions).
 
 import { queryFor, type SyntaxNode } from '../../native/tree-sitter.js';
 import { RefKind, SymbolFlag, SymbolKind } from '../../src/protocol.js';
@@ -18,65 +29,56 @@ import {
   cleanDoc,
   cleanSignature,
   LineIndex,
+  RangeCursor,
   ScopeIndex,
   type ExtractContext,
 } from './common.js';
 
-// One query, compiled once per thread (queryFor caches it). Capture names are the dispatch keys
-// of the sweep below. Keep patterns single-capture: captures() re-sends every capture of a
-// match with each of its captures.
+// Compiled once per thread (queryFor caches it). Capture names are the dispatch keys of the
+// sweep. Patterns are single-capture: captures() re-sends every capture of a match with each.
 const QUERY = `
 (decorated_definition) @decorated
-(class_definition) @class
-(function_definition) @def
-(parameters) @params
-(function_definition return_type: (type) @return_type)
-(assignment type: (type) @annotation)
+[(class_definition) (function_definition)] @def
 (type_alias_statement) @type_alias
-(module (expression_statement (string) @doc))
-(function_definition body: (block (expression_statement (string) @doc)))
-(class_definition body: (block (expression_statement (string) @doc)))
 (module (expression_statement [(assignment) (augmented_assignment)] @module_assign))
-(module (if_statement consequence: (block (expression_statement (assignment) @module_assign))))
-(module (if_statement alternative: (else_clause body: (block (expression_statement (assignment) @module_assign)))))
-(module (if_statement alternative: (elif_clause consequence: (block (expression_statement (assignment) @module_assign)))))
-(module (try_statement body: (block (expression_statement (assignment) @module_assign))))
-(module (try_statement (except_clause (block (expression_statement (assignment) @module_assign)))))
+(module [(if_statement) (try_statement)] @module_block)
 (class_definition body: (block (expression_statement (assignment) @class_assign)))
+(assignment type: (type) @annotation)
 (import_statement) @import
 (import_from_statement) @import_from
 (global_statement) @global
-(call) @call
+(call function: [(identifier) (attribute)] @callee)
 (assignment left: [(attribute) (subscript)] @write)
 (assignment left: (pattern_list [(attribute) (subscript)] @write))
 (assignment left: (tuple_pattern [(attribute) (subscript)] @write))
 (augmented_assignment left: [(attribute) (subscript)] @write_aug)
-(attribute object: (identifier) attribute: (identifier)) @attr
-[(if_statement) (elif_clause) (for_statement) (while_statement) (except_clause)
- (conditional_expression) (boolean_operator) (if_clause) (case_clause)] @branch
-(match_statement) @match
-(ERROR) @error
-(MISSING) @error
 `;
+/** Only run on trees with errors: ERROR / MISSING patterns in the main query cost ~5% of the parse. */
+const ERROR_QUERY = '(ERROR) @error (MISSING) @error';
 
 const ID = '[\\p{L}\\p{Nl}_][\\p{L}\\p{N}\\p{Mn}\\p{Mc}\\p{Pc}]*';
-const DEF_NAME = new RegExp(`(?:async\\s+)?def\\s+(${ID})`, 'uy');
-const CLASS_NAME = new RegExp(`class\\s+(${ID})`, 'uy');
+const DEF_HEAD = new RegExp(`(?:async\\s+)?def\\s+(${ID})\\s*(?:\\[[^\\]]*\\]\\s*)?\\(`, 'uy');
+const CLASS_HEAD = new RegExp(`class\\s+(${ID})\\s*(?:\\[[^\\]]*\\]\\s*)?`, 'uy');
 const TYPE_ALIAS_NAME = new RegExp(`type\\s+(${ID})`, 'uy');
-const PARAM_NAME = new RegExp(`\\**\\s*(${ID})`, 'uy');
+const PARAM = new RegExp(`(\\*{0,2})\\s*(${ID})?\\s*(:)?`, 'uy');
 const SELF_ATTR = new RegExp(`self\\s*\\.\\s*(${ID})`, 'uy');
-const LEADING_ID = new RegExp(ID, 'uy');
+const SELF_SCAN = new RegExp(`(?<![\\p{L}\\p{N}_.])self\\s*\\.\\s*(${ID})`, 'gu');
+const IDENT = new RegExp(ID, 'uy');
+const DOTTED_ONLY = new RegExp(`^${ID}(?:\\.${ID})*$`, 'u');
 const DOTTED = new RegExp(`${ID}(?:\\s*\\.\\s*${ID})*`, 'gu');
 const IMPORT_ITEM = new RegExp(`(${ID}(?:\\s*\\.\\s*${ID})*)(?:\\s+as\\s+(${ID}))?`, 'gu');
-const FROM_HEAD = new RegExp(`from\\s+((?:\\.\\s*)*)((?!import\\b)${ID}(?:\\s*\\.\\s*${ID})*)?\\s*import\\b`, 'uy');
+const FROM_HEAD = new RegExp(
+  `from\\s+((?:\\.\\s*)*)((?!import\\b)${ID}(?:\\s*\\.\\s*${ID})*)?\\s*import\\b`,
+  'uy',
+);
 const FROM_ITEM = new RegExp(`(${ID}|\\*)(?:\\s+as\\s+(${ID}))?`, 'gu');
-/** A decorator that is a bare (dotted) name, no call. */
+/** A decorator that is a bare (dotted) name, not a call. */
 const PLAIN_DECORATOR = new RegExp(`(?:^|\\n)\\s*@\\s*(${ID}(?:\\s*\\.\\s*${ID})*)\\s*(?=\\n|#|$)`, 'gu');
+/** The def/class keyword line after a decorator list. */
+const DEF_LINE = /^[ \t]*(?:async[ \t]+def|def|class)\b/gm;
 const STRING_ITEM = /(['"])((?:(?!\1)[^\\\n]|\\.)*)\1/g;
-/** Trailing `:` of a def/class header, with any comment lines before the body. */
-const HEADER_COLON = /:\s*(?:#[^\n]*\s*)*$/;
-const BLANK_OR_COMMENTS = /^(?:\s+|#[^\n]*)*$/;
 const UPPER_CASE = /^_*[A-Z][A-Z0-9_]*$/;
+const AUG_OP = /^(?:\+|-|\*\*?|\/\/?|%|@|&|\||\^|<<|>>)=/;
 
 /** Names in annotations that are builtins or typing/collections machinery, not user types. */
 const BUILTIN_TYPES = new Set(
@@ -94,8 +96,19 @@ const BUILTIN_TYPES = new Set(
 );
 /** Bases that say nothing about the class hierarchy of user code. */
 const SKIPPED_BASES = new Set(['object', 'Generic', 'Protocol']);
-/** Decorators that are not worth a call edge (they only change how the function binds). */
-const PLAIN_DECORATORS = new Set(['staticmethod', 'classmethod', 'property', 'abstractmethod', 'override', 'overload', 'final']);
+/** Bare-name decorators that only change how a function binds: no call edge. */
+const PLAIN_DECORATORS = new Set([
+  'staticmethod',
+  'classmethod',
+  'property',
+  'abstractmethod',
+  'override',
+  'overload',
+  'final',
+  'setter',
+  'getter',
+  'deleter',
+]);
 
 /** qualifiedName chains longer than this are cut (pathological nesting would make them quadratic). */
 const MAX_QUALIFIED = 1000;
@@ -103,7 +116,7 @@ const MAX_QUALIFIER = 120;
 
 interface Scope {
   readonly row: number;
-  /** Start of the symbol (decorators included) and of the def/class keyword line. */
+  /** Symbol start (decorators included), start of the def/class keyword, end. */
   readonly start: number;
   readonly defStart: number;
   readonly end: number;
@@ -112,8 +125,6 @@ interface Scope {
   readonly qname: string;
   readonly parent: Scope | undefined;
   flags: number;
-  bodyStart: number;
-  hasDoc: boolean;
   params?: Set<string>;
   globals?: Set<string>;
   locals?: Set<string>;
@@ -121,7 +132,18 @@ interface Scope {
   fields?: Set<string>;
 }
 
-const enum Mode {
+const enum NameUse {
+  none,
+  read,
+  write,
+  writeRead,
+  /** Bound in the function (assignment, for/with/except target, import, def): shadows the module name. */
+  bind,
+  /** `NAME += ...`: a write under `global`, else a local binding. */
+  augmented,
+}
+
+const enum TypeUse {
   typeRef,
   param,
   ret,
@@ -133,121 +155,120 @@ export function extractPython(ctx: ExtractContext): void {
 
 class PythonExtraction {
   private readonly text: string;
-  private readonly b: ExtractContext['builder'];
   private readonly root: SyntaxNode;
+  private readonly b: ExtractContext['builder'];
   private readonly lines: LineIndex;
+  private readonly lex: PyLex;
   private readonly stack: Scope[] = [];
   private readonly scopes = new ScopeIndex(0);
+  /** Scopes in document order (rows ascending). */
+  private readonly scopeList: Scope[] = [];
   private readonly scopeByRow = new Map<number, Scope>();
   private readonly seen = new Set<string>();
-  private readonly branches: number[] = [];
-  /** `start:end` of attributes that are a call's callee or a plain assignment target: not reads. */
-  private readonly notReads = new Set<string>();
-  private readonly selfAttrs: SyntaxNode[] = [];
-  /** Start offsets of attribute/subscript assignment targets whose base is a bare name: true = augmented. */
+  /** Start offsets of plain `self.x` / `self.x[...]` / `self.x.y` assignment targets: writes, not reads. */
+  private readonly writtenSelf = new Set<number>();
+  /** Start offsets of attribute/subscript assignment targets whose base is a bare name; true = augmented. */
   private readonly targetBases = new Map<number, boolean>();
-  /** Start of a def/class already handled through its decorated_definition. */
+  /** [start, end) pairs, ascending: annotations, imports and global statements (for the name scan). */
+  private readonly annotations: number[] = [];
+  private readonly bindings: number[] = [];
+  private readonly globalStmts: number[] = [];
+  private readonly moduleNames = new Set<string>();
+  /** The def/class already handled through its decorated_definition. */
   private handledDef = -1;
-  private moduleNames = new Set<string>();
-  private moduleHasDoc = false;
 
   constructor(ctx: ExtractContext) {
     this.text = ctx.text;
-    this.b = ctx.builder;
     this.root = ctx.tree.rootNode;
+    this.b = ctx.builder;
     this.lines = new LineIndex(ctx.text);
+    this.lex = lexPython(ctx.text);
   }
 
   run(): void {
-    const captures = queryFor('python', QUERY).captures(this.root);
     const text = this.text;
     const stack = this.stack;
-    let pendingMatches = 0;
+    const captures = queryFor('python', QUERY).captures(this.root);
+    this.moduleDoc();
     for (const cap of captures) {
       const node = cap.node;
       const start = node.startIndex;
       while (stack.length && (stack[stack.length - 1]?.end ?? 0) <= start) stack.pop();
       const top = stack[stack.length - 1];
       switch (cap.name) {
-        case 'branch':
-          if (node.type === 'case_clause' && pendingMatches > 0) pendingMatches--; // n cases = n-1 decisions
-          else this.branches.push(start);
-          break;
-        case 'match':
-          pendingMatches++;
-          break;
-        case 'call':
+        case 'callee':
           this.call(node, start, top);
           break;
-        case 'attr':
-          // Only `self.x` matters; the text test is far cheaper than a query predicate.
-          if (text.startsWith('self', start) && /[\s.]/.test(text[start + 4] ?? '')) this.selfAttrs.push(node);
+        case 'def':
+          if (start !== this.handledDef) this.definition(start, start, node.endIndex, top, node);
           break;
         case 'decorated': {
-          const def = node.lastChild;
-          if (def && (def.type === 'function_definition' || def.type === 'class_definition')) {
-            this.definition(def, def.startIndex, start, top);
-            this.handledDef = def.startIndex;
-          }
+          DEF_LINE.lastIndex = start;
+          const end = node.endIndex;
+          const m = DEF_LINE.exec(text);
+          if (!m || m.index >= end) break;
+          const defStart = m.index + m[0].length - m[0].trimStart().length;
+          this.handledDef = defStart;
+          this.definition(defStart, start, end, top, node);
           break;
         }
-        case 'def':
-        case 'class':
-          if (start !== this.handledDef) this.definition(node, start, start, top);
-          break;
-        case 'params':
-          if (top && top.defStart < start && (top.kind === SymbolKind.function || top.kind === SymbolKind.method)) {
-            this.params(node, top);
-          }
-          break;
-        case 'return_type':
-          if (top) this.types(text.slice(start, node.endIndex), start, top.row, Mode.ret, 0);
-          break;
-        case 'annotation':
-          this.types(text.slice(start, node.endIndex), start, top?.row ?? 0, Mode.typeRef, 0);
-          break;
-        case 'doc':
-          this.doc(node, start, top);
-          break;
-        case 'module_assign':
-          this.assignment(node, start, undefined);
-          break;
-        case 'class_assign':
-          if (top?.kind === SymbolKind.class) this.assignment(node, start, top);
-          break;
-        case 'type_alias':
-          this.typeAlias(node, start, top);
-          break;
-        case 'import':
-          this.importStatement(text.slice(start, node.endIndex), start, top?.row ?? 0);
-          break;
-        case 'import_from':
-          this.importFrom(text.slice(start, node.endIndex), start, top?.row ?? 0);
-          break;
-        case 'global':
-          if (top) {
-            top.globals ??= new Set();
-            DOTTED.lastIndex = 0;
-            for (const m of text.slice(start + 6, node.endIndex).matchAll(DOTTED)) top.globals.add(m[0]);
-          }
-          break;
         case 'write':
         case 'write_aug':
           this.write(node, start, top, cap.name === 'write_aug');
           break;
-        case 'error':
-          for (const s of stack) {
-            if (!(s.flags & SymbolFlag.hasError)) {
-              s.flags |= SymbolFlag.hasError;
-              this.b.setSymbolField(s.row, 'flags', s.flags);
-            }
+        case 'module_assign':
+          this.assignment(node, start, undefined);
+          break;
+        case 'module_block':
+          this.moduleBlock(node);
+          break;
+        case 'class_assign':
+          if (top?.kind === SymbolKind.class) this.assignment(node, start, top);
+          break;
+        case 'annotation': {
+          const end = node.endIndex;
+          this.annotations.push(start, end);
+          this.types(text.slice(start, end), start, top?.row ?? 0, TypeUse.typeRef, 0);
+          break;
+        }
+        case 'import':
+        case 'import_from': {
+          const end = node.endIndex;
+          this.bindings.push(start, end);
+          if (cap.name === 'import') this.importStatement(text.slice(start, end), start, top?.row ?? 0);
+          else this.importFrom(text.slice(start, end), start, top?.row ?? 0);
+          break;
+        }
+        case 'global': {
+          const end = node.endIndex;
+          this.globalStmts.push(start, end);
+          if (top) {
+            top.globals ??= new Set();
+            DOTTED.lastIndex = 0;
+            for (const m of text.slice(start + 6, end).matchAll(DOTTED)) top.globals.add(m[0]);
           }
+          break;
+        }
+        case 'type_alias':
+          this.typeAlias(node, start, top);
           break;
       }
     }
-    attributeComplexity(this.b, this.branches);
+    if (this.root.hasError) {
+      for (const cap of queryFor('python', ERROR_QUERY).captures(this.root)) {
+        for (let s = this.scopeByRow.get(this.scopes.at(cap.node.startIndex)); s; s = s.parent)
+          this.flagError(s);
+      }
+    }
+    attributeComplexity(this.b, this.lex.branches);
     this.selfReads();
     this.moduleNameRefs();
+  }
+
+  private flagError(s: Scope): void {
+    if (s.flags & SymbolFlag.hasError) return;
+    s.flags |= SymbolFlag.hasError;
+    this.b.setSymbolField(s.row, 'flags', s.flags);
   }
 
   // ---- symbols --------------------------------------------------------------------------
@@ -262,7 +283,13 @@ class PythonExtraction {
     flags: number,
   ): { row: number; qname: string } {
     const pq = parent?.qname;
-    const qname = pq === undefined ? name : pq.length > MAX_QUALIFIED ? `…${name}` : `${pq}.${name}`;
+    // Past MAX_QUALIFIED (pathological nesting) a chain is cut to `…name`, and stays cut below.
+    const qname =
+      pq === undefined
+        ? name
+        : pq.length > MAX_QUALIFIED || pq.startsWith('…')
+          ? `…${name}`
+          : `${pq}.${name}`;
     const row = this.b.addSymbol({
       kind,
       name,
@@ -282,25 +309,63 @@ class PythonExtraction {
   private pushScope(s: Scope): void {
     this.stack.push(s);
     this.scopes.add(s.start, s.end, s.row);
+    this.scopeList.push(s);
     this.scopeByRow.set(s.row, s);
   }
 
-  /** A class or function; `symStart` includes its decorators. */
-  private definition(node: SyntaxNode, defStart: number, symStart: number, top: Scope | undefined): void {
+  /**
+   * A class or function, read from the text: `defStart` is its keyword, `symStart` its first
+   * decorator. The header (name, parameters, return annotation, bases) is parsed with the
+   * lexer's bracket pairs; only a header the lexer cannot follow falls back to node fields.
+   */
+  private definition(
+    defStart: number,
+    symStart: number,
+    end: number,
+    top: Scope | undefined,
+    node: SyntaxNode,
+  ): void {
     const text = this.text;
-    const isClass = node.type === 'class_definition';
-    const re = isClass ? CLASS_NAME : DEF_NAME;
-    re.lastIndex = defStart;
-    let name = re.exec(text)?.[1];
-    if (name === undefined) {
-      const n = node.childForFieldName('name');
-      name = n ? text.slice(n.startIndex, n.endIndex) : '';
+    const isClass = text.startsWith('class', defStart);
+    const head = isClass ? CLASS_HEAD : DEF_HEAD;
+    head.lastIndex = defStart;
+    const m = head.exec(text);
+    const name = m?.[1];
+    if (!m || !name) {
+      this.brokenDefinition(node, defStart, symStart, end, top, isClass);
+      return;
     }
-    if (!name) return; // a header too broken to name: its contents stay with the enclosing scope
-    const end = node.endIndex;
-    const body = node.childForFieldName('body');
-    const bodyStart = body ? body.startIndex : end;
-    const signature = cleanSignature(text.slice(symStart, bodyStart).replace(HEADER_COLON, ''));
+    let cursor = head.lastIndex; // just after `(` for a def, after the name for a class
+    let paramsOpen = -1;
+    let paramsClose = -1;
+    if (!isClass) {
+      paramsOpen = cursor - 1;
+      paramsClose = this.lex.close.get(paramsOpen) ?? -1;
+    } else if (text[cursor] === '(') {
+      paramsOpen = cursor;
+      paramsClose = this.lex.close.get(cursor) ?? -1;
+    }
+    if (paramsOpen >= 0) {
+      if (paramsClose < 0) {
+        this.brokenDefinition(node, defStart, symStart, end, top, isClass); // unbalanced brackets
+        return;
+      }
+      cursor = paramsClose + 1;
+    }
+    // Return annotation, then the header's colon and the first statement of the body.
+    let retStart = -1;
+    let retEnd = -1;
+    ARROW.lastIndex = cursor;
+    if (!isClass && ARROW.test(text)) {
+      retStart = ARROW.lastIndex;
+      retEnd = this.headerColon(retStart, end);
+      cursor = retEnd;
+    } else {
+      cursor = this.headerColon(cursor, end);
+    }
+    const colon = cursor;
+    const bodyStart = this.firstToken(colon + 1, end);
+    const signature = cleanSignature(text.slice(symStart, colon));
     const decorators = defStart > symStart ? text.slice(symStart, defStart) : '';
 
     let kind: number;
@@ -316,22 +381,94 @@ class PythonExtraction {
       if (/@\s*(?:abc\s*\.\s*)?abstractmethod\b/.test(decorators)) flags |= SymbolFlag.abstract;
     }
     const { row, qname } = this.addSymbol(kind, name, top, symStart, end, signature, flags);
-    const scope: Scope = {
-      row,
-      start: symStart,
-      defStart,
-      end,
-      kind,
-      name,
-      qname,
-      parent: top,
-      flags,
-      bodyStart,
-      hasDoc: false,
-    };
+    const doc = this.docAt(bodyStart);
+    if (doc) this.b.setSymbolField(row, 'doc', this.b.intern(doc));
+    const scope: Scope = { row, start: symStart, defStart, end, kind, name, qname, parent: top, flags };
     this.pushScope(scope);
     if (decorators) this.decoratorCalls(decorators, symStart, row);
-    if (isClass) this.bases(node, row);
+    if (paramsOpen >= 0) {
+      if (isClass) this.bases(paramsOpen + 1, paramsClose, row);
+      else this.params(paramsOpen + 1, paramsClose, scope);
+    }
+    if (retStart >= 0) {
+      this.annotations.push(retStart, retEnd);
+      this.types(text.slice(retStart, retEnd), retStart, row, TypeUse.ret, 0);
+    }
+  }
+
+  /** Header the text reading could not follow (syntax errors): name from the node, no params. */
+  private brokenDefinition(
+    outer: SyntaxNode,
+    defStart: number,
+    symStart: number,
+    end: number,
+    top: Scope | undefined,
+    isClass: boolean,
+  ): void {
+    const node = outer.type === 'decorated_definition' ? outer.childForFieldName('definition') : outer;
+    if (!node) return;
+    const n = node.childForFieldName('name');
+    const name = n ? this.text.slice(n.startIndex, n.endIndex) : '';
+    if (!/^\S+$/.test(name)) return; // unnamed: its contents stay with the enclosing scope
+    const body = node.childForFieldName('body');
+    const signature = cleanSignature(
+      this.text.slice(symStart, body ? body.startIndex : end).replace(/:\s*$/, ''),
+    );
+    const kind = isClass
+      ? SymbolKind.class
+      : top?.kind === SymbolKind.class
+        ? SymbolKind.method
+        : SymbolKind.function;
+    const flags = privacy(name) | SymbolFlag.hasError;
+    const { row, qname } = this.addSymbol(kind, name, top, symStart, end, signature, flags);
+    this.pushScope({ row, start: symStart, defStart, end, kind, name, qname, parent: top, flags });
+  }
+
+  /** Offset of the `:` ending a header that continues at `from` (brackets skipped). */
+  private headerColon(from: number, limit: number): number {
+    const text = this.text;
+    for (let i = from; i < limit; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 58 /* : */) return i;
+      if (c === 40 /* ( */ || c === 91 /* [ */) {
+        const close = this.lex.close.get(i);
+        if (close !== undefined) i = close;
+      } else if (c === 35 /* # */ || c === 34 || c === 39) {
+        i = this.lex.deadEnd(i) - 1;
+      }
+    }
+    return limit;
+  }
+
+  /** First offset at or after `from` that is not whitespace or a comment. */
+  private firstToken(from: number, limit: number): number {
+    const text = this.text;
+    let i = from;
+    while (i < limit) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 92 /* \ continuation */) i++;
+      else if (c === 35) {
+        const nl = text.indexOf('\n', i);
+        i = nl < 0 ? limit : nl;
+      } else break;
+    }
+    return i;
+  }
+
+  /** The docstring starting at `at`, if the statement there is a plain string literal. */
+  private docAt(at: number): string | undefined {
+    const end = this.lex.deadAt(at);
+    if (end < 0 || this.text[at] === '#') return undefined;
+    // A string expression statement: nothing but a newline, `;` or a comment after it.
+    if (!/^[ \t]*(?:[\r\n;#]|$)/.test(this.text.slice(end, end + 40))) return undefined;
+    const doc = cleanDoc(this.text.slice(at, end).replace(/^[rRuUbB]{1,2}(?=["'])/, ''));
+    return doc || undefined;
+  }
+
+  private moduleDoc(): void {
+    const at = this.firstToken(this.text.charCodeAt(0) === 0xfeff ? 1 : 0, this.text.length);
+    const doc = this.docAt(at);
+    if (doc) this.b.setSymbolField(0, 'doc', this.b.intern(doc));
   }
 
   /** `@name` / `@a.b` decorators without arguments are calls of that name with the function. */
@@ -341,79 +478,122 @@ class PythonExtraction {
       const path = (m[1] ?? '').replace(/\s+/g, '');
       const dot = path.lastIndexOf('.');
       const name = path.slice(dot + 1);
-      if (PLAIN_DECORATORS.has(name) || /^(?:setter|getter|deleter)$/.test(name)) continue;
+      if (PLAIN_DECORATORS.has(name)) continue;
       const at = offset + (m.index ?? 0) + m[0].lastIndexOf(name);
       this.ref(RefKind.call, row, name, dot > 0 ? path.slice(0, dot) : undefined, undefined, at, 1);
     }
   }
 
-  private bases(node: SyntaxNode, row: number): void {
-    const list = node.childForFieldName('superclasses');
-    if (!list) return;
-    for (let c of list.namedChildren) {
-      if (c.type === 'subscript') {
-        const v = c.childForFieldName('value');
-        if (!v) continue;
-        c = v;
-      }
-      if (c.type !== 'identifier' && c.type !== 'attribute') continue; // metaclass=, *bases, calls
-      const start = c.startIndex;
-      const path = this.text.slice(start, c.endIndex).replace(/\s+/g, '');
+  /** Base classes: each top-level item of `class X(...)` that is a (dotted) name or `Name[...]`. */
+  private bases(from: number, to: number, row: number): void {
+    for (const [s, e] of this.splitTopLevel(from, to)) {
+      let item = this.text.slice(s, e);
+      const lead = item.length - item.trimStart().length;
+      item = item.trim();
+      if (/^\*|^[^=([]*=(?!=)/.test(item)) continue; // *bases, metaclass=..., keyword args
+      const bracket = item.indexOf('[');
+      if (bracket > 0) item = item.slice(0, bracket).trim();
+      const path = item.replace(/\s+/g, '');
+      if (!DOTTED_ONLY.test(path)) continue; // calls, expressions
       const dot = path.lastIndexOf('.');
       const name = path.slice(dot + 1);
       if (SKIPPED_BASES.has(name)) continue;
-      this.ref(RefKind.inherits, row, name, dot > 0 ? path.slice(0, dot) : undefined, undefined, start + path.length - name.length, 0);
+      const at = s + lead + item.lastIndexOf(name);
+      this.ref(RefKind.inherits, row, name, dot > 0 ? path.slice(0, dot) : undefined, undefined, at, 0);
     }
   }
 
-  private params(node: SyntaxNode, fn: Scope): void {
+  /** Parameters: names (self/cls skipped, positions counted without them) and annotations. */
+  private params(from: number, to: number, fn: Scope): void {
     const text = this.text;
     fn.params ??= new Set();
     let pos = 0;
-    for (const p of node.namedChildren) {
-      const t = p.type;
-      if (t === 'keyword_separator' || t === 'positional_separator' || t === 'comment') continue;
-      const start = p.startIndex;
-      PARAM_NAME.lastIndex = start;
-      const m = t === 'tuple_pattern' ? null : PARAM_NAME.exec(text);
-      const name = m?.[1];
-      if (name === 'self' || name === 'cls') continue; // the receiver is not a positional argument
-      if (m && name !== undefined) {
-        fn.params.add(name);
-        this.ref(RefKind.param, fn.row, name, undefined, undefined, m.index + m[0].length - name.length, pos);
+    for (const [itemStart, e] of this.splitTopLevel(from, to)) {
+      const s = this.firstToken(itemStart, e);
+      PARAM.lastIndex = s;
+      const m = PARAM.exec(text);
+      if (!m || m.index + m[0].length > e) continue;
+      const name = m[2];
+      if (!name) {
+        if (!m[1] && text.slice(s, e).trim() === '/') continue; // positional-only marker
+        if (m[1] === '*' && !name) continue; // keyword-only marker
+        pos++;
+        continue;
       }
-      if (t === 'typed_parameter' || t === 'typed_default_parameter') {
-        const type = p.childForFieldName('type');
-        if (type) this.types(text.slice(type.startIndex, type.endIndex), type.startIndex, fn.row, Mode.param, pos);
+      if (name === 'self' || name === 'cls') continue; // the receiver is not a positional argument
+      fn.params.add(name);
+      const nameAt = m.index + m[0].length - (m[3] ? 1 : 0);
+      this.ref(RefKind.param, fn.row, name, undefined, undefined, text.lastIndexOf(name, nameAt), pos);
+      if (m[3]) {
+        // Annotation: up to a top-level `=` (default value) or the end of the parameter.
+        const typeStart = m.index + m[0].length;
+        const typeEnd = this.topLevelEquals(typeStart, e);
+        this.annotations.push(typeStart, typeEnd);
+        this.types(text.slice(typeStart, typeEnd), typeStart, fn.row, TypeUse.param, pos);
       }
       pos++;
     }
   }
 
-  private doc(node: SyntaxNode, start: number, top: Scope | undefined): void {
+  /** Items of a bracketed list between `from` and `to`, split at top-level commas. */
+  private splitTopLevel(from: number, to: number): [number, number][] {
     const text = this.text;
-    if (top) {
-      // Only the first statement of the body is its docstring (comments may precede it).
-      if (top.hasDoc || (top.kind !== SymbolKind.class && top.kind !== SymbolKind.function && top.kind !== SymbolKind.method)) {
-        return;
+    const out: [number, number][] = [];
+    let itemStart = from;
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 44 /* , */) {
+        out.push([itemStart, i]);
+        itemStart = i + 1;
+      } else if (c === 40 || c === 91 || c === 123) {
+        const close = this.lex.close.get(i);
+        if (close !== undefined) i = close;
+      } else if (c === 35 || c === 34 || c === 39) {
+        i = this.lex.deadEnd(i) - 1;
       }
-      if (!BLANK_OR_COMMENTS.test(text.slice(top.bodyStart, start))) return;
-      top.hasDoc = true;
-      const doc = docText(text.slice(start, node.endIndex));
-      if (doc) this.b.setSymbolField(top.row, 'doc', this.b.intern(doc));
-    } else {
-      if (this.moduleHasDoc) return;
-      this.moduleHasDoc = true;
-      if (!BLANK_OR_COMMENTS.test(text.slice(0, start).replace(/^\uFEFF/, ''))) return;
-      const doc = docText(text.slice(start, node.endIndex));
-      if (doc) this.b.setSymbolField(0, 'doc', this.b.intern(doc));
     }
+    if (/\S/.test(text.slice(itemStart, to).replace(/#[^\n]*/g, ''))) out.push([itemStart, to]);
+    return out;
+  }
+
+  private topLevelEquals(from: number, to: number): number {
+    const text = this.text;
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 61 /* = */) return i;
+      if (c === 40 || c === 91 || c === 123) {
+        const close = this.lex.close.get(i);
+        if (close !== undefined) i = close;
+      } else if (c === 34 || c === 39 || c === 35) {
+        i = this.lex.deadEnd(i) - 1;
+      }
+    }
+    return to;
   }
 
   /** Module-level (`cls` undefined) or class-level assignment: variables, constants, fields, __all__. */
-  private assignment(node: SyntaxNode, start: number, cls: Scope | undefined): void {
+  /**
+   * Assignments directly inside a module-level `if` / `try` (conditional definitions such as
+   * `try: X = a() except ImportError: X = None`) are module-level names too. They are not
+   * scopes: the sweep is past their start already, so their right-hand sides stay module refs.
+   */
+  private moduleBlock(node: SyntaxNode): void {
+    const blocks: SyntaxNode[] = [];
+    for (const c of node.namedChildren) {
+      if (c.type === 'block') blocks.push(c);
+      else if (c.type.endsWith('_clause'))
+        for (const b of c.namedChildren) if (b.type === 'block') blocks.push(b);
+    }
+    for (const block of blocks) {
+      for (const stmt of block.namedChildren) {
+        const a = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
+        if (a?.type === 'assignment') this.assignment(a, a.startIndex, undefined, false);
+      }
+    }
+  }
+
+  private assignment(node: SyntaxNode, start: number, cls: Scope | undefined, scope = true): void {
     const text = this.text;
-    const end = node.endIndex;
     const left = node.childForFieldName('left');
     if (!left) return;
     const leftText = text.slice(left.startIndex, left.endIndex);
@@ -421,23 +601,21 @@ class PythonExtraction {
       if (!cls && leftText === '__all__') this.allNames(node.childForFieldName('right'));
       return;
     }
-    // Chained `A = B = value`: every target is a name.
+    const end = node.endIndex;
+    // Chained `A = B = value`: every target that is a name (or a tuple of names).
     const targets: SyntaxNode[] = [];
     let cur: SyntaxNode | null = node;
     let right: SyntaxNode | null = null;
     while (cur && cur.type === 'assignment') {
       const l = cur === node ? left : cur.childForFieldName('left');
-      if (l) {
-        if (l.type === 'identifier') targets.push(l);
-        else if (l.type === 'pattern_list' || l.type === 'tuple_pattern') {
-          for (const c of l.namedChildren) if (c.type === 'identifier') targets.push(c);
-        }
+      if (l?.type === 'identifier') targets.push(l);
+      else if (l?.type === 'pattern_list' || l?.type === 'tuple_pattern') {
+        for (const c of l.namedChildren) if (c.type === 'identifier') targets.push(c);
       }
       right = cur.childForFieldName('right');
       cur = right;
     }
-    const firstLine = text.slice(start, end).split('\n', 1)[0] ?? '';
-    const signature = cleanSignature(firstLine);
+    const signature = cleanSignature(text.slice(start, end).split('\n', 1)[0] ?? '');
     let first: Scope | undefined;
     for (const t of targets) {
       const name = text.slice(t.startIndex, t.endIndex);
@@ -445,14 +623,14 @@ class PythonExtraction {
         cls.fields ??= new Set();
         if (cls.fields.has(name)) continue;
         cls.fields.add(name);
-      } else if (this.moduleNames.has(name)) continue; // re-assignment: the first one defines it
+      } else if (this.moduleNames.has(name)) continue; // a re-assignment: the first one defines it
       const kind = cls ? SymbolKind.field : UPPER_CASE.test(name) ? SymbolKind.constant : SymbolKind.variable;
       const flags = privacy(name);
       const { row, qname } = this.addSymbol(kind, name, cls, start, end, signature, flags);
-      first ??= { row, start, defStart: start, end, kind, name, qname, parent: cls, flags, bodyStart: end, hasDoc: true };
+      first ??= { row, start, defStart: start, end, kind, name, qname, parent: cls, flags };
     }
-    // Refs on the right-hand side come from the (first) assigned symbol.
-    if (first) this.pushScope(first);
+    // References on the right-hand side come from the (first) assigned symbol.
+    if (first && scope) this.pushScope(first);
     if (!cls && leftText === '__all__') this.allNames(right);
   }
 
@@ -464,8 +642,7 @@ class PythonExtraction {
     STRING_ITEM.lastIndex = 0;
     for (const m of body.matchAll(STRING_ITEM)) {
       const name = m[2] ?? '';
-      if (!name) continue;
-      this.ref(RefKind.reexport, 0, name, undefined, undefined, start + (m.index ?? 0) + 1, 0);
+      if (name) this.ref(RefKind.reexport, 0, name, undefined, undefined, start + (m.index ?? 0) + 1, 0);
     }
   }
 
@@ -474,16 +651,13 @@ class PythonExtraction {
     const name = TYPE_ALIAS_NAME.exec(this.text)?.[1];
     if (!name) return;
     const end = node.endIndex;
-    const { row, qname } = this.addSymbol(
-      SymbolKind.typeAlias,
-      name,
-      top,
-      start,
-      end,
-      cleanSignature(this.text.slice(start, end).split('\n', 1)[0] ?? ''),
-      privacy(name),
-    );
-    this.pushScope({ row, start, defStart: start, end, kind: SymbolKind.typeAlias, name, qname, parent: top, flags: 0, bodyStart: end, hasDoc: true });
+    const signature = cleanSignature(this.text.slice(start, end).split('\n', 1)[0] ?? '');
+    const kind = SymbolKind.typeAlias;
+    const flags = privacy(name);
+    const { row, qname } = this.addSymbol(kind, name, top, start, end, signature, flags);
+    this.pushScope({ row, start, defStart: start, end, kind, name, qname, parent: top, flags });
+    const eq = this.text.indexOf('=', start);
+    if (eq > 0 && eq < end) this.types(this.text.slice(eq + 1, end), eq + 1, row, TypeUse.typeRef, 0);
   }
 
   // ---- references -----------------------------------------------------------------------
@@ -508,51 +682,52 @@ class PythonExtraction {
     this.ref(kind, from, name, qualifier, undefined, offset, 0);
   }
 
-  private call(node: SyntaxNode, start: number, top: Scope | undefined): void {
-    const fn = node.firstChild;
-    if (!fn) return;
-    const t = fn.type;
-    if (t !== 'identifier' && t !== 'attribute') return; // f()(), handlers[k](), (lambda: 0)()
-    const fnEnd = fn.endIndex;
-    const raw = this.text.slice(start, fnEnd);
-    let name = raw;
+  /** A call's callee (identifier or attribute); the argument count comes from the lexer. */
+  private call(callee: SyntaxNode, start: number, top: Scope | undefined): void {
+    const text = this.text;
+    let end: number;
+    let name: string;
     let qualifier: string | undefined;
-    if (t === 'attribute') {
+    if (callee.type === 'identifier') {
+      IDENT.lastIndex = start;
+      end = IDENT.test(text) ? IDENT.lastIndex : callee.endIndex;
+      name = text.slice(start, end);
+    } else {
+      end = callee.endIndex;
+      const raw = text.slice(start, end);
       const dot = raw.lastIndexOf('.');
       name = raw.slice(dot + 1).trim();
       qualifier = normalizeQualifier(raw.slice(0, dot));
-      this.notReads.add(`${start}:${fnEnd}`);
     }
-    const args = node.lastChild;
-    let argc = 0;
-    if (args && args !== fn) {
-      if (args.type === 'generator_expression') argc = 1;
-      else {
-        argc = args.namedChildCount;
-        if (argc && this.text.slice(args.startIndex, args.endIndex).includes('#')) {
-          argc = args.namedChildren.filter((c) => c.type !== 'comment').length;
-        }
-      }
+    let open = end;
+    while (open < text.length && text.charCodeAt(open) !== 40 && /\s|\\/.test(text[open] ?? '')) open++;
+    let argc = this.lex.args.get(open);
+    if (argc === undefined) {
+      // Not lexed (inside an f-string, or broken brackets): ask the tree.
+      const args = callee.nextSibling;
+      argc =
+        args?.type === 'generator_expression'
+          ? 1
+          : (args?.namedChildren.filter((c) => c.type !== 'comment').length ?? 0);
     }
-    this.ref(RefKind.call, top?.row ?? 0, name, qualifier, undefined, fnEnd - name.length, argc);
+    this.ref(RefKind.call, top?.row ?? 0, name, qualifier, undefined, end - name.length, argc);
   }
 
+  /** An attribute/subscript assignment target: `self.x` writes (and __init__ fields), NAME[...] bases. */
   private write(node: SyntaxNode, start: number, top: Scope | undefined, augmented: boolean): void {
     const text = this.text;
     SELF_ATTR.lastIndex = start;
     const m = SELF_ATTR.exec(text);
     if (!m) {
-      // `NAME[k] = v` / `NAME.attr = v`: a write of NAME if it is module-level (decided later).
-      LEADING_ID.lastIndex = start;
-      if (LEADING_ID.test(text)) this.targetBases.set(start, augmented);
+      IDENT.lastIndex = start;
+      if (IDENT.test(text)) this.targetBases.set(start, augmented);
       return;
     }
     const name = m[1] ?? '';
-    const from = top?.row ?? 0;
     const baseEnd = start + m[0].length;
-    this.refOnce(RefKind.write, from, name, 'self', baseEnd - name.length);
-    if (augmented) return; // `self.x += 1` also reads x: left to the attribute pass
-    this.notReads.add(`${start}:${baseEnd}`);
+    this.refOnce(RefKind.write, top?.row ?? 0, name, 'self', baseEnd - name.length);
+    if (augmented) return; // `self.x += 1` also reads x: left to the self scan
+    this.writtenSelf.add(start);
     // `self.x = ...` directly in __init__ declares a field of the class.
     const cls = top?.parent;
     if (top?.name !== '__init__' || top.kind !== SymbolKind.method || cls?.kind !== SymbolKind.class) return;
@@ -560,34 +735,31 @@ class PythonExtraction {
     cls.fields ??= new Set();
     if (cls.fields.has(name)) return;
     cls.fields.add(name);
-    const stmt = node.parent?.type === 'assignment' ? node.parent : node;
-    const end = stmt.endIndex;
+    const stmt = node.parent;
+    const end = stmt && stmt.type.endsWith('assignment') ? stmt.endIndex : baseEnd;
     const signature = cleanSignature(text.slice(start, end).split('\n', 1)[0] ?? '');
     this.addSymbol(SymbolKind.field, name, cls, start, end, signature, privacy(name));
   }
 
   private importStatement(stmt: string, offset: number, from: number): void {
-    const body = blankComments(stmt).replace(/\\\r?\n/g, '  ');
+    const body = blankComments(stmt).replace(/\\(?=\r?\n)/g, ' ');
     IMPORT_ITEM.lastIndex = 0;
     for (const m of body.slice(6).matchAll(IMPORT_ITEM)) {
       const module = (m[1] ?? '').replace(/\s+/g, '');
-      const at = offset + 6 + (m.index ?? 0);
-      this.ref(RefKind.import, from, '', module, m[2], at, 0);
+      this.ref(RefKind.import, from, '', module, m[2], offset + 6 + (m.index ?? 0), 0);
     }
   }
 
   private importFrom(stmt: string, offset: number, from: number): void {
-    const body = blankComments(stmt).replace(/\\\r?\n/g, '  ');
+    const body = blankComments(stmt).replace(/\\(?=\r?\n)/g, ' ');
     FROM_HEAD.lastIndex = 0;
     const head = FROM_HEAD.exec(body);
     if (!head) return;
     const module = `${head[1] ?? ''}${head[2] ?? ''}`.replace(/\s+/g, '');
     if (!module) return;
-    const rest = body.slice(head[0].length);
     FROM_ITEM.lastIndex = 0;
-    for (const m of rest.matchAll(FROM_ITEM)) {
-      const at = offset + head[0].length + (m.index ?? 0);
-      this.ref(RefKind.import, from, m[1] ?? '', module, m[2], at, 0);
+    for (const m of body.slice(head[0].length).matchAll(FROM_ITEM)) {
+      this.ref(RefKind.import, from, m[1] ?? '', module, m[2], offset + head[0].length + (m.index ?? 0), 0);
     }
   }
 
@@ -596,8 +768,8 @@ class PythonExtraction {
    * `Literal[...]` contents skipped, string forward references read), plus paramType /
    * returnType for the first of them: the annotation's main user type.
    */
-  private types(annotation: string, offset: number, from: number, mode: Mode, pos: number): void {
-    let main = mode === Mode.typeRef;
+  private types(annotation: string, offset: number, from: number, use: TypeUse, pos: number): void {
+    let mainDone = use === TypeUse.typeRef;
     DOTTED.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = DOTTED.exec(annotation))) {
@@ -612,147 +784,141 @@ class PythonExtraction {
       const qualifier = dot > 0 ? path.slice(0, dot) : undefined;
       const at = offset + m.index + m[0].length - name.length;
       this.ref(RefKind.typeRef, from, name, qualifier, undefined, at, 0);
-      if (!main) {
-        main = true;
-        this.ref(mode === Mode.param ? RefKind.paramType : RefKind.returnType, from, name, qualifier, undefined, at, pos);
+      if (!mainDone) {
+        mainDone = true;
+        this.ref(
+          use === TypeUse.param ? RefKind.paramType : RefKind.returnType,
+          from,
+          name,
+          qualifier,
+          undefined,
+          at,
+          pos,
+        );
       }
     }
   }
 
-  /** `self.x` reads: every `self.x` attribute that is not a callee or a plain assignment target. */
+  /** Outermost function/method ranges, as ascending [start, end) pairs. */
+  private functionRanges(): number[] {
+    const ranges: number[] = [];
+    let lastEnd = -1;
+    for (const s of this.scopeList) {
+      if ((s.kind === SymbolKind.function || s.kind === SymbolKind.method) && s.start >= lastEnd) {
+        ranges.push(s.start, s.end);
+        lastEnd = s.end;
+      }
+    }
+    return ranges;
+  }
+
+  /** `self.x` reads in functions: every `self.x` outside strings/comments that is not a callee or an assignment target. */
   private selfReads(): void {
     const text = this.text;
-    for (const node of this.selfAttrs) {
-      const start = node.startIndex;
-      const end = node.endIndex;
-      if (this.notReads.has(`${start}:${end}`)) continue;
-      SELF_ATTR.lastIndex = start;
-      const m = SELF_ATTR.exec(text);
-      if (!m || start + m[0].length !== end) continue;
+    const dead = this.lex.cursor();
+    const inFunction = new RangeCursor(this.functionRanges());
+    SELF_SCAN.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = SELF_SCAN.exec(text))) {
+      const at = m.index;
+      if (!inFunction.inside(at) || dead.inside(at) || this.writtenSelf.has(at)) continue;
+      const end = at + m[0].length;
+      if (nextChar(text, end) === '(') continue; // a method call: its own ref
       const name = m[1] ?? '';
-      this.refOnce(RefKind.read, this.scopes.at(start), name, 'self', end - name.length);
+      this.refOnce(RefKind.read, this.scopes.at(at), name, 'self', end - name.length);
     }
   }
 
   /**
-   * Reads and writes of this module's own top-level names inside functions. One regex scan over
-   * the outermost function ranges finds the candidates; each is confirmed as an identifier in
-   * expression position by one node lookup. A name is a write only under a `global` declaration
-   * or as the base of an attribute/subscript assignment; parameters and plain local assignments
-   * of the name shadow it for the whole function.
+   * Reads and writes of this module's own top-level names inside functions, found by one regex
+   * scan over the outermost function ranges (strings, comments, annotations skipped) and
+   * classified by their textual context. A name is written only under a `global` declaration
+   * or as the base of an attribute/subscript assignment target; a parameter or a plain local
+   * binding of the name (assignment, for/with/except/import target, nested def) shadows it for
+   * the whole function.
    */
   private moduleNameRefs(): void {
     const names = [...this.moduleNames].filter((n) => n !== '__all__');
-    if (!names.length) return;
-    const ranges: [number, number][] = [];
-    let lastEnd = -1;
-    for (const s of this.scopeByRow.values()) {
-      if ((s.kind === SymbolKind.function || s.kind === SymbolKind.method) && s.start >= lastEnd) {
-        ranges.push([s.start, s.end]);
-        lastEnd = s.end;
-      }
-    }
-    if (!ranges.length) return;
-    names.sort((a, b) => b.length - a.length);
-    const re = new RegExp(`(?<![\\p{L}\\p{N}_.])(?:${names.join('|')})(?![\\p{L}\\p{N}_])`, 'gu');
+    const ranges = this.functionRanges();
+    if (!names.length || !ranges.length) return;
     const text = this.text;
-    const found: { at: number; name: string; row: number; fn: Scope; kind: number; alsoRead: boolean }[] = [];
-    for (const [rs, rangeEnd] of ranges) {
-      re.lastIndex = rs;
-      let m: RegExpExecArray | null;
-      while ((m = re.exec(text)) && m.index < rangeEnd) {
-        const at = m.index;
-        const name = m[0];
-        const after = /^[ \t]*(.)/.exec(text.slice(at + name.length, at + name.length + 40))?.[1];
-        if (after === '(') continue; // callee or def name: calls are their own refs
-        const row = this.scopes.at(at);
-        let fn = this.scopeByRow.get(row);
-        while (fn && fn.kind !== SymbolKind.function && fn.kind !== SymbolKind.method) fn = fn.parent;
-        if (!fn) continue;
-        const base = this.targetBases.get(at);
-        if (base !== undefined) {
-          found.push({ at, name, row, fn, kind: RefKind.write, alsoRead: base });
-          continue;
-        }
-        const node = this.root.descendantForIndex(at, at + name.length);
-        if (node.type !== 'identifier' || node.startIndex !== at) continue; // string, comment
-        const kind = this.classify(node, at, name, fn);
-        if (kind === 'write') found.push({ at, name, row, fn, kind: RefKind.write, alsoRead: false });
-        else if (kind === 'write+read') found.push({ at, name, row, fn, kind: RefKind.write, alsoRead: true });
-        else if (kind === 'read') found.push({ at, name, row, fn, kind: RefKind.read, alsoRead: false });
+    const dead = this.lex.cursor();
+    const annotations = new RangeCursor(sortPairs(this.annotations));
+    const globals = new RangeCursor(this.globalStmts);
+    const bindings = new RangeCursor(this.bindings);
+    const brackets = new RangeCursor(this.lex.brackets);
+    const found: { at: number; name: string; row: number; fn: Scope; use: NameUse }[] = [];
+    for (const at of identifiersIn(text, ranges, new Set(names))) {
+      if (dead.inside(at) || annotations.inside(at) || globals.inside(at)) continue;
+      const name = this.identAt(at);
+      const row = this.scopes.at(at);
+      let fn = this.scopeByRow.get(row);
+      while (fn && fn.kind !== SymbolKind.function && fn.kind !== SymbolKind.method) fn = fn.parent;
+      if (!fn) continue;
+      let use: NameUse;
+      const base = this.targetBases.get(at);
+      if (bindings.inside(at))
+        use = NameUse.bind; // an import inside the function
+      else if (base !== undefined) use = base ? NameUse.writeRead : NameUse.write;
+      else use = this.nameUse(at, name, fn, brackets.inside(at));
+      if (use === NameUse.bind) {
+        if (fn.globals?.has(name)) use = NameUse.write;
+        else (fn.locals ??= new Set()).add(name);
+      } else if (use === NameUse.augmented) {
+        if (fn.globals?.has(name)) use = NameUse.writeRead;
+        else (fn.locals ??= new Set()).add(name);
       }
+      if (use === NameUse.read || use === NameUse.write || use === NameUse.writeRead)
+        found.push({ at, name, row, fn, use });
     }
     for (const f of found) {
       if (f.fn.params?.has(f.name)) continue;
       if (f.fn.locals?.has(f.name) && !f.fn.globals?.has(f.name)) continue;
-      this.refOnce(f.kind, f.row, f.name, '', f.at);
-      if (f.alsoRead) this.refOnce(RefKind.read, f.row, f.name, '', f.at);
+      if (f.use !== NameUse.read) this.refOnce(RefKind.write, f.row, f.name, '', f.at);
+      if (f.use !== NameUse.write) this.refOnce(RefKind.read, f.row, f.name, '', f.at);
     }
   }
 
-  private classify(node: SyntaxNode, at: number, name: string, fn: Scope): 'read' | 'write' | 'write+read' | 'skip' {
-    const p = node.parent;
-    if (!p) return 'skip';
-    const local = (): 'write' | 'skip' => {
-      if (fn.globals?.has(name)) return 'write';
-      fn.locals ??= new Set();
-      fn.locals.add(name);
-      return 'skip';
-    };
-    switch (p.type) {
-      case 'attribute': // `NAME.x` reads NAME; `obj . NAME` is not NAME
-        return p.startIndex === at ? 'read' : 'skip';
-      case 'call': // the callee: calls are their own refs
-        return p.startIndex === at ? 'skip' : 'read';
-      case 'keyword_argument': // `f(NAME=...)`
-      case 'default_parameter': // `def f(NAME=...)`
-      case 'typed_default_parameter':
-        return p.startIndex === at ? 'skip' : 'read';
-      case 'named_expression': // `(NAME := ...)`
-        return p.startIndex === at ? local() : 'read';
-      case 'assignment':
-        return p.startIndex === at ? local() : 'read';
-      case 'augmented_assignment':
-        if (p.startIndex !== at) return 'read';
-        return fn.globals?.has(name) ? 'write+read' : local();
-      case 'pattern_list':
-      case 'tuple_pattern':
-      case 'list_pattern':
-      case 'as_pattern_target':
-        return local();
-      case 'for_statement':
-      case 'for_in_clause':
-        return p.childForFieldName('left')?.startIndex === at ? local() : 'read';
-      case 'function_definition':
-      case 'class_definition':
-        // A nested def of the same name shadows it; the function's own name does not.
-        return p.startIndex === fn.defStart ? 'skip' : local();
-      case 'dotted_name':
-      case 'aliased_import':
-      case 'import_statement':
-      case 'import_from_statement':
-        return local();
-      case 'global_statement':
-      case 'nonlocal_statement':
-      case 'parameters':
-      case 'lambda_parameters':
-      case 'typed_parameter':
-      case 'list_splat_pattern':
-      case 'dictionary_splat_pattern':
-      case 'type':
-      case 'generic_type':
-      case 'type_parameter':
-      case 'union_type':
-      case 'member_type':
-      case 'constrained_type':
-      case 'splat_type':
-      case 'decorator':
-        return 'skip';
-      default:
-        return 'read';
+  /** How a module-level name at `at` (in function `fn`, outside strings and comments) is used, from its context. */
+  private nameUse(at: number, name: string, fn: Scope, inBrackets: boolean): NameUse {
+    const text = this.text;
+    const end = at + name.length;
+    const next = text.slice(end, end + 8).replace(/^[ \t]+/, '');
+    const before = text.slice(Math.max(0, at - 16), at);
+    const prev = /([^ \t])[ \t]*$/.exec(before)?.[1]?.replace('\r', '\n') ?? '\n';
+    if (/\b(?:def|class)\s+$/.test(before)) {
+      // A def/class of that name binds it; a function's own name binds in its enclosing function.
+      if (!this.isOwnName(fn, at)) return NameUse.bind;
+      let owner = fn.parent;
+      while (owner && owner.kind !== SymbolKind.function && owner.kind !== SymbolKind.method)
+        owner = owner.parent;
+      if (owner) (owner.locals ??= new Set()).add(name);
+      return NameUse.none;
     }
+    if (next.startsWith('(')) return NameUse.none; // a call: its own ref
+    if (prev === '.' || prev === '@') return NameUse.none; // attribute name, decorator
+    if (/\b(?:for|as)\s+$/.test(before)) return NameUse.bind;
+    if (/\blambda\s+$/.test(before)) return NameUse.none;
+    if (next.startsWith(':=')) return NameUse.bind;
+    if (next.startsWith('=') && !next.startsWith('==')) return inBrackets ? NameUse.none : NameUse.bind; // kwarg / default
+    if (!inBrackets && AUG_OP.test(next)) return NameUse.augmented;
+    if (!inBrackets && next.startsWith(':') && (prev === '\n' || prev === ';')) return NameUse.bind; // annotated
+    return NameUse.read;
+  }
+
+  private identAt(at: number): string {
+    let j = at + 1;
+    while (j < this.text.length && isIdentPart(this.text.charCodeAt(j))) j++;
+    return this.text.slice(at, j);
+  }
+
+  private isOwnName(fn: Scope, at: number): boolean {
+    const head = this.text.slice(fn.defStart, at);
+    return /^(?:async\s+)?(?:def|class)\s+$/.test(head);
   }
 }
+
+const ARROW = /\s*->\s*/y;
 
 function privacy(name: string): number {
   return name.startsWith('_') && !(name.startsWith('__') && name.endsWith('__') && name.length > 4)
@@ -760,19 +926,17 @@ function privacy(name: string): number {
     : 0;
 }
 
-/** Docstring text: string prefix (r, u, b, f) dropped, quotes and indentation stripped. */
-function docText(raw: string): string {
-  return cleanDoc(raw.replace(/^[rRuUbBfF]{1,2}(?=["'])/, ''));
-}
-
 /** Receiver text as a qualifier: whitespace collapsed, cut when it is a long expression. */
 function normalizeQualifier(raw: string): string | undefined {
-  const q = raw.replace(/\s+/g, ' ').replace(/\s*\.\s*/g, '.').trim();
+  const q = raw
+    .replace(/\s+/g, ' ')
+    .replace(/\s*\.\s*/g, '.')
+    .trim();
   if (!q) return undefined;
   return q.length > MAX_QUALIFIER ? `${q.slice(0, MAX_QUALIFIER - 1)}…` : q;
 }
 
-/** Replaces `# comments` with spaces (offsets kept). Only for statements with no strings (imports). */
+/** Replaces `# comments` with spaces (offsets kept). Only for statements without strings (imports). */
 function blankComments(s: string): string {
   return s.includes('#') ? s.replace(/#[^\n]*/g, (c) => ' '.repeat(c.length)) : s;
 }
@@ -786,4 +950,227 @@ function skipBrackets(s: string, open: number): number {
     else if (c === ']' && --depth === 0) return i + 1;
   }
   return s.length;
+}
+
+/** [start, end) pairs sorted by start (pushed mostly, not strictly, in order). */
+function sortPairs(pairs: readonly number[]): number[] {
+  const idx = Array.from({ length: pairs.length / 2 }, (_, i) => i);
+  idx.sort((a, b) => (pairs[a * 2] ?? 0) - (pairs[b * 2] ?? 0));
+  return idx.flatMap((i) => [pairs[i * 2] ?? 0, pairs[i * 2 + 1] ?? 0]);
+}
+
+function isIdentPart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c >= 0x80;
+}
+
+/**
+ * Offsets of identifiers in `names` within [start, end) ranges (ascending pairs), not preceded
+ * by `.`. A character loop: cheaper than compiling a per-file regex of the names.
+ */
+function identifiersIn(text: string, ranges: readonly number[], names: ReadonlySet<string>): number[] {
+  const out: number[] = [];
+  let maxLen = 0;
+  const firsts = new Set<number>();
+  for (const n of names) {
+    maxLen = Math.max(maxLen, n.length);
+    firsts.add(n.charCodeAt(0));
+  }
+  for (let r = 0; r < ranges.length; r += 2) {
+    const end = ranges[r + 1] ?? 0;
+    let i = ranges[r] ?? 0;
+    while (i < end) {
+      const c = text.charCodeAt(i);
+      if (!isIdentPart(c)) {
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (j < end && isIdentPart(text.charCodeAt(j))) j++;
+      if (j - i <= maxLen && firsts.has(c) && text.charCodeAt(i - 1) !== 46 && names.has(text.slice(i, j)))
+        out.push(i);
+      i = j;
+    }
+  }
+  return out;
+}
+
+/** The next character at or after `i` that is not a space or tab. */
+function nextChar(text: string, i: number): string {
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9) return text[i] ?? '';
+    i++;
+  }
+  return '';
+}
+
+// ---- lexical pass ---------------------------------------------------------------------------
+
+interface PyLex {
+  /** [start, end) of comments and non-f string literals, ascending. */
+  readonly dead: number[];
+  /** '(' / '[' / '{' offset -> offset of its closing bracket. */
+  readonly close: Map<number, number>;
+  /** '(' offset -> number of top-level items (call arguments). */
+  readonly args: Map<number, number>;
+  /** Offsets of decision points: if/elif/while/except/and/or, statement `for`, `case` after the first. */
+  readonly branches: number[];
+  /** [start, end] of outermost bracket pairs, ascending. */
+  readonly brackets: number[];
+  /** End of the dead region starting exactly at `at`, or -1. */
+  deadAt(at: number): number;
+  /** End of the dead region containing `at`, or at + 1 when `at` is live. */
+  deadEnd(at: number): number;
+  cursor(): RangeCursor;
+}
+
+// Comments, string literals (with prefixes), brackets, commas, and decision keywords. `match`
+// and `case` are soft keywords, only recognised at the start of a line.
+const LEX = /[#"'()[\]{},]|\b(?:if|elif|for|while|except|and|or|match|case|lambda)\b/g;
+/** String prefix letters (r, b, u, f and pairs) just before a quote. */
+const STRING_PREFIX = /(?<![\w\u0080-\uffff])[rRbBuUfF]{1,2}$/;
+
+/**
+ * One linear pass over the text. f-strings are skipped but not marked dead (their `{...}` holds
+ * code). Unbalanced brackets (syntax errors) are tolerated: a closer pops to its own opener.
+ */
+export function lexPython(text: string): PyLex {
+  const dead: number[] = [];
+  const deadStart = new Map<number, number>();
+  const close = new Map<number, number>();
+  const args = new Map<number, number>();
+  const branches: number[] = [];
+  const brackets: number[] = [];
+  const opens: number[] = [];
+  const commas: number[] = [];
+  let pendingMatches = 0;
+  LEX.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = LEX.exec(text))) {
+    const at = m.index;
+    const tok = m[0];
+    const c = tok.charCodeAt(0);
+    if (c === 35 /* # */) {
+      const nl = text.indexOf('\n', at);
+      const end = nl < 0 ? text.length : nl;
+      dead.push(at, end);
+      deadStart.set(at, end);
+      LEX.lastIndex = end;
+    } else if (c === 34 || c === 39) {
+      const q = text.charCodeAt(at + 1) === c && text.charCodeAt(at + 2) === c ? tok.repeat(3) : tok;
+      const end = stringEnd(text, at + q.length, q);
+      const prefix = STRING_PREFIX.exec(text.slice(Math.max(0, at - 3), at))?.[0] ?? '';
+      if (!/[fF]/.test(prefix)) {
+        // f-strings stay live: their {...} holds code.
+        dead.push(at - prefix.length, end);
+        deadStart.set(at - prefix.length, end);
+      }
+      LEX.lastIndex = end;
+    } else if (c === 40 || c === 91 || c === 123) {
+      opens.push(at);
+      commas.push(0);
+    } else if (c === 41 || c === 93 || c === 125) {
+      const want = c === 41 ? 40 : c === 93 ? 91 : 123;
+      let k = opens.length - 1;
+      while (k >= 0 && text.charCodeAt(opens[k] ?? 0) !== want) k--;
+      if (k < 0) continue; // stray closer
+      const open = opens[k] ?? 0;
+      const n = commas[k] ?? 0;
+      opens.length = k;
+      commas.length = k;
+      close.set(open, at);
+      if (k === 0) brackets.push(open, at + 1);
+      if (want === 40 && n >= 0) {
+        const p = prevSignificant(text, at, dead);
+        args.set(open, n + (p === open || text.charCodeAt(p) === 44 ? 0 : 1));
+      }
+    } else if (c === 44) {
+      const k = commas.length - 1;
+      if (k >= 0 && (commas[k] ?? 0) >= 0) commas[k] = (commas[k] ?? 0) + 1;
+    } else if (tok === 'lambda') {
+      if (commas.length) commas[commas.length - 1] = -1; // `f(lambda a, b: 0)`: commas are ambiguous
+    } else if (tok === 'for') {
+      if (!opens.length) branches.push(at); // a statement; comprehension `for`s are in brackets
+    } else if (tok === 'match' || tok === 'case') {
+      // Soft keywords: only at the start of a line, outside brackets, followed by a subject.
+      if (opens.length || !/(?:^|\n)[ \t]*$/.test(text.slice(Math.max(0, at - 80), at))) continue;
+      if (!/^\s+[^\s=.,):\]]/.test(text.slice(at + tok.length, at + tok.length + 3))) continue;
+      if (tok === 'match') pendingMatches++;
+      else if (pendingMatches > 0)
+        pendingMatches--; // n cases are n-1 decisions
+      else branches.push(at);
+    } else {
+      branches.push(at);
+    }
+  }
+  return {
+    dead,
+    close,
+    args,
+    branches,
+    brackets,
+    deadAt: (at) => deadStart.get(at) ?? -1,
+    deadEnd: (at) => {
+      let lo = 0;
+      let hi = dead.length / 2 - 1;
+      let found = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if ((dead[mid * 2] ?? 0) <= at) {
+          found = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      const end = found >= 0 ? (dead[found * 2 + 1] ?? 0) : 0;
+      return end > at ? end : at + 1;
+    },
+    cursor: () => new RangeCursor(dead),
+  };
+}
+
+/** Offset just past the closing quote `q` of a string whose body starts at `from`. */
+function stringEnd(text: string, from: number, q: string): number {
+  let i = from;
+  for (;;) {
+    const j = text.indexOf(q, i);
+    if (q.length === 1) {
+      const nl = text.indexOf('\n', i);
+      if (nl >= 0 && (j < 0 || nl < j)) {
+        if (backslashes(text, text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl) % 2 === 1) {
+          i = nl + 1; // line continuation inside the string
+          continue;
+        }
+        return nl; // unterminated: ends at the line end
+      }
+    }
+    if (j < 0) return text.length;
+    if (backslashes(text, j) % 2 === 0) return j + q.length;
+    i = j + 1;
+  }
+}
+
+function backslashes(text: string, at: number): number {
+  let n = 0;
+  while (at - n - 1 >= 0 && text.charCodeAt(at - n - 1) === 92) n++;
+  return n;
+}
+
+/** Offset of the last character before `at` that is neither whitespace nor inside a comment. */
+function prevSignificant(text: string, at: number, dead: readonly number[]): number {
+  let i = at - 1;
+  let d = dead.length - 2;
+  while (i >= 0) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 92) {
+      i--;
+      continue;
+    }
+    while (d >= 0 && (dead[d] ?? 0) > i) d -= 2;
+    if (d >= 0 && i < (dead[d + 1] ?? 0) && text.charCodeAt(dead[d] ?? 0) === 35) {
+      i = (dead[d] ?? 0) - 1; // inside a comment
+      continue;
+    }
+    return i;
+  }
+  return -1;
 }

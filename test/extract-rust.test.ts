@@ -1,0 +1,307 @@
+// The Rust extractor through the real parse worker entry (parseShard on the main thread):
+// annotated fixtures (symbols and refs declared in their comments), doc comments and
+// attributes, complexity, UTF-16 offsets, empty files, and 10,000-deep nesting.
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FragmentReader } from '../src/graph/fragment.js';
+import { NONE, RefKind, SymbolFlag, SymbolKind } from '../src/protocol.js';
+import { parseShard } from '../workers/parse-worker.js';
+import { checkAnnotations, describeFragment, parseAnnotations } from './helpers/annotations.js';
+
+const FIXTURES = fileURLToPath(new URL('../../test/fixtures/extract/rust/', import.meta.url));
+
+function extract(absPath: string): FragmentReader {
+  const result = parseShard({
+    files: [{ absPath, relPath: 'x.rs', language: 'rust' }],
+    maxFileBytes: 1 << 20,
+    extract: true,
+  });
+  const o = result.outcomes[0];
+  if (o?.status !== 'ok') throw new Error(`not parsed: ${JSON.stringify(o)}`);
+  return new FragmentReader(new Uint8Array(result.buffer, o.offset, o.length));
+}
+
+/** Extracts a source string written to a temp file. */
+function extractSource(source: string): { f: FragmentReader; text: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'leindex-rs-'));
+  try {
+    const file = join(dir, 'src.rs');
+    writeFileSync(file, source);
+    return { f: extract(file), text: source };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function symbolRow(f: FragmentReader, qname: string): number {
+  for (let r = 1; r < f.symbolCount; r++) if (f.symStr(r, 'qualifiedName') === qname) return r;
+  throw new Error(`no symbol ${qname}:\n${describeFragment(f)}`);
+}
+
+interface Ref {
+  from: number;
+  name: string;
+  qualifier: string | undefined;
+  alias: string | undefined;
+  offset: number;
+  aux: number;
+}
+
+function refs(f: FragmentReader, kind: number): Ref[] {
+  const out: Ref[] = [];
+  for (let r = 0; r < f.refCount; r++) {
+    if (f.ref(r, 'kind') !== kind) continue;
+    out.push({
+      from: f.ref(r, 'from'),
+      name: f.refStr(r, 'name') ?? '',
+      qualifier: f.refStr(r, 'qualifier'),
+      alias: f.refStr(r, 'alias'),
+      offset: f.ref(r, 'offset'),
+      aux: f.ref(r, 'aux'),
+    });
+  }
+  return out;
+}
+
+const fixtures = readdirSync(FIXTURES).filter((n) => n.endsWith('.rs'));
+
+test('fixtures are present', () => {
+  assert.ok(fixtures.length >= 4, `rust fixtures: ${fixtures.join(', ')}`);
+});
+
+for (const name of fixtures) {
+  test(`fixture ${name}: annotated symbols and refs`, () => {
+    const path = join(FIXTURES, name);
+    const annotations = parseAnnotations(readFileSync(path, 'utf8'), '//');
+    assert.ok(annotations.length > 3, 'the fixture declares its expectations');
+    const f = extract(path);
+    const failures = checkAnnotations(f, annotations);
+    assert.ok(failures.length === 0, `${failures.join('\n')}\n--- extracted:\n${describeFragment(f)}`);
+  });
+}
+
+test('docs: ///, /** */ and #[doc] above the item, across attributes; not // or after a blank line', () => {
+  const { f } = extractSource(
+    [
+      '//! Crate doc.',
+      '//! Second line.',
+      '',
+      '/// First.',
+      '#[derive(Debug)]',
+      '/// Second.',
+      'pub struct A;',
+      '/** Block',
+      ' * doc. */',
+      'fn b() {}',
+      '#[doc = "Attr doc."]',
+      'fn c() {}',
+      '// plain comment',
+      'fn d() {}',
+      '/// Detached.',
+      '',
+      'fn e() {}',
+      '',
+    ].join('\n'),
+  );
+  assert.is(f.symStr(0, 'doc'), 'Crate doc.\nSecond line.');
+  const a = symbolRow(f, 'A');
+  assert.is(f.symStr(a, 'doc'), 'First.\nSecond.');
+  assert.is(f.symStr(a, 'signature'), '#[derive(Debug)] pub struct A');
+  assert.is(f.symStr(symbolRow(f, 'b'), 'doc'), 'Block\ndoc.');
+  assert.is(f.symStr(symbolRow(f, 'c'), 'doc'), 'Attr doc.');
+  assert.is(f.sym(symbolRow(f, 'd'), 'doc'), NONE);
+  assert.is(f.sym(symbolRow(f, 'e'), 'doc'), NONE);
+});
+
+test('complexity counts each decision point once, per fn; match arms count minus one', () => {
+  const { f } = extractSource(
+    [
+      'fn f(a: bool, b: Option<u8>) -> Option<u8> {',
+      '    if a && b.is_some() { }',
+      '    let v = b?;',
+      '    match v { 0 => {}, 1 => {}, _ => {} }',
+      '    for _ in 0..v { while a { loop { break; } } }',
+      '    fn g(x: bool) -> bool { x || !x }',
+      '    Some(v)',
+      '}',
+    ].join('\n'),
+  );
+  // if, &&, ?, 2 (3 arms), for, while, loop = 8
+  assert.is(f.sym(symbolRow(f, 'f'), 'complexity'), 9);
+  assert.is(f.sym(symbolRow(f, 'f.g'), 'complexity'), 2);
+});
+
+test('offsets are UTF-16 code units, lines 0-based, with non-ASCII text before symbols', () => {
+  const source =
+    '// naïve café 🎉🎉 — ünïcödé\nconst LABEL: &str = "日本語 😀";\n\npub struct Café { größe: u8 }\nimpl Café {\n    fn maß(&self) -> u8 { self.größe }\n}\n';
+  const { f, text } = extractSource(source);
+  const s = symbolRow(f, 'Café');
+  assert.is(f.sym(s, 'startOffset'), text.indexOf('pub struct Café'));
+  assert.is(f.sym(s, 'startLine'), 3);
+  assert.is(f.sym(s, 'endOffset'), text.indexOf('}\nimpl') + 1);
+  const m = symbolRow(f, 'Café.maß');
+  assert.is(f.sym(m, 'kind'), SymbolKind.method);
+  assert.is(f.sym(m, 'parent'), s);
+  assert.is(f.sym(m, 'startOffset'), text.indexOf('fn maß'));
+  assert.is(f.sym(m, 'startLine'), 5);
+  const read = refs(f, RefKind.read).find((r) => r.name === 'größe');
+  assert.is(read?.offset, text.lastIndexOf('größe'));
+  assert.is(read?.from, m);
+  assert.is(f.sym(symbolRow(f, 'Café.größe'), 'startOffset'), text.indexOf('größe'));
+});
+
+test('an empty file gives a fragment with only the module row', () => {
+  const { f } = extractSource('');
+  assert.is(f.symbolCount, 1);
+  assert.is(f.refCount, 0);
+});
+
+test('10,000-deep nesting (calls, blocks, closures, mods) does not overflow and still extracts', () => {
+  const depth = 10_000;
+  const source = [
+    'fn calls() -> u32 {',
+    `${'f(\n'.repeat(depth)}1${'\n)'.repeat(depth)}`,
+    '}',
+    'fn blocks() {',
+    `${'if a {\n'.repeat(depth)}g();${'\n}'.repeat(depth)}`,
+    '}',
+    'fn closures() {',
+    `let h = ${'|| (\n'.repeat(depth)}0${'\n)'.repeat(depth)};`,
+    '}',
+    `${'mod m {\n'.repeat(depth)}pub fn leaf() { calls(); }${'\n}'.repeat(depth)}`,
+    '',
+  ].join('\n');
+  const { f } = extractSource(source);
+  assert.is(f.errorCount, 0);
+  const calls = symbolRow(f, 'calls');
+  const fCalls = refs(f, RefKind.call).filter((r) => r.from === calls && r.name === 'f');
+  assert.is(fCalls.length, depth);
+  assert.ok(fCalls.every((c) => c.aux === 1));
+  assert.is(f.sym(symbolRow(f, 'blocks'), 'complexity'), depth + 1);
+  assert.ok(refs(f, RefKind.call).some((r) => r.from === symbolRow(f, 'blocks') && r.name === 'g'));
+  assert.is(f.symbolCount, 1 + 3 + depth + 1, 'three fns, 10,000 mods, the leaf');
+  let leaf = -1;
+  for (let r = 1; r < f.symbolCount; r++) if (f.symStr(r, 'name') === 'leaf') leaf = r;
+  assert.ok(leaf > 0);
+  assert.ok(
+    (f.symStr(leaf, 'qualifiedName') ?? '').length < 1100,
+    'deep qualified names are cut, not quadratic',
+  );
+  assert.ok(refs(f, RefKind.call).some((r) => r.from === leaf && r.name === 'calls'));
+});
+
+test('impl items attach to a type defined later in the file; Self resolves to the impl type', () => {
+  const { f } = extractSource(
+    [
+      'impl Widget {',
+      '    pub fn new() -> Self { Self { n: 0 } }',
+      '    fn twice(&self) -> u32 { Self::helper(self.n) }',
+      '}',
+      'mod inner { pub struct Widget; }',
+      'pub struct Widget { n: u32 }',
+      '',
+    ].join('\n'),
+  );
+  const widget = symbolRow(f, 'Widget');
+  assert.is(f.sym(widget, 'kind'), SymbolKind.struct);
+  const ctor = symbolRow(f, 'Widget.new');
+  assert.is(f.sym(ctor, 'parent'), widget, 'the top-level Widget, not inner::Widget');
+  assert.ok(f.sym(ctor, 'flags') & SymbolFlag.static);
+  assert.ok(ctor < widget, 'rows stay in document order');
+  assert.equal(
+    refs(f, RefKind.instantiate).map((r) => [r.name, r.from]),
+    [['Widget', ctor]],
+  );
+  assert.equal(
+    refs(f, RefKind.returnType).map((r) => [r.name, r.from]),
+    [['Widget', ctor]],
+  );
+  const helper = refs(f, RefKind.call).find((r) => r.name === 'helper');
+  assert.is(helper?.qualifier, 'Widget');
+});
+
+test('types named in bodies (let, turbofish, cast) are typeRefs; generics, std and Self are not', () => {
+  const { f } = extractSource(
+    [
+      'use std::collections::HashMap;',
+      'fn load<T: Source>(src: T) -> HashMap<Key, Vec<Entry>> {',
+      '    let cfg: Config = src.parse::<Settings>().unwrap();',
+      '    let n = cfg.len() as Count;',
+      '    let m: std::sync::Mutex<u8> = Default::default();',
+      '    HashMap::new()',
+      '}',
+    ].join('\n'),
+  );
+  const load = symbolRow(f, 'load');
+  const names = refs(f, RefKind.typeRef)
+    .filter((r) => r.from === load)
+    .map((r) => r.name)
+    .sort();
+  assert.equal(names, ['Config', 'Count', 'Entry', 'Key', 'Settings', 'Source']);
+  assert.equal(
+    refs(f, RefKind.returnType).map((r) => r.name),
+    ['Key'],
+  );
+  assert.equal(
+    refs(f, RefKind.paramType).map((r) => r.name),
+    [],
+    'T is a generic parameter, not a user type',
+  );
+});
+
+test('self field writes through chains and compound assignment; method calls are not reads', () => {
+  const { f } = extractSource(
+    [
+      'struct S { a: Vec<u8>, b: Inner, c: u32, d: u32 }',
+      'impl S {',
+      '    fn m(&mut self) {',
+      '        self.a[0] = 1;',
+      '        self.b.x = 2;',
+      '        self.c += 3;',
+      '        *self.d.get_mut() = 4;',
+      '        if self.c == 0 { self.run(); }',
+      '    }',
+      '}',
+    ].join('\n'),
+  );
+  const m = symbolRow(f, 'S.m');
+  const of = (k: number): string[] =>
+    refs(f, k)
+      .filter((r) => r.from === m && r.qualifier === 'self')
+      .map((r) => r.name)
+      .sort();
+  assert.equal(of(RefKind.write), ['a', 'b', 'c']);
+  assert.equal(of(RefKind.read), ['c', 'd']);
+});
+
+test('read/write refs are deduplicated per symbol; calls are not', () => {
+  const { f } = extractSource(
+    [
+      'struct S { x: u32, y: u32 }',
+      'impl S {',
+      '    fn m(&mut self) {',
+      '        self.x = self.y + self.y;',
+      '        self.x = self.y;',
+      '        self.go();',
+      '        self.go();',
+      '    }',
+      '    fn go(&self) {}',
+      '}',
+    ].join('\n'),
+  );
+  const m = symbolRow(f, 'S.m');
+  const count = (k: number, name: string): number =>
+    refs(f, k).filter((r) => r.from === m && r.name === name).length;
+  assert.is(count(RefKind.read, 'y'), 1);
+  assert.is(count(RefKind.write, 'x'), 1);
+  assert.is(count(RefKind.read, 'x'), 0);
+  assert.is(count(RefKind.call, 'go'), 2);
+  assert.is(count(RefKind.read, 'go'), 0);
+});
+
+test.run();
