@@ -126,19 +126,12 @@ export function countErrors(tree: Tree): number {
   if (!tree.rootNode.hasError) return 0;
   let count = 0;
   const cursor = tree.walk();
-  let descend = true;
   for (;;) {
     const node = cursor.currentNode;
-    if (descend && (node.type === 'ERROR' || node.isMissing)) {
-      count++;
-      descend = false; // count a region once, not every node inside it
-    } else if (descend && node.hasError && cursor.gotoFirstChild()) {
-      continue;
-    }
-    if (cursor.gotoNextSibling()) {
-      descend = true;
-      continue;
-    }
+    // An error region is counted once, not every node inside it; clean subtrees are skipped.
+    if (node.type === 'ERROR' || node.isMissing) count++;
+    else if (node.hasError && cursor.gotoFirstChild()) continue;
+    if (cursor.gotoNextSibling()) continue;
     let up = false;
     while (cursor.gotoParent()) {
       if (cursor.gotoNextSibling()) {
@@ -147,7 +140,6 @@ export function countErrors(tree: Tree): number {
       }
     }
     if (!up) break;
-    descend = true;
   }
   return count;
 }
