@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IndexOptions } from '../config.js';
 import type { ParseTaskFile } from '../protocol.js';
-import { discoverFiles } from './discover.js';
 import { ParsePool } from './pool.js';
-import { runIndex, type IndexSummary } from './run-index.js';
+import { discoverFor, runIndex, type IndexSummary } from './run-index.js';
 import { planShards } from './shard.js';
 
 export interface BenchReport {
@@ -37,13 +36,7 @@ export async function runBench(
   options: IndexOptions,
   log: (m: string) => void,
 ): Promise<BenchReport> {
-  const found = await discoverFiles(root, {
-    languages: options.languages,
-    exclude: options.exclude,
-    maxFileBytes: options.maxFileBytes,
-    indexDir: options.indexDir,
-    useGit: options.useGit,
-  });
+  const found = await discoverFor(root, options);
   const bytes = found.files.reduce((n, f) => n + f.size, 0);
   log(`bench: ${found.files.length} files, ${(bytes / 1e6).toFixed(1)} MB; warming the page cache`);
   for (const f of found.files) {

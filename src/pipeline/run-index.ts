@@ -141,35 +141,9 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   const rss = new PeakRss();
-  const phases: PhaseTimes = {
-    discoverMs: 0,
-    diffMs: 0,
-    parseMs: 0,
-    loadMs: 0,
-    mergeMs: 0,
-    storeMs: 0,
-    totalMs: 0,
-  };
-  const phaseCpuMs: PhaseTimes = {
-    discoverMs: 0,
-    diffMs: 0,
-    parseMs: 0,
-    loadMs: 0,
-    mergeMs: 0,
-    storeMs: 0,
-    totalMs: 0,
-  };
-  const pool: PoolFigures = {
-    shards: 0,
-    workerBusyMs: 0,
-    workerReadMs: 0,
-    workerParseMs: 0,
-    workerExtractMs: 0,
-    workerEmbedMs: 0,
-    workerEncodeMs: 0,
-    receiveMs: 0,
-    utilization: 0,
-  };
+  const phases = zeroPhases();
+  const phaseCpuMs = zeroPhases();
+  const pool = zeroPoolFigures();
   let t = performance.now();
   let cpuLap = process.cpuUsage();
   /** Ends a phase: returns its wall ms and books its CPU ms under the same name. */
@@ -187,13 +161,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
   let parsePool: ParsePool | undefined;
   try {
     // ---- discover
-    const found = await discoverFiles(root, {
-      languages: options.languages,
-      exclude: options.exclude,
-      maxFileBytes: options.maxFileBytes,
-      indexDir: options.indexDir,
-      useGit: options.useGit,
-    });
+    const found = await discoverFor(root, options);
     phases.discoverMs = lap('discoverMs');
     throwIfAborted(run.signal);
 
@@ -494,6 +462,35 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
   }
 }
 
+function zeroPhases(): PhaseTimes {
+  return { discoverMs: 0, diffMs: 0, parseMs: 0, loadMs: 0, mergeMs: 0, storeMs: 0, totalMs: 0 };
+}
+
+function zeroPoolFigures(): PoolFigures {
+  return {
+    shards: 0,
+    workerBusyMs: 0,
+    workerReadMs: 0,
+    workerParseMs: 0,
+    workerExtractMs: 0,
+    workerEmbedMs: 0,
+    workerEncodeMs: 0,
+    receiveMs: 0,
+    utilization: 0,
+  };
+}
+
+/** Discovery as the index options configure it (shared with `leindex bench`). */
+export function discoverFor(root: string, options: IndexOptions): ReturnType<typeof discoverFiles> {
+  return discoverFiles(root, {
+    languages: options.languages,
+    exclude: options.exclude,
+    maxFileBytes: options.maxFileBytes,
+    indexDir: options.indexDir,
+    useGit: options.useGit,
+  });
+}
+
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted)
     throw new LeindexError('E_INTERRUPTED', 'interrupted; the previous index is unchanged');
@@ -579,19 +576,9 @@ function buildSummary(s: SummaryInput): IndexSummary {
     edges: { total: edgeCount(s.graph), byKind: edgesByKind(s.graph) },
     references: { total: refTotal, resolved: refResolved, byKind: refs },
     syntaxErrors: { files: errFiles, regions: errRegions },
-    phases: { discoverMs: 0, diffMs: 0, parseMs: 0, loadMs: 0, mergeMs: 0, storeMs: 0, totalMs: 0 },
-    phaseCpuMs: { discoverMs: 0, diffMs: 0, parseMs: 0, loadMs: 0, mergeMs: 0, storeMs: 0, totalMs: 0 },
-    pool: {
-      shards: 0,
-      workerBusyMs: 0,
-      workerReadMs: 0,
-      workerParseMs: 0,
-      workerExtractMs: 0,
-      workerEmbedMs: 0,
-      workerEncodeMs: 0,
-      receiveMs: 0,
-      utilization: 0,
-    },
+    phases: zeroPhases(),
+    phaseCpuMs: zeroPhases(),
+    pool: zeroPoolFigures(),
     cpuMs: 0,
     threads: s.threads,
     mbPerSec: 0,

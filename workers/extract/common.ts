@@ -257,3 +257,35 @@ export class RangeCursor {
     return this.i < r.length && (r[this.i] ?? 0) <= at;
   }
 }
+
+/**
+ * Adds references to a fragment with their line, and keeps read/write references to one per
+ * (kind, from, name, qualifier) within a symbol, which keeps fragments small.
+ */
+export class RefSink {
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly builder: FragmentBuilder,
+    private readonly lines: LineIndex,
+  ) {}
+
+  add(
+    kind: number,
+    from: number,
+    name: string,
+    qualifier: string | undefined,
+    alias: string | undefined,
+    offset: number,
+    aux: number,
+  ): void {
+    this.builder.addRef({ kind, from, name, qualifier, alias, offset, line: this.lines.lineOf(offset), aux });
+  }
+
+  once(kind: number, from: number, name: string, qualifier: string, offset: number): void {
+    const key = `${kind}\u0000${from}\u0000${name}\u0000${qualifier}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.add(kind, from, name, qualifier, undefined, offset, 0);
+  }
+}

@@ -29,6 +29,7 @@ import {
   cleanDoc,
   cleanSignature,
   LineIndex,
+  RefSink,
   RangeCursor,
   ScopeIndex,
   type ExtractContext,
@@ -158,13 +159,13 @@ class PythonExtraction {
   private readonly root: SyntaxNode;
   private readonly b: ExtractContext['builder'];
   private readonly lines: LineIndex;
+  private readonly refs: RefSink;
   private readonly lex: PyLex;
   private readonly stack: Scope[] = [];
   private readonly scopes = new ScopeIndex(0);
   /** Scopes in document order (rows ascending). */
   private readonly scopeList: Scope[] = [];
   private readonly scopeByRow = new Map<number, Scope>();
-  private readonly seen = new Set<string>();
   /** Start offsets of plain `self.x` / `self.x[...]` / `self.x.y` assignment targets: writes, not reads. */
   private readonly writtenSelf = new Set<number>();
   /** Start offsets of attribute/subscript assignment targets whose base is a bare name; true = augmented. */
@@ -182,6 +183,7 @@ class PythonExtraction {
     this.root = ctx.tree.rootNode;
     this.b = ctx.builder;
     this.lines = new LineIndex(ctx.text);
+    this.refs = new RefSink(this.b, this.lines);
     this.lex = lexPython(ctx.text);
   }
 
@@ -480,7 +482,7 @@ class PythonExtraction {
       const name = path.slice(dot + 1);
       if (PLAIN_DECORATORS.has(name)) continue;
       const at = offset + (m.index ?? 0) + m[0].lastIndexOf(name);
-      this.ref(RefKind.call, row, name, dot > 0 ? path.slice(0, dot) : undefined, undefined, at, 1);
+      this.refs.add(RefKind.call, row, name, dot > 0 ? path.slice(0, dot) : undefined, undefined, at, 1);
     }
   }
 
@@ -499,7 +501,7 @@ class PythonExtraction {
       const name = path.slice(dot + 1);
       if (SKIPPED_BASES.has(name)) continue;
       const at = s + lead + item.lastIndexOf(name);
-      this.ref(RefKind.inherits, row, name, dot > 0 ? path.slice(0, dot) : undefined, undefined, at, 0);
+      this.refs.add(RefKind.inherits, row, name, dot > 0 ? path.slice(0, dot) : undefined, undefined, at, 0);
     }
   }
 
@@ -523,7 +525,7 @@ class PythonExtraction {
       if (name === 'self' || name === 'cls') continue; // the receiver is not a positional argument
       fn.params.add(name);
       const nameAt = m.index + m[0].length - (m[3] ? 1 : 0);
-      this.ref(RefKind.param, fn.row, name, undefined, undefined, text.lastIndexOf(name, nameAt), pos);
+      this.refs.add(RefKind.param, fn.row, name, undefined, undefined, text.lastIndexOf(name, nameAt), pos);
       if (m[3]) {
         // Annotation: up to a top-level `=` (default value) or the end of the parameter.
         const typeStart = m.index + m[0].length;
@@ -642,7 +644,7 @@ class PythonExtraction {
     STRING_ITEM.lastIndex = 0;
     for (const m of body.matchAll(STRING_ITEM)) {
       const name = m[2] ?? '';
-      if (name) this.ref(RefKind.reexport, 0, name, undefined, undefined, start + (m.index ?? 0) + 1, 0);
+      if (name) this.refs.add(RefKind.reexport, 0, name, undefined, undefined, start + (m.index ?? 0) + 1, 0);
     }
   }
 
@@ -661,26 +663,6 @@ class PythonExtraction {
   }
 
   // ---- references -----------------------------------------------------------------------
-
-  private ref(
-    kind: number,
-    from: number,
-    name: string,
-    qualifier: string | undefined,
-    alias: string | undefined,
-    offset: number,
-    aux: number,
-  ): void {
-    this.b.addRef({ kind, from, name, qualifier, alias, offset, line: this.lines.lineOf(offset), aux });
-  }
-
-  /** read/write refs are deduplicated per (kind, from, name, qualifier). */
-  private refOnce(kind: number, from: number, name: string, qualifier: string, offset: number): void {
-    const key = `${kind}\u0000${from}\u0000${name}\u0000${qualifier}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    this.ref(kind, from, name, qualifier, undefined, offset, 0);
-  }
 
   /** A call's callee (identifier or attribute); the argument count comes from the lexer. */
   private call(callee: SyntaxNode, start: number, top: Scope | undefined): void {
@@ -710,7 +692,7 @@ class PythonExtraction {
           ? 1
           : (args?.namedChildren.filter((c) => c.type !== 'comment').length ?? 0);
     }
-    this.ref(RefKind.call, top?.row ?? 0, name, qualifier, undefined, end - name.length, argc);
+    this.refs.add(RefKind.call, top?.row ?? 0, name, qualifier, undefined, end - name.length, argc);
   }
 
   /** An attribute/subscript assignment target: `self.x` writes (and __init__ fields), NAME[...] bases. */
@@ -725,7 +707,7 @@ class PythonExtraction {
     }
     const name = m[1] ?? '';
     const baseEnd = start + m[0].length;
-    this.refOnce(RefKind.write, top?.row ?? 0, name, 'self', baseEnd - name.length);
+    this.refs.once(RefKind.write, top?.row ?? 0, name, 'self', baseEnd - name.length);
     if (augmented) return; // `self.x += 1` also reads x: left to the self scan
     this.writtenSelf.add(start);
     // `self.x = ...` directly in __init__ declares a field of the class.
@@ -746,7 +728,7 @@ class PythonExtraction {
     IMPORT_ITEM.lastIndex = 0;
     for (const m of body.slice(6).matchAll(IMPORT_ITEM)) {
       const module = (m[1] ?? '').replace(/\s+/g, '');
-      this.ref(RefKind.import, from, '', module, m[2], offset + 6 + (m.index ?? 0), 0);
+      this.refs.add(RefKind.import, from, '', module, m[2], offset + 6 + (m.index ?? 0), 0);
     }
   }
 
@@ -759,7 +741,15 @@ class PythonExtraction {
     if (!module) return;
     FROM_ITEM.lastIndex = 0;
     for (const m of body.slice(head[0].length).matchAll(FROM_ITEM)) {
-      this.ref(RefKind.import, from, m[1] ?? '', module, m[2], offset + head[0].length + (m.index ?? 0), 0);
+      this.refs.add(
+        RefKind.import,
+        from,
+        m[1] ?? '',
+        module,
+        m[2],
+        offset + head[0].length + (m.index ?? 0),
+        0,
+      );
     }
   }
 
@@ -783,10 +773,10 @@ class PythonExtraction {
       if (BUILTIN_TYPES.has(name)) continue;
       const qualifier = dot > 0 ? path.slice(0, dot) : undefined;
       const at = offset + m.index + m[0].length - name.length;
-      this.ref(RefKind.typeRef, from, name, qualifier, undefined, at, 0);
+      this.refs.add(RefKind.typeRef, from, name, qualifier, undefined, at, 0);
       if (!mainDone) {
         mainDone = true;
-        this.ref(
+        this.refs.add(
           use === TypeUse.param ? RefKind.paramType : RefKind.returnType,
           from,
           name,
@@ -825,7 +815,7 @@ class PythonExtraction {
       const end = at + m[0].length;
       if (nextChar(text, end) === '(') continue; // a method call: its own ref
       const name = m[1] ?? '';
-      this.refOnce(RefKind.read, this.scopes.at(at), name, 'self', end - name.length);
+      this.refs.once(RefKind.read, this.scopes.at(at), name, 'self', end - name.length);
     }
   }
 
@@ -874,8 +864,8 @@ class PythonExtraction {
     for (const f of found) {
       if (f.fn.params?.has(f.name)) continue;
       if (f.fn.locals?.has(f.name) && !f.fn.globals?.has(f.name)) continue;
-      if (f.use !== NameUse.read) this.refOnce(RefKind.write, f.row, f.name, '', f.at);
-      if (f.use !== NameUse.write) this.refOnce(RefKind.read, f.row, f.name, '', f.at);
+      if (f.use !== NameUse.read) this.refs.once(RefKind.write, f.row, f.name, '', f.at);
+      if (f.use !== NameUse.write) this.refs.once(RefKind.read, f.row, f.name, '', f.at);
     }
   }
 

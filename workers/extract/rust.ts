@@ -35,6 +35,7 @@ import {
   cleanDoc,
   cleanSignature,
   LineIndex,
+  RefSink,
   RangeCursor,
   ScopeIndex,
   type ExtractContext,
@@ -163,13 +164,13 @@ class RustExtraction {
   private readonly root: SyntaxNode;
   private readonly b: ExtractContext['builder'];
   private readonly lines: LineIndex;
+  private readonly refs: RefSink;
   private readonly lex: RustLex;
   private readonly recs: Rec[] = [];
   private readonly stack: Frame[] = [];
   /** Generic parameter names in scope (of the frames on the stack), with multiplicity. */
   private readonly generic = new Map<string, number>();
   private readonly scopes = new ScopeIndex(0);
-  private readonly seen = new Set<string>();
   /** Offsets of type names that another ref already covers (definitions, impl heads, literals). */
   private readonly claimed = new Set<number>();
   private readonly statics = new Map<string, number>();
@@ -182,6 +183,7 @@ class RustExtraction {
     this.root = ctx.tree.rootNode;
     this.b = ctx.builder;
     this.lines = new LineIndex(ctx.text);
+    this.refs = new RefSink(this.b, this.lines);
     this.lex = lexRust(ctx.text);
   }
 
@@ -417,7 +419,7 @@ class RustExtraction {
         if (text.charCodeAt(body) !== 123) {
           // `mod x;` is not a symbol: an import of the child module file. aux = 1 marks a
           // mod declaration (as opposed to a `use`), so the merger maps it to x.rs / x/mod.rs.
-          this.ref(RefKind.import, this.from(), name, 'self', undefined, nameEnd - name.length, 1);
+          this.refs.add(RefKind.import, this.from(), name, 'self', undefined, nameEnd - name.length, 1);
           return;
         }
         kind = SymbolKind.namespace;
@@ -526,7 +528,7 @@ class RustExtraction {
       if (text.charCodeAt(skipSpace(text, at + path.length)) === 33 /* ! */) continue; // a macro
       const qualifier = sep < 0 ? undefined : path.slice(0, sep).replace(/\s+/g, '');
       if (qualifier && /^(?:std|core|alloc)(?:::|$)/.test(qualifier)) continue;
-      this.ref(RefKind.typeRef, row, name, qualifier, undefined, nameAt, 0);
+      this.refs.add(RefKind.typeRef, row, name, qualifier, undefined, nameAt, 0);
     }
   }
 
@@ -587,7 +589,7 @@ class RustExtraction {
           const p = this.mainPath(itemStart + lead, i);
           if (p) {
             this.claimed.add(p.at);
-            this.ref(RefKind.inherits, row, p.name, p.qualifier, undefined, p.at, 0);
+            this.refs.add(RefKind.inherits, row, p.name, p.qualifier, undefined, p.at, 0);
           }
         }
         itemStart = i + 1;
@@ -617,7 +619,7 @@ class RustExtraction {
       }
       const m = PARAM_IDENT.exec(param);
       if (m?.[1] && m[1] !== '_')
-        this.ref(
+        this.refs.add(
           RefKind.param,
           rec.row,
           m[1].replace(/^r#/, ''),
@@ -629,7 +631,7 @@ class RustExtraction {
       const colon = this.topLevel(s, e, 58 /* : */);
       if (colon < e) {
         const t = this.mainType(colon + 1, e, inScope);
-        if (t) this.ref(RefKind.paramType, rec.row, t.name, t.qualifier, undefined, t.at, pos);
+        if (t) this.refs.add(RefKind.paramType, rec.row, t.name, t.qualifier, undefined, t.at, pos);
       }
       pos++;
     }
@@ -639,7 +641,7 @@ class RustExtraction {
       const retStart = ARROW.lastIndex;
       const whereAt = this.topLevelWord(retStart, headerEnd, 'where');
       const t = this.mainType(retStart, whereAt >= 0 ? whereAt : headerEnd, inScope);
-      if (t) this.ref(RefKind.returnType, rec.row, t.name, t.qualifier, undefined, t.at, 0);
+      if (t) this.refs.add(RefKind.returnType, rec.row, t.name, t.qualifier, undefined, t.at, 0);
     }
   }
 
@@ -751,30 +753,11 @@ class RustExtraction {
     }
     for (const p of this.implements) {
       const row = typeRow(p.typeName, p.lexParent);
-      this.ref(RefKind.implements, row > 0 ? row : NONE, p.name, p.qualifier, p.typeName, p.offset, 0);
+      this.refs.add(RefKind.implements, row > 0 ? row : NONE, p.name, p.qualifier, p.typeName, p.offset, 0);
     }
   }
 
   // ---- references -----------------------------------------------------------------------
-
-  private ref(
-    kind: number,
-    from: number,
-    name: string,
-    qualifier: string | undefined,
-    alias: string | undefined,
-    offset: number,
-    aux: number,
-  ): void {
-    this.b.addRef({ kind, from, name, qualifier, alias, offset, line: this.lines.lineOf(offset), aux });
-  }
-
-  private refOnce(kind: number, from: number, name: string, qualifier: string, offset: number): void {
-    const key = `${kind}\u0000${from}\u0000${name}\u0000${qualifier}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    this.ref(kind, from, name, qualifier, undefined, offset, 0);
-  }
 
   /** The impl type name when `Self` is used inside an impl (or trait: the trait name). */
   private selfType(): string | undefined {
@@ -811,7 +794,7 @@ class RustExtraction {
       argc = args ? args.namedChildren.filter((c) => !c.type.endsWith('comment')).length : 0;
     }
     const nameAt = raw.includes('<') ? raw.lastIndexOf(path.name) : path.nameAt; // turbofish shifts offsets
-    this.ref(RefKind.call, this.from(), path.name, qualifier, undefined, start + nameAt, argc);
+    this.refs.add(RefKind.call, this.from(), path.name, qualifier, undefined, start + nameAt, argc);
   }
 
   /** `name!(...)`: a call ref (aux -1) unless it is a std formatting/assertion macro; expression macros' arguments are scanned for calls. */
@@ -827,7 +810,7 @@ class RustExtraction {
     const name = path.slice(sep < 0 ? 0 : sep + 2);
     const from = this.from();
     if (!STD_MACROS.has(name)) {
-      this.ref(
+      this.refs.add(
         RefKind.call,
         from,
         name,
@@ -862,7 +845,15 @@ class RustExtraction {
       const nameAt = at + m[0].lastIndexOf(name);
       if (m[3] === '!') {
         if (!STD_MACROS.has(name))
-          this.ref(RefKind.call, row, name, sep < 0 ? undefined : path.slice(0, sep), undefined, nameAt, -1);
+          this.refs.add(
+            RefKind.call,
+            row,
+            name,
+            sep < 0 ? undefined : path.slice(0, sep),
+            undefined,
+            nameAt,
+            -1,
+          );
         continue;
       }
       let qualifier = sep < 0 ? undefined : path.slice(0, sep);
@@ -876,7 +867,7 @@ class RustExtraction {
       }
       if (qualifier === 'Self') qualifier = this.selfType() ?? qualifier;
       const openAt = CALL_IN_TT.lastIndex - 1;
-      this.ref(RefKind.call, row, name, qualifier, undefined, nameAt, this.lex.args.get(openAt) ?? 0);
+      this.refs.add(RefKind.call, row, name, qualifier, undefined, nameAt, this.lex.args.get(openAt) ?? 0);
     }
   }
 
@@ -893,7 +884,7 @@ class RustExtraction {
     if (nameNode.type === 'generic_type_with_turbofish' || name === 'Self') {
       if (name === 'Self') name = this.selfType() ?? name;
     }
-    this.ref(
+    this.refs.add(
       RefKind.instantiate,
       this.from(),
       name,
@@ -925,7 +916,7 @@ class RustExtraction {
         name = qual[qual.length - 1] ?? ''; // `use a::b::{self}` imports b
         qual = qual.slice(0, -1);
       }
-      this.ref(kind, from, name, qual.join('::'), alias, curAt, 0);
+      this.refs.add(kind, from, name, qual.join('::'), alias, curAt, 0);
       cur = [];
       alias = undefined;
     };
@@ -962,7 +953,7 @@ class RustExtraction {
       this.text.slice(start, end),
     );
     if (!m?.[1]) return;
-    this.ref(RefKind.import, this.from(), m[1], '', m[2], start + m.index + m[0].indexOf(m[1], 6), 0);
+    this.refs.add(RefKind.import, this.from(), m[1], '', m[2], start + m.index + m[0].indexOf(m[1], 6), 0);
   }
 
   /**
@@ -990,8 +981,8 @@ class RustExtraction {
       const compound =
         !assign &&
         AUG_OP.test(after.trimStart() + text.slice(this.chainEnd(end) + 3, this.chainEnd(end) + 5));
-      if (assign || compound) this.refOnce(RefKind.write, row, name, 'self', end - name.length);
-      if (!assign) this.refOnce(RefKind.read, row, name, 'self', end - name.length);
+      if (assign || compound) this.refs.once(RefKind.write, row, name, 'self', end - name.length);
+      if (!assign) this.refs.once(RefKind.read, row, name, 'self', end - name.length);
     }
   }
 
@@ -1036,11 +1027,11 @@ class RustExtraction {
       const after = text.slice(at + name.length, at + name.length + 4).trimStart();
       if (after.startsWith('::')) continue;
       if (after.startsWith('=') && !after.startsWith('==') && !after.startsWith('=>'))
-        this.refOnce(RefKind.write, row, name, '', at);
+        this.refs.once(RefKind.write, row, name, '', at);
       else if (AUG_OP.test(after)) {
-        this.refOnce(RefKind.write, row, name, '', at);
-        this.refOnce(RefKind.read, row, name, '', at);
-      } else this.refOnce(RefKind.read, row, name, '', at);
+        this.refs.once(RefKind.write, row, name, '', at);
+        this.refs.once(RefKind.read, row, name, '', at);
+      } else this.refs.once(RefKind.read, row, name, '', at);
     }
   }
 
