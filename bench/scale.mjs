@@ -15,6 +15,7 @@ const flag = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const threads = flag('--threads', String(cpus().length));
+const extra = args.includes('--no-embeddings') ? ['--no-embeddings'] : [];
 const corpus = flag('--corpus', join(root, 'bench', 'corpus'));
 const runs = join(root, 'bench', 'runs');
 mkdirSync(runs, { recursive: true });
@@ -27,14 +28,20 @@ for (const [scale, dir] of [
   [4, `${corpus}-x4`],
 ]) {
   if (!existsSync(dir)) {
-    process.stderr.write(`skip x${scale}: ${dir} does not exist (node scripts/assemble-corpus.mjs --scale ${scale})\n`);
+    process.stderr.write(
+      `skip x${scale}: ${dir} does not exist (node scripts/assemble-corpus.mjs --scale ${scale})\n`,
+    );
     continue;
   }
   process.stderr.write(`bench x${scale}: ${dir}\n`);
-  const json = execFileSync(process.execPath, [join(root, 'bin', 'leindex.js'), 'bench', dir, '--threads', threads, '--json', '--quiet'], {
-    maxBuffer: 64 << 20,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).toString();
+  const json = execFileSync(
+    process.execPath,
+    [join(root, 'bin', 'leindex.js'), 'bench', dir, '--threads', threads, '--json', '--quiet', ...extra],
+    {
+      maxBuffer: 64 << 20,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  ).toString();
   const r = JSON.parse(json);
   const row = {
     scale,
@@ -48,12 +55,17 @@ for (const [scale, dir] of [
     filesPerSec: Math.round(r.full.filesPerSec),
     peakRssMb: Math.round(r.full.peakRssMb),
     noopS: +(r.noop.wallMs / 1000).toFixed(3),
-    oneFileS: +(r.oneFileChanged.wallMs / 1000).toFixed(3),
+    editS: +(r.oneFileEdited.wallMs / 1000).toFixed(3),
+    touchS: +(r.oneFileTouched.wallMs / 1000).toFixed(3),
     symbols: r.full.symbols.total,
     edges: r.full.edges.total,
   };
+  row.embeddings = extra.length === 0;
   rows.push(row);
-  appendFileSync(out, `${JSON.stringify({ ...row, date: r.date, node: r.node, cpus: r.cpus, phases: r.full.phases, phaseCpuMs: r.full.phaseCpuMs, pool: r.full.pool })}\n`);
+  appendFileSync(
+    out,
+    `${JSON.stringify({ ...row, date: r.date, node: r.node, cpus: r.cpus, phases: r.full.phases, phaseCpuMs: r.full.phaseCpuMs, pool: r.full.pool })}\n`,
+  );
 }
 console.table(rows);
 process.stderr.write(`recorded in ${out}\n`);

@@ -14,7 +14,7 @@ import {
   type ParseTask,
 } from '../src/protocol.js';
 import { embedSymbol, loadModel, type EmbeddingModel } from '../src/embed/embedder.js';
-import { EMBEDDED_KINDS } from '../src/protocol.js';
+import { EMBEDDED_KINDS, SymbolKind } from '../src/protocol.js';
 import { countErrors } from './extract/common.js';
 import { extractorFor } from './extract/index.js';
 import { readSource } from './read-source.js';
@@ -28,6 +28,14 @@ interface Built {
 let model: EmbeddingModel | undefined;
 
 /**
+ * Kinds whose source text is embedded with them. Types and namespaces are embedded by their
+ * head (name, signature, doc): their bodies are their members, embedded on their own, and that
+ * is also how the model was trained (scripts/train-embedder.ts). Embedding class bodies cost as
+ * much CPU as parsing on the benchmark corpus.
+ */
+const BODY_KINDS: ReadonlySet<number> = new Set([SymbolKind.function, SymbolKind.method]);
+
+/**
  * Embeds the fragment's symbols of EMBEDDED_KINDS from the text the worker already holds: name,
  * qualified name, signature, doc and body. Not the path: a fragment is a function of the
  * file's content alone (it is stored by content hash), and search weighs paths lexically.
@@ -35,13 +43,16 @@ let model: EmbeddingModel | undefined;
 function embedFragment(builder: FragmentBuilder, reader: FragmentReader, text: string): void {
   model ??= loadModel();
   for (let row = 1; row < reader.symbolCount; row++) {
-    if (!EMBEDDED_KINDS.has(reader.sym(row, 'kind'))) continue;
+    const kind = reader.sym(row, 'kind');
+    if (!EMBEDDED_KINDS.has(kind)) continue;
     const vector = embedSymbol(model, {
       name: reader.symStr(row, 'name'),
       qualifiedName: reader.symStr(row, 'qualifiedName'),
       signature: reader.symStr(row, 'signature'),
       doc: reader.symStr(row, 'doc'),
-      body: text.slice(reader.sym(row, 'startOffset'), reader.sym(row, 'endOffset')),
+      body: BODY_KINDS.has(kind)
+        ? text.slice(reader.sym(row, 'startOffset'), reader.sym(row, 'endOffset'))
+        : undefined,
     });
     builder.addVector(row, vector);
   }

@@ -1,10 +1,10 @@
 // `leindex bench`: throughput profile of the pipeline on a tree. In one run: a warm-up read
 // of every file (so neither measurement pays for a cold page cache), the raw parse ceiling
 // (the same files, same pool and shards, parse only: no extraction, no fragments, no store),
-// then a full index from scratch into a temporary store, then a no-op re-run and a
-// one-file-changed re-run. Coordinator thread.
+// then a full index from scratch into a temporary store, then a no-op re-run, a re-run after
+// one file is edited and one after a file is only touched. Coordinator thread.
 
-import { mkdtempSync, readFileSync, rmSync, utimesSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IndexOptions } from '../config.js';
@@ -25,7 +25,10 @@ export interface BenchReport {
   /** Parse phase of the full index (read+parse+extract+transfer) over the ceiling. */
   ratioParse: number;
   noop: { wallMs: number };
-  oneFileChanged: { wallMs: number; file: string | undefined };
+  /** Re-run after one file's content changed (re-parse, re-merge, publish). */
+  oneFileEdited: { wallMs: number; file: string | undefined };
+  /** Re-run after one file's mtime changed but not its bytes (hash check, new file table only). */
+  oneFileTouched: { wallMs: number };
   node: string;
   cpus: number;
   date: string;
@@ -74,17 +77,32 @@ export async function runBench(
     const full = await runIndex({ root, options: opts, rebuild: true });
     log('bench: no-op re-run');
     const noop = await runIndex({ root, options: opts });
-    // Touch one file with new content semantics: bump its mtime so it is re-read and re-hashed.
+    // One file edited for real (a comment appended: new content, so it is re-parsed and the
+    // graph re-merged), then only touched (same bytes, new mtime: the refresh path). The file
+    // gets its exact bytes and times back afterwards, whatever happens.
     const victim = found.files[Math.floor(found.files.length / 2)];
-    let oneMs = 0;
+    let editedMs = 0;
+    let touchedMs = 0;
     if (victim) {
+      const original = readFileSync(victim.absPath);
       const st = statSync(victim.absPath);
-      const later = new Date(st.mtimeMs + 5000);
-      utimesSync(victim.absPath, later, later);
-      log(`bench: one-file-changed re-run (${victim.relPath})`);
-      const one = await runIndex({ root, options: opts });
-      oneMs = one.phases.totalMs;
-      utimesSync(victim.absPath, st.atime, st.mtime);
+      try {
+        const comment =
+          victim.language === 'python' ? '\n# leindex bench edit\n' : '\n// leindex bench edit\n';
+        writeFileSync(victim.absPath, Buffer.concat([original, Buffer.from(comment)]));
+        log(`bench: one-file-edited re-run (${victim.relPath})`);
+        editedMs = (await runIndex({ root, options: opts })).phases.totalMs;
+        writeFileSync(victim.absPath, original);
+        const later = new Date(st.mtimeMs + 5000);
+        utimesSync(victim.absPath, later, later);
+        await runIndex({ root, options: opts }); // back to the original content
+        utimesSync(victim.absPath, later, new Date(st.mtimeMs + 10_000));
+        log('bench: one-file-touched re-run');
+        touchedMs = (await runIndex({ root, options: opts })).phases.totalMs;
+      } finally {
+        writeFileSync(victim.absPath, original);
+        utimesSync(victim.absPath, st.atime, st.mtime);
+      }
     }
     const secs = ceilingMs / 1000;
     return {
@@ -102,7 +120,8 @@ export async function runBench(
       ratioTotal: ceilingMs > 0 ? full.phases.totalMs / ceilingMs : 0,
       ratioParse: ceilingMs > 0 ? full.phases.parseMs / ceilingMs : 0,
       noop: { wallMs: noop.phases.totalMs },
-      oneFileChanged: { wallMs: oneMs, file: victim?.relPath },
+      oneFileEdited: { wallMs: editedMs, file: victim?.relPath },
+      oneFileTouched: { wallMs: touchedMs },
       node: process.version,
       cpus: (await import('node:os')).cpus().length,
       date: new Date().toISOString(),
