@@ -95,7 +95,9 @@ test('Ctrl-C (SIGINT) stops cleanly with exit 130, releases the lock, keeps the 
     writeTree(ws.dir, 3000, 1);
     const first = await indexTree(ws.dir);
     writeTree(ws.dir, 3000, 3);
-    const child = spawn(process.execPath, [BIN, 'index', ws.dir, '--no-git', '--threads', '2', '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'index', ws.dir, '--no-git', '--threads', '2', '-q'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -70,7 +70,8 @@ export function readSource(absPath: string, language: LanguageId, options: ReadO
     hadBom = utf16 = true;
   } else {
     const sniff = bytes.subarray(0, BINARY_SNIFF_BYTES);
-    if (sniff.includes(0)) return { ok: false, reason: 'binary', detail: 'NUL byte in the first 8000 bytes', size: bytes.length };
+    if (sniff.includes(0))
+      return { ok: false, reason: 'binary', detail: 'NUL byte in the first 8000 bytes', size: bytes.length };
     let body = bytes;
     if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
       body = bytes.subarray(3);
@@ -91,7 +92,13 @@ export function readSource(absPath: string, language: LanguageId, options: ReadO
   if (options.skipGenerated !== false) {
     const head = text.slice(0, GENERATED_SNIFF_CHARS);
     const m = GENERATED_MARKER.exec(head);
-    if (m) return { ok: false, reason: 'generated', detail: `marker "${m[0]}" in the first lines`, size: bytes.length };
+    if (m)
+      return {
+        ok: false,
+        reason: 'generated',
+        detail: `marker "${m[0]}" in the first lines`,
+        size: bytes.length,
+      };
   }
 
   const hash = createHash('sha1');
@@ -116,10 +123,16 @@ function tooLarge(size: number, limit: number): SourceRead {
 
 function ioSkip(err: unknown): SourceRead {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: false, reason: 'vanished', detail: 'deleted while indexing', size: 0 };
+  if (code === 'ENOENT' || code === 'ENOTDIR')
+    return { ok: false, reason: 'vanished', detail: 'deleted while indexing', size: 0 };
   if (code === 'ELOOP') return { ok: false, reason: 'symlink-loop', detail: 'symbolic link loop', size: 0 };
   if (code === 'EISDIR') return { ok: false, reason: 'not-a-file', detail: 'is a directory', size: 0 };
-  return { ok: false, reason: 'unreadable', detail: `${code ?? 'error'}: ${(err as Error).message}`, size: 0 };
+  return {
+    ok: false,
+    reason: 'unreadable',
+    detail: `${code ?? 'error'}: ${(err as Error).message}`,
+    size: 0,
+  };
 }
 
 /** Long lines are what make a file minified; scanning line lengths is cheap next to parsing. */
