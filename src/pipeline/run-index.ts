@@ -212,10 +212,11 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
 
     // Nothing new, nothing changed, nothing gone: the current generation already is this tree.
     const skippedNow: SkippedRecord[] = [...found.skipped.map((s) => ({ ...s })), ...carriedSkips];
-    const prevSkipKeys = writer.previousSummary<{ skippedList: string[] }>()?.skippedList;
+    // What the previous run published: read once, used by the no-op and refresh paths.
+    const prevRecord = writer.previousSummary<{ summary: IndexSummary; skippedList: string[] }>();
     if (prev && toParse.length === 0 && deleted === 0 && !discarded) {
       log.debug('no changes since the last index');
-      const summary = writer.previousSummary<{ summary: IndexSummary; skippedList: string[] }>();
+      const summary = prevRecord;
       if (summary && sameSkips(summary.skippedList, skippedNow)) {
         phases.totalMs = performance.now() - started;
         return {
@@ -321,10 +322,16 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     pool.utilization = phases.parseMs > 0 ? pool.workerBusyMs / (phases.parseMs * Math.max(1, threads)) : 0;
 
     // ---- only mtimes moved (a checkout, a touch): same graph, new file table
-    if (prev && parsed.size === 0 && deleted === 0 && sameSkips(prevSkipKeys, skipped)) {
+    if (
+      prev &&
+      prevRecord &&
+      parsed.size === 0 &&
+      deleted === 0 &&
+      sameSkips(prevRecord.skippedList, skipped)
+    ) {
       const previous = writer.previousBlobs();
-      const prevSummary = writer.previousSummary<{ summary: IndexSummary; skippedList: string[] }>();
-      if (previous && prevSummary) {
+      const prevSummary = prevRecord;
+      if (previous) {
         const files = { ...prev, size: prev.size.slice(), mtimeMs: prev.mtimeMs.slice() };
         prev.relPath.forEach((p, i) => {
           const r = reuse.get(p);
