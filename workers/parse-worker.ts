@@ -5,7 +5,7 @@
 
 import { threadId } from 'node:worker_threads';
 import { parserFor, reclaimTrees, type Tree } from '../native/tree-sitter.js';
-import { FragmentBuilder, FragmentReader } from '../src/graph/fragment.js';
+import { FragmentBuilder } from '../src/graph/fragment.js';
 import {
   FragmentFlag,
   languageIndex,
@@ -40,18 +40,19 @@ const BODY_KINDS: ReadonlySet<number> = new Set([SymbolKind.function, SymbolKind
  * qualified name, signature, doc and body. Not the path: a fragment is a function of the
  * file's content alone (it is stored by content hash), and search weighs paths lexically.
  */
-function embedFragment(builder: FragmentBuilder, reader: FragmentReader, text: string): void {
+function embedFragment(builder: FragmentBuilder, text: string): void {
   model ??= loadModel();
-  for (let row = 1; row < reader.symbolCount; row++) {
-    const kind = reader.sym(row, 'kind');
+  const rows = builder.symbolCount;
+  for (let row = 1; row < rows; row++) {
+    const kind = builder.getSymbolField(row, 'kind');
     if (!EMBEDDED_KINDS.has(kind)) continue;
     const vector = embedSymbol(model, {
-      name: reader.symStr(row, 'name'),
-      qualifiedName: reader.symStr(row, 'qualifiedName'),
-      signature: reader.symStr(row, 'signature'),
-      doc: reader.symStr(row, 'doc'),
+      name: builder.symbolText(row, 'name'),
+      qualifiedName: builder.symbolText(row, 'qualifiedName'),
+      signature: builder.symbolText(row, 'signature'),
+      doc: builder.symbolText(row, 'doc'),
       body: BODY_KINDS.has(kind)
-        ? text.slice(reader.sym(row, 'startOffset'), reader.sym(row, 'endOffset'))
+        ? text.slice(builder.getSymbolField(row, 'startOffset'), builder.getSymbolField(row, 'endOffset'))
         : undefined,
     });
     builder.addVector(row, vector);
@@ -129,8 +130,7 @@ export function parseShard(task: ParseTask): ParseResult {
       extractMs += performance.now() - t;
       if (task.embed) {
         t = performance.now();
-        // The symbols as encoded so far, read back through the same reader the merge uses.
-        embedFragment(builder, new FragmentReader(builder.toBytes()), src.text);
+        embedFragment(builder, src.text);
         embedMs += performance.now() - t;
       }
     }

@@ -171,13 +171,16 @@ export function unseenVector(model: EmbeddingModel, token: string): Float32Array
   return normalise(acc);
 }
 
+// The loops below index typed arrays strictly inside their length, so the element is never
+// undefined: non-null assertions instead of `?? 0` keep the same arithmetic without a branch
+// per element (these loops run 256 times per token of every embedded symbol).
 function normalise(acc: Float64Array): Float32Array {
   let n = 0;
-  for (let d = 0; d < acc.length; d++) n += (acc[d] ?? 0) * (acc[d] ?? 0);
+  for (let d = 0; d < acc.length; d++) n += acc[d]! * acc[d]!;
   const out = new Float32Array(acc.length);
   if (n === 0 || !Number.isFinite(n)) return out;
   const inv = 1 / Math.sqrt(n);
-  for (let d = 0; d < acc.length; d++) out[d] = (acc[d] ?? 0) * inv;
+  for (let d = 0; d < acc.length; d++) out[d] = acc[d]! * inv;
   return out;
 }
 
@@ -241,11 +244,11 @@ export function embedBag(
       const w = tfw * (idf[row] ?? 0) * (scale[row] ?? 0);
       if (w === 0) continue;
       const base = row * dim;
-      for (let d = 0; d < dim; d++) acc[d] = (acc[d] ?? 0) + w * (vectors[base + d] ?? 0);
+      for (let d = 0; d < dim; d++) acc[d]! += w * vectors[base + d]!;
     } else {
       const v = table.unseenVector(key);
       const w = tfw * unknownIdf * UNSEEN_WEIGHT;
-      for (let d = 0; d < dim; d++) acc[d] = (acc[d] ?? 0) + w * (v[d] ?? 0);
+      for (let d = 0; d < dim; d++) acc[d]! += w * v[d]!;
     }
   }
   return normalise(acc);

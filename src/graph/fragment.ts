@@ -126,6 +126,12 @@ export class FragmentBuilder {
     return this.symbolRows[row * SYMBOL_COLS + symbolCol[column]] ?? NONE;
   }
 
+  /** A string cell of a symbol row as added (what FragmentReader.symStr will return). */
+  symbolText(row: number, column: 'name' | 'qualifiedName' | 'signature' | 'doc'): string | undefined {
+    const id = this.getSymbolField(row, column);
+    return id === NONE ? undefined : this.stringList[id];
+  }
+
   addRef(r: RefInput): void {
     this.refRows.push(
       r.kind,
@@ -147,11 +153,15 @@ export class FragmentBuilder {
     if (this.vectorDim === 0) this.vectorDim = vector.length;
     if (vector.length !== this.vectorDim)
       throw new Error(`vector of ${vector.length} dims, fragment has ${this.vectorDim}`);
+    const n = vector.length;
     let max = 0;
-    for (const v of vector) max = Math.max(max, Math.abs(v));
+    for (let i = 0; i < n; i++) {
+      const a = Math.abs(vector[i]!);
+      if (a > max) max = a;
+    }
     const scale = max > 0 ? max / 127 : 0;
-    const q = new Int8Array(vector.length);
-    if (scale > 0) for (let i = 0; i < vector.length; i++) q[i] = Math.round((vector[i] ?? 0) / scale);
+    const q = new Int8Array(n);
+    if (scale > 0) for (let i = 0; i < n; i++) q[i] = Math.round(vector[i]! / scale);
     this.vectorRows.push(row);
     this.vectorScales.push(scale);
     this.vectorData.push(q);
