@@ -11,7 +11,13 @@ import * as assert from 'uvu/assert';
 import { FragmentReader } from '../src/graph/fragment.js';
 import { NONE, REF_KIND_NAMES, RefKind, SymbolFlag, SymbolKind } from '../src/protocol.js';
 import { parseShard } from '../workers/parse-worker.js';
-import { checkAnnotations, describeFragment, parseAnnotations } from './helpers/annotations.js';
+import {
+  checkAnnotations,
+  describeFragment,
+  parseAnnotations,
+  refsOfKind,
+  symbolRow,
+} from './helpers/annotations.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/extract/python/', import.meta.url));
 
@@ -36,30 +42,6 @@ function extractSource(source: string): { f: FragmentReader; text: string } {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function symbolRow(f: FragmentReader, qname: string): number {
-  for (let r = 1; r < f.symbolCount; r++) if (f.symStr(r, 'qualifiedName') === qname) return r;
-  throw new Error(`no symbol ${qname}:\n${describeFragment(f)}`);
-}
-
-function refs(
-  f: FragmentReader,
-  kind: number,
-): { from: number; name: string; qualifier?: string; offset: number; aux: number }[] {
-  const out = [];
-  for (let r = 0; r < f.refCount; r++) {
-    if (f.ref(r, 'kind') !== kind) continue;
-    const qualifier = f.refStr(r, 'qualifier');
-    out.push({
-      from: f.ref(r, 'from'),
-      name: f.refStr(r, 'name') ?? '',
-      ...(qualifier === undefined ? {} : { qualifier }),
-      offset: f.ref(r, 'offset'),
-      aux: f.ref(r, 'aux'),
-    });
-  }
-  return out;
 }
 
 const fixtures = readdirSync(FIXTURES).filter((n) => n.endsWith('.py'));
@@ -142,7 +124,7 @@ test('offsets are UTF-16 code units, lines 0-based, with non-ASCII text before s
   const m = symbolRow(f, 'Café.größe');
   assert.is(f.sym(m, 'kind'), SymbolKind.method);
   assert.is(f.sym(m, 'startOffset'), text.indexOf('def größe'));
-  const read = refs(f, RefKind.read).find((r) => r.name === 'maß');
+  const read = refsOfKind(f, RefKind.read).find((r) => r.name === 'maß');
   assert.ok(read, 'self.maß is read');
   assert.is(read?.offset, text.indexOf('maß'));
   assert.is(read?.from, m);
@@ -175,11 +157,11 @@ test('10,000-deep nesting does not overflow the stack and still extracts', () =>
   ].join('\n');
   const { f } = extractSource(source);
   const deep = symbolRow(f, 'deep');
-  const calls = refs(f, RefKind.call).filter((r) => r.from === deep && r.name === 'f');
+  const calls = refsOfKind(f, RefKind.call).filter((r) => r.from === deep && r.name === 'f');
   assert.is(calls.length, depth);
   assert.ok(calls.every((c) => c.aux === 1));
   assert.is(f.sym(symbolRow(f, 'nested_ifs'), 'complexity'), depth + 1);
-  assert.ok(refs(f, RefKind.call).some((r) => r.from === symbolRow(f, 'tail') && r.name === 'deep'));
+  assert.ok(refsOfKind(f, RefKind.call).some((r) => r.from === symbolRow(f, 'tail') && r.name === 'deep'));
   assert.is(f.errorCount, 0);
   assert.is(f.symbolCount, 5);
 });
@@ -198,7 +180,7 @@ test('read/write refs are deduplicated per symbol; calls are not', () => {
   );
   const m = symbolRow(f, 'A.m');
   const kinds = (k: number, name: string): number =>
-    refs(f, k).filter((r) => r.from === m && r.name === name).length;
+    refsOfKind(f, k).filter((r) => r.from === m && r.name === name).length;
   assert.is(kinds(RefKind.read, 'y'), 1);
   assert.is(kinds(RefKind.write, 'x'), 1);
   assert.is(kinds(RefKind.read, 'x'), 0);

@@ -11,7 +11,13 @@ import * as assert from 'uvu/assert';
 import { FragmentReader } from '../src/graph/fragment.js';
 import { NONE, RefKind, SymbolFlag, SymbolKind } from '../src/protocol.js';
 import { parseShard } from '../workers/parse-worker.js';
-import { checkAnnotations, describeFragment, parseAnnotations } from './helpers/annotations.js';
+import {
+  checkAnnotations,
+  describeFragment,
+  parseAnnotations,
+  refsOfKind,
+  symbolRow,
+} from './helpers/annotations.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/extract/rust/', import.meta.url));
 
@@ -36,36 +42,6 @@ function extractSource(source: string): { f: FragmentReader; text: string } {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function symbolRow(f: FragmentReader, qname: string): number {
-  for (let r = 1; r < f.symbolCount; r++) if (f.symStr(r, 'qualifiedName') === qname) return r;
-  throw new Error(`no symbol ${qname}:\n${describeFragment(f)}`);
-}
-
-interface Ref {
-  from: number;
-  name: string;
-  qualifier: string | undefined;
-  alias: string | undefined;
-  offset: number;
-  aux: number;
-}
-
-function refs(f: FragmentReader, kind: number): Ref[] {
-  const out: Ref[] = [];
-  for (let r = 0; r < f.refCount; r++) {
-    if (f.ref(r, 'kind') !== kind) continue;
-    out.push({
-      from: f.ref(r, 'from'),
-      name: f.refStr(r, 'name') ?? '',
-      qualifier: f.refStr(r, 'qualifier'),
-      alias: f.refStr(r, 'alias'),
-      offset: f.ref(r, 'offset'),
-      aux: f.ref(r, 'aux'),
-    });
-  }
-  return out;
 }
 
 const fixtures = readdirSync(FIXTURES).filter((n) => n.endsWith('.rs'));
@@ -149,7 +125,7 @@ test('offsets are UTF-16 code units, lines 0-based, with non-ASCII text before s
   assert.is(f.sym(m, 'parent'), s);
   assert.is(f.sym(m, 'startOffset'), text.indexOf('fn maß'));
   assert.is(f.sym(m, 'startLine'), 5);
-  const read = refs(f, RefKind.read).find((r) => r.name === 'größe');
+  const read = refsOfKind(f, RefKind.read).find((r) => r.name === 'größe');
   assert.is(read?.offset, text.lastIndexOf('größe'));
   assert.is(read?.from, m);
   assert.is(f.sym(symbolRow(f, 'Café.größe'), 'startOffset'), text.indexOf('größe'));
@@ -179,11 +155,11 @@ test('10,000-deep nesting (calls, blocks, closures, mods) does not overflow and 
   const { f } = extractSource(source);
   assert.is(f.errorCount, 0);
   const calls = symbolRow(f, 'calls');
-  const fCalls = refs(f, RefKind.call).filter((r) => r.from === calls && r.name === 'f');
+  const fCalls = refsOfKind(f, RefKind.call).filter((r) => r.from === calls && r.name === 'f');
   assert.is(fCalls.length, depth);
   assert.ok(fCalls.every((c) => c.aux === 1));
   assert.is(f.sym(symbolRow(f, 'blocks'), 'complexity'), depth + 1);
-  assert.ok(refs(f, RefKind.call).some((r) => r.from === symbolRow(f, 'blocks') && r.name === 'g'));
+  assert.ok(refsOfKind(f, RefKind.call).some((r) => r.from === symbolRow(f, 'blocks') && r.name === 'g'));
   assert.is(f.symbolCount, 1 + 3 + depth + 1, 'three fns, 10,000 mods, the leaf');
   let leaf = -1;
   for (let r = 1; r < f.symbolCount; r++) if (f.symStr(r, 'name') === 'leaf') leaf = r;
@@ -192,7 +168,7 @@ test('10,000-deep nesting (calls, blocks, closures, mods) does not overflow and 
     (f.symStr(leaf, 'qualifiedName') ?? '').length < 1100,
     'deep qualified names are cut, not quadratic',
   );
-  assert.ok(refs(f, RefKind.call).some((r) => r.from === leaf && r.name === 'calls'));
+  assert.ok(refsOfKind(f, RefKind.call).some((r) => r.from === leaf && r.name === 'calls'));
 });
 
 test('impl items attach to a type defined later in the file; Self resolves to the impl type', () => {
@@ -214,14 +190,14 @@ test('impl items attach to a type defined later in the file; Self resolves to th
   assert.ok(f.sym(ctor, 'flags') & SymbolFlag.static);
   assert.ok(ctor < widget, 'rows stay in document order');
   assert.equal(
-    refs(f, RefKind.instantiate).map((r) => [r.name, r.from]),
+    refsOfKind(f, RefKind.instantiate).map((r) => [r.name, r.from]),
     [['Widget', ctor]],
   );
   assert.equal(
-    refs(f, RefKind.returnType).map((r) => [r.name, r.from]),
+    refsOfKind(f, RefKind.returnType).map((r) => [r.name, r.from]),
     [['Widget', ctor]],
   );
-  const helper = refs(f, RefKind.call).find((r) => r.name === 'helper');
+  const helper = refsOfKind(f, RefKind.call).find((r) => r.name === 'helper');
   assert.is(helper?.qualifier, 'Widget');
 });
 
@@ -238,17 +214,17 @@ test('types named in bodies (let, turbofish, cast) are typeRefs; generics, std a
     ].join('\n'),
   );
   const load = symbolRow(f, 'load');
-  const names = refs(f, RefKind.typeRef)
+  const names = refsOfKind(f, RefKind.typeRef)
     .filter((r) => r.from === load)
     .map((r) => r.name)
     .sort();
   assert.equal(names, ['Config', 'Count', 'Entry', 'Key', 'Settings', 'Source']);
   assert.equal(
-    refs(f, RefKind.returnType).map((r) => r.name),
+    refsOfKind(f, RefKind.returnType).map((r) => r.name),
     ['Key'],
   );
   assert.equal(
-    refs(f, RefKind.paramType).map((r) => r.name),
+    refsOfKind(f, RefKind.paramType).map((r) => r.name),
     [],
     'T is a generic parameter, not a user type',
   );
@@ -271,7 +247,7 @@ test('self field writes through chains and compound assignment; method calls are
   );
   const m = symbolRow(f, 'S.m');
   const of = (k: number): string[] =>
-    refs(f, k)
+    refsOfKind(f, k)
       .filter((r) => r.from === m && r.qualifier === 'self')
       .map((r) => r.name)
       .sort();
@@ -296,7 +272,7 @@ test('read/write refs are deduplicated per symbol; calls are not', () => {
   );
   const m = symbolRow(f, 'S.m');
   const count = (k: number, name: string): number =>
-    refs(f, k).filter((r) => r.from === m && r.name === name).length;
+    refsOfKind(f, k).filter((r) => r.from === m && r.name === name).length;
   assert.is(count(RefKind.read, 'y'), 1);
   assert.is(count(RefKind.write, 'x'), 1);
   assert.is(count(RefKind.read, 'x'), 0);

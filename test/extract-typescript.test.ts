@@ -11,7 +11,13 @@ import * as assert from 'uvu/assert';
 import { FragmentReader } from '../src/graph/fragment.js';
 import { NONE, RefKind, SymbolFlag, SymbolKind, type LanguageId } from '../src/protocol.js';
 import { parseShard } from '../workers/parse-worker.js';
-import { checkAnnotations, describeFragment, parseAnnotations } from './helpers/annotations.js';
+import {
+  checkAnnotations,
+  describeFragment,
+  parseAnnotations,
+  refsOfKind,
+  symbolRow,
+} from './helpers/annotations.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/extract/typescript/', import.meta.url));
 
@@ -49,36 +55,6 @@ async function extractSource(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function symbolRow(f: FragmentReader, qname: string): number {
-  for (let r = 1; r < f.symbolCount; r++) if (f.symStr(r, 'qualifiedName') === qname) return r;
-  throw new Error(`no symbol ${qname}:\n${describeFragment(f)}`);
-}
-
-interface Ref {
-  from: number;
-  name: string;
-  qualifier: string | undefined;
-  offset: number;
-  line: number;
-  aux: number;
-}
-
-function refsOf(f: FragmentReader, kind: number): Ref[] {
-  const out: Ref[] = [];
-  for (let r = 0; r < f.refCount; r++) {
-    if (f.ref(r, 'kind') !== kind) continue;
-    out.push({
-      from: f.ref(r, 'from'),
-      name: f.refStr(r, 'name') ?? '',
-      qualifier: f.refStr(r, 'qualifier'),
-      offset: f.ref(r, 'offset'),
-      line: f.ref(r, 'line'),
-      aux: f.ref(r, 'aux'),
-    });
-  }
-  return out;
 }
 
 const fixtures = readdirSync(FIXTURES).filter((n) => /\.(ts|tsx|js)$/.test(n));
@@ -221,14 +197,14 @@ test('offsets are UTF-16 code units and lines 0-based, with non-ASCII text befor
   const fn = symbolRow(f, 'émoji😀');
   assert.ok(text.slice(f.sym(fn, 'startOffset'), f.sym(fn, 'endOffset')).startsWith('function émoji😀()'));
   assert.is(f.symStr(fn, 'doc'), '🎉');
-  const read = refsOf(f, RefKind.read).find((r) => r.name === 'maß');
+  const read = refsOfKind(f, RefKind.read).find((r) => r.name === 'maß');
   assert.ok(read, 'this.maß is read');
   assert.is(read?.offset, text.indexOf('maß'));
   assert.is(read?.line, 5);
   assert.is(read?.from, m);
-  const label = refsOf(f, RefKind.read).find((r) => r.name === 'LABEL');
+  const label = refsOfKind(f, RefKind.read).find((r) => r.name === 'LABEL');
   assert.is(label?.offset, text.indexOf('LABEL.trim'));
-  const call = refsOf(f, RefKind.call).find((r) => r.name === 'größe');
+  const call = refsOfKind(f, RefKind.call).find((r) => r.name === 'größe');
   assert.is(call?.offset, text.lastIndexOf('größe()'));
   assert.is(call?.from, fn);
   assert.is(f.sym(symbolRow(f, 'LABEL'), 'startOffset'), text.indexOf("const LABEL = '"));
@@ -248,7 +224,7 @@ test('JSX in a .js file (javascript grammar) references components', async () =>
     'export function App() {\n  return <Layout.Main title="x"><Item /><div /></Layout.Main>;\n}\n',
     'javascript',
   );
-  const calls = refsOf(f, RefKind.call).map((r) => `${r.qualifier ?? ''}:${r.name}`);
+  const calls = refsOfKind(f, RefKind.call).map((r) => `${r.qualifier ?? ''}:${r.name}`);
   assert.equal(calls.sort(), [':Item', 'Layout:Main']);
 });
 
@@ -273,7 +249,7 @@ test(`${DEPTH}-deep nested statements: no stack overflow, every branch counted`,
   const deep = symbolRow(f, 'deep');
   assert.is(f.sym(deep, 'complexity'), DEPTH + 1);
   assert.is(f.sym(deep, 'endLine'), 2 * DEPTH + 3);
-  const call = refsOf(f, RefKind.call).find((r) => r.name === 'helper');
+  const call = refsOfKind(f, RefKind.call).find((r) => r.name === 'helper');
   assert.is(call?.from, deep);
   assert.is(call?.line, DEPTH + 1);
 });
@@ -285,12 +261,12 @@ test(`${DEPTH}-deep nested expressions: calls, arrays and a long call chain`, as
   const { f } = await extractSource([calls, arrays, chain, ''].join('\n'));
   assert.is(f.errorCount, 0);
   const nested = symbolRow(f, 'nested');
-  const fCalls = refsOf(f, RefKind.call).filter((r) => r.name === 'f');
+  const fCalls = refsOfKind(f, RefKind.call).filter((r) => r.name === 'f');
   assert.is(fCalls.length, DEPTH);
   assert.ok(fCalls.every((r) => r.from === nested && r.aux === 1));
   symbolRow(f, 'arrays');
   const chained = symbolRow(f, 'chained');
-  const bCalls = refsOf(f, RefKind.call).filter((r) => r.name === 'b');
+  const bCalls = refsOfKind(f, RefKind.call).filter((r) => r.name === 'b');
   assert.is(bCalls.length, DEPTH);
   assert.ok(bCalls.every((r) => r.from === chained && r.aux === 0));
   assert.ok(bCalls.every((r) => (r.qualifier ?? '').length <= 200));

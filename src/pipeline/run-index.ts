@@ -184,27 +184,18 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         continue;
       }
       const i = prevByPath.get(file.relPath);
-      if (prev && i !== undefined && prev.language[i] === LANGUAGES.indexOf(file.language)) {
-        const hash = prev.contentHash[i] ?? '';
-        if (prev.size[i] === file.size && prev.mtimeMs[i] === file.mtimeMs) {
-          reuse.set(file.relPath, { hash, file });
-          continue;
-        }
-        toParse.push({
-          absPath: file.absPath,
-          relPath: file.relPath,
-          language: file.language,
-          size: file.size,
-          knownHash: hash,
-        });
+      const known = prev && i !== undefined && prev.language[i] === LANGUAGES.indexOf(file.language);
+      const hash = known ? (prev.contentHash[i] ?? '') : undefined;
+      if (known && prev.size[i] === file.size && prev.mtimeMs[i] === file.mtimeMs && hash !== undefined) {
+        reuse.set(file.relPath, { hash, file });
         continue;
       }
-      toParse.push({
-        absPath: file.absPath,
-        relPath: file.relPath,
-        language: file.language,
-        size: file.size,
-      });
+      const { absPath, relPath, language, size } = file;
+      toParse.push(
+        hash === undefined
+          ? { absPath, relPath, language, size }
+          : { absPath, relPath, language, size, knownHash: hash },
+      );
     }
     const foundPaths = new Set(found.files.map((f) => f.relPath));
     const deleted = prev ? prev.relPath.filter((p) => !foundPaths.has(p)).length : 0;

@@ -246,3 +246,38 @@ export function describeFragment(f: FragmentReader): string {
   }
   return out.join('\n');
 }
+
+/** The row of the first symbol with this qualified name; throws with a dump when there is none. */
+export function symbolRow(f: FragmentReader, qname: string): number {
+  for (let r = 1; r < f.symbolCount; r++) if (f.symStr(r, 'qualifiedName') === qname) return r;
+  throw new Error(`no symbol ${qname}:\n${describeFragment(f)}`);
+}
+
+/** One reference row with its strings decoded. */
+export interface RefRow {
+  from: number;
+  name: string;
+  qualifier: string | undefined;
+  alias: string | undefined;
+  offset: number;
+  line: number;
+  aux: number;
+}
+
+/** Every reference of one RefKind, in fragment order. */
+export function refsOfKind(f: FragmentReader, kind: number): RefRow[] {
+  const out: RefRow[] = [];
+  for (let r = 0; r < f.refCount; r++) {
+    if (f.ref(r, 'kind') !== kind) continue;
+    out.push({
+      from: f.ref(r, 'from'),
+      name: f.refStr(r, 'name') ?? '',
+      qualifier: f.refStr(r, 'qualifier'),
+      alias: f.refStr(r, 'alias'),
+      offset: f.ref(r, 'offset'),
+      line: f.ref(r, 'line'),
+      aux: f.ref(r, 'aux'),
+    });
+  }
+  return out;
+}
