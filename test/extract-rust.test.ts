@@ -2,15 +2,13 @@
 // annotated fixtures (symbols and refs declared in their comments), doc comments and
 // attributes, complexity, UTF-16 offsets, empty files, and 10,000-deep nesting.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FragmentReader } from '../src/graph/fragment.js';
+import type { FragmentReader } from '../src/graph/fragment.js';
 import { NONE, RefKind, SymbolFlag, SymbolKind } from '../src/protocol.js';
-import { parseShard } from '../workers/parse-worker.js';
 import {
   checkAnnotations,
   describeFragment,
@@ -18,31 +16,15 @@ import {
   refsOfKind,
   symbolRow,
 } from './helpers/annotations.js';
+import { extractFile, extractSource as extractSourceOf } from './helpers/extract.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/extract/rust/', import.meta.url));
 
-function extract(absPath: string): FragmentReader {
-  const result = parseShard({
-    files: [{ absPath, relPath: 'x.rs', language: 'rust' }],
-    maxFileBytes: 1 << 20,
-    extract: true,
-  });
-  const o = result.outcomes[0];
-  if (o?.status !== 'ok') throw new Error(`not parsed: ${JSON.stringify(o)}`);
-  return new FragmentReader(new Uint8Array(result.buffer, o.offset, o.length));
-}
+const extract = (absPath: string): FragmentReader => extractFile(absPath, 'rust');
 
 /** Extracts a source string written to a temp file. */
-function extractSource(source: string): { f: FragmentReader; text: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'leindex-rs-'));
-  try {
-    const file = join(dir, 'src.rs');
-    writeFileSync(file, source);
-    return { f: extract(file), text: source };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const extractSource = (source: string): { f: FragmentReader; text: string } =>
+  extractSourceOf(source, 'rust');
 
 const fixtures = readdirSync(FIXTURES).filter((n) => n.endsWith('.rs'));
 

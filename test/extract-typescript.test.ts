@@ -2,15 +2,13 @@
 // on the main thread): annotated fixtures (symbols and refs declared in their comments), doc
 // comments, complexity, UTF-16 offsets, empty files, determinism, and 10,000-deep nesting.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FragmentReader } from '../src/graph/fragment.js';
+import type { FragmentReader } from '../src/graph/fragment.js';
 import { NONE, RefKind, SymbolFlag, SymbolKind, type LanguageId } from '../src/protocol.js';
-import { parseShard } from '../workers/parse-worker.js';
 import {
   checkAnnotations,
   describeFragment,
@@ -18,73 +16,51 @@ import {
   refsOfKind,
   symbolRow,
 } from './helpers/annotations.js';
+import { extractFile, extractSource as extractSourceOf } from './helpers/extract.js';
+import { languageForPath } from '../src/pipeline/discover.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/extract/typescript/', import.meta.url));
 
-function languageOf(path: string): LanguageId {
-  const ext = extname(path);
-  if (ext === '.tsx') return 'tsx';
-  if (ext === '.ts' || ext === '.mts' || ext === '.cts') return 'typescript';
-  return 'javascript';
-}
-
-async function extract(absPath: string, language: LanguageId = languageOf(absPath)): Promise<FragmentReader> {
-  // Promise.resolve: works whether parseShard returns its result or a promise of it.
-  const result = await Promise.resolve(
-    parseShard({
-      files: [{ absPath, relPath: `src${extname(absPath)}`, language }],
-      maxFileBytes: 1 << 22,
-      extract: true,
-    }),
-  );
-  const o = result.outcomes[0];
-  if (o?.status !== 'ok') throw new Error(`not parsed: ${JSON.stringify(o)}`);
-  return new FragmentReader(new Uint8Array(result.buffer, o.offset, o.length));
-}
+/** Up to 4 MiB: the generated deep-nesting files are larger than the default limit. */
+const extract = (
+  absPath: string,
+  language: LanguageId = languageForPath(absPath) ?? 'javascript',
+): FragmentReader => extractFile(absPath, language, 1 << 22);
 
 /** Extracts a source string written to a temp file (removed afterwards). */
-async function extractSource(
+const extractSource = (
   source: string,
   language: LanguageId = 'typescript',
-): Promise<{ f: FragmentReader; text: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'leindex-ts-'));
-  try {
-    const file = join(dir, language === 'tsx' ? 'src.tsx' : language === 'javascript' ? 'src.js' : 'src.ts');
-    writeFileSync(file, source);
-    return { f: await extract(file, language), text: source };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+): { f: FragmentReader; text: string } => extractSourceOf(source, language, 1 << 22);
 
 const fixtures = readdirSync(FIXTURES).filter((n) => /\.(ts|tsx|js)$/.test(n));
 
 test('fixtures are present for all three grammars', () => {
   assert.ok(fixtures.length >= 7, `typescript fixtures: ${fixtures.join(', ')}`);
-  const langs = new Set(fixtures.map((n) => languageOf(n)));
+  const langs = new Set(fixtures.map((n) => languageForPath(n)));
   assert.equal([...langs].sort(), ['javascript', 'tsx', 'typescript']);
 });
 
 for (const name of fixtures) {
-  test(`fixture ${name}: annotated symbols and refs`, async () => {
+  test(`fixture ${name}: annotated symbols and refs`, () => {
     const path = join(FIXTURES, name);
     const annotations = parseAnnotations(readFileSync(path, 'utf8'), '//');
     assert.ok(annotations.length > 5, 'the fixture declares its expectations');
-    const f = await extract(path);
+    const f = extract(path);
     const failures = checkAnnotations(f, annotations);
     assert.ok(failures.length === 0, `${failures.join('\n')}\n--- extracted:\n${describeFragment(f)}`);
   });
 }
 
-test('broken.ts: syntax errors are counted, the file still yields its symbols', async () => {
-  const f = await extract(join(FIXTURES, 'broken.ts'));
+test('broken.ts: syntax errors are counted, the file still yields its symbols', () => {
+  const f = extract(join(FIXTURES, 'broken.ts'));
   assert.ok(f.errorCount >= 2, `errors: ${f.errorCount}`);
   assert.ok(f.symbolCount >= 9, describeFragment(f));
   assert.is(f.sym(symbolRow(f, 'before'), 'flags') & SymbolFlag.hasError, 0);
 });
 
-test('doc comments: JSDoc, line comments, directives, blank lines, decorators', async () => {
-  const { f } = await extractSource(
+test('doc comments: JSDoc, line comments, directives, blank lines, decorators', () => {
+  const { f } = extractSource(
     [
       '/* Copyright header: a plain block comment is never a doc. */',
       'export function licensed() {}',
@@ -134,8 +110,8 @@ test('doc comments: JSDoc, line comments, directives, blank lines, decorators', 
   assert.is(f.sym(symbolRow(f, 'afterRegex'), 'doc'), NONE);
 });
 
-test('complexity: 1 + decision points of the function itself, not of nested functions', async () => {
-  const { f } = await extractSource(
+test('complexity: 1 + decision points of the function itself, not of nested functions', () => {
+  const { f } = extractSource(
     [
       'function branchy(a: number, b: number[], c?: string): number {',
       '  if (a > 1) {',
@@ -170,7 +146,7 @@ test('complexity: 1 + decision points of the function itself, not of nested func
   assert.is(f.sym(symbolRow(f, 'straight'), 'complexity'), 1);
 });
 
-test('offsets are UTF-16 code units and lines 0-based, with non-ASCII text before symbols', async () => {
+test('offsets are UTF-16 code units and lines 0-based, with non-ASCII text before symbols', () => {
   const source = [
     '// naïve café 🎉🎉 — ünïcödé',
     "const LABEL = '日本語 😀';",
@@ -184,7 +160,7 @@ test('offsets are UTF-16 code units and lines 0-based, with non-ASCII text befor
     'function émoji😀() { return größe(); }',
     '',
   ].join('\n');
-  const { f, text } = await extractSource(source);
+  const { f, text } = extractSource(source);
   const cls = symbolRow(f, 'Café');
   assert.is(f.sym(cls, 'startOffset'), text.indexOf('class Café'));
   assert.ok(text.slice(f.sym(cls, 'startOffset'), f.sym(cls, 'endOffset')).startsWith('class Café {'));
@@ -210,17 +186,17 @@ test('offsets are UTF-16 code units and lines 0-based, with non-ASCII text befor
   assert.is(f.sym(symbolRow(f, 'LABEL'), 'startOffset'), text.indexOf("const LABEL = '"));
 });
 
-test('an empty file gives only the module row', async () => {
+test('an empty file gives only the module row', () => {
   for (const language of ['typescript', 'tsx', 'javascript'] as const) {
-    const { f } = await extractSource('', language);
+    const { f } = extractSource('', language);
     assert.is(f.symbolCount, 1, language);
     assert.is(f.refCount, 0, language);
     assert.is(f.errorCount, 0, language);
   }
 });
 
-test('JSX in a .js file (javascript grammar) references components', async () => {
-  const { f } = await extractSource(
+test('JSX in a .js file (javascript grammar) references components', () => {
+  const { f } = extractSource(
     'export function App() {\n  return <Layout.Main title="x"><Item /><div /></Layout.Main>;\n}\n',
     'javascript',
   );
@@ -228,23 +204,23 @@ test('JSX in a .js file (javascript grammar) references components', async () =>
   assert.equal(calls.sort(), [':Item', 'Layout:Main']);
 });
 
-test('extraction is deterministic: the same file gives identical fragment bytes', async () => {
+test('extraction is deterministic: the same file gives identical fragment bytes', () => {
   const path = join(FIXTURES, 'classes.ts');
-  const a = await extract(path);
-  const b = await extract(path);
+  const a = extract(path);
+  const b = extract(path);
   assert.ok(a.symbolCount > 10 && a.refCount > 10);
   assert.equal(Buffer.from(a.bytes).equals(Buffer.from(b.bytes)), true);
 });
 
 const DEPTH = 10_000;
 
-test(`${DEPTH}-deep nested statements: no stack overflow, every branch counted`, async () => {
+test(`${DEPTH}-deep nested statements: no stack overflow, every branch counted`, () => {
   const lines = ['export function deep(a: boolean): number {'];
   for (let i = 0; i < DEPTH; i++) lines.push('if (a) {');
   lines.push('helper(a);');
   for (let i = 0; i < DEPTH; i++) lines.push('}');
   lines.push('return 0;', '}', 'function helper(x: boolean) { return x; }', '');
-  const { f } = await extractSource(lines.join('\n'));
+  const { f } = extractSource(lines.join('\n'));
   assert.is(f.errorCount, 0);
   const deep = symbolRow(f, 'deep');
   assert.is(f.sym(deep, 'complexity'), DEPTH + 1);
@@ -254,11 +230,11 @@ test(`${DEPTH}-deep nested statements: no stack overflow, every branch counted`,
   assert.is(call?.line, DEPTH + 1);
 });
 
-test(`${DEPTH}-deep nested expressions: calls, arrays and a long call chain`, async () => {
+test(`${DEPTH}-deep nested expressions: calls, arrays and a long call chain`, () => {
   const calls = `export const nested = ${'f(\n'.repeat(DEPTH)}0${'\n)'.repeat(DEPTH)};`;
   const arrays = `const arrays = ${'[\n'.repeat(DEPTH)}1${'\n]'.repeat(DEPTH)};`;
   const chain = `function chained(a: any) {\n  return a${'\n.b()'.repeat(DEPTH)};\n}`;
-  const { f } = await extractSource([calls, arrays, chain, ''].join('\n'));
+  const { f } = extractSource([calls, arrays, chain, ''].join('\n'));
   assert.is(f.errorCount, 0);
   const nested = symbolRow(f, 'nested');
   const fCalls = refsOfKind(f, RefKind.call).filter((r) => r.name === 'f');
@@ -274,12 +250,12 @@ test(`${DEPTH}-deep nested expressions: calls, arrays and a long call chain`, as
   assert.ok(bCalls.some((r) => r.qualifier === 'a.b()'));
 });
 
-test(`${DEPTH}-deep nested functions: every one a symbol, parents chained, names bounded`, async () => {
+test(`${DEPTH}-deep nested functions: every one a symbol, parents chained, names bounded`, () => {
   const lines: string[] = [];
   for (let i = 0; i < DEPTH; i++) lines.push(`function f${i}() {`);
   for (let i = 0; i < DEPTH; i++) lines.push('}');
   lines.push('');
-  const { f } = await extractSource(lines.join('\n'), 'javascript');
+  const { f } = extractSource(lines.join('\n'), 'javascript');
   assert.is(f.symbolCount, DEPTH + 1);
   assert.is(f.symStr(1, 'qualifiedName'), 'f0');
   assert.is(f.symStr(2, 'qualifiedName'), 'f0.f1');
