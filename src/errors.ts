@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'E_PATH_NOT_FOUND'
   | 'E_PATH_OUTSIDE_ROOT'
   | 'E_INDEX_MISSING'
+  | 'E_SYMBOL_NOT_FOUND'
+  | 'E_NO_MATCH'
   | 'E_SCHEMA_MISMATCH'
   | 'E_STORE_LOCKED'
   | 'E_STORE_CORRUPT'
@@ -39,6 +41,8 @@ const exitByCode: Record<ErrorCode, ExitCodeValue> = {
   E_PATH_NOT_FOUND: ExitCode.usage,
   E_PATH_OUTSIDE_ROOT: ExitCode.usage,
   E_INDEX_MISSING: ExitCode.indexMissing,
+  E_SYMBOL_NOT_FOUND: ExitCode.noMatch,
+  E_NO_MATCH: ExitCode.noMatch,
   E_SCHEMA_MISMATCH: ExitCode.indexMissing,
   E_STORE_LOCKED: ExitCode.storeLocked,
   E_STORE_CORRUPT: ExitCode.storeCorrupt,

@@ -1,0 +1,211 @@
+// An open index for queries: the reader of the current generation plus what queries load
+// from it on first use (graph, file table, fragments, source text), cached and releasable
+// (the memory governor calls releaseCaches). Every query command and the MCP server go
+// through one IndexSession. Main (or server) thread.
+
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { LeindexError } from '../errors.js';
+import { FragmentReader } from '../graph/fragment.js';
+import type { FileTable, IndexGraph } from '../graph/graph.js';
+import { LANGUAGES, NONE, SYMBOL_KIND_NAMES, type LanguageId, type SymbolKindName } from '../protocol.js';
+import { IndexReader } from '../store/read.js';
+
+/** Fragments kept decoded at once (each is a view plus a string cache: small). */
+const FRAGMENT_CACHE = 512;
+
+/** What a query result says about one symbol. Lines are 1-based, inclusive. */
+export interface SymbolInfo {
+  id: number;
+  /** Path relative to the root ('' for external nodes). */
+  file: string;
+  language: LanguageId | undefined;
+  name: string;
+  qualifiedName: string;
+  kind: SymbolKindName;
+  startLine: number;
+  endLine: number;
+  signature: string | undefined;
+  doc: string | undefined;
+  external: boolean;
+}
+
+export interface SourceText {
+  text: string;
+  /** The file on disk differs from what was indexed (size or mtime): offsets may be off. */
+  stale: boolean;
+}
+
+export class IndexSession {
+  private cachedGraph: IndexGraph | undefined;
+  private cachedFiles: FileTable | undefined;
+  private readonly fragments = new Map<number, FragmentReader>();
+  private closed = false;
+
+  private constructor(
+    readonly root: string,
+    readonly indexDir: string,
+    readonly reader: IndexReader,
+  ) {}
+
+  /** Opens the current generation of the index of `root` (default index dir `<root>/.leindex`). */
+  static open(root: string, indexDir = join(root, '.leindex')): IndexSession {
+    return new IndexSession(resolve(root), resolve(indexDir), IndexReader.open(indexDir));
+  }
+
+  get generation(): number {
+    return this.reader.generation;
+  }
+
+  /** The merged graph (decoded on first use, ~100 ms per 100k symbols). */
+  graph(): IndexGraph {
+    this.cachedGraph ??= this.reader.graph();
+    this.cachedFiles = this.cachedGraph.files;
+    return this.cachedGraph;
+  }
+
+  /** The file table alone (cheaper than the graph when that is all a query needs). */
+  files(): FileTable {
+    this.cachedFiles ??= this.cachedGraph?.files ?? this.reader.fileTable();
+    return this.cachedFiles;
+  }
+
+  /** Index of a file by its relative path (forward slashes), or -1. Binary search: paths are sorted. */
+  fileIndex(relPath: string): number {
+    const paths = this.files().relPath;
+    let lo = 0;
+    let hi = paths.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const p = paths[mid] ?? '';
+      if (p === relPath) return mid;
+      if (p < relPath) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** The fragment of file `file` (row r of it is symbol files.symbolStart[file] + r). */
+  fragment(file: number): FragmentReader {
+    let frag = this.fragments.get(file);
+    if (frag) {
+      // LRU: move to the back.
+      this.fragments.delete(file);
+      this.fragments.set(file, frag);
+      return frag;
+    }
+    const hash = this.files().contentHash[file];
+    const bytes = hash === undefined ? undefined : this.reader.fragment(hash);
+    if (!bytes) throw new LeindexError('E_STORE_CORRUPT', `the fragment of file #${file} is missing`);
+    frag = new FragmentReader(bytes);
+    this.fragments.set(file, frag);
+    if (this.fragments.size > FRAGMENT_CACHE) {
+      const oldest = this.fragments.keys().next().value;
+      if (oldest !== undefined) this.fragments.delete(oldest);
+    }
+    return frag;
+  }
+
+  /** Everything a result shows about symbol `id`. */
+  symbol(id: number): SymbolInfo {
+    const g = this.graph();
+    const s = g.symbols;
+    const file = s.file[id] ?? NONE;
+    const external = file === NONE;
+    let signature: string | undefined;
+    let doc: string | undefined;
+    if (!external) {
+      const frag = this.fragment(file);
+      const row = id - (g.files.symbolStart[file] ?? 0);
+      signature = frag.symStr(row, 'signature');
+      doc = frag.symStr(row, 'doc');
+    }
+    return {
+      id,
+      file: external ? '' : (g.files.relPath[file] ?? ''),
+      language: external ? undefined : LANGUAGES[g.files.language[file] ?? 0],
+      name: g.strings[s.name[id] ?? NONE] ?? '',
+      qualifiedName: g.strings[s.qualifiedName[id] ?? NONE] ?? '',
+      kind: SYMBOL_KIND_NAMES[s.kind[id] ?? 0] ?? 'module',
+      startLine: (s.startLine[id] ?? 0) + 1,
+      endLine: (s.endLine[id] ?? 0) + 1,
+      signature,
+      doc,
+      external,
+    };
+  }
+
+  /**
+   * The absolute path of a project-relative path, refusing anything that resolves (through
+   * `..` or symlinks) outside the root.
+   */
+  pathInside(relPath: string): string {
+    const abs = resolve(this.root, relPath);
+    const rel = relative(this.root, abs);
+    if (isAbsolute(relPath) && (rel.startsWith('..') || isAbsolute(rel))) {
+      throw new LeindexError('E_PATH_OUTSIDE_ROOT', `${relPath} is outside the project ${this.root}`);
+    }
+    if (rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
+      throw new LeindexError('E_PATH_OUTSIDE_ROOT', `${relPath} is outside the project ${this.root}`);
+    }
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      return abs; // not there (yet): nothing to follow
+    }
+    const realRoot = realpathSync(this.root);
+    const realRel = relative(realRoot, real);
+    if (realRel.startsWith('..') || isAbsolute(realRel)) {
+      throw new LeindexError('E_PATH_OUTSIDE_ROOT', `${relPath} leads outside the project ${this.root}`);
+    }
+    return abs;
+  }
+
+  /** The current text of indexed file `file`, and whether it changed since indexing. */
+  fileText(file: number): SourceText {
+    const files = this.files();
+    const relPath = files.relPath[file];
+    if (relPath === undefined) throw new LeindexError('E_INTERNAL', `no file #${file}`);
+    const abs = this.pathInside(relPath);
+    let text: string;
+    let stale = false;
+    try {
+      const st = statSync(abs);
+      stale = st.size !== files.size[file] || st.mtimeMs !== files.mtimeMs[file];
+      text = readFileSync(abs, 'utf8');
+    } catch (err) {
+      throw new LeindexError('E_IO', `cannot read ${relPath}: ${(err as Error).message}`, {
+        hint: 'the file changed since it was indexed: run `leindex index` again',
+      });
+    }
+    return { text, stale };
+  }
+
+  /** The source text of symbol `id` (its range in the file as indexed). */
+  source(id: number): SourceText {
+    const g = this.graph();
+    const file = g.symbols.file[id] ?? NONE;
+    if (file === NONE) return { text: '', stale: false };
+    const { text, stale } = this.fileText(file);
+    // Offsets are UTF-16 indices into the text the worker parsed, which had its BOM removed.
+    const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    const a = g.symbols.startOffset[id] ?? 0;
+    const b = g.symbols.endOffset[id] ?? a;
+    return { text: body.slice(a, b), stale };
+  }
+
+  /** Drops every cache (graph, file table, fragments); the next use reloads them from the store. */
+  releaseCaches(): void {
+    this.cachedGraph = undefined;
+    this.cachedFiles = undefined;
+    this.fragments.clear();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.releaseCaches();
+    await this.reader.close();
+  }
+}
