@@ -98,6 +98,7 @@ export interface ParseResult {
     readonly readMs: number;
     readonly parseMs: number;
     readonly extractMs: number;
+    /** Lexical terms of every symbol plus, when asked, embeddings. */
     readonly embedMs: number;
     readonly encodeMs: number;
     /** Wall time the worker spent on this task, start to finish (its busy time). */
@@ -118,6 +119,10 @@ export interface ParseResult {
 //   Int32 vector rows[vectorCount]      (the symbol row each embedding belongs to)
 //   Float32 vector scales[vectorCount]  (int8 → float: value = q * scale)
 //   Int8 vectors[vectorCount * vectorDim], padded to a multiple of 4
+//   (only when termCount > 0, the lexical terms of each symbol, for the search index:)
+//   Int32 term starts[nSymbols + 1]     (terms of row r are entries starts[r] .. starts[r+1]-1)
+//   Uint32 term hashes[termCount]       (fnv1a of the normalised token, see src/search/terms.ts)
+//   Uint16 term weights[termCount]      (field-weighted count × 2), padded to a multiple of 4
 //
 // A string column holds an index into the fragment's own string table, or NONE.
 // Offsets are UTF-16 code unit offsets into the decoded text (what tree-sitter reports
@@ -125,7 +130,7 @@ export interface ParseResult {
 // ---------------------------------------------------------------------------------------
 
 export const FRAGMENT_MAGIC = 0x3146584c; // 'LXF1'
-export const FRAGMENT_FORMAT_VERSION = 2;
+export const FRAGMENT_FORMAT_VERSION = 3;
 export const NONE = -1;
 
 export const HEADER = {
@@ -142,6 +147,7 @@ export const HEADER = {
   flags: 10,
   vectorDim: 11,
   vectorCount: 12,
+  termCount: 13,
 } as const;
 export const HEADER_WORDS = 14;
 

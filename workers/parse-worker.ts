@@ -13,8 +13,10 @@ import {
   type ParseResult,
   type ParseTask,
 } from '../src/protocol.js';
-import { embedSymbol, loadModel, type EmbeddingModel } from '../src/embed/embedder.js';
+import { embedBag, embedSymbol, loadModel, type EmbeddingModel } from '../src/embed/embedder.js';
+import { ModelFlag } from '../src/embed/model.js';
 import { EMBEDDED_KINDS, SymbolKind } from '../src/protocol.js';
+import { LEXICAL_STEM, encodeBag, termBag } from '../src/search/terms.js';
 import { countErrors } from './extract/common.js';
 import { extractorFor } from './extract/index.js';
 import { readSource } from './read-source.js';
@@ -36,17 +38,20 @@ let model: EmbeddingModel | undefined;
 const BODY_KINDS: ReadonlySet<number> = new Set([SymbolKind.function, SymbolKind.method]);
 
 /**
- * Embeds the fragment's symbols of EMBEDDED_KINDS from the text the worker already holds: name,
- * qualified name, signature, doc and body. Not the path: a fragment is a function of the
- * file's content alone (it is stored by content hash), and search weighs paths lexically.
+ * Gives every symbol its lexical terms (for the search index) and, when `embed` is set, the
+ * symbols of EMBEDDED_KINDS their vector, from one tokenisation of the text the worker already
+ * holds: name, qualified name, signature, doc and (functions, methods) body. Not the path: a
+ * fragment is a function of the file's content alone (stored by content hash); path terms
+ * are added at merge.
  */
-function embedFragment(builder: FragmentBuilder, text: string): void {
-  model ??= loadModel();
+function indexFragmentText(builder: FragmentBuilder, text: string, embed: boolean): void {
+  if (embed) model ??= loadModel();
+  // The weighted bag is the embedder's input too when the model stems as the lexicon does.
+  const shareBag = model !== undefined && ((model.flags & ModelFlag.stem) !== 0) === LEXICAL_STEM;
   const rows = builder.symbolCount;
   for (let row = 1; row < rows; row++) {
     const kind = builder.getSymbolField(row, 'kind');
-    if (!EMBEDDED_KINDS.has(kind)) continue;
-    const vector = embedSymbol(model, {
+    const s = {
       name: builder.symbolText(row, 'name'),
       qualifiedName: builder.symbolText(row, 'qualifiedName'),
       signature: builder.symbolText(row, 'signature'),
@@ -54,8 +59,13 @@ function embedFragment(builder: FragmentBuilder, text: string): void {
       body: BODY_KINDS.has(kind)
         ? text.slice(builder.getSymbolField(row, 'startOffset'), builder.getSymbolField(row, 'endOffset'))
         : undefined,
-    });
-    builder.addVector(row, vector);
+    };
+    const bag = termBag(s);
+    const { hashes, weights } = encodeBag(bag);
+    builder.setTerms(row, hashes, weights);
+    if (embed && model && EMBEDDED_KINDS.has(kind)) {
+      builder.addVector(row, shareBag ? embedBag(model, bag) : embedSymbol(model, s));
+    }
   }
 }
 
@@ -128,11 +138,9 @@ export function parseShard(task: ParseTask): ParseResult {
       builder.errorCount = countErrors(tree);
       extractorFor(file.language)({ lang: file.language, text: src.text, tree, builder });
       extractMs += performance.now() - t;
-      if (task.embed) {
-        t = performance.now();
-        embedFragment(builder, src.text);
-        embedMs += performance.now() - t;
-      }
+      t = performance.now();
+      indexFragmentText(builder, src.text, task.embed === true);
+      embedMs += performance.now() - t;
     }
     // The tree is garbage from here on (its block scope ends); runParseTask frees the native
     // memory of the shard's trees before answering.

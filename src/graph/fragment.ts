@@ -62,6 +62,9 @@ export class FragmentBuilder {
   private readonly vectorRows: number[] = [];
   private readonly vectorScales: number[] = [];
   private readonly vectorData: Int8Array[] = [];
+  /** Lexical terms per row (hash, weight × 2), set by setTerms; rows without terms are absent. */
+  private readonly termsByRow = new Map<number, { hashes: ArrayLike<number>; weights: ArrayLike<number> }>();
+  private termTotal = 0;
   errorCount = 0;
   lineCount = 0;
   language = 0;
@@ -167,6 +170,18 @@ export class FragmentBuilder {
     this.vectorData.push(q);
   }
 
+  /**
+   * Sets a symbol's lexical terms for the search index: term hashes and their field-weighted
+   * counts already doubled to whole numbers (weights are multiples of 0.5), capped at 65535.
+   */
+  setTerms(row: number, hashes: ArrayLike<number>, weights: ArrayLike<number>): void {
+    if (hashes.length !== weights.length) throw new Error('term hashes and weights differ in length');
+    const old = this.termsByRow.get(row);
+    if (old) this.termTotal -= old.hashes.length;
+    this.termsByRow.set(row, { hashes, weights });
+    this.termTotal += hashes.length;
+  }
+
   private encodeStrings(): Uint8Array[] {
     if (!this.encoded) {
       this.encoded = this.stringList.map((s) => encoder.encode(s));
@@ -187,8 +202,14 @@ export class FragmentBuilder {
       1 +
       Math.ceil(this.poolBytes / 4) +
       2 * nVec +
-      Math.ceil((nVec * this.vectorDim) / 4);
+      Math.ceil((nVec * this.vectorDim) / 4) +
+      this.termWords();
     return Math.ceil((words * 4) / 8) * 8;
+  }
+
+  private termWords(): number {
+    if (this.termTotal === 0) return 0;
+    return this.symbolCount + 1 + this.termTotal + Math.ceil(this.termTotal / 2);
   }
 
   /** Encodes into `target` at byteOffset (must be 4-aligned); returns the bytes written. */
@@ -212,6 +233,7 @@ export class FragmentBuilder {
     words[HEADER.flags] = this.flags;
     words[HEADER.vectorDim] = this.vectorDim;
     words[HEADER.vectorCount] = this.vectorRows.length;
+    words[HEADER.termCount] = this.termTotal;
     let w = HEADER_WORDS;
     // Transpose row-major build order into column-major storage.
     for (let c = 0; c < SYMBOL_COLS; c++) {
@@ -240,6 +262,24 @@ export class FragmentBuilder {
       w += nVec;
       const data = new Int8Array(target, byteOffset + w * 4, nVec * this.vectorDim);
       this.vectorData.forEach((q, i) => data.set(q, i * this.vectorDim));
+      w += Math.ceil((nVec * this.vectorDim) / 4);
+    }
+    if (this.termTotal > 0) {
+      const starts = w;
+      w += nSym + 1;
+      const hashes = new Uint32Array(target, byteOffset + w * 4, this.termTotal);
+      const weights = new Uint16Array(target, byteOffset + (w + this.termTotal) * 4, this.termTotal);
+      let t = 0;
+      for (let r = 0; r < nSym; r++) {
+        words[starts + r] = t;
+        const terms = this.termsByRow.get(r);
+        if (!terms) continue;
+        for (let i = 0; i < terms.hashes.length; i++, t++) {
+          hashes[t] = terms.hashes[i]!;
+          weights[t] = Math.min(65535, terms.weights[i]!);
+        }
+      }
+      words[starts + nSym] = t;
     }
     return total;
   }
@@ -264,8 +304,10 @@ export class FragmentReader {
   readonly flags: number;
   readonly vectorDim: number;
   readonly vectorCount: number;
+  readonly termCount: number;
   private readonly words: Int32Array;
   private readonly vecBase: number;
+  private readonly termBase: number;
   private readonly symBase: number;
   private readonly refBase: number;
   private readonly strBase: number;
@@ -301,6 +343,8 @@ export class FragmentReader {
     this.vectorCount = head[HEADER.vectorCount] ?? 0;
     const poolBytes = head[HEADER.poolBytes] ?? 0;
     this.vecBase = this.poolStart / 4 + Math.ceil(poolBytes / 4);
+    this.termCount = head[HEADER.termCount] ?? 0;
+    this.termBase = this.vecBase + 2 * this.vectorCount + Math.ceil((this.vectorCount * this.vectorDim) / 4);
     this.cache = new Array<string | undefined>(this.stringCount);
     this.buf = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
@@ -330,6 +374,23 @@ export class FragmentReader {
     const q = new Int8Array(this.bytes.buffer, start, this.vectorDim);
     for (let k = 0; k < this.vectorDim; k++) out[k] = (q[k] ?? 0) * scale;
     return out;
+  }
+
+  /**
+   * The lexical terms of every row: `starts` (length symbolCount + 1, empty when the fragment
+   * has no terms), `hashes` and `weights` (× 2). Views over the fragment's bytes, no copy.
+   */
+  terms(): { starts: Int32Array; hashes: Uint32Array; weights: Uint16Array } {
+    if (this.termCount === 0) {
+      return { starts: new Int32Array(0), hashes: new Uint32Array(0), weights: new Uint16Array(0) };
+    }
+    const at = this.bytes.byteOffset + this.termBase * 4;
+    const n = this.symbolCount + 1;
+    return {
+      starts: new Int32Array(this.bytes.buffer, at, n),
+      hashes: new Uint32Array(this.bytes.buffer, at + n * 4, this.termCount),
+      weights: new Uint16Array(this.bytes.buffer, at + (n + this.termCount) * 4, this.termCount),
+    };
   }
 
   /** The string with this id, or undefined for NONE. */

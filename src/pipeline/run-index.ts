@@ -22,6 +22,7 @@ import {
 } from '../protocol.js';
 import { BLOB, encodeFileTable, encodeGraph, type SkippedRecord } from '../store/layout.js';
 import { IndexWriter } from '../store/write.js';
+import { buildLexicon } from '../search/lexicon.js';
 import { createProgress, silentLogger, type Logger } from '../util/log.js';
 import { discoverFiles, type DiscoveredFile } from './discover.js';
 import { ParsePool } from './pool.js';
@@ -350,6 +351,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
             createdAt: new Date().toISOString(),
             fileSymbolCount: prevSummary.summary.symbols.total,
             digest: summary.digest,
+            ...(previous.info.lexicon ? { lexicon: previous.info.lexicon } : {}),
           },
           skipped,
           {
@@ -408,6 +410,13 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     const graph = mergeFragments(inputs);
     const blobs = encodeGraph(graph);
     const digest = graphDigest(graph, blobs[BLOB.strings]);
+    // The lexical search index, from the terms the workers put in each fragment.
+    const lexicon = buildLexicon(graph, (file) => {
+      const input = inputs[file];
+      if (!input) throw new Error(`no merge input for file #${file}`);
+      return input.fragment;
+    });
+    Object.assign(blobs, lexicon.blobs);
     phases.mergeMs = lap('mergeMs');
     throwIfAborted(run.signal);
     rss.sample();
@@ -431,7 +440,13 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     const generation = await writer.publish(
       graph.stats,
       blobs,
-      { root, createdAt: new Date().toISOString(), fileSymbolCount: graph.fileSymbolCount, digest },
+      {
+        root,
+        createdAt: new Date().toISOString(),
+        fileSymbolCount: graph.fileSymbolCount,
+        digest,
+        lexicon: lexicon.info,
+      },
       skipped,
       {
         summary: { ...summary, generation: writer.nextGeneration },

@@ -10,9 +10,15 @@ import { FragmentReader } from '../graph/fragment.js';
 import type { FileTable, IndexGraph } from '../graph/graph.js';
 import { LANGUAGES, NONE, SYMBOL_KIND_NAMES, type LanguageId, type SymbolKindName } from '../protocol.js';
 import { IndexReader } from '../store/read.js';
+import { loadModel, type EmbeddingModel } from '../embed/embedder.js';
+import { LexicalIndex } from '../search/lexical.js';
+import { ExactVectors, type VectorSource } from '../search/vectors.js';
 
 /** Fragments kept decoded at once (each is a view plus a string cache: small). */
 const FRAGMENT_CACHE = 512;
+
+/** The embedding model, shared by every session of the process (read-only). */
+let sharedModel: EmbeddingModel | undefined;
 
 /** What a query result says about one symbol. Lines are 1-based, inclusive. */
 export interface SymbolInfo {
@@ -40,6 +46,8 @@ export class IndexSession {
   private cachedGraph: IndexGraph | undefined;
   private cachedFiles: FileTable | undefined;
   private readonly fragments = new Map<number, FragmentReader>();
+  private lexicalIndex: LexicalIndex | undefined;
+  private vectorSource: VectorSource | undefined;
   private closed = false;
 
   private constructor(
@@ -195,11 +203,31 @@ export class IndexSession {
     return { text: body.slice(a, b), stale };
   }
 
-  /** Drops every cache (graph, file table, fragments); the next use reloads them from the store. */
+  /** The lexical (BM25F) index of this generation. */
+  lexical(): LexicalIndex {
+    this.lexicalIndex ??= LexicalIndex.open(this.reader);
+    return this.lexicalIndex;
+  }
+
+  /** The symbol vectors of this generation, for nearest-neighbour search. */
+  vectors(): VectorSource {
+    this.vectorSource ??= new ExactVectors(this);
+    return this.vectorSource;
+  }
+
+  /** The shipped embedding model (loaded once per process: ~80 ms). */
+  model(): EmbeddingModel {
+    sharedModel ??= loadModel();
+    return sharedModel;
+  }
+
+  /** Drops every cache (graph, file table, fragments, search caches); the next use reloads them. */
   releaseCaches(): void {
     this.cachedGraph = undefined;
     this.cachedFiles = undefined;
     this.fragments.clear();
+    this.lexicalIndex?.release();
+    this.vectorSource?.release();
   }
 
   async close(): Promise<void> {

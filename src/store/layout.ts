@@ -42,6 +42,14 @@ export interface GenerationInfo {
   createdAt: string;
   fileSymbolCount: number;
   digest: string;
+  /** The lexical index's parameters (src/search/lexicon.ts); absent when it was not built. */
+  lexicon?: {
+    bucketBits: number;
+    docCount: number;
+    avgLength: number;
+    termCount: number;
+    postings: number;
+  };
 }
 
 /** The three blobs of a file table. */

@@ -94,6 +94,16 @@ export class IndexReader {
     return this.dbs.records.get([this.generation, RECORD.summary]);
   }
 
+  /** A named blob of this generation (a copy), or undefined. */
+  blob(name: string): Uint8Array | undefined {
+    try {
+      const b = this.dbs.blobs.getBinary([this.generation, name]);
+      return b ? Uint8Array.prototype.slice.call(b) : undefined;
+    } catch (err) {
+      throw storeFailure(err, `blob ${name}`);
+    }
+  }
+
   fragment(contentHash: string): Uint8Array | undefined {
     const b = this.dbs.fragments.getBinary(contentHash);
     return b ? b.slice() : undefined;

@@ -103,18 +103,23 @@ export class IndexWriter {
     return this.dbs.records.get([this.previousGeneration, RECORD.summary]) as T | undefined;
   }
 
-  /** The previous generation's encoded blobs and its resolution stats, unchanged (for a refresh). */
-  previousBlobs(): { blobs: Record<string, Uint8Array>; stats: ResolutionStats } | undefined {
+  /**
+   * The previous generation's encoded blobs (graph, file table, lexicon: every blob it has),
+   * resolution stats and info, unchanged (for a refresh).
+   */
+  previousBlobs():
+    | { blobs: Record<string, Uint8Array>; stats: ResolutionStats; info: GenerationInfo }
+    | undefined {
     const gen = this.previousGeneration;
     if (gen === undefined) return undefined;
     const blobs: Record<string, Uint8Array> = {};
-    for (const name of Object.values(BLOB)) {
-      const b = this.dbs.blobs.getBinary([gen, name]);
-      if (!b) return undefined;
-      blobs[name] = Uint8Array.prototype.slice.call(b);
+    for (const { key, value } of this.dbs.blobs.getRange({ start: [gen, ''], end: [gen + 1, ''] })) {
+      blobs[key[1]] = Uint8Array.prototype.slice.call(value);
     }
+    if (Object.values(BLOB).some((name) => !blobs[name])) return undefined;
     const stats = this.dbs.records.get([gen, RECORD.stats]) as ResolutionStats | undefined;
-    return stats ? { blobs, stats } : undefined;
+    const info = this.dbs.records.get([gen, RECORD.info]) as GenerationInfo | undefined;
+    return stats && info ? { blobs, stats, info } : undefined;
   }
 
   /** The previous generation's skipped files. */

@@ -1,0 +1,338 @@
+// Hybrid search: one ranking of symbols from three signals — BM25F over the lexical index,
+// cosine similarity of the query embedding to symbol vectors, and a structural prior from
+// the graph (callers, kind, tests/generated/vendored demoted) — with the weights chosen by
+// the query's route (identifier, explain, locate, complexity). Results are grouped so one
+// file cannot flood the list. Input: an open IndexSession and a query; output: SearchResult.
+// Main (or server) thread.
+
+import ignore from 'ignore';
+import { embedQuery } from '../embed/embedder.js';
+import { LeindexError } from '../errors.js';
+import { EdgeKind } from '../graph/graph.js';
+import { LANGUAGES, NONE, SYMBOL_KIND_NAMES, SymbolFlag, SymbolKind, type LanguageId } from '../protocol.js';
+import { routeQuery, type Intent, type SearchMode, type Weights } from '../search/route.js';
+import { queryTermBag } from '../search/terms.js';
+import type { IndexSession, SymbolInfo } from './session.js';
+
+/** Longest query accepted (a whole bug report); longer input is cut, and the result says so. */
+export const MAX_QUERY_BYTES = 64 * 1024;
+/** Candidates taken from each signal before fusion. */
+const LEXICAL_DEPTH = 400;
+const VECTOR_DEPTH = 200;
+/** At most this many results from one file in a row before others get a turn. */
+const PER_FILE = 3;
+
+export interface SearchOptions {
+  limit?: number;
+  offset?: number;
+  mode?: SearchMode;
+  languages?: readonly LanguageId[];
+  /** Gitignore-style globs a result's path must match (any of them). */
+  paths?: readonly string[];
+  kinds?: readonly string[];
+  /** Keep tests, generated and vendored code at full weight. */
+  includeTests?: boolean;
+}
+
+export interface ScoreParts {
+  lexical: number;
+  vector: number;
+  structure: number;
+  name: number;
+}
+
+export interface SearchHit extends SymbolInfo {
+  score: number;
+  parts: ScoreParts;
+  snippet: string;
+}
+
+export interface SearchResult {
+  query: string;
+  intent: Intent;
+  weights: Weights;
+  hits: SearchHit[];
+  /** Candidates that passed the filters, before limit/offset. */
+  total: number;
+  truncatedQuery: boolean;
+  /** Query terms looked up, with their document frequency (0 = not in this index). */
+  terms: { term: string; df: number }[];
+}
+
+const TEST_PATH =
+  /(^|\/)(tests?|__tests__|spec|specs|testing|fixtures?)(\/|$)|[._-](test|spec)s?\.[a-z]+$|(^|\/)test_[^/]*\.py$|(^|\/)conftest\.py$/i;
+const VENDOR_PATH = /(^|\/)(vendor|vendored|third_party|third-party|node_modules|external|deps)\//i;
+const GENERATED_PATH =
+  /(\.generated\.|_pb2(_grpc)?\.py$|\.pb\.(go|ts|js)$|\.g\.(ts|dart)$|(^|\/)generated\/)/i;
+
+export function searchIndex(session: IndexSession, rawQuery: string, opts: SearchOptions = {}): SearchResult {
+  const bytes = Buffer.byteLength(rawQuery, 'utf8');
+  const truncatedQuery = bytes > MAX_QUERY_BYTES;
+  const query = truncatedQuery
+    ? Buffer.from(rawQuery, 'utf8').subarray(0, MAX_QUERY_BYTES).toString('utf8')
+    : rawQuery;
+  if (query.trim() === '') throw new LeindexError('E_USAGE', 'the search query is empty');
+  const limit = opts.limit ?? 20;
+  const offset = opts.offset ?? 0;
+  const route = routeQuery(query, opts.mode);
+  const w = route.weights;
+  const g = session.graph();
+  const s = g.symbols;
+  const accept = filterFor(session, opts);
+
+  // ---- lexical
+  const bag = queryTermBag(query, MAX_QUERY_BYTES);
+  const lexical = bag.size > 0 ? session.lexical().search(bag, LEXICAL_DEPTH, accept) : undefined;
+  const candidates = new Map<number, ScoreParts>();
+  const part = (id: number): ScoreParts => {
+    let p = candidates.get(id);
+    if (!p) {
+      p = { lexical: 0, vector: 0, structure: 0, name: 0 };
+      candidates.set(id, p);
+    }
+    return p;
+  };
+  const lexMax = lexical && lexical.scores.length > 0 ? lexical.scores[0]! : 0;
+  if (lexical && lexMax > 0) lexical.ids.forEach((id, i) => (part(id).lexical = lexical.scores[i]! / lexMax));
+
+  // ---- identifier: exact and prefix name matches first
+  if (route.name) {
+    for (const id of nameMatches(session, route.name, route.qualifier)) {
+      if (!accept(id)) continue;
+      const name = (g.strings[s.name[id] ?? NONE] ?? '').toLowerCase();
+      part(id).name = name === route.name.toLowerCase() ? w.exactName : w.prefixName;
+    }
+  }
+
+  // ---- vectors
+  let qvec: Float32Array | undefined;
+  if (w.vector > 0) {
+    qvec = embedQuery(session.model(), query);
+    if (qvec.some((x) => x !== 0)) {
+      const vecs = session.vectors();
+      const near = vecs.nearest(qvec, VECTOR_DEPTH);
+      near.ids.forEach((id, i) => {
+        if (accept(id)) part(id).vector = near.sims[i]!;
+      });
+      // Lexical and name candidates the nearest list missed still get their true similarity.
+      for (const [id, p] of candidates) if (p.vector === 0) p.vector = vecs.similarity(id, qvec) ?? 0;
+    } else qvec = undefined;
+  }
+  // Min-max over the candidate pool, as the retrieval evaluation's fusion did.
+  let vmin = Infinity;
+  let vmax = -Infinity;
+  for (const p of candidates.values()) {
+    vmin = Math.min(vmin, p.vector);
+    vmax = Math.max(vmax, p.vector);
+  }
+  const vscale = vmax > vmin ? 1 / (vmax - vmin) : 0;
+
+  // ---- structure and fusion
+  const scored: { id: number; score: number; parts: ScoreParts }[] = [];
+  for (const [id, p] of candidates) {
+    // An identifier query asks for a name: a symbol that shares no term and no name with it
+    // is not an answer, however close its vector.
+    if (route.name && p.lexical === 0 && p.name === 0) continue;
+    p.vector = qvec ? (p.vector - vmin) * vscale : 0;
+    p.structure = structurePrior(session, id, w);
+    let score = w.lexical * p.lexical + w.vector * p.vector + w.structure * p.structure + p.name;
+    if (!opts.includeTests && isDemoted(session, id)) score *= DEMOTED_SHARE;
+    scored.push({ id, score, parts: p });
+  }
+  scored.sort((a, b) => b.score - a.score || a.id - b.id);
+  const ordered = spreadFiles(scored, (id) => s.file[id] ?? NONE);
+  const page = ordered.slice(offset, offset + limit);
+  return {
+    query,
+    intent: route.intent,
+    weights: w,
+    hits: page.map(({ id, score, parts }) => ({
+      ...session.symbol(id),
+      score: round(score),
+      parts: {
+        lexical: round(parts.lexical),
+        vector: round(parts.vector),
+        structure: round(parts.structure),
+        name: round(parts.name),
+      },
+      snippet: snippetOf(session, id),
+    })),
+    total: ordered.length,
+    truncatedQuery,
+    terms: (lexical?.terms ?? []).map(({ term, df }) => ({ term, df })),
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+/** The filter every candidate must pass: file symbols only, language, path globs, kind. */
+function filterFor(session: IndexSession, opts: SearchOptions): (id: number) => boolean {
+  const g = session.graph();
+  const langs = opts.languages?.length ? new Set(opts.languages.map((l) => LANGUAGES.indexOf(l))) : undefined;
+  const kinds = opts.kinds?.length ? new Set(opts.kinds.map((k) => kindIndex(k))) : undefined;
+  const globs = opts.paths?.length ? ignore().add([...opts.paths]) : undefined;
+  const fileOk = new Map<number, boolean>();
+  return (id) => {
+    const file = g.symbols.file[id] ?? NONE;
+    if (file === NONE || id >= g.fileSymbolCount) return false;
+    if (kinds && !kinds.has(g.symbols.kind[id] ?? -1)) return false;
+    let ok = fileOk.get(file);
+    if (ok === undefined) {
+      ok =
+        (!langs || langs.has(g.files.language[file] ?? -1)) &&
+        (!globs || globs.ignores(g.files.relPath[file] ?? ''));
+      fileOk.set(file, ok);
+    }
+    return ok;
+  };
+}
+
+function kindIndex(kind: string): number {
+  const i = SYMBOL_KIND_NAMES.indexOf(kind as (typeof SYMBOL_KIND_NAMES)[number]);
+  if (i < 0) {
+    throw new LeindexError('E_USAGE', `unknown symbol kind "${kind}"`, {
+      hint: `kinds: ${SYMBOL_KIND_NAMES.join(', ')}`,
+    });
+  }
+  return i;
+}
+
+/** Symbols named `name` exactly or by prefix (case-insensitive), optionally under `qualifier`. */
+function nameMatches(session: IndexSession, name: string, qualifier: string | undefined): number[] {
+  const index = nameIndexOf(session);
+  const key = name.toLowerCase();
+  const out: number[] = [];
+  // Binary search the first name ≥ key, then walk while the prefix holds (capped).
+  let lo = 0;
+  let hi = index.names.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (index.names[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  const g = session.graph();
+  const q = qualifier?.toLowerCase();
+  for (let i = lo; i < index.names.length && out.length < 200 && index.names[i]!.startsWith(key); i++) {
+    const id = index.ids[i]!;
+    if (q) {
+      const qn = (g.strings[g.symbols.qualifiedName[id] ?? NONE] ?? '').toLowerCase();
+      if (!qn.includes(q)) continue;
+    }
+    out.push(id);
+  }
+  return out;
+}
+
+interface NameIndex {
+  names: string[];
+  ids: Int32Array;
+}
+const nameIndexes = new WeakMap<object, NameIndex>();
+
+/** Lower-cased symbol names sorted, with their ids; built once per loaded graph. */
+function nameIndexOf(session: IndexSession): NameIndex {
+  const g = session.graph();
+  let idx = nameIndexes.get(g);
+  if (!idx) {
+    const n = g.fileSymbolCount;
+    const order: number[] = [];
+    const lower = new Array<string>(n);
+    for (let id = 0; id < n; id++) {
+      if ((g.symbols.kind[id] ?? 0) === SymbolKind.module) continue;
+      lower[id] = (g.strings[g.symbols.name[id] ?? NONE] ?? '').toLowerCase();
+      order.push(id);
+    }
+    order.sort((a, b) => (lower[a]! < lower[b]! ? -1 : lower[a]! > lower[b]! ? 1 : a - b));
+    idx = { names: order.map((id) => lower[id]!), ids: Int32Array.from(order) };
+    nameIndexes.set(g, idx);
+  }
+  return idx;
+}
+
+const KIND_PRIOR: Record<number, number> = {
+  [SymbolKind.function]: 1,
+  [SymbolKind.method]: 1,
+  [SymbolKind.class]: 1,
+  [SymbolKind.struct]: 1,
+  [SymbolKind.trait]: 1,
+  [SymbolKind.interface]: 1,
+  [SymbolKind.enum]: 0.9,
+  [SymbolKind.typeAlias]: 0.8,
+  [SymbolKind.constant]: 0.7,
+  [SymbolKind.namespace]: 0.7,
+  [SymbolKind.module]: 0.5,
+  [SymbolKind.variable]: 0.4,
+  [SymbolKind.field]: 0.4,
+};
+
+/**
+ * The structural prior in [0, 2]: definitions over variables and fields, more callers
+ * (log-scaled), more complex code when the route asks for it.
+ */
+function structurePrior(session: IndexSession, id: number, w: Weights): number {
+  const g = session.graph();
+  const { reverse } = g;
+  let callers = 0;
+  for (let e = reverse.offsets[id] ?? 0; e < (reverse.offsets[id + 1] ?? 0); e++) {
+    if (reverse.kinds[e] === EdgeKind.calls || reverse.kinds[e] === EdgeKind.imports) callers++;
+  }
+  let prior =
+    (KIND_PRIOR[g.symbols.kind[id] ?? 0] ?? 0.5) * 0.5 +
+    Math.min(1, Math.log1p(callers) / Math.log(50)) * 0.5;
+  if (w.complexity > 0)
+    prior += w.complexity * Math.min(1, Math.log1p(g.symbols.complexity[id] ?? 1) / Math.log(40));
+  return prior;
+}
+
+/** Tests, generated and vendored code keep this share of their score unless asked for. */
+const DEMOTED_SHARE = 0.6;
+
+function isDemoted(session: IndexSession, id: number): boolean {
+  const g = session.graph();
+  const path = g.files.relPath[g.symbols.file[id] ?? 0] ?? '';
+  return (
+    ((g.symbols.flags[id] ?? 0) & SymbolFlag.test) !== 0 ||
+    TEST_PATH.test(path) ||
+    VENDOR_PATH.test(path) ||
+    GENERATED_PATH.test(path)
+  );
+}
+
+/** Reorders so that no file has more than PER_FILE results in a row while others wait. */
+function spreadFiles<T extends { id: number }>(sorted: readonly T[], fileOf: (id: number) => number): T[] {
+  const out: T[] = [];
+  const deferred: T[] = [];
+  const count = new Map<number, number>();
+  for (const hit of sorted) {
+    const f = fileOf(hit.id);
+    const c = count.get(f) ?? 0;
+    if (c >= PER_FILE) deferred.push(hit);
+    else {
+      count.set(f, c + 1);
+      out.push(hit);
+    }
+  }
+  return out.concat(deferred);
+}
+
+/** A short preview: the signature (or first source line) and the first line of the doc. */
+function snippetOf(session: IndexSession, id: number): string {
+  const info = session.symbol(id);
+  const head = info.signature ?? firstLine(session, id);
+  const doc = info.doc
+    ?.split('\n')
+    .find((l) => l.trim() !== '')
+    ?.trim();
+  const text = doc ? `${head}\n${doc}` : head;
+  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
+}
+
+function firstLine(session: IndexSession, id: number): string {
+  try {
+    return session.source(id).text.split('\n', 1)[0]?.trim() ?? '';
+  } catch {
+    return '';
+  }
+}

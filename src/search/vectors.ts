@@ -1,0 +1,105 @@
+// Where search gets symbol vectors from: the VectorSource interface, and its exact
+// implementation that scans the int8 vectors stored in the fragments (used when the index
+// has no HNSW file, and as the reference the HNSW path is tested against). Main thread.
+
+import type { IndexSession } from '../query/session.js';
+
+export interface VectorSource {
+  /** The k symbol ids most similar (cosine) to unit vector q, best first. */
+  nearest(q: Float32Array, k: number): { ids: number[]; sims: number[] };
+  /** Cosine of q with symbol `id`'s vector, or undefined when it has none. */
+  similarity(id: number, q: Float32Array): number | undefined;
+  /** Drops what it holds in memory; returns the bytes freed (the governor's spill). */
+  release(): number;
+}
+
+/** The vector of symbol `id` from its fragment, dequantised, or undefined. */
+export function symbolVector(session: IndexSession, id: number): Float32Array | undefined {
+  const g = session.graph();
+  const file = g.symbols.file[id] ?? -1;
+  if (file < 0) return undefined;
+  const frag = session.fragment(file);
+  const row = id - (g.files.symbolStart[file] ?? 0);
+  for (let i = 0; i < frag.vectorCount; i++) if (frag.vectorRow(i) === row) return frag.vector(i);
+  return undefined;
+}
+
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** Exact search over every stored vector: loads them all once (int8, dim bytes each). */
+export class ExactVectors implements VectorSource {
+  private ids: Int32Array | undefined;
+  private scales: Float32Array | undefined;
+  private data: Int8Array | undefined;
+  private dim = 0;
+
+  constructor(private readonly session: IndexSession) {}
+
+  private load(): void {
+    if (this.ids) return;
+    const g = this.session.graph();
+    const ids: number[] = [];
+    const scales: number[] = [];
+    const chunks: Int8Array[] = [];
+    const tmp = new Float32Array(1024);
+    for (let file = 0; file < g.files.relPath.length; file++) {
+      const frag = this.session.fragment(file);
+      if (frag.vectorCount === 0) continue;
+      this.dim = frag.vectorDim;
+      const base = g.files.symbolStart[file] ?? 0;
+      const v = tmp.subarray(0, this.dim);
+      for (let i = 0; i < frag.vectorCount; i++) {
+        frag.vector(i, v);
+        let max = 0;
+        for (let d = 0; d < this.dim; d++) max = Math.max(max, Math.abs(v[d]!));
+        const scale = max > 0 ? max / 127 : 0;
+        const q = new Int8Array(this.dim);
+        if (scale > 0) for (let d = 0; d < this.dim; d++) q[d] = Math.round(v[d]! / scale);
+        ids.push(base + frag.vectorRow(i));
+        scales.push(scale);
+        chunks.push(q);
+      }
+    }
+    this.ids = Int32Array.from(ids);
+    this.scales = Float32Array.from(scales);
+    this.data = new Int8Array(chunks.length * this.dim);
+    chunks.forEach((q, i) => this.data!.set(q, i * this.dim));
+  }
+
+  nearest(q: Float32Array, k: number): { ids: number[]; sims: number[] } {
+    this.load();
+    const ids = this.ids!;
+    const scales = this.scales!;
+    const data = this.data!;
+    const dim = this.dim;
+    if (dim !== q.length) return { ids: [], sims: [] };
+    const sims = new Float32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      let s = 0;
+      const base = i * dim;
+      for (let d = 0; d < dim; d++) s += q[d]! * data[base + d]!;
+      sims[i] = s * scales[i]!;
+    }
+    const order = Array.from(sims.keys());
+    order.sort((a, b) => sims[b]! - sims[a]! || ids[a]! - ids[b]!);
+    const top = order.slice(0, k);
+    return { ids: top.map((i) => ids[i]!), sims: top.map((i) => sims[i]!) };
+  }
+
+  similarity(id: number, q: Float32Array): number | undefined {
+    const v = symbolVector(this.session, id);
+    return v && v.length === q.length ? cosine(v, q) : undefined;
+  }
+
+  release(): number {
+    const bytes = (this.data?.byteLength ?? 0) + (this.ids?.byteLength ?? 0) * 2;
+    this.ids = undefined;
+    this.scales = undefined;
+    this.data = undefined;
+    return bytes;
+  }
+}

@@ -1,0 +1,200 @@
+// Hybrid search on an indexed fixture repo: expected top results for realistic queries,
+// routing, the lexical index's postings, fusion arithmetic, demotion of tests and vendored
+// code, filters, incremental updates reaching results, and bad queries through the real CLI.
+
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ExitCode } from '../src/errors.js';
+import { IndexSession } from '../src/query/session.js';
+import { searchIndex, type SearchOptions } from '../src/query/search.js';
+import { termBag } from '../src/search/terms.js';
+import { BIN, copyFixture, indexTree, tempDir, type Workspace } from './helpers/workspace.js';
+
+let ws: Workspace;
+let session: IndexSession;
+
+function top(query: string, opts: SearchOptions = {}): string[] {
+  return searchIndex(session, query, { limit: 5, ...opts }).hits.map((h) => `${h.file}#${h.qualifiedName}`);
+}
+
+function leindex(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input, maxBuffer: 1 << 24 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test.before(async () => {
+  ws = copyFixture('search-app');
+  await indexTree(ws.dir);
+  session = IndexSession.open(ws.dir);
+});
+
+test.after(async () => {
+  await session.close();
+  ws.cleanup();
+});
+
+const EXPECTED: [string, string][] = [
+  ['where are expired sessions cleaned up', 'src/auth/sessions.ts#SessionStore.purgeExpired'],
+  ['retry a failing request with exponential backoff', 'src/net/retry.ts#retryWithBackoff'],
+  ['read configuration overrides from environment variables', 'src/config/env.py#env_override'],
+  ['verify a password attempt', 'src/auth/password.ts#verifyPassword'],
+  ['limit requests per second', 'src/net/retry.ts#RateLimiter'],
+  ['checksum of bytes', 'tools/compress.rs#crc32'],
+  ['parse_config', 'src/config/parse_config.py#parse_config'],
+  ['LruCache', 'src/cache.ts#LruCache'],
+  ['SessionStore.revoke', 'src/auth/sessions.ts#SessionStore.revoke'],
+];
+
+for (const [query, want] of EXPECTED) {
+  test(`top result for "${query}"`, () => {
+    const got = top(query);
+    assert.is(got[0], want, got.join(', '));
+  });
+}
+
+test('identifier queries route to name lookup, exact before prefix, prefix still found', () => {
+  const exact = searchIndex(session, 'LruCache', { limit: 5 });
+  assert.is(exact.intent, 'identifier');
+  assert.ok((exact.hits[0]?.parts.name ?? 0) > 0);
+  const prefix = top('purgeExp');
+  assert.is(prefix[0], 'src/auth/sessions.ts#SessionStore.purgeExpired');
+  // A name nobody has, with no shared term: nothing, rather than vector noise.
+  assert.is(searchIndex(session, 'zzqxNotAThing', {}).hits.length, 0);
+});
+
+test('natural-language intents are detected', () => {
+  assert.is(searchIndex(session, 'how does the session store work').intent, 'explain');
+  assert.is(searchIndex(session, 'where is the password hashed').intent, 'locate');
+  assert.is(searchIndex(session, 'slow complex code').intent, 'complexity');
+});
+
+test('the lexical index splits identifiers and stems both sides', () => {
+  const bag = termBag({ name: 'purgeExpiredSessions', doc: 'Removes HTTPServer entries' });
+  assert.ok(
+    ['purge', 'expired', 'session', 'remove', 'http', 'server', 'entry'].every((t) => bag.has(t)),
+    [...bag.keys()].join(' '),
+  );
+  const lex = session.lexical();
+  const p = lex.postings('session');
+  assert.ok(p && p.docs.length >= 3, 'session occurs in several symbols');
+  const g = session.graph();
+  const names = [...(p?.docs ?? [])].map((id) => g.strings[g.symbols.name[id] ?? -1]);
+  assert.ok(names.includes('SessionStore'), names.join(','));
+  assert.is(lex.postings('nonexistentterm'), undefined);
+});
+
+test('a fused score is the weighted sum of its reported parts', () => {
+  const r = searchIndex(session, 'hash a password with a salt', { limit: 10 });
+  assert.ok(r.hits.length > 0);
+  for (const h of r.hits) {
+    const w = r.weights;
+    let want =
+      w.lexical * h.parts.lexical +
+      w.vector * h.parts.vector +
+      w.structure * h.parts.structure +
+      h.parts.name;
+    if (h.file.startsWith('tests/') || h.file.startsWith('vendor/')) want *= 0.6;
+    assert.ok(Math.abs(h.score - want) < 2e-3, `${h.qualifiedName}: ${h.score} vs ${want}`);
+  }
+  // Both signals contribute: the top hit has lexical and vector evidence.
+  assert.ok((r.hits[0]?.parts.lexical ?? 0) > 0 && (r.hits[0]?.parts.vector ?? 0) > 0);
+});
+
+test('tests and vendored code rank below the real thing unless asked for', () => {
+  const q = 'purge expired sessions';
+  assert.is(top(q)[0], 'src/auth/sessions.ts#SessionStore.purgeExpired');
+  const lru = top('least recently used cache');
+  assert.ok(
+    lru.indexOf('src/cache.ts#LruCache') < lru.indexOf('vendor/lru/cache.js#LruCache'),
+    lru.join(', '),
+  );
+  const withTests = searchIndex(session, 'testPurgeExpired', { includeTests: true, limit: 1 });
+  assert.is(withTests.hits[0]?.qualifiedName, 'testPurgeExpired');
+});
+
+test('filters: language, path glob, kind, limit and offset', () => {
+  const py = searchIndex(session, 'configuration', { languages: ['python'], limit: 20 });
+  assert.ok(py.hits.length > 0 && py.hits.every((h) => h.language === 'python'));
+  const net = searchIndex(session, 'request', { paths: ['src/net/**'], limit: 20 });
+  assert.ok(net.hits.length > 0 && net.hits.every((h) => h.file.startsWith('src/net/')));
+  const classes = searchIndex(session, 'cache', { kinds: ['class'], limit: 20 });
+  assert.ok(classes.hits.length > 0 && classes.hits.every((h) => h.kind === 'class'));
+  const all = top('session', { limit: 6 });
+  const second = searchIndex(session, 'session', { limit: 3, offset: 3 }).hits.map(
+    (h) => `${h.file}#${h.qualifiedName}`,
+  );
+  assert.equal(second, all.slice(3, 6));
+});
+
+test('one file does not flood the top of the list', () => {
+  const hits = searchIndex(session, 'session store open revoke purge expired', { limit: 6 }).hits;
+  const fromSessions = hits.slice(0, 4).filter((h) => h.file === 'src/auth/sessions.ts').length;
+  assert.ok(fromSessions <= 3, hits.map((h) => h.file).join(', '));
+});
+
+test('re-indexing after edits updates results (added, changed and deleted files)', async () => {
+  const local = copyFixture('search-app');
+  try {
+    await indexTree(local.dir);
+    writeFileSync(
+      join(local.dir, 'src/auth/keys.ts'),
+      '/** Rotates the signing keys every night. */\nexport function rotateSigningKeys(): void {}\n',
+    );
+    rmSync(join(local.dir, 'tools/compress.rs'));
+    await indexTree(local.dir);
+    const s = IndexSession.open(local.dir);
+    try {
+      assert.is(searchIndex(s, 'rotate signing keys').hits[0]?.qualifiedName, 'rotateSigningKeys');
+      assert.ok(
+        searchIndex(s, 'crc32 checksum', { limit: 20 }).hits.every((h) => h.file !== 'tools/compress.rs'),
+      );
+    } finally {
+      await s.close();
+    }
+  } finally {
+    local.cleanup();
+  }
+});
+
+test('CLI: --json fields, stdin query, exit 1 on no match, bad queries', () => {
+  const json = leindex(['search', 'exponential backoff', '--path', ws.dir, '--json', '--limit', '2']);
+  assert.is(json.code, 0, json.stderr);
+  const rows = JSON.parse(json.stdout) as Record<string, unknown>[];
+  assert.is(rows.length, 2);
+  for (const k of ['file', 'symbol', 'kind', 'start_line', 'end_line', 'score']) assert.ok(k in rows[0]!, k);
+  assert.is(rows[0]!.file, 'src/net/retry.ts');
+  assert.is(rows[0]!.start_line, 2);
+
+  const report = `Bug: users stay logged in forever.\n${'The session never expires and purge does nothing. '.repeat(2000)}`;
+  const stdin = leindex(['search', '-', '--path', ws.dir, '--json'], report);
+  assert.is(stdin.code, 0, stdin.stderr);
+  assert.match(stdin.stderr, 'query cut');
+  assert.ok((JSON.parse(stdin.stdout) as { symbol: string }[]).some((r) => r.symbol === 'purgeExpired'));
+
+  assert.is(leindex(['search', '', '--path', ws.dir]).code, ExitCode.usage);
+  const punct = leindex(['search', '?!.,;', '--path', ws.dir]);
+  assert.is(punct.code, ExitCode.noMatch, punct.stderr);
+  const stop = leindex(['search', 'the and of to', '--path', ws.dir]);
+  assert.ok(stop.code === ExitCode.noMatch || stop.code === 0, stop.stderr);
+  const unicode = leindex(['search', 'пароль 🔑 verify password', '--path', ws.dir, '--json']);
+  assert.is(unicode.code, 0, unicode.stderr);
+  assert.is((JSON.parse(unicode.stdout) as { symbol: string }[])[0]?.symbol, 'verifyPassword');
+  assert.is(leindex(['search', 'x', '--path', ws.dir, '--kind', 'nonsense']).code, ExitCode.usage);
+});
+
+test('CLI: a missing index is a clear error (exit 3)', () => {
+  const empty = tempDir();
+  try {
+    const r = leindex(['search', 'anything', '--path', empty.dir]);
+    assert.is(r.code, ExitCode.indexMissing);
+    assert.match(r.stderr, 'leindex index');
+    assert.is(r.stdout, '');
+  } finally {
+    empty.cleanup();
+  }
+});
+
+test.run();
