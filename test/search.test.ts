@@ -96,7 +96,7 @@ test('a fused score is the weighted sum of its reported parts', () => {
       w.vector * h.parts.vector +
       w.structure * h.parts.structure +
       h.parts.name;
-    if (h.file.startsWith('tests/') || h.file.startsWith('vendor/')) want *= 0.6;
+    if (h.file.startsWith('tests/') || h.file.startsWith('external/')) want *= 0.6;
     assert.ok(Math.abs(h.score - want) < 2e-3, `${h.qualifiedName}: ${h.score} vs ${want}`);
   }
   // Both signals contribute: the top hit has lexical and vector evidence.
@@ -108,7 +108,7 @@ test('tests and vendored code rank below the real thing unless asked for', () =>
   assert.is(top(q)[0], 'src/auth/sessions.ts#SessionStore.purgeExpired');
   const lru = top('least recently used cache');
   assert.ok(
-    lru.indexOf('src/cache.ts#LruCache') < lru.indexOf('vendor/lru/cache.js#LruCache'),
+    lru.indexOf('src/cache.ts#LruCache') < lru.indexOf('external/lru/cache.js#LruCache'),
     lru.join(', '),
   );
   const withTests = searchIndex(session, 'testPurgeExpired', { includeTests: true, limit: 1 });

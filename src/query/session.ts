@@ -177,7 +177,7 @@ export class IndexSession {
     if (relPath === undefined) throw new LeindexError('E_INTERNAL', `no file #${file}`);
     const abs = this.pathInside(relPath);
     let text: string;
-    let stale = false;
+    let stale: boolean;
     try {
       const st = statSync(abs);
       stale = st.size !== files.size[file] || st.mtimeMs !== files.mtimeMs[file];

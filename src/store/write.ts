@@ -108,8 +108,7 @@ export class IndexWriter {
    * resolution stats and info, unchanged (for a refresh).
    */
   previousBlobs():
-    | { blobs: Record<string, Uint8Array>; stats: ResolutionStats; info: GenerationInfo }
-    | undefined {
+    { blobs: Record<string, Uint8Array>; stats: ResolutionStats; info: GenerationInfo } | undefined {
     const gen = this.previousGeneration;
     if (gen === undefined) return undefined;
     const blobs: Record<string, Uint8Array> = {};
