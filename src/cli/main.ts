@@ -4,11 +4,13 @@
 import { Builtins, Cli } from 'clipanion';
 import { IndexCommand } from './index-command.js';
 import { BenchCommand } from './bench-command.js';
+import { GrepCommand } from './grep-command.js';
 
 export async function main(argv: string[]): Promise<number> {
   const cli = new Cli({ binaryName: 'leindex', binaryLabel: 'leindex', binaryVersion: '0.1.0' });
   cli.register(IndexCommand);
   cli.register(BenchCommand);
+  cli.register(GrepCommand);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   return cli.run(argv);
