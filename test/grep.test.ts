@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ExitCode, LeindexError } from '../src/errors.js';
+import { formatHits } from '../src/cli/grep-command.js';
 import { grepIndex, type GrepOptions, type GrepResult } from '../src/query/grep.js';
 import { IndexSession } from '../src/query/session.js';
 import { BIN, FIXTURE_REPOS, copyFixture, indexTree, tempDir, type Workspace } from './helpers/workspace.js';
@@ -262,6 +263,42 @@ test('files deleted or changed after indexing are skipped or flagged, never fata
   } finally {
     ws.cleanup();
   }
+});
+
+test('human output: context shared between nearby hits, groups split by --, colour on request', async () => {
+  const r = await grep({ pattern: 'self.items', fixed: true, context: 1 });
+  assert.is(
+    formatHits(r.hits, false),
+    [
+      'rs-app/sched/src/queue.rs-22-      pub fn pop(&mut self) -> Option<Task> {',
+      'rs-app/sched/src/queue.rs:23:28          let _limit = clamp(self.items.len());  [method TaskQueue.pop]',
+      'rs-app/sched/src/queue.rs:24:12          if self.items.is_empty() {  [method TaskQueue.pop]',
+      'rs-app/sched/src/queue.rs-25-              return None;',
+      'rs-app/sched/src/queue.rs-26-          }',
+      'rs-app/sched/src/queue.rs:27:14          Some(self.items.remove(0))  [method TaskQueue.pop]',
+      'rs-app/sched/src/queue.rs-28-      }',
+      '',
+    ].join('\n'),
+  );
+  const apart = await grep({ pattern: 'pub struct', context: 1, globs: ['**/queue.rs'] });
+  assert.equal(
+    formatHits(apart.hits, false)
+      .split('\n')
+      .map((l) => l.replace(/ .*/, '')),
+    [
+      'rs-app/sched/src/queue.rs-7-',
+      'rs-app/sched/src/queue.rs:8:1',
+      'rs-app/sched/src/queue.rs-9-',
+      '--',
+      'rs-app/sched/src/queue.rs-12-',
+      'rs-app/sched/src/queue.rs:13:1',
+      'rs-app/sched/src/queue.rs-14-',
+      '',
+    ],
+  );
+  const coloured = formatHits(r.hits.slice(0, 1), true);
+  assert.match(coloured, '\u001b[1;31mself.items\u001b[0m');
+  assert.match(coloured, '\u001b[35mrs-app/sched/src/queue.rs\u001b[0m');
 });
 
 test('the CLI: grep-style lines, JSON, exit 0 / 1 / 2 / 3', () => {
