@@ -267,3 +267,86 @@ export const FragmentFlag = {
   hadBom: 1 << 1,
   utf16: 1 << 2,
 } as const;
+
+// ---------------------------------------------------------------------------------------
+// grep: messages between `grepIndex` (main thread) and workers/grep-worker.ts, which runs
+// regex matching where a runaway pattern can be terminated. Text goes in, line matches out.
+// ---------------------------------------------------------------------------------------
+
+/** What the grep worker matches with: a validated pattern, and the limits it enforces. */
+export interface GrepWorkerData {
+  /** RegExp source and flags, already compiled once on the main thread (so they are valid). */
+  readonly source: string;
+  readonly flags: string;
+  /** Hits to report in total: the worker stops scanning when it has reported this many. */
+  readonly limit: number;
+  /** Matching lines reported per file (the rest are only counted). */
+  readonly maxPerFile: number;
+  /** Lines of context before and after each hit. */
+  readonly context: number;
+  /** Line text longer than this is cut to a window around the match. */
+  readonly maxLineChars: number;
+  /**
+   * Int32[1]: files the worker has finished scanning, bumped atomically after each, so the
+   * main thread knows how far a search got when it has to terminate the worker mid-batch.
+   */
+  readonly progress: SharedArrayBuffer;
+}
+
+export interface GrepFileInput {
+  /** Index of the file in the index's file table. */
+  readonly file: number;
+  /** The file's current text, BOM removed. */
+  readonly text: string;
+}
+
+export interface GrepBatch {
+  readonly type: 'batch';
+  readonly batch: number;
+  readonly files: readonly GrepFileInput[];
+}
+
+/** One matching line. Lines and columns are 0-based here; UTF-16 code units. */
+export interface GrepLineMatch {
+  readonly line: number;
+  readonly column: number;
+  readonly length: number;
+  /** Offset of the match in the text (to find the enclosing symbol). */
+  readonly offset: number;
+  /** The line, or a window of it around the match when it is long. */
+  readonly text: string;
+  /** Column where `text` starts (> 0 when the window cut the line's head). */
+  readonly textStart: number;
+  /** Whole line was longer than `text`. */
+  readonly cut: boolean;
+  /** Length of the whole line (without its line break). */
+  readonly lineLength: number;
+  readonly before: readonly string[];
+  readonly after: readonly string[];
+}
+
+/** A hit, posted as soon as it is found. */
+export interface GrepHitMessage {
+  readonly type: 'hit';
+  readonly file: number;
+  readonly match: GrepLineMatch;
+}
+
+/** A file with hits is finished (posted only for files that have some). */
+export interface GrepFileDone {
+  readonly type: 'file';
+  readonly file: number;
+  /** Matching lines in the file, including those over maxPerFile (not over the global limit). */
+  readonly matchedLines: number;
+  readonly reported: number;
+}
+
+export interface GrepBatchDone {
+  readonly type: 'done';
+  readonly batch: number;
+  readonly limitReached: boolean;
+  /** Files whose matching threw (e.g. the regex engine's stack overflow): skipped. */
+  readonly failed: readonly number[];
+}
+
+export type GrepWorkerMessage = GrepHitMessage | GrepFileDone | GrepBatchDone;
