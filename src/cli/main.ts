@@ -22,7 +22,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     command = cli.process(argv);
   } catch (err) {
-    process.stderr.write(cli.error(err));
+    process.stderr.write(cli.error(err, { colored: process.stderr.isTTY && !process.env.NO_COLOR }));
     return ExitCode.usage;
   }
   return cli.run(command);

@@ -362,6 +362,22 @@ export class FragmentReader {
     return this.words[this.vecBase + i] ?? NONE;
   }
 
+  /**
+   * All vectors as stored: int8 rows (vectorCount × vectorDim, each with its own scale, which
+   * cosine ignores) and the symbol row of each. Views, no copy.
+   */
+  vectorBlock(): { rows: Int32Array; data: Int8Array } {
+    const at = this.bytes.byteOffset + this.vecBase * 4;
+    return {
+      rows: new Int32Array(this.bytes.buffer, at, this.vectorCount),
+      data: new Int8Array(
+        this.bytes.buffer,
+        at + 2 * this.vectorCount * 4,
+        this.vectorCount * this.vectorDim,
+      ),
+    };
+  }
+
   /** The i-th vector, dequantised into `out` (or a new array). */
   vector(i: number, out = new Float32Array(this.vectorDim)): Float32Array {
     const scale =

@@ -44,6 +44,12 @@ export interface FileTable {
   errorCount: Int32Array;
   lineCount: Int32Array;
   symbolStart: Int32Array;
+  /**
+   * A key per path that stays the same across generations while the path exists (set by
+   * runIndex, not merge): vector keys are fileKey * 2^20 + symbol row, so the vector index
+   * can be updated file by file. Absent in an index built without vectors.
+   */
+  fileKey?: Int32Array;
 }
 
 /**

@@ -23,10 +23,12 @@ import {
 import { BLOB, encodeFileTable, encodeGraph, type SkippedRecord } from '../store/layout.js';
 import { IndexWriter } from '../store/write.js';
 import { buildLexicon } from '../search/lexicon.js';
+import { encodeNameIndex } from '../search/names.js';
 import { createProgress, silentLogger, type Logger } from '../util/log.js';
 import { discoverFiles, type DiscoveredFile } from './discover.js';
 import { ParsePool } from './pool.js';
 import { planShards } from './shard.js';
+import { VectorStage } from './vectors.js';
 
 /** Skip reasons that depend only on a file's bytes: they hold while size and mtime do. */
 const CONTENT_SKIPS = new Set<SkipReason>(['binary', 'minified', 'generated', 'too-large']);
@@ -53,6 +55,8 @@ export interface PhaseTimes {
   parseMs: number;
   loadMs: number;
   mergeMs: number;
+  /** Completing and saving the vector index (most of its build overlaps parsing). */
+  vectorMs: number;
   storeMs: number;
   totalMs: number;
 }
@@ -233,8 +237,19 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       }
     }
 
-    // ---- parse what changed
+    // ---- parse what changed; vectors go into the HNSW index as fragments arrive
     writer.begin();
+    const prevInfo = writer.previousInfo();
+    const vectorStage = options.embeddings
+      ? new VectorStage({
+          indexDir: options.indexDir,
+          generation: writer.nextGeneration,
+          prevFiles: prev,
+          prevVectors: prevInfo?.vectors,
+          threads: Math.max(1, options.threads),
+          log,
+        })
+      : undefined;
     const parsed = new Map<string, MergeInput>();
     const skipped: SkippedRecord[] = skippedNow;
     let unchangedCount = 0;
@@ -294,14 +309,19 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
           const bytes = new Uint8Array(result.buffer, o.offset, o.length);
           const w = writer.putFragment(o.contentHash, bytes);
           if (w) waits.push(w);
+          const fragment = new FragmentReader(bytes);
           parsed.set(o.relPath, {
             relPath: o.relPath,
             language: langOf.get(o.relPath) ?? 'typescript',
             contentHash: o.contentHash,
             size: o.size,
             mtimeMs: o.mtimeMs,
-            fragment: new FragmentReader(bytes),
+            fragment,
           });
+          if (vectorStage) {
+            vectorStage.drop(o.relPath);
+            vectorStage.add(o.relPath, fragment);
+          }
         }
         progress.update(doneFiles, bytesParsed);
         rss.sample();
@@ -352,6 +372,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
             fileSymbolCount: prevSummary.summary.symbols.total,
             digest: summary.digest,
             ...(previous.info.lexicon ? { lexicon: previous.info.lexicon } : {}),
+            ...(previous.info.vectors ? { vectors: previous.info.vectors } : {}),
           },
           skipped,
           {
@@ -359,6 +380,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
             skippedList: prevSummary.skippedList,
           },
         );
+        VectorStage.collect(options.indexDir, [previous.info.vectors?.file, prevInfo?.vectors?.file]);
         phases.storeMs = lap('storeMs');
         phases.totalMs = performance.now() - started;
         phaseCpuMs.totalMs = cpuMsSince(cpuStart);
@@ -416,8 +438,17 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       if (!input) throw new Error(`no merge input for file #${file}`);
       return input.fragment;
     });
-    Object.assign(blobs, lexicon.blobs);
+    Object.assign(blobs, lexicon.blobs, encodeNameIndex(graph));
     phases.mergeMs = lap('mergeMs');
+    throwIfAborted(run.signal);
+
+    // ---- vectors: complete, save the generation's HNSW file
+    const vectors = vectorStage?.finish(inputs);
+    if (vectors) {
+      graph.files.fileKey = vectors.fileKey;
+      Object.assign(blobs, encodeFileTable(graph.files));
+    }
+    phases.vectorMs = lap('vectorMs');
     throwIfAborted(run.signal);
     rss.sample();
 
@@ -446,6 +477,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         fileSymbolCount: graph.fileSymbolCount,
         digest,
         lexicon: lexicon.info,
+        ...(vectors?.record ? { vectors: vectors.record } : {}),
       },
       skipped,
       {
@@ -453,6 +485,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         skippedList: skipped.map((s) => `${s.relPath}\u0000${s.reason}`),
       },
     );
+    VectorStage.collect(options.indexDir, [vectors?.record?.file, prevInfo?.vectors?.file]);
     phases.storeMs = lap('storeMs');
     phases.totalMs = performance.now() - started;
     phaseCpuMs.totalMs = cpuMsSince(cpuStart);
@@ -476,7 +509,16 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
 }
 
 function zeroPhases(): PhaseTimes {
-  return { discoverMs: 0, diffMs: 0, parseMs: 0, loadMs: 0, mergeMs: 0, storeMs: 0, totalMs: 0 };
+  return {
+    discoverMs: 0,
+    diffMs: 0,
+    parseMs: 0,
+    loadMs: 0,
+    mergeMs: 0,
+    vectorMs: 0,
+    storeMs: 0,
+    totalMs: 0,
+  };
 }
 
 function zeroPoolFigures(): PoolFigures {

@@ -19,6 +19,8 @@ export const MAX_QUERY_BYTES = 64 * 1024;
 /** Candidates taken from each signal before fusion. */
 const LEXICAL_DEPTH = 400;
 const VECTOR_DEPTH = 200;
+/** Lexical candidates (best first) whose vector similarity is looked up when HNSW missed them. */
+const SIMILARITY_DEPTH = 100;
 /** At most this many results from one file in a row before others get a turn. */
 const PER_FILE = 3;
 
@@ -76,7 +78,7 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
   const offset = opts.offset ?? 0;
   const route = routeQuery(query, opts.mode);
   const w = route.weights;
-  const g = session.graph();
+  const g = session.view();
   const s = g.symbols;
   const accept = filterFor(session, opts);
 
@@ -99,7 +101,7 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
   if (route.name) {
     for (const id of nameMatches(session, route.name, route.qualifier)) {
       if (!accept(id)) continue;
-      const name = (g.strings[s.name[id] ?? NONE] ?? '').toLowerCase();
+      const name = (g.str(s.name[id] ?? NONE) ?? '').toLowerCase();
       part(id).name = name === route.name.toLowerCase() ? w.exactName : w.prefixName;
     }
   }
@@ -114,8 +116,14 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
       near.ids.forEach((id, i) => {
         if (accept(id)) part(id).vector = near.sims[i]!;
       });
-      // Lexical and name candidates the nearest list missed still get their true similarity.
-      for (const [id, p] of candidates) if (p.vector === 0) p.vector = vecs.similarity(id, qvec) ?? 0;
+      // The best lexical and name candidates the nearest list missed still get their true
+      // similarity (each costs a fragment read: the rest keep the pool's minimum).
+      let looked = 0;
+      for (const [id, p] of candidates) {
+        if (p.vector !== 0) continue;
+        if (looked++ >= SIMILARITY_DEPTH) break;
+        p.vector = vecs.similarity(id, qvec) ?? 0;
+      }
     } else qvec = undefined;
   }
   // Min-max over the candidate pool, as the retrieval evaluation's fusion did.
@@ -169,7 +177,7 @@ function round(x: number): number {
 
 /** The filter every candidate must pass: file symbols only, language, path globs, kind. */
 function filterFor(session: IndexSession, opts: SearchOptions): (id: number) => boolean {
-  const g = session.graph();
+  const g = session.view();
   const langs = opts.languages?.length ? new Set(opts.languages.map((l) => LANGUAGES.indexOf(l))) : undefined;
   const kinds = opts.kinds?.length ? new Set(opts.kinds.map((k) => kindIndex(k))) : undefined;
   const globs = opts.paths?.length ? ignore().add([...opts.paths]) : undefined;
@@ -201,54 +209,13 @@ function kindIndex(kind: string): number {
 
 /** Symbols named `name` exactly or by prefix (case-insensitive), optionally under `qualifier`. */
 function nameMatches(session: IndexSession, name: string, qualifier: string | undefined): number[] {
-  const index = nameIndexOf(session);
-  const key = name.toLowerCase();
-  const out: number[] = [];
-  // Binary search the first name ≥ key, then walk while the prefix holds (capped).
-  let lo = 0;
-  let hi = index.names.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (index.names[mid]! < key) lo = mid + 1;
-    else hi = mid;
-  }
-  const g = session.graph();
+  const g = session.view();
   const q = qualifier?.toLowerCase();
-  for (let i = lo; i < index.names.length && out.length < 200 && index.names[i]!.startsWith(key); i++) {
-    const id = index.ids[i]!;
-    if (q) {
-      const qn = (g.strings[g.symbols.qualifiedName[id] ?? NONE] ?? '').toLowerCase();
-      if (!qn.includes(q)) continue;
-    }
-    out.push(id);
-  }
-  return out;
-}
-
-interface NameIndex {
-  names: string[];
-  ids: Int32Array;
-}
-const nameIndexes = new WeakMap<object, NameIndex>();
-
-/** Lower-cased symbol names sorted, with their ids; built once per loaded graph. */
-function nameIndexOf(session: IndexSession): NameIndex {
-  const g = session.graph();
-  let idx = nameIndexes.get(g);
-  if (!idx) {
-    const n = g.fileSymbolCount;
-    const order: number[] = [];
-    const lower = new Array<string>(n);
-    for (let id = 0; id < n; id++) {
-      if ((g.symbols.kind[id] ?? 0) === SymbolKind.module) continue;
-      lower[id] = (g.strings[g.symbols.name[id] ?? NONE] ?? '').toLowerCase();
-      order.push(id);
-    }
-    order.sort((a, b) => (lower[a]! < lower[b]! ? -1 : lower[a]! > lower[b]! ? 1 : a - b));
-    idx = { names: order.map((id) => lower[id]!), ids: Int32Array.from(order) };
-    nameIndexes.set(g, idx);
-  }
-  return idx;
+  const ids = session.names().prefixed(name, q ? 2000 : 200);
+  if (!q) return ids;
+  return ids
+    .filter((id) => (g.str(g.symbols.qualifiedName[id] ?? NONE) ?? '').toLowerCase().includes(q))
+    .slice(0, 200);
 }
 
 const KIND_PRIOR: Record<number, number> = {
@@ -272,7 +239,7 @@ const KIND_PRIOR: Record<number, number> = {
  * (log-scaled), more complex code when the route asks for it.
  */
 function structurePrior(session: IndexSession, id: number, w: Weights): number {
-  const g = session.graph();
+  const g = session.view();
   const { reverse } = g;
   let callers = 0;
   for (let e = reverse.offsets[id] ?? 0; e < (reverse.offsets[id + 1] ?? 0); e++) {
@@ -290,7 +257,7 @@ function structurePrior(session: IndexSession, id: number, w: Weights): number {
 const DEMOTED_SHARE = 0.6;
 
 function isDemoted(session: IndexSession, id: number): boolean {
-  const g = session.graph();
+  const g = session.view();
   const path = g.files.relPath[g.symbols.file[id] ?? 0] ?? '';
   return (
     ((g.symbols.flags[id] ?? 0) & SymbolFlag.test) !== 0 ||

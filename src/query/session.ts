@@ -7,18 +7,34 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { LeindexError } from '../errors.js';
 import { FragmentReader } from '../graph/fragment.js';
-import type { FileTable, IndexGraph } from '../graph/graph.js';
+import type { Csr, FileTable, IndexGraph, SymbolTable } from '../graph/graph.js';
+import { LazyStrings, decodeColumns } from '../store/codec.js';
+import { BLOB } from '../store/layout.js';
+import { NAMES_BLOB, NAME_IDS_BLOB, NameIndex } from '../search/names.js';
 import { LANGUAGES, NONE, SYMBOL_KIND_NAMES, type LanguageId, type SymbolKindName } from '../protocol.js';
 import { IndexReader } from '../store/read.js';
 import { loadModel, type EmbeddingModel } from '../embed/embedder.js';
 import { LexicalIndex } from '../search/lexical.js';
 import { ExactVectors, type VectorSource } from '../search/vectors.js';
+import { HnswVectors } from '../search/hnsw.js';
 
 /** Fragments kept decoded at once (each is a view plus a string cache: small). */
-const FRAGMENT_CACHE = 512;
+const FRAGMENT_CACHE = 2048;
 
 /** The embedding model, shared by every session of the process (read-only). */
 let sharedModel: EmbeddingModel | undefined;
+
+/**
+ * The parts of the graph a search needs, loaded without decoding the string table (strings
+ * are read one at a time): what keeps a cold search in a fresh process cheap.
+ */
+export interface GraphView {
+  symbols: SymbolTable;
+  files: FileTable;
+  reverse: Csr;
+  fileSymbolCount: number;
+  str(id: number): string | undefined;
+}
 
 /** What a query result says about one symbol. Lines are 1-based, inclusive. */
 export interface SymbolInfo {
@@ -47,6 +63,9 @@ export class IndexSession {
   private cachedFiles: FileTable | undefined;
   private readonly fragments = new Map<number, FragmentReader>();
   private lexicalIndex: LexicalIndex | undefined;
+  private realRoot: string | undefined;
+  private cachedView: GraphView | undefined;
+  private nameIndex: NameIndex | undefined;
   private vectorSource: VectorSource | undefined;
   private closed = false;
 
@@ -70,6 +89,41 @@ export class IndexSession {
     this.cachedGraph ??= this.reader.graph();
     this.cachedFiles = this.cachedGraph.files;
     return this.cachedGraph;
+  }
+
+  /** Symbols, files and reverse edges with lazily decoded strings (see GraphView). */
+  view(): GraphView {
+    if (this.cachedView) return this.cachedView;
+    const g = this.cachedGraph;
+    if (g) {
+      this.cachedView = { ...g, str: (id) => g.strings[id] };
+      return this.cachedView;
+    }
+    const need = (name: string): Uint8Array => {
+      const b = this.reader.blob(name);
+      if (!b) throw new LeindexError('E_STORE_CORRUPT', `generation ${this.generation} lacks blob ${name}`);
+      return b;
+    };
+    const strings = new LazyStrings(need(BLOB.strings));
+    this.cachedView = {
+      symbols: decodeColumns(need(BLOB.symbols)) as unknown as SymbolTable,
+      files: this.files(),
+      reverse: decodeColumns(need(BLOB.reverse)) as unknown as Csr,
+      fileSymbolCount: this.reader.info.fileSymbolCount,
+      str: (id) => strings.get(id),
+    };
+    return this.cachedView;
+  }
+
+  /** The stored name index (exact and prefix lookups); built from the graph for older indexes. */
+  names(): NameIndex {
+    if (!this.nameIndex) {
+      const names = this.reader.blob(NAMES_BLOB);
+      const ids = this.reader.blob(NAME_IDS_BLOB);
+      if (!names || !ids) throw new LeindexError('E_STORE_CORRUPT', 'the index has no name table');
+      this.nameIndex = new NameIndex(names, ids);
+    }
+    return this.nameIndex;
   }
 
   /** The file table alone (cheaper than the graph when that is all a query needs). */
@@ -116,7 +170,7 @@ export class IndexSession {
 
   /** Everything a result shows about symbol `id`. */
   symbol(id: number): SymbolInfo {
-    const g = this.graph();
+    const g = this.view();
     const s = g.symbols;
     const file = s.file[id] ?? NONE;
     const external = file === NONE;
@@ -132,8 +186,8 @@ export class IndexSession {
       id,
       file: external ? '' : (g.files.relPath[file] ?? ''),
       language: external ? undefined : LANGUAGES[g.files.language[file] ?? 0],
-      name: g.strings[s.name[id] ?? NONE] ?? '',
-      qualifiedName: g.strings[s.qualifiedName[id] ?? NONE] ?? '',
+      name: g.str(s.name[id] ?? NONE) ?? '',
+      qualifiedName: g.str(s.qualifiedName[id] ?? NONE) ?? '',
       kind: SYMBOL_KIND_NAMES[s.kind[id] ?? 0] ?? 'module',
       startLine: (s.startLine[id] ?? 0) + 1,
       endLine: (s.endLine[id] ?? 0) + 1,
@@ -158,12 +212,12 @@ export class IndexSession {
     }
     let real: string;
     try {
-      real = realpathSync(abs);
+      real = realpathSync.native(abs);
     } catch {
       return abs; // not there (yet): nothing to follow
     }
-    const realRoot = realpathSync(this.root);
-    const realRel = relative(realRoot, real);
+    this.realRoot ??= realpathSync.native(this.root);
+    const realRel = relative(this.realRoot, real);
     if (realRel.startsWith('..') || isAbsolute(realRel)) {
       throw new LeindexError('E_PATH_OUTSIDE_ROOT', `${relPath} leads outside the project ${this.root}`);
     }
@@ -192,7 +246,7 @@ export class IndexSession {
 
   /** The source text of symbol `id` (its range in the file as indexed). */
   source(id: number): SourceText {
-    const g = this.graph();
+    const g = this.view();
     const file = g.symbols.file[id] ?? NONE;
     if (file === NONE) return { text: '', stale: false };
     const { text, stale } = this.fileText(file);
@@ -211,7 +265,8 @@ export class IndexSession {
 
   /** The symbol vectors of this generation, for nearest-neighbour search. */
   vectors(): VectorSource {
-    this.vectorSource ??= new ExactVectors(this);
+    const file = this.reader.info.vectors?.file;
+    this.vectorSource ??= file ? new HnswVectors(this, file) : new ExactVectors(this);
     return this.vectorSource;
   }
 
@@ -225,6 +280,8 @@ export class IndexSession {
   releaseCaches(): void {
     this.cachedGraph = undefined;
     this.cachedFiles = undefined;
+    this.cachedView = undefined;
+    this.nameIndex = undefined;
     this.fragments.clear();
     this.lexicalIndex?.release();
     this.vectorSource?.release();

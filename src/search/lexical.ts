@@ -102,7 +102,9 @@ export class LexicalIndex {
     if (informative.length > 0) used = informative;
     used.sort((a, b) => b.qtf * b.idf - a.qtf * a.idf || a.hash - b.hash);
     used = used.slice(0, MAX_QUERY_TERMS);
-    const scores = new Map<number, number>();
+    // Dense accumulator + touched list: a Map per posting was most of a query's time.
+    const acc = this.accumulator(lengths.length);
+    const touched: number[] = [];
     for (const t of used) {
       const b = this.bucket(bucketOf(t.hash, this.info.bucketBits));
       const p = b ? postingsOf(b, t.hash) : undefined;
@@ -112,17 +114,23 @@ export class LexicalIndex {
         const d = p.docs[i]!;
         const tf = p.weights[i]! / 2;
         const norm = K1 * (1 - B + (B * (lengths[d] ?? avg)) / avg);
-        scores.set(d, (scores.get(d) ?? 0) + (qw * tf * (K1 + 1)) / (tf + norm));
+        if (acc[d] === 0) touched.push(d);
+        acc[d]! += (qw * tf * (K1 + 1)) / (tf + norm);
       }
     }
-    const ranked = [...scores].filter(([id]) => !accept || accept(id));
-    ranked.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    const top = ranked.slice(0, limit);
+    const top = topK(touched, acc, limit, accept);
+    for (const d of touched) acc[d] = 0;
     return {
       ids: Int32Array.from(top, ([id]) => id),
-      scores: Float32Array.from(top, ([, s]) => s),
+      scores: Float32Array.from(top, ([, score]) => score),
       terms: looked.map(({ term, idf, df }) => ({ term, idf, df })),
     };
+  }
+
+  private acc: Float64Array | undefined;
+  private accumulator(n: number): Float64Array {
+    if (!this.acc || this.acc.length !== n) this.acc = new Float64Array(n);
+    return this.acc;
   }
 
   /** Drops decoded buckets and lengths (the governor's spill); they reload on the next query. */
@@ -131,6 +139,49 @@ export class LexicalIndex {
     for (const b of this.buckets.values()) if (b) bytes += b.docs.byteLength * 1.5 + b.hashes.byteLength * 2;
     this.buckets.clear();
     this.lengthsCache = undefined;
+    this.acc = undefined;
     return bytes;
   }
+}
+
+/** The best `k` of `ids` by score (desc, then id asc) that pass `accept`: a bounded min-heap. */
+function topK(
+  ids: readonly number[],
+  score: Float64Array,
+  k: number,
+  accept: ((id: number) => boolean) | undefined,
+): [number, number][] {
+  const heap: number[] = [];
+  // "a is worse than b": lower score, or equal score and higher id.
+  const worse = (a: number, b: number): boolean => score[a]! < score[b]! || (score[a] === score[b] && a > b);
+  const down = (i: number): void => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && worse(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && worse(heap[r]!, heap[m]!)) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  };
+  for (const id of ids) {
+    if (heap.length === k && !worse(heap[0]!, id)) continue;
+    if (accept && !accept(id)) continue;
+    if (heap.length < k) {
+      heap.push(id);
+      for (let i = heap.length - 1; i > 0;) {
+        const parent = (i - 1) >> 1;
+        if (!worse(heap[i]!, heap[parent]!)) break;
+        [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+        i = parent;
+      }
+    } else {
+      heap[0] = id;
+      down(0);
+    }
+  }
+  heap.sort((a, b) => score[b]! - score[a]! || a - b);
+  return heap.map((id) => [id, score[id]!]);
 }

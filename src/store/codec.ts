@@ -116,3 +116,33 @@ export function decodeStrings(bytes: Uint8Array): string[] {
 function align8(n: number): number {
   return (n + 7) & ~7;
 }
+
+/**
+ * A string table read in place: strings are decoded on first access, so a reader that needs
+ * a few hundred of a million strings never decodes the rest (a cold search's budget).
+ */
+export class LazyStrings {
+  readonly length: number;
+  private readonly buf: Buffer;
+  private readonly base: number;
+  private readonly cache: (string | undefined)[];
+
+  constructor(bytes: Uint8Array) {
+    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.length = this.buf.readUInt32LE(0);
+    this.base = 4 + 4 * (this.length + 1);
+    this.cache = new Array<string | undefined>(this.length);
+  }
+
+  get(i: number): string | undefined {
+    if (i < 0 || i >= this.length) return undefined;
+    let s = this.cache[i];
+    if (s === undefined) {
+      const a = this.buf.readUInt32LE(4 + 4 * i);
+      const b = this.buf.readUInt32LE(8 + 4 * i);
+      s = this.buf.toString('utf8', this.base + a, this.base + b);
+      this.cache[i] = s;
+    }
+    return s;
+  }
+}

@@ -42,6 +42,8 @@ export interface GenerationInfo {
   createdAt: string;
   fileSymbolCount: number;
   digest: string;
+  /** The HNSW vector file of this generation (under <indexDir>/vectors), when it has vectors. */
+  vectors?: { file: string; count: number; dim: number };
   /** The lexical index's parameters (src/search/lexicon.ts); absent when it was not built. */
   lexicon?: {
     bucketBits: number;

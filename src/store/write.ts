@@ -121,6 +121,12 @@ export class IndexWriter {
     return stats && info ? { blobs, stats, info } : undefined;
   }
 
+  /** The previous generation's info record. */
+  previousInfo(): GenerationInfo | undefined {
+    if (this.previousGeneration === undefined) return undefined;
+    return this.dbs.records.get([this.previousGeneration, RECORD.info]) as GenerationInfo | undefined;
+  }
+
   /** The previous generation's skipped files. */
   previousSkipped(): SkippedRecord[] {
     if (this.previousGeneration === undefined) return [];
