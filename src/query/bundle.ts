@@ -6,7 +6,7 @@
 
 import type { LanguageId } from '../protocol.js';
 import type { SymbolRef } from './symbol-info.js';
-import { estimateTokens } from './tokens.js';
+import { estimateTokens, tokenCost } from './tokens.js';
 
 /** Why a symbol is in the bundle: the edge that pulled it in, seen from the symbol. */
 export type LinkKind =
@@ -134,11 +134,24 @@ export function preamble(
 }
 
 /**
- * Tokens to set aside for the preamble before the counts are known: the preamble with every
- * number at its widest (none can exceed the budget).
+ * Token cost to set aside for the preamble line before the counts are known: the preamble
+ * with every number at its widest (none can exceed the budget).
  */
 export function preambleReserve(title: string, budget: number): number {
-  return estimateTokens(preamble(title, budget, budget, budget, budget)) + 1;
+  return tokenCost(`${preamble(title, budget, budget, budget, budget)}\n`);
+}
+
+/**
+ * What renderBundle adds for one block and for one file (the blank line and the heading):
+ * the rendering is exactly the concatenation of these pieces, each ending in a line break,
+ * so their tokenCost sum bounds the rendering's estimateTokens.
+ */
+export function blockCost(s: Parameters<typeof blockText>[0]): number {
+  return tokenCost(`${blockText(s)}\n`);
+}
+
+export function fileCost(file: string): number {
+  return tokenCost(`\n${fileHeading(file)}\n`);
 }
 
 /** The text rendering: preamble, then per file a heading and its blocks, blank lines between. */

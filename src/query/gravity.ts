@@ -9,8 +9,9 @@
 
 import { LANGUAGES, NONE, type LanguageId } from '../protocol.js';
 import {
+  blockCost,
   blockText,
-  fileHeading,
+  fileCost,
   finalTokens,
   groupByFile,
   preambleReserve,
@@ -200,7 +201,10 @@ export function gatherContext(
   };
 
   const selected: BundleSymbol[] = [];
+  /** Unrounded token cost of each chosen block (see blockCost). */
+  const costs = new Map<number, number>();
   const filesUsed = new Map<string, number>(); // file → symbols in it
+  /** Unrounded: the sum of the rendering's pieces (preamble, file headings, blocks). */
   let used = preambleReserve(options.title, budget);
   let visited = 0;
   let considered = 0;
@@ -233,25 +237,27 @@ export function gatherContext(
       text,
     };
     sym.tokens = estimateTokens(blockText(sym));
+    let own = blockCost(sym);
     const inside = selected.filter((s) => encloses(g, e.id, s.id));
-    const freed = inside.reduce((n, s) => n + s.tokens, 0);
-    const newFile = !filesUsed.has(ref.file);
-    const headingCost = newFile ? estimateTokens(fileHeading(ref.file)) + 1 : 0;
-    const cost = sym.tokens + headingCost - freed;
-    if (selected.length === 0 && used + cost > budget) {
+    const freed = inside.reduce((n, s) => n + (costs.get(s.id) ?? 0), 0);
+    const headingCost = filesUsed.has(ref.file) ? 0 : fileCost(ref.file);
+    if (selected.length === 0 && used + own + headingCost > budget) {
       trimToFit(sym, budget - used - headingCost);
+      own = blockCost(sym);
       trimmed = true;
-    } else if (used + cost > budget) {
+    } else if (used + own + headingCost - freed > budget) {
       overBudget++;
       if (budget - used < MIN_BLOCK_TOKENS) break;
       continue;
     }
     for (const s of inside) {
       selected.splice(selected.indexOf(s), 1);
+      costs.delete(s.id);
       sym.absorbed.push(s.id);
     }
-    used += sym.tokens + headingCost - freed;
+    used += own + headingCost - freed;
     selected.push(sym);
+    costs.set(e.id, own);
     filesUsed.set(ref.file, (filesUsed.get(ref.file) ?? 0) + 1);
     if (sym.trimmed) break; // the first seed alone is over the budget: nothing else fits
     considered += expand(e);
@@ -340,7 +346,7 @@ function trimToFit(sym: BundleSymbol, room: number): void {
   let hi = lines.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (estimateTokens(blockText({ ...sym, text: withLines(mid) })) <= room) lo = mid;
+    if (blockCost({ ...sym, text: withLines(mid) }) <= room) lo = mid;
     else hi = mid - 1;
   }
   sym.text = withLines(lo);

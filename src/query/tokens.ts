@@ -53,6 +53,17 @@ const PUNCT_PER_CHAR = 0.35;
 
 /** The estimated token count of `text` (0 for the empty string). */
 export function estimateTokens(text: string): number {
+  const tokens = tokenCost(text);
+  // Rounded, not ceiled: piece costs are expectations, and ceil would bias short texts up.
+  return text.length === 0 ? 0 : Math.max(1, Math.round(tokens));
+}
+
+/**
+ * The unrounded expected token count of `text`. Texts that end in a line break cost no more
+ * joined than apart (pieces only merge across the break), so budgets add these up and the
+ * rounded count of the whole stays within their sum.
+ */
+export function tokenCost(text: string): number {
   const n = text.length;
   let tokens = 0;
   let i = 0;
@@ -133,8 +144,7 @@ export function estimateTokens(text: string): number {
       tokens += punctCost(text, i);
     }
   }
-  // Rounded, not ceiled: piece costs are expectations, and ceil would bias short texts up.
-  return n === 0 ? 0 : Math.max(1, Math.round(tokens));
+  return tokens;
 }
 
 // The last punctuation run found, for punctCost (kept out of the return value to avoid an
