@@ -105,9 +105,11 @@ function checkBundle(session: IndexSession, b: Bundle, label: string): void {
   const ids = syms.map((s) => s.id);
   assert.is(new Set(ids).size, ids.length, `${label}: a symbol twice`);
   const g = session.graph();
+  // Nothing is shown twice: no symbol inside another shown whole (an outline shows members' first lines).
   for (const a of syms)
     for (const c of syms)
-      assert.not.ok(encloses(g, a.id, c.id), `${label}: ${c.qualifiedName} inside ${a.qualifiedName}`);
+      if (!a.outline)
+        assert.not.ok(encloses(g, a.id, c.id), `${label}: ${c.qualifiedName} inside ${a.qualifiedName}`);
   for (const f of b.files) {
     const lines = f.symbols.map((s) => s.startLine);
     assert.equal(
@@ -271,6 +273,47 @@ test('several seeds: scores normalised to the best, the best one first', async (
   assert.is(find(b, 'sendWelcomeEmail')?.score, 0.5);
   assert.is(find(b, 'parseConfigFile')?.reason, 'search match');
   checkBundle(s, b, 'two seeds');
+});
+
+/** A class of 30 methods and a long function, both called by a small one. */
+function bigApp(): Record<string, string> {
+  const methods = Array.from(
+    { length: 30 },
+    (_, i) =>
+      `  /** Step ${i} of the pipeline. */\n  step${i}(input: number): number {\n    const doubled = input * 2 + ${i};\n    return doubled - this.offset;\n  }\n`,
+  ).join('\n');
+  const lines = Array.from({ length: 120 }, (_, i) => `  total += values[${i}] ?? ${i};`).join('\n');
+  return {
+    'src/pipeline.ts': `export class Pipeline {\n  offset = 1;\n\n${methods}}\n`,
+    'src/sum.ts': `export function sumEverything(values: number[]): number {\n  let total = 0;\n${lines}\n  return total;\n}\n`,
+    'src/main.ts': `import { Pipeline } from './pipeline';\nimport { sumEverything } from './sum';\n\nexport function run(): number {\n  const p = new Pipeline();\n  return p.step0(sumEverything([1, 2]));\n}\n`,
+  };
+}
+
+test('big classes are outlined and big functions stubbed rather than crowding out the rest', async () => {
+  const s = await generated(bigApp());
+  const b = contextFor(s, 'run', { budget: 1200 }).bundle;
+  checkBundle(s, b, 'big app');
+  const cls = find(b, 'Pipeline');
+  assert.ok(cls, 'the class is there');
+  assert.ok(cls.outline);
+  assert.match(cls.text, 'step0(input: number): number { …');
+  assert.match(cls.text, 'step29(input: number): number { …');
+  assert.not.match(cls.text, 'doubled');
+  assert.not.match(cls.text, 'Step 3 of');
+  const sum = find(b, 'sumEverything');
+  assert.ok(sum?.outline, 'the long function is shown by its signature');
+  assert.is(sum.text, 'function sumEverything(values: number[]): number …');
+  assert.match(renderBundle(b), '· outline');
+  // A class seed too big for the budget is outlined, not cut.
+  const seed = contextFor(s, 'Pipeline', { budget: 700 }).bundle;
+  checkBundle(s, seed, 'class seed');
+  assert.ok(find(seed, 'Pipeline')?.outline);
+  assert.not.ok(seed.trimmed);
+  // With room, the class is whole.
+  const roomy = contextFor(s, 'Pipeline', { budget: 8000 }).bundle;
+  assert.not.ok(find(roomy, 'Pipeline')?.outline);
+  assert.match(find(roomy, 'Pipeline')!.text, 'doubled');
 });
 
 test.run();

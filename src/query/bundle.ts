@@ -36,6 +36,8 @@ export interface BundleSymbol extends SymbolRef {
   tokens: number;
   /** The source was cut to fit the budget (only ever the first seed). */
   trimmed: boolean;
+  /** A class or file too big to show whole: members collapsed to their first line. */
+  outline: boolean;
   /** The file changed on disk since it was indexed: the text may not match the lines. */
   stale: boolean;
   /** Symbols chosen earlier that this one's text already holds (a class absorbing its method). */
@@ -109,9 +111,12 @@ export function blockHeader(s: {
   reason: string;
   score: number;
   trimmed: boolean;
+  outline: boolean;
   stale: boolean;
 }): string {
-  const flags = `${s.trimmed ? ' · trimmed' : ''}${s.stale ? ' · stale (file changed since indexing)' : ''}`;
+  const flags =
+    `${s.outline ? ' · outline' : ''}${s.trimmed ? ' · trimmed' : ''}` +
+    `${s.stale ? ' · stale (file changed since indexing)' : ''}`;
   return `-- ${s.kind} ${s.qualifiedName} L${s.startLine}-${s.endLine} · ${s.reason} · ${s.score.toFixed(2)}${flags}`;
 }
 

@@ -22,10 +22,12 @@ import {
 } from './bundle.js';
 import type { Relevance } from './relevance.js';
 import type { IndexSession } from './session.js';
+import { SourceCache, trimLines } from './source-text.js';
 import {
   displayName,
   edgeKindIds,
   encloses,
+  isContainer,
   isExternal,
   isModule,
   isTest,
@@ -95,6 +97,21 @@ const RELEVANCE_FLOOR = 0.35;
 const TEST_PENALTY = 0.25;
 /** At most this many new neighbours are scored per expanded node (hubs have thousands). */
 const FANOUT = 200;
+/**
+ * A text longer than this many characters per token left cannot fit: code averages 3.7–4.1
+ * characters per cl100k token on the corpus (bench/analyze/results.jsonl), so 12 leaves
+ * room for whitespace-heavy text while sparing the count of a 3,000-line class.
+ */
+const MAX_CHARS_PER_TOKEN = 12;
+/** Budget shares (see the cap in gatherContext): pull × PULL_SHARE within [MIN_SHARE, MAX_SHARE]. */
+const PULL_SHARE = 3;
+const MIN_SHARE = 0.05;
+const MAX_SHARE = 0.35;
+/**
+ * A class other than the first is shown whole only up to this many tokens (about 100 lines);
+ * beyond, its outline says more per token: a caller needs its shape, not every method body.
+ */
+const CONTAINER_WHOLE = 400;
 /** Below this many tokens left, nothing useful fits: stop. */
 const MIN_BLOCK_TOKENS = 16;
 
@@ -177,33 +194,11 @@ export function gatherContext(
     heap.push({ id: s.id, score, via: NONE, link: 'seed', distance: 0, label: s.label ?? 'seed' });
   }
 
-  const texts = new Map<number, { text: string; stale: boolean }>();
-  const sourceOf = (id: number): { text: string; stale: boolean } => {
-    const file = g.symbols.file[id] ?? NONE;
-    let ft = texts.get(file);
-    if (!ft) {
-      try {
-        const { text, stale } = session.fileText(file);
-        ft = { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, stale };
-      } catch {
-        ft = { text: '', stale: true }; // gone since indexing: the header still says what it was
-      }
-      texts.set(file, ft);
-    }
-    const a = g.symbols.startOffset[id] ?? 0;
-    const b = g.symbols.endOffset[id] ?? a;
-    // From the start of the first line when only indentation precedes the symbol, so every
-    // line of the block keeps its own indentation.
-    let lineStart = a;
-    while (lineStart > 0 && (ft.text[lineStart - 1] === ' ' || ft.text[lineStart - 1] === '\t')) lineStart--;
-    if (lineStart > 0 && ft.text[lineStart - 1] !== '\n') lineStart = a;
-    return { text: ft.text.slice(lineStart, b).replace(/\s+$/, ''), stale: ft.stale };
-  };
-
+  const sources = new SourceCache(session);
   const selected: BundleSymbol[] = [];
   /** Unrounded token cost of each chosen block (see blockCost). */
   const costs = new Map<number, number>();
-  const filesUsed = new Map<string, number>(); // file → symbols in it
+  const filesUsed = new Set<string>();
   /** Unrounded: the sum of the rendering's pieces (preamble, file headings, blocks). */
   let used = preambleReserve(options.title, budget);
   let visited = 0;
@@ -218,54 +213,90 @@ export function gatherContext(
     settled.add(e.id);
     visited++;
     // Already shown inside a chosen container: its edges were expanded with it.
-    if (selected.some((s) => encloses(g, s.id, e.id))) continue;
+    if (selected.some((s) => !s.outline && encloses(g, s.id, e.id))) continue;
 
+    const first = selected.length === 0;
     const ref = symbolRef(g, e.id);
-    const viaName = e.via === NONE ? '' : displayName(g, e.via);
-    const { text, stale } = sourceOf(e.id);
+    const headingCost = filesUsed.has(ref.file) ? 0 : fileCost(ref.file);
+    const room = budget - used - headingCost;
+    // No symbol but the first takes more than a share of the budget proportional to its pull
+    // (at least MIN_SHARE, at most MAX_SHARE): a weakly pulled 2,000-token function would
+    // crowd out ten closer ones, so it is shown as its signature instead.
+    const share = Math.min(MAX_SHARE, Math.max(MIN_SHARE, e.score * PULL_SHARE));
+    const cap = first ? room : Math.min(room, budget * share);
+    const full = sources.symbol(e.id);
     const sym: BundleSymbol = {
       ...ref,
       score: round(e.score),
       link: e.link,
       via: e.via === NONE ? undefined : symbolRef(g, e.via),
-      reason: reasonText(e.link, viaName, e.label),
+      reason: reasonText(e.link, e.via === NONE ? '' : displayName(g, e.via), e.label),
       distance: e.distance,
       tokens: 0,
       trimmed: false,
-      stale,
+      outline: false,
+      stale: full.stale,
       absorbed: [],
-      text,
+      text: full.text,
     };
-    sym.tokens = estimateTokens(blockText(sym));
-    let own = blockCost(sym);
+    // Chosen members whose text this one holds: their cost comes back if it is shown whole.
     const inside = selected.filter((s) => encloses(g, e.id, s.id));
     const freed = inside.reduce((n, s) => n + (costs.get(s.id) ?? 0), 0);
-    const headingCost = filesUsed.has(ref.file) ? 0 : fileCost(ref.file);
-    if (selected.length === 0 && used + own + headingCost > budget) {
-      trimToFit(sym, budget - used - headingCost);
+    // Shown whole if it fits (a class other than the first only up to CONTAINER_WHOLE), else
+    // as an outline (a class or file with members collapsed), else as its signature alone,
+    // which keeps the path through a big function open. A text far longer than the room is
+    // not even counted (big classes come up often).
+    const container = isContainer(g, e.id);
+    const wholeCap = first || !container ? cap : Math.min(cap, CONTAINER_WHOLE);
+    let own = full.text.length > (wholeCap + freed) * MAX_CHARS_PER_TOKEN ? Infinity : blockCost(sym);
+    let fits = own - freed <= wholeCap;
+    if (!fits) {
+      for (const alt of [
+        container ? sources.outline(e.id) : undefined,
+        first ? undefined : sources.stub(e.id),
+      ]) {
+        if (!alt) continue;
+        const altCost = blockCost({ ...sym, text: alt.text, outline: true });
+        if (altCost <= cap || (first && altCost < own)) {
+          sym.text = alt.text;
+          sym.outline = true;
+          own = altCost;
+          fits = altCost <= cap;
+          break;
+        }
+      }
+    }
+    if (!fits && first) {
+      sym.text = trimLines(sym.text, sym.endLine, room, (t) => blockCost({ ...sym, text: t }));
+      sym.trimmed = true;
       own = blockCost(sym);
       trimmed = true;
-    } else if (used + own + headingCost - freed > budget) {
+    } else if (!fits) {
       overBudget++;
       if (budget - used < MIN_BLOCK_TOKENS) break;
       continue;
     }
-    for (const s of inside) {
-      selected.splice(selected.indexOf(s), 1);
-      costs.delete(s.id);
-      sym.absorbed.push(s.id);
+    sym.tokens = estimateTokens(blockText(sym));
+    if (!sym.outline) {
+      for (const s of inside) {
+        selected.splice(selected.indexOf(s), 1);
+        costs.delete(s.id);
+        sym.absorbed.push(s.id);
+      }
+      used -= freed;
     }
-    used += own + headingCost - freed;
+    used += own + headingCost;
     selected.push(sym);
     costs.set(e.id, own);
-    filesUsed.set(ref.file, (filesUsed.get(ref.file) ?? 0) + 1);
+    filesUsed.add(ref.file);
     if (sym.trimmed) break; // the first seed alone is over the budget: nothing else fits
-    considered += expand(e);
+    considered += expand(e, !sym.outline);
     if (budget - used < MIN_BLOCK_TOKENS) break;
   }
 
-  function expand(from: Entry): number {
-    // A container's text holds its members: their edges are its edges.
+  function expand(from: Entry, whole: boolean): number {
+    // A container's members are its edges' ends too (shown whole, or by their first line in an
+    // outline, where a member can still be chosen on its own).
     const cands = new Map<number, Entry>();
     for (const src of [from.id, ...textMembers(g, from.id)]) {
       for (const rule of rules) {
@@ -274,12 +305,13 @@ export function gatherContext(
           const kind = csr.kinds[i] ?? 0;
           if (!rule.kinds.includes(kind)) continue;
           const t = csr.targets[i] ?? NONE;
-          if (t < 0 || t === from.id || settled.has(t) || encloses(g, from.id, t)) continue;
+          if (t < 0 || t === from.id || settled.has(t) || (whole && encloses(g, from.id, t))) continue;
           if (isExternal(g, t) || isModule(g, t)) continue;
           // The owner of a member: `contains` when the member's text is inside it, else (a
           // Rust impl method and its struct) `owner of`.
           const link = rule.link === 'contains' && !encloses(g, t, src) ? 'owns' : rule.link;
-          const prior = from.score * rule.weight * ((csr.confidence[i] ?? 100) / 100) * DECAY;
+          const conf = (csr.confidence[i] ?? 100) / 100;
+          const prior = from.score * rule.weight * conf * conf * DECAY;
           const prev = cands.get(t);
           if (prev && prev.score >= prior) continue;
           cands.set(t, { id: t, score: prior, via: src, link, distance: from.distance + 1, label: '' });
@@ -332,25 +364,6 @@ export function gatherContext(
   bundle.stats.symbols = selected.length;
   bundle.stats.ms = Math.round(performance.now() - started);
   return { ...bundle, tokens };
-}
-
-/** Cuts the first seed's text, by whole lines, to fit `room` tokens with a note of what was cut. */
-function trimToFit(sym: BundleSymbol, room: number): void {
-  const lines = sym.text.split('\n');
-  sym.trimmed = true;
-  const withLines = (n: number): string =>
-    n >= lines.length
-      ? lines.join('\n')
-      : `${lines.slice(0, n).join('\n')}\n… trimmed: ${lines.length - n} more lines (to L${sym.endLine})`;
-  let lo = 0;
-  let hi = lines.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (blockCost({ ...sym, text: withLines(mid) }) <= room) lo = mid;
-    else hi = mid - 1;
-  }
-  sym.text = withLines(lo);
-  sym.tokens = estimateTokens(blockText(sym));
 }
 
 function round(x: number): number {
