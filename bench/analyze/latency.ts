@@ -5,7 +5,7 @@
 // Usage: node dist/bench/analyze/latency.js --root DIR --index-dir DIR [--count N] [--record]
 
 import { appendFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contextFor } from '../../src/query/context.js';
@@ -64,29 +64,36 @@ async function main(): Promise<void> {
     return `${r.file}:${r.qualifiedName}`;
   });
 
-  const timeEach = (fn: (spec: string) => unknown): number[] =>
-    specs.map((spec) => {
-      const t = performance.now();
-      fn(spec);
-      return performance.now() - t;
-    });
-  const lookup = timeEach((spec) => resolveSymbol(session, spec));
+  // CPU time (user + system of this process) beside wall time: on a shared machine the wall
+  // time includes waiting for a core, the CPU time does not.
+  const cpuMs: Record<string, number[]> = {};
+  const timed = <T>(name: string, wall: number[], fn: () => T): T => {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    const out = fn();
+    wall.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    (cpuMs[name] ??= []).push((d.user + d.system) / 1000);
+    return out;
+  };
+  const timeEach = (name: string, fn: (spec: string) => unknown): number[] => {
+    const wall: number[] = [];
+    for (const spec of specs) timed(name, wall, () => fn(spec));
+    return wall;
+  };
+  const lookup = timeEach('lookup', (spec) => resolveSymbol(session, spec));
   const ctx2k: number[] = [];
   const ctx8k: number[] = [];
   const tokens8k: number[] = [];
   const symbols8k: number[] = [];
   for (const spec of specs) {
-    let t = performance.now();
-    contextFor(session, spec, { budget: 2000 });
-    ctx2k.push(performance.now() - t);
-    t = performance.now();
-    const r = contextFor(session, spec, { budget: 8000 });
-    ctx8k.push(performance.now() - t);
+    timed('context2k', ctx2k, () => contextFor(session, spec, { budget: 2000 }));
+    const r = timed('context8k', ctx8k, () => contextFor(session, spec, { budget: 8000 }));
     tokens8k.push(r.bundle.tokens);
     symbols8k.push(r.bundle.stats.symbols);
   }
   const dependents: number[] = [];
-  const impact = timeEach((spec) => dependents.push(impactOf(session, spec, 3).items.length));
+  const impact = timeEach('impact', (spec) => dependents.push(impactOf(session, spec, 3).items.length));
   const row = {
     bench: 'graph-query-latency',
     date: new Date().toISOString(),
@@ -102,6 +109,8 @@ async function main(): Promise<void> {
     context8k: { tokens: quantiles(tokens8k), symbols: quantiles(symbols8k) },
     impactDepth3Ms: quantiles(impact),
     impactDependents: quantiles(dependents),
+    cpuMs: Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k, quantiles(v)])),
+    loadAverage: loadavg()[0],
   };
   await session.close();
   process.stdout.write(`${JSON.stringify(row)}\n`);

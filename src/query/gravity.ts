@@ -1,11 +1,8 @@
-// Gravity traversal: from seed symbols (id + score) it expands best-first over the program
-// graph in both directions (callees, callers, bases and subclasses, data flow, types used,
-// the class around a method) and picks symbols until the token budget is spent; the result
-// is a Bundle (bundle.ts). A node's pull = the pull of the node it was reached from × the
-// edge's weight for its kind and direction × the edge's confidence × a per-hop decay × its
-// relevance to the query × its mass (callers, subclasses, complexity) × a test penalty.
-// Every factor is ≤ 1, so pull only falls along a path and the first time a node leaves the
-// heap is its best path (Dijkstra on the product). Main thread.
+// Gravity traversal: from seed symbols (id + score), best-first over the graph in both
+// directions (callees, callers, data flow, bases and subclasses, types, owners) until the
+// token budget is spent; returns a Bundle (bundle.ts). Pull = the pull it was reached from ×
+// edge weight (kind, direction) × confidence² × decay × relevance × mass × test penalty, all
+// ≤ 1, so the first time a node leaves the heap is its best path. Main thread.
 
 import { LANGUAGES, NONE, type LanguageId } from '../protocol.js';
 import {
