@@ -50,7 +50,7 @@ test('context --json: the resolved symbol and a bundle within the budget', async
   assert.match(text.stdout, '== src/service.ts');
   assert.match(text.stdout, '-- function register L6-12 · seed · 1.00');
   const stated = Number(/· (\d+)\/300 tokens/.exec(text.stdout)?.[1]);
-  assert.is(estimateTokens(text.stdout.replace(/\n$/, '')), stated);
+  assert.is(estimateTokens(text.stdout), stated);
   assert.is(text.stderr, '');
 });
 
