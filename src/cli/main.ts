@@ -7,6 +7,9 @@ import { IndexCommand } from './index-command.js';
 import { BenchCommand } from './bench-command.js';
 import { SearchCommand } from './search-command.js';
 import { GrepCommand } from './grep-command.js';
+import { ContextCommand } from './context-command.js';
+import { SymbolCommand } from './symbol-command.js';
+import { ImpactCommand } from './impact-command.js';
 
 export async function main(argv: string[]): Promise<number> {
   const cli = new Cli({ binaryName: 'leindex', binaryLabel: 'leindex', binaryVersion: '0.1.0' });
@@ -14,6 +17,9 @@ export async function main(argv: string[]): Promise<number> {
   cli.register(BenchCommand);
   cli.register(SearchCommand);
   cli.register(GrepCommand);
+  cli.register(ContextCommand);
+  cli.register(SymbolCommand);
+  cli.register(ImpactCommand);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   // A command line clipanion cannot parse is a usage error (exit 2), not the exit 1 that

@@ -1,0 +1,368 @@
+// Gravity traversal: from seed symbols (id + score), best-first over the graph in both
+// directions (callees, callers, data flow, bases and subclasses, types, owners) until the
+// token budget is spent; returns a Bundle (bundle.ts). Pull = the pull it was reached from ×
+// edge weight (kind, direction) × confidence² × decay × relevance × mass × test penalty, all
+// ≤ 1, so the first time a node leaves the heap is its best path. Main thread.
+
+import { LANGUAGES, NONE, type LanguageId } from '../protocol.js';
+import {
+  blockCost,
+  blockText,
+  fileCost,
+  finalTokens,
+  groupByFile,
+  preambleReserve,
+  reasonText,
+  type Bundle,
+  type BundleSymbol,
+  type LinkKind,
+} from './bundle.js';
+import type { Relevance } from './relevance.js';
+import type { IndexSession } from './session.js';
+import { SourceCache, trimLines } from './source-text.js';
+import {
+  displayName,
+  edgeKindIds,
+  encloses,
+  isContainer,
+  isExternal,
+  isModule,
+  isTest,
+  symbolRef,
+  textMembers,
+} from './symbol-info.js';
+import { estimateTokens } from './tokens.js';
+
+export interface Seed {
+  id: number;
+  /** Any positive scale: seeds are normalised so the best one pulls 1. */
+  score: number;
+  /** The reason shown for it (default `seed`), e.g. `search match`. */
+  label?: string;
+}
+
+export interface GravityOptions {
+  /** Token budget of the whole text rendering. */
+  budget: number;
+  /** Relevance of a node to the query, in [0, 1] (a Relevance or any function). */
+  relevance: Relevance | ((id: number) => number);
+  /** The bundle's title (its preamble line counts against the budget). */
+  title: string;
+  /** Let tests pull like other code (default: only when a seed is a test). */
+  includeTests?: boolean;
+  /** Stop after this many nodes left the heap (bounds the time on a huge graph). Default 20,000. */
+  maxVisits?: number;
+}
+
+/** How much each kind of link pulls, seen from the node being expanded. */
+interface LinkRule {
+  kinds: number[];
+  /** true: follow forward edges (node → t); false: reverse (t → node). */
+  forward: boolean;
+  weight: number;
+  link: LinkKind;
+}
+
+/**
+ * Weights: what a reader of X needs most is what X calls, then who calls it, then the data
+ * it exchanges, its type hierarchy, and the types it names. Chosen by reading bundles of
+ * the corpus questions (bench/analyze/questions.json), not fitted.
+ */
+function linkRules(): LinkRule[] {
+  const k = edgeKindIds();
+  const inheritance = [k.inherits, k.implements].filter((x) => x >= 0);
+  const rules: LinkRule[] = [
+    { kinds: [k.calls], forward: true, weight: 1, link: 'calledBy' },
+    { kinds: [k.calls], forward: false, weight: 0.8, link: 'calls' },
+    { kinds: k.dataFlow, forward: true, weight: 0.9, link: 'dataFrom' },
+    { kinds: k.dataFlow, forward: false, weight: 0.8, link: 'dataTo' },
+    { kinds: inheritance, forward: true, weight: 0.8, link: 'baseOf' },
+    { kinds: inheritance, forward: false, weight: 0.6, link: 'inherits' },
+    { kinds: [k.referencesType], forward: true, weight: 0.55, link: 'typeUsedBy' },
+    { kinds: [k.referencesType], forward: false, weight: 0.35, link: 'usesType' },
+    // The class around a method (never the module: a file is not a reason).
+    { kinds: [k.contains], forward: false, weight: 0.5, link: 'contains' },
+  ];
+  return rules.filter((r) => r.kinds.length > 0 && r.kinds.every((x) => x >= 0));
+}
+
+/** Pull lost per hop, on top of the edge weights: keeps far nodes behind near ones. */
+const DECAY = 0.9;
+/** Relevance moves pull between this floor and 1 (an irrelevant callee still counts some). */
+const RELEVANCE_FLOOR = 0.35;
+/** Tests pull this much less unless a seed is a test. */
+const TEST_PENALTY = 0.25;
+/** At most this many new neighbours are scored per expanded node (hubs have thousands). */
+const FANOUT = 200;
+/**
+ * A text longer than this many characters per token left cannot fit: code averages 3.7–4.1
+ * characters per cl100k token on the corpus (bench/analyze/results.jsonl), so 12 leaves
+ * room for whitespace-heavy text while sparing the count of a 3,000-line class.
+ */
+const MAX_CHARS_PER_TOKEN = 12;
+/** Budget shares (see the cap in gatherContext): pull × PULL_SHARE within [MIN_SHARE, MAX_SHARE]. */
+const PULL_SHARE = 3;
+const MIN_SHARE = 0.05;
+const MAX_SHARE = 0.35;
+/**
+ * A class other than the first is shown whole only up to this many tokens (about 100 lines);
+ * beyond, its outline says more per token: a caller needs its shape, not every method body.
+ */
+const CONTAINER_WHOLE = 400;
+/** Below this many tokens left, nothing useful fits: stop. */
+const MIN_BLOCK_TOKENS = 16;
+
+interface Entry {
+  id: number;
+  score: number;
+  via: number;
+  link: LinkKind;
+  distance: number;
+  label: string;
+}
+
+/** Max-heap on score, ties by lower id (deterministic). */
+class Heap {
+  private readonly items: Entry[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  private above(a: Entry, b: Entry): boolean {
+    return a.score > b.score || (a.score === b.score && a.id < b.id);
+  }
+  push(e: Entry): void {
+    const h = this.items;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.above(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+  pop(): Entry | undefined {
+    const h = this.items;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.above(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.above(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+/** Expands from `seeds` within `options.budget` tokens; never empty when a seed exists. */
+export function gatherContext(
+  session: IndexSession,
+  seeds: readonly Seed[],
+  options: GravityOptions,
+): Bundle {
+  const started = performance.now();
+  const g = session.graph();
+  const rel =
+    typeof options.relevance === 'function'
+      ? options.relevance
+      : options.relevance.score.bind(options.relevance);
+  const rules = linkRules();
+  const maxVisits = options.maxVisits ?? 20_000;
+  const budget = options.budget;
+  const valid = seeds.filter((s) => s.id >= 0 && s.id < g.symbols.kind.length && !isExternal(g, s.id));
+  const top = Math.max(0, ...valid.map((s) => s.score));
+  const includeTests = options.includeTests ?? valid.some((s) => isTest(g, s.id));
+
+  const heap = new Heap();
+  const best = new Map<number, number>();
+  for (const s of valid) {
+    const score = top > 0 ? s.score / top : 1;
+    if ((best.get(s.id) ?? -1) >= score) continue;
+    best.set(s.id, score);
+    heap.push({ id: s.id, score, via: NONE, link: 'seed', distance: 0, label: s.label ?? 'seed' });
+  }
+
+  const sources = new SourceCache(session);
+  const selected: BundleSymbol[] = [];
+  /** Unrounded token cost of each chosen block (see blockCost). */
+  const costs = new Map<number, number>();
+  const filesUsed = new Set<string>();
+  /** Unrounded: the sum of the rendering's pieces (preamble, file headings, blocks). */
+  let used = preambleReserve(options.title, budget);
+  let visited = 0;
+  let considered = 0;
+  let overBudget = 0;
+  let trimmed = false;
+
+  const settled = new Set<number>();
+  while (heap.size > 0 && visited < maxVisits) {
+    const e = heap.pop()!;
+    if (settled.has(e.id)) continue;
+    settled.add(e.id);
+    visited++;
+    // Already shown inside a chosen container: its edges were expanded with it.
+    if (selected.some((s) => !s.outline && encloses(g, s.id, e.id))) continue;
+
+    const first = selected.length === 0;
+    const ref = symbolRef(g, e.id);
+    const headingCost = filesUsed.has(ref.file) ? 0 : fileCost(ref.file);
+    const room = budget - used - headingCost;
+    // No symbol but the first takes more than a share of the budget proportional to its pull
+    // (at least MIN_SHARE, at most MAX_SHARE): a weakly pulled 2,000-token function would
+    // crowd out ten closer ones, so it is shown as its signature instead.
+    const share = Math.min(MAX_SHARE, Math.max(MIN_SHARE, e.score * PULL_SHARE));
+    const cap = first ? room : Math.min(room, budget * share);
+    const full = sources.symbol(e.id);
+    const sym: BundleSymbol = {
+      ...ref,
+      score: round(e.score),
+      link: e.link,
+      via: e.via === NONE ? undefined : symbolRef(g, e.via),
+      reason: reasonText(e.link, e.via === NONE ? '' : displayName(g, e.via), e.label),
+      distance: e.distance,
+      tokens: 0,
+      trimmed: false,
+      outline: false,
+      stale: full.stale,
+      absorbed: [],
+      text: full.text,
+    };
+    // Chosen members whose text this one holds: their cost comes back if it is shown whole.
+    const inside = selected.filter((s) => encloses(g, e.id, s.id));
+    const freed = inside.reduce((n, s) => n + (costs.get(s.id) ?? 0), 0);
+    // Shown whole if it fits (a class other than the first only up to CONTAINER_WHOLE), else
+    // as an outline (a class or file with members collapsed), else as its signature alone,
+    // which keeps the path through a big function open. A text far longer than the room is
+    // not even counted (big classes come up often).
+    const container = isContainer(g, e.id);
+    const wholeCap = first || !container ? cap : Math.min(cap, CONTAINER_WHOLE);
+    let own = full.text.length > (wholeCap + freed) * MAX_CHARS_PER_TOKEN ? Infinity : blockCost(sym);
+    let fits = own - freed <= wholeCap;
+    if (!fits) {
+      for (const alt of [
+        container ? sources.outline(e.id) : undefined,
+        first ? undefined : sources.stub(e.id),
+      ]) {
+        if (!alt) continue;
+        const altCost = blockCost({ ...sym, text: alt.text, outline: true });
+        if (altCost <= cap || (first && altCost < own)) {
+          sym.text = alt.text;
+          sym.outline = true;
+          own = altCost;
+          fits = altCost <= cap;
+          break;
+        }
+      }
+    }
+    if (!fits && first) {
+      sym.text = trimLines(sym.text, sym.endLine, room, (t) => blockCost({ ...sym, text: t }));
+      sym.trimmed = true;
+      own = blockCost(sym);
+      trimmed = true;
+    } else if (!fits) {
+      overBudget++;
+      if (budget - used < MIN_BLOCK_TOKENS) break;
+      continue;
+    }
+    sym.tokens = estimateTokens(blockText(sym));
+    if (!sym.outline) {
+      for (const s of inside) {
+        selected.splice(selected.indexOf(s), 1);
+        costs.delete(s.id);
+        sym.absorbed.push(s.id);
+      }
+      used -= freed;
+    }
+    used += own + headingCost;
+    selected.push(sym);
+    costs.set(e.id, own);
+    filesUsed.add(ref.file);
+    if (sym.trimmed) break; // the first seed alone is over the budget: nothing else fits
+    considered += expand(e, !sym.outline);
+    if (budget - used < MIN_BLOCK_TOKENS) break;
+  }
+
+  function expand(from: Entry, whole: boolean): number {
+    // A container's members are its edges' ends too (shown whole, or by their first line in an
+    // outline, where a member can still be chosen on its own).
+    const cands = new Map<number, Entry>();
+    for (const src of [from.id, ...textMembers(g, from.id)]) {
+      for (const rule of rules) {
+        const csr = rule.forward ? g.forward : g.reverse;
+        for (let i = csr.offsets[src] ?? 0; i < (csr.offsets[src + 1] ?? 0); i++) {
+          const kind = csr.kinds[i] ?? 0;
+          if (!rule.kinds.includes(kind)) continue;
+          const t = csr.targets[i] ?? NONE;
+          if (t < 0 || t === from.id || settled.has(t) || (whole && encloses(g, from.id, t))) continue;
+          if (isExternal(g, t) || isModule(g, t)) continue;
+          // The owner of a member: `contains` when the member's text is inside it, else (a
+          // Rust impl method and its struct) `owner of`.
+          const link = rule.link === 'contains' && !encloses(g, t, src) ? 'owns' : rule.link;
+          const conf = (csr.confidence[i] ?? 100) / 100;
+          const prior = from.score * rule.weight * conf * conf * DECAY;
+          const prev = cands.get(t);
+          if (prev && prev.score >= prior) continue;
+          cands.set(t, { id: t, score: prior, via: src, link, distance: from.distance + 1, label: '' });
+        }
+      }
+    }
+    // Hubs: score only the FANOUT strongest links (ties by id), then relevance decides.
+    const list = [...cands.values()].sort((a, b) => b.score - a.score || a.id - b.id).slice(0, FANOUT);
+    for (const c of list) {
+      const relevance = Math.min(1, Math.max(0, rel(c.id)));
+      c.score *= (RELEVANCE_FLOOR + (1 - RELEVANCE_FLOOR) * relevance) * mass(c.id);
+      if (!includeTests && isTest(g, c.id)) c.score *= TEST_PENALTY;
+      if ((best.get(c.id) ?? -1) >= c.score) continue;
+      best.set(c.id, c.score);
+      heap.push(c);
+    }
+    return list.length;
+  }
+
+  /** Centrality in [0.8, 1]: callers and subclasses (log), and branching complexity (log). */
+  function mass(id: number): number {
+    const r = g.reverse;
+    const inDeg = (r.offsets[id + 1] ?? 0) - (r.offsets[id] ?? 0);
+    const cx = g.symbols.complexity[id] ?? 1;
+    const a = Math.min(1, Math.log1p(inDeg) / Math.log1p(64));
+    const b = Math.min(1, Math.log1p(Math.max(0, cx - 1)) / Math.log1p(32));
+    return 0.8 + 0.12 * a + 0.08 * b;
+  }
+
+  const languageOf = (file: string): LanguageId | undefined => {
+    const f = session.fileIndex(file);
+    return f < 0 ? undefined : LANGUAGES[g.files.language[f] ?? 0];
+  };
+  const bundle: Omit<Bundle, 'tokens'> = {
+    title: options.title,
+    budget,
+    trimmed,
+    files: groupByFile(selected, languageOf),
+    stats: { symbols: selected.length, visited, considered, overBudget, ms: 0 },
+  };
+  // The sum of parts bounds the whole in practice; if rounding ever says otherwise, the
+  // weakest symbols (never the first) go until the rendering fits.
+  let tokens = finalTokens(bundle);
+  while (tokens > budget && !trimmed && selected.length > 1) {
+    const weakest = selected.reduce((w, s, i) => (i > 0 && s.score < (selected[w]?.score ?? 2) ? i : w), 1);
+    selected.splice(weakest, 1);
+    bundle.files = groupByFile(selected, languageOf);
+    tokens = finalTokens(bundle);
+  }
+  bundle.stats.symbols = selected.length;
+  bundle.stats.ms = Math.round(performance.now() - started);
+  return { ...bundle, tokens };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
