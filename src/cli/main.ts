@@ -10,6 +10,7 @@ import { GrepCommand } from './grep-command.js';
 import { ContextCommand } from './context-command.js';
 import { SymbolCommand } from './symbol-command.js';
 import { ImpactCommand } from './impact-command.js';
+import { AnalyzeCommand } from './analyze-command.js';
 
 export async function main(argv: string[]): Promise<number> {
   const cli = new Cli({ binaryName: 'leindex', binaryLabel: 'leindex', binaryVersion: '0.1.0' });
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   cli.register(ContextCommand);
   cli.register(SymbolCommand);
   cli.register(ImpactCommand);
+  cli.register(AnalyzeCommand);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   // A command line clipanion cannot parse is a usage error (exit 2), not the exit 1 that
