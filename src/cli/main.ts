@@ -7,6 +7,8 @@ import { IndexCommand } from './index-command.js';
 import { BenchCommand } from './bench-command.js';
 import { SearchCommand } from './search-command.js';
 import { GrepCommand } from './grep-command.js';
+import { DiagnosticsCommand } from './diagnostics-command.js';
+import { ServeCommand } from './serve-command.js';
 
 export async function main(argv: string[]): Promise<number> {
   const cli = new Cli({ binaryName: 'leindex', binaryLabel: 'leindex', binaryVersion: '0.1.0' });
@@ -14,6 +16,8 @@ export async function main(argv: string[]): Promise<number> {
   cli.register(BenchCommand);
   cli.register(SearchCommand);
   cli.register(GrepCommand);
+  cli.register(DiagnosticsCommand);
+  cli.register(ServeCommand);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   // A command line clipanion cannot parse is a usage error (exit 2), not the exit 1 that
