@@ -97,17 +97,17 @@ test('scanFreshness: changed, deleted and added files; directories only after th
     try {
       const files = session.files();
       const since = Date.parse(session.reader.info.createdAt);
-      assert.is(scanFreshness(ws.dir, files, since).stale, false);
+      assert.is((await scanFreshness(ws.dir, files, since)).stale, false);
       appendFileSync(join(ws.dir, 'pkg', 'models.py'), '\n# edited\n');
       rmSync(join(ws.dir, 'app.py'));
       writeFileSync(join(ws.dir, 'pkg', 'new_module.py'), 'X = 1\n');
-      const scan = scanFreshness(ws.dir, files, since);
+      const scan = await scanFreshness(ws.dir, files, since);
       assert.is(scan.stale, true);
       assert.is(scan.changedFiles, 2);
       assert.ok(scan.sample.includes('pkg/models.py') && scan.sample.includes('app.py'), scan.sample.join());
       assert.ok(scan.sample.includes('pkg/'), 'a new file shows as its directory');
       // Against a baseline after those edits, only the file changes remain.
-      const later = scanFreshness(ws.dir, files, Date.now() + 1000);
+      const later = await scanFreshness(ws.dir, files, Date.now() + 1000);
       assert.equal([later.changedFiles, later.changedDirs], [2, 0]);
     } finally {
       await session.close();

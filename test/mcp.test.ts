@@ -125,10 +125,12 @@ test('leindex_index builds the index, with progress notifications, then is a no-
   assert.is(data.generation, 1);
   assert.is(data.changed, true);
   assert.equal(data.files, { indexed: 14, parsed: 14, reused: 0, deleted: 0 });
-  assert.ok(progress.length >= 2, `progress notifications: ${JSON.stringify(progress)}`);
+  // One notification when the job starts, then one a second while it runs (the SDK client drops
+  // any that arrive after the answer, so none is sent for the end: the answer says it).
+  assert.ok(progress.length >= 1, `progress notifications: ${JSON.stringify(progress)}`);
   for (let i = 1; i < progress.length; i++) assert.ok(progress[i]!.progress > progress[i - 1]!.progress);
   assert.match(progress[0]?.message ?? '', 'started index job');
-  assert.match(progress.at(-1)?.message ?? '', 'done');
+  for (const p of progress.slice(1)) assert.match(p.message ?? '', /indexing .*: \d+s so far/);
 
   const again = await call(main, 'leindex_index', { wait_seconds: 120 });
   assert.is(again.data.changed, false);
@@ -392,14 +394,16 @@ test('background refresh: an edit is noticed, answers say stale, then a new gene
       const d = await call(server, 'leindex_diagnostics');
       return d.data.generation === 1 && d.data.refreshing === false ? true : undefined;
     });
-    // Freshness scans run at most every 2 s, on queries: wait past one so the next query scans.
-    await new Promise((r) => setTimeout(r, 2100));
     appendFileSync(
       join(ws2.dir, 'rs-app/sched/src/util.rs'),
       '\npub fn doubled(n: usize) -> usize {\n    n * 2\n}\n',
     );
-    const first = await call(server, 'leindex_file_summary', { file: 'rs-app/sched/src/util.rs' });
-    assert.is(first.data.stale, true);
+    // Scans run on queries, at most every 2 s: the edit shows within a few queries.
+    const first = await until('the edit to be noticed', async () => {
+      const r = await call(server, 'leindex_file_summary', { file: 'rs-app/sched/src/util.rs' });
+      return r.data.stale ? r : undefined;
+    });
+    assert.is(first.data.generation, 1);
     assert.is(first.data.refreshing, true);
     assert.match(first.text, 'refreshing in the background');
     const fresh = await until('the refreshed generation', async () => {

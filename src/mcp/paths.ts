@@ -5,7 +5,7 @@
 
 import { existsSync } from 'node:fs';
 import { relative, sep } from 'node:path';
-import { LeindexError } from '../errors.js';
+import { LeindexError, isLeindexError } from '../errors.js';
 import type { ProjectView } from './project.js';
 
 export interface IndexedFile {
@@ -16,7 +16,15 @@ export interface IndexedFile {
 /** Project-relative '/'-separated path of `input`, or E_PATH_OUTSIDE_ROOT. */
 export function projectRelative(view: ProjectView, input: string): string {
   if (input.includes('\0')) throw new LeindexError('E_USAGE', 'a path cannot contain a NUL character');
-  const abs = view.session.pathInside(input);
+  let abs: string;
+  try {
+    abs = view.session.pathInside(input);
+  } catch (err) {
+    if (!isLeindexError(err)) throw err;
+    throw new LeindexError(err.code, err.message, {
+      hint: `only files of the project are readable; give paths relative to ${view.session.root}`,
+    });
+  }
   return relative(view.session.root, abs).split(sep).join('/');
 }
 

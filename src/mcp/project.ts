@@ -18,6 +18,8 @@ export interface ProjectSettings {
   autoRefresh: boolean;
   /** At most one freshness scan per this many ms (scans happen only when a query comes in). */
   freshnessIntervalMs: number;
+  /** How long a query waits for a scan it started before answering with the previous verdict. */
+  freshnessWaitMs: number;
   /** Wait this long after noticing a change before refreshing (edits come in bursts). */
   refreshDelayMs: number;
   /** Release the session's caches after this long without a query. */
@@ -46,7 +48,8 @@ export class Project {
   /** Directories changed after this instant make the index stale (see scanFreshness). */
   private baselineMs = 0;
   private lastScanMs = 0;
-  private lastScan: FreshnessScan | undefined;
+  private lastScan: { generation: number; scan: FreshnessScan } | undefined;
+  private scanning: Promise<void> | undefined;
   private job: IndexJob | undefined;
   /** The generation our last finished job left current, and when that job started. */
   private jobResult: { generation: number; startedAtMs: number } | undefined;
@@ -77,11 +80,13 @@ export class Project {
   }
 
   /**
-   * The current generation to answer from. Throws E_INDEX_MISSING (starting an index job
-   * first when auto-refresh is on) or the store's own errors.
+   * The current generation to answer from, with what the latest freshness scan says about it.
+   * Throws E_INDEX_MISSING (starting an index job first when auto-refresh is on) or the
+   * store's own errors. Callers use the session synchronously once this resolves: a later
+   * view() may close it when a newer generation appears.
    */
-  view(): ProjectView {
-    if (this.closed) throw new LeindexError('E_INTERRUPTED', 'the server is shutting down');
+  async view(): Promise<ProjectView> {
+    this.usable();
     this.touch();
     this.syncGeneration();
     if (!this.session) {
@@ -92,10 +97,17 @@ export class Project {
         throw err;
       }
     }
+    await this.checkFreshness();
+    this.usable();
     const session = this.session;
     if (!session) throw new LeindexError('E_INTERNAL', 'no session after opening one');
-    const stale = this.checkFreshness(session);
-    return { session, generation: session.generation, stale, refreshing: this.refreshing() };
+    const scan = this.lastScan?.generation === session.generation ? this.lastScan.scan : undefined;
+    return {
+      session,
+      generation: session.generation,
+      stale: scan?.stale ?? false,
+      refreshing: this.refreshing(),
+    };
   }
 
   /** Starts an index run, or returns the one already running (a second request joins it). */
@@ -129,6 +141,10 @@ export class Project {
     return this.session !== undefined && this.session.generation !== before;
   }
 
+  private usable(): void {
+    if (this.closed) throw new LeindexError('E_INTERRUPTED', 'the server is shutting down');
+  }
+
   releaseCaches(): void {
     this.session?.releaseCaches();
   }
@@ -138,6 +154,7 @@ export class Project {
     clearTimeout(this.refreshTimer);
     clearTimeout(this.idleTimer);
     await this.job?.cancel();
+    await this.scanning;
     await this.session?.close();
     this.session = undefined;
   }
@@ -209,20 +226,35 @@ export class Project {
     this.log.debug(`${this.root}: answering from generation ${next.generation}`);
   }
 
-  /** Stat scan at most every freshnessIntervalMs; schedules a refresh when the tree moved. */
-  private checkFreshness(session: IndexSession): boolean {
-    if (this.runningJob) return this.lastScan?.stale ?? false;
-    const now = Date.now();
-    if (now - this.lastScanMs >= this.settings.freshnessIntervalMs || !this.lastScan) {
-      this.lastScanMs = now;
-      this.lastScan = scanFreshness(this.root, session.files(), this.baselineMs);
-      if (this.lastScan.stale)
-        this.log.debug(
-          `${this.root} changed: ${this.lastScan.sample.join(', ')} (scan ${this.lastScan.ms.toFixed(1)} ms)`,
-        );
+  /**
+   * Starts a stat scan (at most one per freshnessIntervalMs, none while our job runs) and waits
+   * for it up to freshnessWaitMs: a small tree gets an exact answer, a large one is not held
+   * up (its answer carries the previous scan's verdict). A stale tree schedules a refresh.
+   */
+  private async checkFreshness(): Promise<void> {
+    const session = this.session;
+    if (!session || this.runningJob) return;
+    if (!this.scanning && Date.now() - this.lastScanMs >= this.settings.freshnessIntervalMs) {
+      this.lastScanMs = Date.now();
+      const generation = session.generation;
+      const scanning = scanFreshness(this.root, session.files(), this.baselineMs).then(
+        (scan) => {
+          this.scanning = undefined;
+          if (this.session?.generation !== generation) return; // a newer one arrived meanwhile
+          this.lastScan = { generation, scan };
+          if (scan.stale) {
+            this.log.debug(`${this.root} changed: ${scan.sample.join(', ')} (scan ${scan.ms.toFixed(1)} ms)`);
+            if (this.settings.autoRefresh) this.scheduleRefresh();
+          }
+        },
+        (err: unknown) => {
+          this.scanning = undefined;
+          this.log.warn(`freshness scan of ${this.root} failed: ${String(err)}`);
+        },
+      );
+      this.scanning = scanning;
     }
-    if (this.lastScan.stale && this.settings.autoRefresh) this.scheduleRefresh();
-    return this.lastScan.stale;
+    if (this.scanning) await Promise.race([this.scanning, delay(this.settings.freshnessWaitMs)]);
   }
 
   private scheduleRefresh(): void {
@@ -236,6 +268,10 @@ export class Project {
     }, delay);
     this.refreshTimer.unref();
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function readStamp(indexDir: string): number {

@@ -30,6 +30,7 @@ export interface ServerOptions {
 export const DEFAULT_SETTINGS: ProjectSettings = {
   autoRefresh: true,
   freshnessIntervalMs: 2000,
+  freshnessWaitMs: 50,
   refreshDelayMs: 500,
   idleReleaseMs: 10 * 60_000,
 };
@@ -80,10 +81,10 @@ export function createServer(opts: ServerOptions): { server: McpServer; close: (
  */
 function warmUp(projects: ProjectRegistry, log: Logger): void {
   for (const root of projects.roots) {
-    try {
-      projects.project(root).view().session.graph();
-    } catch (err) {
-      log.debug(`warm-up of ${root}: ${String(err)}`);
-    }
+    projects
+      .project(root)
+      .view()
+      .then((view) => view.session.graph())
+      .catch((err: unknown) => log.debug(`warm-up of ${root}: ${String(err)}`));
   }
 }

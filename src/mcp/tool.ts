@@ -63,17 +63,17 @@ export const projectPathArg = z
  * Runs `fn` on the project's current generation. If the generation was dropped under the
  * query (another process published twice since we looked), re-opens and runs once more.
  */
-export function withView<T>(
+export async function withView<T>(
   ctx: ToolContext,
   projectPath: string | undefined,
   fn: (view: ProjectView, project: Project) => T,
-): T {
+): Promise<T> {
   const project = ctx.projects.resolve(projectPath);
   try {
-    return fn(project.view(), project);
+    return fn(await project.view(), project);
   } catch (err) {
     if (isLeindexError(err) && err.code === 'E_STORE_CORRUPT' && project.reopenIfNewer()) {
-      return fn(project.view(), project);
+      return fn(await project.view(), project);
     }
     throw err;
   }

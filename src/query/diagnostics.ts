@@ -4,6 +4,7 @@
 // store size, and this process's memory against the memory budget. Main (or server) thread.
 
 import { readFileSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { IndexOptions } from '../config.js';
@@ -129,7 +130,7 @@ export async function collectDiagnostics(input: DiagnosticsInput): Promise<Index
     }
     if (input.checkFreshness ?? true) {
       const since = input.baselineMs ?? Date.parse(info.createdAt);
-      out.freshness = scanFreshness(root, session.files(), since);
+      out.freshness = await scanFreshness(root, session.files(), since);
       if (out.freshness.stale) out.status = 'stale';
     }
     return out;
@@ -178,52 +179,58 @@ function fillFromGraph(out: IndexDiagnostics, session: IndexSession): void {
   out.syntaxErrors = { files: errFiles, regions: errRegions };
 }
 
+/** Stats in flight at once during a scan (they run on libuv's thread pool, off the event loop). */
+const SCAN_CONCURRENCY = 32;
+
 /**
  * Whether the tree moved since it was indexed, by stat alone (no reads): an indexed file whose
  * size or mtime differs or that is gone, or a directory holding indexed files whose mtime is
- * after `sinceMs` (a file was added, renamed or removed there). ~1 µs per file on Linux, so
- * the corpus' 7.7k files take a few ms. Files in directories that held no indexed file are not
- * seen until something else changes: the price of not walking the tree.
+ * after `sinceMs` (a file was added, renamed or removed there). The stats run concurrently off
+ * the event loop (the corpus' 7.7k files: ~40 ms on an idle 2-core machine). Files in
+ * directories that held no indexed file are not seen until something else changes: the price
+ * of not walking the tree.
  */
-export function scanFreshness(root: string, files: FileTable, sinceMs: number, sample = 10): FreshnessScan {
+export async function scanFreshness(
+  root: string,
+  files: FileTable,
+  sinceMs: number,
+  sample = 10,
+): Promise<FreshnessScan> {
   const started = performance.now();
-  const changed: string[] = [];
-  let changedFiles = 0;
+  const changedFiles: string[] = [];
+  const changedDirs: string[] = [];
   const dirs = new Set<string>(['.']);
   const n = files.relPath.length;
   for (let i = 0; i < n; i++) {
-    const rel = files.relPath[i] ?? '';
-    for (let d = dirname(rel); d !== '.' && !dirs.has(d); d = dirname(d)) dirs.add(d);
-    let moved: boolean;
-    try {
-      const st = statSync(join(root, rel));
-      moved = st.size !== files.size[i] || st.mtimeMs !== files.mtimeMs[i];
-    } catch {
-      moved = true; // gone or unreadable: either way the index no longer matches
-    }
-    if (moved) {
-      changedFiles++;
-      if (changed.length < sample) changed.push(rel);
-    }
+    for (let d = dirname(files.relPath[i] ?? ''); d !== '.' && !dirs.has(d); d = dirname(d)) dirs.add(d);
   }
-  let changedDirs = 0;
-  for (const d of dirs) {
-    let mtime: number;
-    try {
-      mtime = statSync(join(root, d)).mtimeMs;
-    } catch {
-      continue; // a vanished directory shows up as its vanished files
+  const dirList = [...dirs];
+  const total = n + dirList.length;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < total) {
+      const i = next++;
+      if (i < n) {
+        const rel = files.relPath[i] ?? '';
+        const st = await stat(join(root, rel)).catch(() => undefined);
+        // Gone or unreadable: either way the index no longer matches.
+        if (!st || st.size !== files.size[i] || st.mtimeMs !== files.mtimeMs[i]) changedFiles.push(rel);
+      } else {
+        const d = dirList[i - n] ?? '.';
+        // A vanished directory shows up as its vanished files.
+        const st = await stat(join(root, d)).catch(() => undefined);
+        if (st && st.mtimeMs > sinceMs) changedDirs.push(d === '.' ? './' : `${d}/`);
+      }
     }
-    if (mtime > sinceMs) {
-      changedDirs++;
-      if (changed.length < sample) changed.push(d === '.' ? './' : `${d}/`);
-    }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(SCAN_CONCURRENCY, Math.max(1, total)) }, worker));
+  changedFiles.sort();
+  changedDirs.sort();
   return {
-    stale: changedFiles > 0 || changedDirs > 0,
-    changedFiles,
-    changedDirs,
-    sample: changed,
+    stale: changedFiles.length > 0 || changedDirs.length > 0,
+    changedFiles: changedFiles.length,
+    changedDirs: changedDirs.length,
+    sample: [...changedFiles, ...changedDirs].slice(0, sample),
     checkedFiles: n,
     ms: performance.now() - started,
   };

@@ -11,19 +11,27 @@ import { estimateTokens } from './tokens.js';
 export interface DirNode {
   /** Path relative to the root, '/'-separated; '' is the root itself. */
   path: string;
+  parent: DirNode | undefined;
+  /** Levels below the root (the root is 0). */
+  level: number;
   /** Totals over the whole subtree. */
   files: number;
   symbols: number;
   lines: number;
   languages: Record<string, number>;
-  children: string[];
+  /** Largest first (symbols, then files), then by path: the order the map shows and cuts. */
+  children: DirNode[];
+  /** Directories in the subtree, this one included. */
+  dirCount: number;
+  /** Levels below this one that hold directories. */
+  height: number;
 }
 
 /** Everything the map needs, computed once per generation (O(files + import edges)). */
 export interface ProjectMapData {
   dirs: Map<string, DirNode>;
-  /** File-level import links as [fromDir, toDir] pairs (one per importing file and imported file). */
-  links: [string, string][];
+  /** Import links between files, summed per pair of their directories: from → to → files. */
+  links: Map<DirNode, Map<DirNode, number>>;
   /** External package → number of files importing it. */
   externals: Map<string, number>;
 }
@@ -58,29 +66,50 @@ export function projectMapData(session: IndexSession): ProjectMapData {
   const node = (path: string): DirNode => {
     let d = dirs.get(path);
     if (!d) {
-      d = { path, files: 0, symbols: 0, lines: 0, languages: {}, children: [] };
+      const parent = path === '' ? undefined : node(parentOf(path));
+      d = {
+        path,
+        parent,
+        level: parent ? parent.level + 1 : 0,
+        files: 0,
+        symbols: 0,
+        lines: 0,
+        languages: {},
+        children: [],
+        dirCount: 1,
+        height: 0,
+      };
       dirs.set(path, d);
-      if (path !== '') node(parentOf(path)).children.push(path);
+      parent?.children.push(d);
     }
     return d;
   };
-  node('');
-  const fileDir: string[] = [];
   const n = files.relPath.length;
+  const fileDir: DirNode[] = [];
   for (let f = 0; f < n; f++) {
-    const dir = parentOf(files.relPath[f] ?? '');
+    const dir = node(parentOf(files.relPath[f] ?? ''));
     fileDir.push(dir);
     const symbols = (files.symbolStart[f + 1] ?? 0) - (files.symbolStart[f] ?? 0) - 1; // minus the module row
     const lang = LANGUAGES[files.language[f] ?? 0] ?? 'unknown';
-    for (let d: string | undefined = dir; d !== undefined; d = d === '' ? undefined : parentOf(d)) {
-      const x = node(d);
-      x.files++;
-      x.symbols += symbols;
-      x.lines += files.lineCount[f] ?? 0;
-      x.languages[lang] = (x.languages[lang] ?? 0) + 1;
+    for (let d: DirNode | undefined = dir; d; d = d.parent) {
+      d.files++;
+      d.symbols += symbols;
+      d.lines += files.lineCount[f] ?? 0;
+      d.languages[lang] = (d.languages[lang] ?? 0) + 1;
     }
   }
-  const links: [string, string][] = [];
+  const root = node('');
+  const finish = (d: DirNode): void => {
+    d.children.sort((a, b) => b.symbols - a.symbols || b.files - a.files || (a.path < b.path ? -1 : 1));
+    for (const c of d.children) {
+      finish(c);
+      d.dirCount += c.dirCount;
+      d.height = Math.max(d.height, c.height + 1);
+    }
+  };
+  finish(root);
+
+  const links = new Map<DirNode, Map<DirNode, number>>();
   const externals = new Map<string, number>();
   for (let f = 0; f < n; f++) {
     const m = files.symbolStart[f] ?? 0;
@@ -95,7 +124,11 @@ export function projectMapData(session: IndexSession): ProjectMapData {
         seen.add(name);
       } else if (tf !== f && !seen.has(tf)) {
         seen.add(tf);
-        links.push([fileDir[f] ?? '', fileDir[tf] ?? '']);
+        const from = fileDir[f] ?? root;
+        const to = fileDir[tf] ?? root;
+        let row = links.get(from);
+        if (!row) links.set(from, (row = new Map<DirNode, number>()));
+        row.set(to, (row.get(to) ?? 0) + 1);
       }
     }
   }
@@ -104,103 +137,69 @@ export function projectMapData(session: IndexSession): ProjectMapData {
   return data;
 }
 
-/** Renders the map at the deepest level (≤ maxDepth) that fits the budget. */
+interface Tree {
+  lines: string[];
+  tokens: number;
+  shown: Set<DirNode>;
+  rows: RenderedMap['dirs'];
+  omitted: number;
+  trimmed: boolean;
+}
+
+/**
+ * Renders the map at the deepest level (≤ maxDepth) whose tree fits two thirds of the budget;
+ * dependencies and packages get what is left.
+ */
 export function renderProjectMap(data: ProjectMapData, opts: MapOptions): RenderedMap {
   const focus = data.dirs.get(opts.focus);
   if (!focus) throw new Error(`no indexed directory ${opts.focus}`);
-  const base = depthOf(opts.focus);
-  // The deepest level whose tree fits (dependencies and packages are cut to what is left).
-  let best: RenderedMap | undefined;
-  for (let depth = Math.max(1, opts.maxDepth); depth >= 1; depth--) {
-    const r = renderAt(data, focus, base, depth, opts.budget);
-    best = r.map;
-    if (!r.treeTrimmed) break;
-  }
-  if (!best) throw new Error('unreachable: maxDepth >= 1');
-  if (best.depth < opts.maxDepth && maxDepthBelow(data, focus) > best.depth) best.trimmed = true;
-  return best;
-}
+  const treeBudget = Math.floor((opts.budget * 2) / 3);
+  let depth = Math.max(1, Math.min(opts.maxDepth, focus.height));
+  let tree = renderTree(focus, depth, treeBudget);
+  while (tree.trimmed && depth > 1) tree = renderTree(focus, --depth, treeBudget);
+  const lines = [...tree.lines];
+  let used = tree.tokens;
 
-function renderAt(
-  data: ProjectMapData,
-  focus: DirNode,
-  base: number,
-  depth: number,
-  budget: number,
-): { map: RenderedMap; treeTrimmed: boolean } {
-  // The tree gets up to two thirds of the budget; dependencies and packages share what is left.
-  const treeBudget = Math.floor((budget * 2) / 3);
-  const header = `${focus.path || '.'}/: ${focus.files} files, ${focus.symbols} symbols, ${focus.lines} lines (${langList(focus.languages)})`;
-  const lines: string[] = [header];
-  let used = estimateTokens(header);
-  const shown: RenderedMap['dirs'] = [];
-  let omittedDirs = 0;
-  let trimmedTree = false;
-  const walk = (d: DirNode, level: number): void => {
-    const kids = d.children.map((c) => data.dirs.get(c)).filter((c): c is DirNode => c !== undefined);
-    kids.sort((a, b) => b.symbols - a.symbols || b.files - a.files || (a.path < b.path ? -1 : 1));
-    for (let i = 0; i < kids.length; i++) {
-      const k = kids[i];
-      if (!k) continue;
-      if (level > depth) {
-        omittedDirs += countDirs(data, k);
-        continue;
-      }
-      const name = `${k.path.slice(d.path ? d.path.length + 1 : 0)}/`;
-      const line = `${'  '.repeat(level)}${name} ${k.files} files, ${k.symbols} symbols`;
-      const cost = estimateTokens(line) + 1;
-      if (used + cost > treeBudget) {
-        trimmedTree = true;
-        const rest = kids.slice(i).reduce((sum, x) => sum + countDirs(data, x), 0);
-        omittedDirs += rest;
-        lines.push(`${'  '.repeat(level)}… ${rest} more directories`);
-        used += 8;
-        return;
-      }
-      lines.push(line);
-      used += cost;
-      shown.push({ path: k.path, depth: level, files: k.files, symbols: k.symbols, lines: k.lines });
-      walk(k, level + 1);
+  // Dependencies between the directories shown: links lifted to the deepest shown directory on
+  // each side (targets outside the focus to their top directory); within one, they vanish.
+  const lifted = new Map<DirNode, DirNode | undefined>();
+  const lift = (d: DirNode): DirNode | undefined => {
+    if (lifted.has(d)) return lifted.get(d);
+    let x: DirNode | undefined = d;
+    while (x && !tree.shown.has(x)) x = x.parent;
+    if (!x) {
+      // Outside the focus: its ancestor one level below the focus' parent.
+      x = d;
+      while (x.parent && x.level > focus.level) x = x.parent;
     }
+    lifted.set(d, x);
+    return x;
   };
-  walk(focus, 1);
-  if (omittedDirs > 0 && !trimmedTree) lines.push(`(${omittedDirs} deeper directories not shown)`);
-
-  // Dependencies between the directories shown: each file-level link lifted to the deepest
-  // shown directory on each side; links inside one shown directory are not dependencies.
-  const shownSet = new Set(shown.map((d) => d.path));
-  shownSet.add(focus.path);
-  const lift = (dir: string): string | undefined => {
-    for (let d: string | undefined = dir; d !== undefined; d = d === '' ? undefined : parentOf(d)) {
-      if (shownSet.has(d)) return d;
-    }
-    return undefined;
-  };
-  const inFocus = (dir: string): boolean =>
-    focus.path === '' || dir === focus.path || dir.startsWith(`${focus.path}/`);
-  const counts = new Map<string, number>();
-  for (const [a, b] of data.links) {
-    if (!inFocus(a)) continue;
+  const counts = new Map<DirNode, Map<DirNode, number>>();
+  for (const [a, row] of data.links) {
+    if (!inside(a, focus)) continue;
     const from = lift(a);
-    const to = inFocus(b) ? lift(b) : topLevel(b, base);
-    if (from === undefined || to === undefined || from === to) continue;
-    const key = `${from}\u0000${to}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    if (!from) continue;
+    for (const [b, n] of row) {
+      const to = lift(b);
+      if (!to || to === from) continue;
+      let r = counts.get(from);
+      if (!r) counts.set(from, (r = new Map<DirNode, number>()));
+      r.set(to, (r.get(to) ?? 0) + n);
+    }
   }
-  const deps = [...counts.entries()]
-    .map(([k, imports]) => {
-      const [from = '', to = ''] = k.split('\u0000');
-      return { from, to, imports };
-    })
-    .sort((a, b) => b.imports - a.imports || (a.from + a.to < b.from + b.to ? -1 : 1));
-  const rest = Math.max(0, budget - used);
+  const deps: RenderedMap['dependencies'] = [];
+  for (const [from, row] of counts)
+    for (const [to, imports] of row) deps.push({ from: from.path, to: to.path, imports });
+  deps.sort((a, b) => b.imports - a.imports || cmp(a.from, b.from) || cmp(a.to, b.to));
+  const depBudget = Math.max(0, opts.budget - used) * 0.7;
   const depLines: string[] = [];
   const shownDeps: RenderedMap['dependencies'] = [];
   let depUsed = 0;
   for (const d of deps) {
     const line = `  ${d.from || '.'}/ → ${d.to || '.'}/ (${d.imports})`;
     const cost = estimateTokens(line) + 1;
-    if (depUsed + cost > rest * 0.7) break;
+    if (depUsed + cost > depBudget) break;
     depLines.push(line);
     shownDeps.push(d);
     depUsed += cost;
@@ -209,73 +208,102 @@ function renderAt(
     lines.push(`directory dependencies (file imports), ${deps.length} in all:`, ...depLines);
     if (shownDeps.length < deps.length) lines.push(`  … ${deps.length - shownDeps.length} more`);
   }
+  used += depUsed + 12;
+
   const ext = [...data.externals.entries()]
     .map(([name, files]) => ({ name, files }))
     .sort((a, b) => b.files - a.files || (a.name < b.name ? -1 : 1));
   const shownExt: RenderedMap['externals'] = [];
   let extLine = '';
+  let extUsed = 0;
   for (const e of ext) {
-    const piece = `${e.name} (${e.files})`;
-    if (estimateTokens(extLine + piece) + used + depUsed > budget) break;
-    extLine += extLine ? `, ${piece}` : piece;
+    const piece = `${extLine ? ', ' : ''}${e.name} (${e.files})`;
+    const cost = estimateTokens(piece);
+    if (used + extUsed + cost > opts.budget) break;
+    extLine += piece;
+    extUsed += cost;
     shownExt.push(e);
   }
   if (ext.length) {
     const more = ext.length - shownExt.length;
     lines.push(
-      `external packages (files importing), ${ext.length} in all: ${extLine}${more ? `, … ${more} more` : ''}`,
+      `external packages (files importing), ${ext.length} in all: ${extLine}${more ? `${extLine ? ', ' : ''}… ${more} more` : ''}`,
     );
   }
-  const trimmed = trimmedTree || shownDeps.length < deps.length || shownExt.length < ext.length;
-  const map: RenderedMap = {
+  const cutDeeper = depth < opts.maxDepth && focus.height > depth;
+  return {
     text: `${lines.join('\n')}\n`,
     depth,
-    dirs: shown,
+    dirs: tree.rows,
     dependencies: shownDeps,
     externals: shownExt,
-    trimmed,
+    trimmed: tree.trimmed || cutDeeper || shownDeps.length < deps.length || shownExt.length < ext.length,
     omitted: {
-      dirs: omittedDirs,
+      dirs: tree.omitted,
       dependencies: deps.length - shownDeps.length,
       externals: ext.length - shownExt.length,
     },
   };
-  return { map, treeTrimmed: trimmedTree };
+}
+
+/** The tree lines down to `depth` levels below the focus, largest directories first, within budget. */
+function renderTree(focus: DirNode, depth: number, budget: number): Tree {
+  const header = `${focus.path || '.'}/: ${count(focus.files, 'file')}, ${count(focus.symbols, 'symbol')}, ${count(focus.lines, 'line')} (${langList(focus.languages)})`;
+  const t: Tree = {
+    lines: [header],
+    tokens: estimateTokens(header),
+    shown: new Set([focus]),
+    rows: [],
+    omitted: 0,
+    trimmed: false,
+  };
+  const walk = (d: DirNode, level: number): void => {
+    for (let i = 0; i < d.children.length; i++) {
+      const k = d.children[i];
+      if (!k) continue;
+      if (level > depth) {
+        t.omitted += k.dirCount;
+        continue;
+      }
+      const name = `${k.path.slice(d.path ? d.path.length + 1 : 0)}/`;
+      const line = `${'  '.repeat(level)}${name} ${count(k.files, 'file')}, ${count(k.symbols, 'symbol')}`;
+      const cost = estimateTokens(line) + 1;
+      if (t.tokens + cost > budget) {
+        t.trimmed = true;
+        const rest = d.children.slice(i).reduce((sum, x) => sum + x.dirCount, 0);
+        t.omitted += rest;
+        t.lines.push(`${'  '.repeat(level)}… ${rest} more directories`);
+        t.tokens += 8;
+        return;
+      }
+      t.lines.push(line);
+      t.tokens += cost;
+      t.shown.add(k);
+      t.rows.push({ path: k.path, depth: level, files: k.files, symbols: k.symbols, lines: k.lines });
+      walk(k, level + 1);
+    }
+  };
+  walk(focus, 1);
+  if (t.omitted > 0 && !t.trimmed) t.lines.push(`(${t.omitted} deeper directories not shown)`);
+  return t;
+}
+
+function inside(d: DirNode, focus: DirNode): boolean {
+  for (let x: DirNode | undefined = d; x; x = x.parent) if (x === focus) return true;
+  return false;
+}
+
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function parentOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i < 0 ? '' : path.slice(0, i);
-}
-
-function depthOf(path: string): number {
-  return path === '' ? 0 : path.split('/').length;
-}
-
-/** The ancestor of `dir` one level below the focus' level (for targets outside the focus). */
-function topLevel(dir: string, base: number): string {
-  return dir
-    .split('/')
-    .slice(0, base + 1)
-    .join('/');
-}
-
-function countDirs(data: ProjectMapData, d: DirNode): number {
-  let n = 1;
-  for (const c of d.children) {
-    const k = data.dirs.get(c);
-    if (k) n += countDirs(data, k);
-  }
-  return n;
-}
-
-function maxDepthBelow(data: ProjectMapData, d: DirNode): number {
-  let best = 0;
-  for (const c of d.children) {
-    const k = data.dirs.get(c);
-    if (k) best = Math.max(best, 1 + maxDepthBelow(data, k));
-  }
-  return best;
 }
 
 function langList(l: Record<string, number>): string {

@@ -65,7 +65,7 @@ export const diagnosticsTool = defineTool({
     let session: IndexSession | undefined;
     let refreshing: boolean;
     try {
-      const view = project.view();
+      const view = await project.view();
       session = view.session;
       refreshing = view.refreshing;
     } catch (err) {

@@ -117,7 +117,6 @@ export const indexTool = defineTool({
       data.symbols = s.symbols.total;
       data.edges = s.edges.total;
     }
-    if (s) call.progress?.(++ticks, `index job ${job.id} done`);
     const secs = (job.elapsedMs / 1000).toFixed(1);
     const text = !s
       ? `index job ${job.id} for ${job.root} is running (${secs}s so far${joined ? '; joined a job already running' : ''}).\n` +
