@@ -4,7 +4,6 @@
 // store size, and this process's memory against the memory budget. Main (or server) thread.
 
 import { readFileSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { IndexOptions } from '../config.js';
@@ -179,16 +178,18 @@ function fillFromGraph(out: IndexDiagnostics, session: IndexSession): void {
   out.syntaxErrors = { files: errFiles, regions: errRegions };
 }
 
-/** Stats in flight at once during a scan (they run on libuv's thread pool, off the event loop). */
-const SCAN_CONCURRENCY = 32;
+/**
+ * Stats per slice of a scan before yielding to the event loop: ~1-2 ms of work, so queries
+ * are not held up. Sync stats in slices cost a third of the CPU of promise-based ones
+ * (measured on the corpus: ~50 ms against ~150 ms for its 7.7k files).
+ */
+const SCAN_SLICE = 256;
 
 /**
  * Whether the tree moved since it was indexed, by stat alone (no reads): an indexed file whose
  * size or mtime differs or that is gone, or a directory holding indexed files whose mtime is
- * after `sinceMs` (a file was added, renamed or removed there). The stats run concurrently off
- * the event loop (the corpus' 7.7k files: ~40 ms on an idle 2-core machine). Files in
- * directories that held no indexed file are not seen until something else changes: the price
- * of not walking the tree.
+ * after `sinceMs` (a file was added, renamed or removed there). Files in directories that held
+ * no indexed file are not seen until something else changes: the price of not walking the tree.
  */
 export async function scanFreshness(
   root: string,
@@ -204,28 +205,20 @@ export async function scanFreshness(
   for (let i = 0; i < n; i++) {
     for (let d = dirname(files.relPath[i] ?? ''); d !== '.' && !dirs.has(d); d = dirname(d)) dirs.add(d);
   }
-  const dirList = [...dirs];
-  const total = n + dirList.length;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < total) {
-      const i = next++;
-      if (i < n) {
-        const rel = files.relPath[i] ?? '';
-        const st = await stat(join(root, rel)).catch(() => undefined);
-        // Gone or unreadable: either way the index no longer matches.
-        if (!st || st.size !== files.size[i] || st.mtimeMs !== files.mtimeMs[i]) changedFiles.push(rel);
-      } else {
-        const d = dirList[i - n] ?? '.';
-        // A vanished directory shows up as its vanished files.
-        const st = await stat(join(root, d)).catch(() => undefined);
-        if (st && st.mtimeMs > sinceMs) changedDirs.push(d === '.' ? './' : `${d}/`);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(SCAN_CONCURRENCY, Math.max(1, total)) }, worker));
-  changedFiles.sort();
-  changedDirs.sort();
+  for (let i = 0; i < n; i++) {
+    if (i % SCAN_SLICE === SCAN_SLICE - 1) await yieldToLoop();
+    const rel = files.relPath[i] ?? '';
+    const st = statOrUndefined(join(root, rel));
+    // Gone or unreadable: either way the index no longer matches.
+    if (!st || st.size !== files.size[i] || st.mtimeMs !== files.mtimeMs[i]) changedFiles.push(rel);
+  }
+  let k = 0;
+  for (const d of dirs) {
+    if (++k % SCAN_SLICE === 0) await yieldToLoop();
+    // A vanished directory shows up as its vanished files.
+    const st = statOrUndefined(join(root, d));
+    if (st && st.mtimeMs > sinceMs) changedDirs.push(d === '.' ? './' : `${d}/`);
+  }
   return {
     stale: changedFiles.length > 0 || changedDirs.length > 0,
     changedFiles: changedFiles.length,
@@ -234,6 +227,18 @@ export async function scanFreshness(
     checkedFiles: n,
     ms: performance.now() - started,
   };
+}
+
+function statOrUndefined(path: string): { size: number; mtimeMs: number } | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined; // unreadable (EACCES, ENOTDIR): the index no longer matches either
+  }
+}
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** This process's memory and the budget it should stay under. */

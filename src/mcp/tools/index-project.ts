@@ -126,6 +126,10 @@ export const indexTool = defineTool({
         : `indexed ${job.root}: generation ${s.generation}, ${s.files.indexed} files (${s.files.parsed} parsed, ` +
           `${s.files.reused} reused, ${s.files.deleted} deleted), ${s.skipped.total} skipped, ${s.symbols.total} symbols, ` +
           `${s.edges.total} edges in ${secs}s (job ${job.id}).\n`;
-    return { text, data };
+    const note =
+      args.rebuild && joined && !job.rebuild
+        ? 'A refresh was already running, so this was not a rebuild: ask again for one when it is done.\n'
+        : '';
+    return { text: text + note, data };
   },
 });
