@@ -6,7 +6,7 @@
 // Usage: node dist/bench/mcp.js [--corpus DIR] [--index-dir DIR] [--rounds N] [--starts N] [--idle]
 
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -31,7 +31,14 @@ const record = args.includes('--record');
 const lines: object[] = [];
 
 function emit(row: object): void {
-  const full = { ...row, date: new Date().toISOString(), node: process.version, cpus: cpus().length };
+  // The machine's load goes with every line: on a shared runner it explains most of the spread.
+  const full = {
+    ...row,
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    loadavg1: +(loadavg()[0] ?? 0).toFixed(1),
+  };
   lines.push(full);
   process.stdout.write(`${JSON.stringify(full)}\n`);
 }
