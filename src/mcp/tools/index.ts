@@ -1,0 +1,17 @@
+// Every tool the MCP server offers, in the order clients list them. A new tool is one file in
+// this folder and one line here. Server thread.
+
+import type { AnyTool } from '../tool.js';
+import { diagnosticsTool } from './diagnostics.js';
+import { fileSummaryTool } from './file-summary.js';
+import { indexTool } from './index-project.js';
+import { projectMapTool } from './project-map.js';
+import { readSymbolTool } from './read-symbol.js';
+
+export const TOOLS: readonly AnyTool[] = [
+  indexTool,
+  diagnosticsTool,
+  projectMapTool,
+  fileSummaryTool,
+  readSymbolTool,
+];
