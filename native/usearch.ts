@@ -1,17 +1,64 @@
 // The single place usearch (a native addon: HNSW graph, SIMD exact search, memory-mapped
-// views) is loaded; src/vector/ imports from here and nowhere else does. A narrow typed
-// surface over usearch's JS wrapper: flat typed arrays in, flat typed arrays out, plain
-// Errors thrown (src/vector/ turns them into LeindexError). Any thread (it is an N-API addon).
+// views) is loaded; src/vector/ imports from here and nowhere else does. Binds the compiled
+// addon directly, not usearch's JS wrapper: the wrapper converts every Int8Array to a
+// Float32Array before the addon sees it, so int8 rows leindex scaled itself would be
+// re-quantised by usearch's coarser cast (measured: recall@10 capped near 0.96). Plain
+// Errors are thrown; src/vector/ turns them into LeindexError. Any thread (N-API addon).
 
 import { createRequire } from 'node:module';
-import type * as Usearch from 'usearch';
+import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
-// The CommonJS build: its ESM twin finds the prebuild through a stack-trace trick.
-const usearch = require('usearch') as typeof Usearch;
 
 /** Scalar types leindex stores vectors as (usearch names). */
 export type NativeScalar = 'i8' | 'f16' | 'f32';
+
+type Rows = Float32Array | Int8Array;
+type RawHits = [keys: BigUint64Array, distances: Float32Array, counts: BigUint64Array];
+
+/** The addon's class as javascript/lib.cpp defines it (usearch 2.26). */
+interface CompiledIndex {
+  add(keys: BigUint64Array, vectors: Rows, threads: number): void;
+  search(queries: Rows, k: number, threads: number): RawHits;
+  contains(keys: BigUint64Array): boolean[];
+  remove(keys: BigUint64Array): number[];
+  dimensions(): number;
+  connectivity(): number;
+  size(): number;
+  save(path: string): void;
+  load(path: string): void;
+  view(path: string): void;
+}
+
+interface Compiled {
+  CompiledIndex: new (
+    dimensions: number,
+    metric: string,
+    quantization: string,
+    connectivity: number,
+    expansionAdd: number,
+    expansionSearch: number,
+    multi: boolean,
+  ) => CompiledIndex;
+  exactSearch(
+    dataset: Rows,
+    queries: Rows,
+    dims: number,
+    k: number,
+    metric: string,
+    threads: number,
+  ): RawHits;
+  version(): string;
+}
+
+// usearch's package root (javascript/dist/cjs/usearch.js → ../../..), where node-gyp-build
+// finds the prebuild for this platform, as usearch's own wrapper does.
+const usearchMain = require.resolve('usearch');
+const usearchRoot = join(dirname(usearchMain), '..', '..', '..');
+const nodeGypBuild = createRequire(usearchMain)('node-gyp-build') as (dir: string) => unknown;
+const compiled = nodeGypBuild(usearchRoot) as Compiled;
+
+export const usearchVersion: string = compiled.version();
 
 export interface NativeIndexConfig {
   readonly dimensions: number;
@@ -29,41 +76,48 @@ export interface NativeHits {
 
 /** One usearch dense index (cosine metric, one vector per key). */
 export class NativeIndex {
-  private readonly index: Usearch.Index;
+  private readonly index: CompiledIndex;
 
-  constructor(config: NativeIndexConfig) {
-    this.index = new usearch.Index({
-      dimensions: config.dimensions,
-      metric: 'cos' as Usearch.MetricKind,
-      quantization: config.quantization as Usearch.ScalarKind,
-      connectivity: config.connectivity,
-      expansion_add: config.expansionAdd,
-      expansion_search: config.expansionSearch,
-      multi: false,
-    });
+  constructor(c: NativeIndexConfig) {
+    for (const n of [c.dimensions, c.connectivity, c.expansionAdd, c.expansionSearch]) {
+      if (!Number.isInteger(n) || n < 0) throw new Error(`bad index parameter ${n}`);
+    }
+    this.index = new compiled.CompiledIndex(
+      c.dimensions,
+      'cos',
+      c.quantization,
+      c.connectivity,
+      c.expansionAdd,
+      c.expansionSearch,
+      false,
+    );
   }
 
-  /** Adds rows of `vectors` under `keys`; the addon spreads the batch over `threads` threads. */
-  add(keys: BigUint64Array, vectors: Float32Array | Int8Array, threads: number): void {
-    this.index.add(keys, vectors, threads);
+  /**
+   * Adds rows under `keys` (one key per row), spread over `threads` native threads. Int8Array
+   * rows reach an i8 index unchanged; Float32Array rows are cast by usearch.
+   */
+  add(keys: BigUint64Array, vectors: Rows, threads: number): void {
+    if (vectors.length !== keys.length * this.index.dimensions())
+      throw new Error('keys and rows differ in count');
+    if (keys.length > 0) this.index.add(keys, vectors, threads);
   }
 
   /** Searches every row of `queries` (a flat matrix); one NativeHits per row. */
-  search(queries: Float32Array | Int8Array, k: number, threads: number): NativeHits[] {
-    return splitHits(this.index.search(queries, k, threads));
+  search(queries: Rows, k: number, threads: number): NativeHits[] {
+    const rows = queries.length / this.index.dimensions();
+    if (!Number.isInteger(rows) || !Number.isInteger(k) || k < 1) throw new Error('bad query matrix or k');
+    return splitHits(this.index.search(queries, k, threads), k);
   }
 
   /** Removes keys; returns how many were present. */
   remove(keys: BigUint64Array): number {
     if (keys.length === 0) return 0;
-    const removed = this.index.remove(keys);
-    return Array.isArray(removed) ? removed.reduce((a, b) => a + b, 0) : removed;
+    return this.index.remove(keys).reduce((a, b) => a + b, 0);
   }
 
   contains(keys: BigUint64Array): boolean[] {
-    if (keys.length === 0) return [];
-    const res = this.index.contains(keys);
-    return Array.isArray(res) ? res : [res];
+    return keys.length === 0 ? [] : this.index.contains(keys);
   }
 
   size(): number {
@@ -95,23 +149,24 @@ export class NativeIndex {
 
 /**
  * Brute-force cosine top-k of each query row over `dataset` rows (both the same element
- * type). Keys of the hits are row numbers of `dataset`. `k` must not exceed the row count.
+ * type). Keys of the hits are row numbers of `dataset`; `k` at most its row count.
  */
 export function nativeExactSearch(
-  dataset: Float32Array | Int8Array,
-  queries: Float32Array | Int8Array,
+  dataset: Rows,
+  queries: Rows,
   dims: number,
   k: number,
   threads: number,
 ): NativeHits[] {
-  return splitHits(usearch.exactSearch(dataset, queries, dims, k, 'cos' as Usearch.MetricKind, threads));
+  if (dataset.constructor !== queries.constructor) throw new Error('dataset and queries differ in type');
+  if (!Number.isInteger(k) || k < 1 || k > dataset.length / dims) throw new Error('bad k for exact search');
+  return splitHits(compiled.exactSearch(dataset, queries, dims, k, 'cos', threads), k);
 }
 
-/** usearch answers one query with Matches and several with BatchMatches. */
-function splitHits(res: Usearch.Matches | Usearch.BatchMatches): NativeHits[] {
-  if (!(res instanceof usearch.BatchMatches)) return [{ keys: res.keys, distances: res.distances }];
-  return Array.from({ length: res.counts.length }, (_, i) => {
-    const m = res.get(i);
-    return { keys: m.keys, distances: m.distances };
-  });
+/** The addon answers a query matrix with k slots per row and a count of filled ones. */
+function splitHits([keys, distances, counts]: RawHits, k: number): NativeHits[] {
+  return Array.from(counts, (count, i) => ({
+    keys: keys.subarray(i * k, i * k + Number(count)),
+    distances: distances.subarray(i * k, i * k + Number(count)),
+  }));
 }

@@ -25,7 +25,7 @@ interface GridPoint {
   quantization: Quant;
 }
 
-const SEARCH_EFS = [16, 32, 64, 128, 256];
+const SEARCH_EFS = [16, 32, 64, 128, 256, 512];
 const BATCH = 1024; // vectors per add() call: about one parse result's worth
 
 function grid(kind: string): GridPoint[] {
@@ -35,11 +35,12 @@ function grid(kind: string): GridPoint[] {
       pts.push({ connectivity: 16, expansionAdd: 64, quantization });
     return pts;
   }
-  for (const quantization of ['i8', 'f16'] as const)
-    for (const connectivity of [8, 12, 16, 24])
-      for (const expansionAdd of [32, 64, 128]) pts.push({ connectivity, expansionAdd, quantization });
-  pts.push({ connectivity: 32, expansionAdd: 64, quantization: 'i8' });
-  pts.push({ connectivity: 32, expansionAdd: 128, quantization: 'i8' });
+  for (const connectivity of [8, 12, 16, 24])
+    for (const expansionAdd of [16, 32, 64, 128])
+      pts.push({ connectivity, expansionAdd, quantization: 'i8' });
+  for (const expansionAdd of [32, 64]) pts.push({ connectivity: 32, expansionAdd, quantization: 'i8' });
+  for (const connectivity of [12, 16])
+    for (const expansionAdd of [32, 64]) pts.push({ connectivity, expansionAdd, quantization: 'f16' });
   pts.push({ connectivity: 16, expansionAdd: 64, quantization: 'f32' });
   pts.push({ connectivity: 16, expansionAdd: 64, quantization: 'i8cast' });
   return pts;
