@@ -1,0 +1,54 @@
+// The vector index's tunables with their defaults in one place, each with where its value
+// comes from (bench/vector/README.md has the measurements). Pure data; any thread.
+
+/** How vectors are stored inside the index (and in its file). */
+export type VectorQuantization = 'i8' | 'f16' | 'f32';
+
+export interface VectorIndexParams {
+  /**
+   * HNSW links per node on the upper layers (the base layer gets twice as many). More links:
+   * better recall per expansion, slower builds, bigger files.
+   */
+  readonly connectivity: number;
+  /** Candidate list size while inserting (efConstruction). The main lever on build time. */
+  readonly expansionAdd: number;
+  /** Candidate list size while searching (ef); searches for k > ef use k. */
+  readonly expansionSearch: number;
+  /**
+   * i8 stores each vector scaled so its largest component is ±127 (cosine ignores the scale),
+   * a quarter of f32; f16 half.
+   */
+  readonly quantization: VectorQuantization;
+}
+
+/**
+ * Measured on the 116k real corpus vectors (256-d), 2 threads: see bench/vector/README.md.
+ * The grid chose these as the cheapest build with recall@10 >= 0.95 on both query sets.
+ */
+export const DEFAULT_VECTOR_PARAMS: VectorIndexParams = {
+  connectivity: 12,
+  expansionAdd: 64,
+  expansionSearch: 64,
+  quantization: 'i8',
+};
+
+/**
+ * Indexes with at most this many live vectors are searched by brute force (exact, and as
+ * fast as the graph at this size: bench/vector/README.md, "exact threshold").
+ */
+export const DEFAULT_EXACT_BELOW = 20_000;
+
+/**
+ * When an incrementally updated index should be rebuilt from scratch instead: once the
+ * vectors removed (or replaced) since its last full build reach this fraction of its size
+ * at that build. Removed nodes stay in the graph as tombstones and replaced ones keep stale
+ * in-links, so recall and speed drift down with churn (bench/vector/README.md, "churn").
+ */
+export const REBUILD_CHURN_RATIO = 0.5;
+
+/** Keys are non-negative integers below 2^53 (exact in a JS number). */
+export const MAX_KEY = Number.MAX_SAFE_INTEGER;
+
+export function bytesPerScalar(q: VectorQuantization): number {
+  return q === 'i8' ? 1 : q === 'f16' ? 2 : 4;
+}

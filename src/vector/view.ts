@@ -1,0 +1,145 @@
+// Read-only search over a saved vector index. Large indexes are memory-mapped through
+// usearch's view (pages load on demand, file-backed and shared: opening copies nothing into
+// the JS heap); small ones (≤ exactBelow live vectors) are read whole and searched exactly.
+// The file is checked (format.ts) before usearch sees it. Main or server thread.
+
+import { NativeIndex } from '../../native/usearch.js';
+import { describeError, LeindexError } from '../errors.js';
+import { ExactRows } from './exact.js';
+import { inspectVectorFile, type VectorFileInfo, type VerifyMode } from './format.js';
+import { DEFAULT_EXACT_BELOW } from './options.js';
+import { checkK, checkQuery, graphSearch, NO_HITS, type VectorHits } from './query.js';
+
+export interface ViewOptions {
+  /** The dimension the caller's embedding model makes: a file of another is refused. */
+  readonly dim?: number;
+  /** Search candidate list size (default: the one the index was saved with). */
+  readonly expansionSearch?: number;
+  /** Search exactly when the index has at most this many live vectors. */
+  readonly exactBelow?: number;
+  /**
+   * How much of the file to check before use: 'graph' (default) guarantees usearch cannot
+   * crash on it; 'full' also checksums the vectors; 'layout' only checks sizes and headers.
+   */
+  readonly verify?: VerifyMode;
+}
+
+export class VectorIndexView {
+  private native: NativeIndex | undefined;
+  private exactRows: ExactRows | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly info: VectorFileInfo,
+    native: NativeIndex | undefined,
+    exactRows: ExactRows | undefined,
+  ) {
+    this.native = native;
+    this.exactRows = exactRows;
+  }
+
+  /** Opens `path`: E_INDEX_MISSING if absent, E_STORE_CORRUPT if damaged or of another dim. */
+  static open(path: string, options: ViewOptions = {}): VectorIndexView {
+    const info = inspectVectorFile(path, options.verify ?? 'graph', options.dim);
+    if (info.present <= (options.exactBelow ?? DEFAULT_EXACT_BELOW)) {
+      return new VectorIndexView(info, undefined, ExactRows.read(info));
+    }
+    const native = new NativeIndex({
+      dimensions: info.dim,
+      quantization: info.quantization,
+      connectivity: info.connectivity,
+      expansionAdd: info.expansionAdd,
+      expansionSearch: options.expansionSearch ?? info.expansionSearch,
+    });
+    try {
+      native.view(path);
+    } catch (err) {
+      throw new LeindexError('E_STORE_CORRUPT', `cannot map vector index ${path}: ${describeError(err)}`, {
+        hint: 'run `leindex index --rebuild` to rebuild the vector index',
+        cause: err,
+      });
+    }
+    // The file may have been replaced between the check and the map: trust only what we checked.
+    if (native.size() !== info.present || native.dimensions() !== info.dim) {
+      throw new LeindexError('E_STORE_CORRUPT', `vector index ${path} changed while it was opened`, {
+        hint: 'retry; if it persists run `leindex index --rebuild`',
+      });
+    }
+    return new VectorIndexView(info, native, undefined);
+  }
+
+  get dim(): number {
+    return this.info.dim;
+  }
+
+  /** Live vectors. */
+  get size(): number {
+    return this.info.present;
+  }
+
+  /** True when searches are brute force (small index). */
+  get exact(): boolean {
+    return this.exactRows !== undefined;
+  }
+
+  /**
+   * The k nearest keys to `query` by cosine, best first (fewer when the index is smaller).
+   * An all-zero query has no direction and matches nothing.
+   */
+  search(query: Float32Array, k: number): VectorHits {
+    this.checkOpen();
+    checkK(k);
+    if (checkQuery(query, this.dim) === 'zero' || this.size === 0) return NO_HITS;
+    if (this.exactRows) return this.exactRows.search(query, k);
+    const native = this.native as NativeIndex;
+    return (
+      graphSearch(native, query, this.dim, this.info.quantization, Math.min(k, this.size), 1)[0] ?? NO_HITS
+    );
+  }
+
+  /** search() for every row of a flat query matrix, spread over `threads` native threads. */
+  searchBatch(queries: Float32Array, k: number, threads = 1): VectorHits[] {
+    this.checkOpen();
+    checkK(k);
+    const n = queries.length / this.dim;
+    if (!Number.isInteger(n))
+      throw new LeindexError('E_USAGE', `query matrix is not a multiple of ${this.dim}`);
+    const out: VectorHits[] = new Array<VectorHits>(n).fill(NO_HITS);
+    const live: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (checkQuery(queries.subarray(i * this.dim, (i + 1) * this.dim), this.dim) === 'ok') live.push(i);
+    }
+    if (live.length === 0 || this.size === 0) return out;
+    if (this.exactRows) {
+      for (const i of live)
+        out[i] = this.exactRows.search(queries.subarray(i * this.dim, (i + 1) * this.dim), k);
+      return out;
+    }
+    const rows = new Float32Array(live.length * this.dim);
+    live.forEach((i, j) => rows.set(queries.subarray(i * this.dim, (i + 1) * this.dim), j * this.dim));
+    const hits = graphSearch(
+      this.native as NativeIndex,
+      rows,
+      this.dim,
+      this.info.quantization,
+      Math.min(k, this.size),
+      threads,
+    );
+    live.forEach((i, j) => (out[i] = hits[j] ?? NO_HITS));
+    return out;
+  }
+
+  /**
+   * Drops the index. The mapping itself is released when the native object is collected
+   * (usearch has no explicit unmap); on POSIX a replaced or deleted file is unaffected.
+   */
+  close(): void {
+    this.closed = true;
+    this.native = undefined;
+    this.exactRows = undefined;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new LeindexError('E_USAGE', 'vector index view is closed');
+  }
+}

@@ -1,0 +1,363 @@
+// The vector index adapter on generated clustered vectors, against a plain f32 brute-force
+// reference: build → save → view (graph and exact paths), incremental updates, the memory
+// cost of opening a mapped view, and every way a file can be missing or damaged.
+
+import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LeindexError } from '../src/errors.js';
+import { VectorIndexBuilder } from '../src/vector/builder.js';
+import { TRAILER_BYTES } from '../src/vector/format.js';
+import type { VectorHits } from '../src/vector/query.js';
+import { VectorIndexView } from '../src/vector/view.js';
+import { tempDir, type Workspace } from './helpers/workspace.js';
+
+let ws: Workspace;
+test.before(() => {
+  ws = tempDir('leindex-vector-');
+});
+test.after(() => ws.cleanup());
+
+/** Deterministic PRNG (mulberry32) so every run sees the same vectors. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * n unit vectors around `clusters` random centres (the same centres for every `seed` of one
+ * `centreSeed`, so queries land in the data's neighbourhoods, as real ones do).
+ */
+function clustered(n: number, dim: number, seed: number, clusters = 40, centreSeed = 1): Float32Array {
+  const gaussOf = (rand: () => number) => (): number =>
+    Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const centres = Float32Array.from({ length: clusters * dim }, gaussOf(prng(centreSeed * 7919)));
+  const rand = prng(seed);
+  const gauss = gaussOf(rand);
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const c = Math.floor(rand() * clusters);
+    let norm = 0;
+    for (let j = 0; j < dim; j++) {
+      const x = (centres[c * dim + j] ?? 0) + 0.6 * gauss();
+      out[i * dim + j] = x;
+      norm += x * x;
+    }
+    for (let j = 0; j < dim; j++) out[i * dim + j] = (out[i * dim + j] ?? 0) / Math.sqrt(norm);
+  }
+  return out;
+}
+
+function row(v: Float32Array, i: number, dim: number): Float32Array {
+  return v.slice(i * dim, (i + 1) * dim);
+}
+
+/** Reference: exact cosine over f32, all live (key → vector) pairs, best first. */
+function exact(live: Map<number, Float32Array>, q: Float32Array, k: number): { key: number; sim: number }[] {
+  const qn = Math.sqrt(q.reduce((s, x) => s + x * x, 0));
+  const all = [...live].map(([key, v]) => {
+    let dot = 0;
+    let vn = 0;
+    v.forEach((x, j) => {
+      dot += x * (q[j] ?? 0);
+      vn += x * x;
+    });
+    return { key, sim: dot / (qn * Math.sqrt(vn)) };
+  });
+  return all.sort((a, b) => b.sim - a.sim).slice(0, k);
+}
+
+/**
+ * Fraction of `hits` that belong in the exact top-k: int8 storage moves similarities by
+ * ~0.01, so a hit within that of the k-th exact similarity is a tie, not a miss.
+ */
+function agreement(
+  hits: VectorHits,
+  want: { key: number; sim: number }[],
+  live: Map<number, Float32Array>,
+  q: Float32Array,
+): number {
+  const kth = want[want.length - 1]?.sim ?? -1;
+  const sims = new Map(exact(live, q, live.size).map((h) => [h.key, h.sim]));
+  let ok = 0;
+  hits.keys.forEach((key) => {
+    if ((sims.get(key) ?? -2) >= kth - 0.01) ok++;
+  });
+  return want.length === 0 ? 1 : ok / want.length;
+}
+
+function sortedDesc(a: Float32Array): boolean {
+  for (let i = 1; i < a.length; i++) if ((a[i] ?? 0) > (a[i - 1] ?? 0) + 1e-6) return false;
+  return true;
+}
+
+function expectCode(fn: () => unknown, code: string): LeindexError {
+  try {
+    fn();
+  } catch (err) {
+    assert.instance(err, LeindexError);
+    assert.is((err as LeindexError).code, code, (err as Error).message);
+    assert.ok((err as LeindexError).hint ?? code === 'E_USAGE', 'has a hint');
+    return err as LeindexError;
+  }
+  assert.unreachable(`expected ${code}`);
+  throw new Error('unreachable');
+}
+
+const DIM = 64;
+const N = 3000;
+const KEY_BASE = 2 ** 40; // keys of the real shape: stableFileId * 2^20 + row
+const data = clustered(N, DIM, 1);
+const keyOf = (i: number): number => KEY_BASE + i * 7;
+
+function liveMap(n = N): Map<number, Float32Array> {
+  return new Map(Array.from({ length: n }, (_, i) => [keyOf(i), row(data, i, DIM)]));
+}
+
+function buildFile(name: string, n = N, opts: Parameters<typeof VectorIndexBuilder.create>[1] = {}): string {
+  const b = VectorIndexBuilder.create(DIM, { threads: 2, ...opts });
+  // In batches, as the pipeline streams them.
+  for (let i = 0; i < n; i += 500) {
+    const m = Math.min(500, n - i);
+    b.add(
+      Array.from({ length: m }, (_, j) => keyOf(i + j)),
+      data.subarray(i * DIM, (i + m) * DIM),
+    );
+  }
+  assert.is(b.size, n);
+  const path = join(ws.dir, name);
+  b.save(path);
+  return path;
+}
+
+test('build + save + view (graph path) gives the exact top-k', () => {
+  const path = buildFile('graph.vec');
+  const view = VectorIndexView.open(path, { dim: DIM, exactBelow: 0 });
+  assert.not.ok(view.exact);
+  assert.is(view.size, N);
+  const live = liveMap();
+  const queries = clustered(50, DIM, 2);
+  let total = 0;
+  for (let i = 0; i < 50; i++) {
+    const q = row(queries, i, DIM);
+    const hits = view.search(q, 10);
+    const want = exact(live, q, 10);
+    assert.is(hits.keys.length, 10);
+    assert.ok(sortedDesc(hits.similarities), 'best first');
+    assert.ok(Math.abs((hits.similarities[0] ?? 0) - (want[0]?.sim ?? 0)) < 0.02, 'similarity is cosine');
+    total += agreement(hits, want, live, q);
+  }
+  assert.ok(total / 50 >= 0.98, `agreement ${total / 50}`);
+  // A stored vector finds itself first.
+  assert.is(view.search(row(data, 123, DIM), 1).keys[0], keyOf(123));
+  // The batch form answers the same.
+  const batch = view.searchBatch(queries, 10, 2);
+  assert.equal(Array.from(batch[7]?.keys ?? []), Array.from(view.search(row(queries, 7, DIM), 10).keys));
+  view.close();
+  expectCode(() => view.search(row(queries, 0, DIM), 1), 'E_USAGE');
+});
+
+test('small indexes are searched exactly', () => {
+  const n = 600;
+  const path = buildFile('small.vec', n);
+  const view = VectorIndexView.open(path);
+  assert.ok(view.exact, 'below the threshold: brute force');
+  const live = liveMap(n);
+  const queries = clustered(30, DIM, 3);
+  for (let i = 0; i < 30; i++) {
+    const q = row(queries, i, DIM);
+    const hits = view.search(q, 10);
+    assert.ok(sortedDesc(hits.similarities));
+    assert.is(agreement(hits, exact(live, q, 10), live, q), 1);
+  }
+  assert.not.ok(VectorIndexView.open(path, { exactBelow: 100 }).exact);
+});
+
+test('incremental remove / add / replace is reflected after save + view', () => {
+  const path = buildFile('incr.vec');
+  const b = VectorIndexBuilder.fromFile(path, { expectDim: DIM, threads: 2 });
+  assert.is(b.size, N);
+  const removed = Array.from({ length: 100 }, (_, i) => keyOf(i * 3));
+  assert.is(b.remove(removed), 100);
+  assert.is(b.remove([keyOf(0)]), 0, 'already gone');
+  const fresh = clustered(50, DIM, 4);
+  const freshKeys = Array.from({ length: 50 }, (_, i) => 2 ** 41 + i);
+  assert.is(b.add(freshKeys, fresh), 50);
+  // Replacing key 1 (not removed) with a new vector: an upsert, not a duplicate.
+  const moved = clustered(1, DIM, 5);
+  b.add([keyOf(1)], moved);
+  assert.is(b.size, N - 100 + 50);
+  const h = b.health();
+  assert.is(h.churn, 101);
+  assert.is(h.builtSize, N);
+  assert.not.ok(h.rebuildAdvised);
+  b.save(path);
+
+  for (const exactBelow of [0, 1e9]) {
+    const view = VectorIndexView.open(path, { exactBelow });
+    assert.is(view.size, N - 100 + 50);
+    assert.is(view.info.churn, 101);
+    for (const key of removed.slice(0, 20)) {
+      const i = (key - KEY_BASE) / 7;
+      const hits = view.search(row(data, i, DIM), 10);
+      assert.not.ok(hits.keys.includes(key), `removed key ${key} is not found`);
+    }
+    for (let i = 0; i < 50; i += 7) assert.is(view.search(row(fresh, i, DIM), 1).keys[0], freshKeys[i]);
+    assert.is(view.search(moved, 1).keys[0], keyOf(1));
+  }
+  // The churn counters survive another load.
+  assert.is(VectorIndexBuilder.fromFile(path).health().churn, 101);
+});
+
+test('heavy churn advises a rebuild', () => {
+  const b = VectorIndexBuilder.create(DIM, { threads: 1 });
+  b.add(
+    Array.from({ length: 400 }, (_, i) => i),
+    data.subarray(0, 400 * DIM),
+  );
+  b.remove(Array.from({ length: 250 }, (_, i) => i));
+  assert.ok(b.health().rebuildAdvised);
+});
+
+test('opening a mapped view does not grow the heap by the file size', () => {
+  const dim = 256;
+  const n = 30_000;
+  const vecs = clustered(n, dim, 6, 200);
+  const b = VectorIndexBuilder.create(dim, { threads: 2, connectivity: 8, expansionAdd: 16 });
+  b.add(
+    Array.from({ length: n }, (_, i) => i),
+    vecs,
+  );
+  const path = join(ws.dir, 'big.vec');
+  b.save(path);
+  const size = statSync(path).size;
+  assert.ok(size > 10e6, `file is ${size} bytes`);
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const used = (): number => {
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const before = used();
+  const view = VectorIndexView.open(path, { dim });
+  for (let i = 0; i < 200; i++) view.search(row(vecs, i * 97, dim), 10);
+  const grown = used() - before;
+  assert.not.ok(view.exact);
+  assert.ok(grown < size / 4, `heap + array buffers grew ${grown} bytes for a ${size}-byte index`);
+  const self = view.search(row(vecs, 5, dim), 3);
+  assert.ok(
+    (self.similarities[0] ?? 0) > 0.95,
+    `top similarity ${self.similarities[0]} keys ${Array.from(self.keys).join(',')}`,
+  );
+});
+
+test('missing, truncated, damaged and mismatched files are LeindexErrors', () => {
+  const path = buildFile('bad.vec', 1000);
+  const good = readFileSync(path);
+  const variant = (name: string, bytes: Uint8Array): string => {
+    const p = join(ws.dir, name);
+    writeFileSync(p, bytes);
+    return p;
+  };
+  expectCode(() => VectorIndexView.open(join(ws.dir, 'nope.vec')), 'E_INDEX_MISSING');
+  expectCode(() => VectorIndexBuilder.fromFile(join(ws.dir, 'nope.vec')), 'E_INDEX_MISSING');
+  expectCode(() => VectorIndexView.open(variant('empty.vec', new Uint8Array(0))), 'E_STORE_CORRUPT');
+  expectCode(
+    () => VectorIndexView.open(variant('garbage.vec', Buffer.alloc(good.length, 0x5a))),
+    'E_STORE_CORRUPT',
+  );
+  for (const cut of [1, 100, TRAILER_BYTES, Math.floor(good.length / 2), good.length - 50]) {
+    const p = variant(`cut${cut}.vec`, good);
+    truncateSync(p, cut);
+    expectCode(() => VectorIndexView.open(p, { exactBelow: 0 }), 'E_STORE_CORRUPT');
+    expectCode(() => VectorIndexBuilder.fromFile(p), 'E_STORE_CORRUPT');
+  }
+  // Flipped bytes in the neighbour lists would crash usearch at search time: the graph
+  // checksum refuses the file first. Bytes in the vectors: the full check finds them.
+  const graphFlip = Buffer.from(good);
+  for (let i = 0; i < 20; i++) {
+    const at = good.length - TRAILER_BYTES - 1 - i * 211;
+    graphFlip[at] = (graphFlip[at] ?? 0) ^ 0xff;
+  }
+  expectCode(
+    () => VectorIndexView.open(variant('graphflip.vec', graphFlip), { exactBelow: 0 }),
+    'E_STORE_CORRUPT',
+  );
+  const vecFlip = Buffer.from(good);
+  vecFlip[100] = (vecFlip[100] ?? 0) ^ 0x40;
+  const vf = variant('vecflip.vec', vecFlip);
+  expectCode(() => VectorIndexView.open(vf, { verify: 'full' }), 'E_STORE_CORRUPT');
+  expectCode(() => VectorIndexBuilder.fromFile(vf), 'E_STORE_CORRUPT');
+  // A header that now claims another dimension, and a caller expecting another dimension.
+  const dimFlip = Buffer.from(good);
+  dimFlip[8 + 1000 * DIM + 33] = 32;
+  expectCode(() => VectorIndexView.open(variant('dimflip.vec', dimFlip)), 'E_STORE_CORRUPT');
+  expectCode(() => VectorIndexView.open(path, { dim: 128 }), 'E_STORE_CORRUPT');
+  expectCode(() => VectorIndexBuilder.fromFile(path, { expectDim: 128 }), 'E_STORE_CORRUPT');
+  // The intact file still opens.
+  assert.is(VectorIndexView.open(path, { verify: 'full' }).size, 1000);
+});
+
+test('empty index, k above size, zero and bad queries, bad keys', () => {
+  const b = VectorIndexBuilder.create(DIM);
+  const emptyPath = join(ws.dir, 'empty-index.vec');
+  b.save(emptyPath);
+  for (const exactBelow of [0, 1e9]) {
+    const v = VectorIndexView.open(emptyPath, { exactBelow });
+    assert.is(v.size, 0);
+    assert.is(v.search(row(data, 0, DIM), 10).keys.length, 0);
+  }
+  const grown = VectorIndexBuilder.fromFile(emptyPath);
+  assert.is(grown.add([1, 2, 3], data.subarray(0, 3 * DIM)), 3);
+
+  const path = buildFile('tiny.vec', 20);
+  for (const exactBelow of [0, 1e9]) {
+    const v = VectorIndexView.open(path, { exactBelow });
+    const hits = v.search(row(data, 3, DIM), 1000);
+    assert.is(hits.keys.length, 20, `exactBelow ${exactBelow}: every vector, once`);
+    assert.is(new Set(hits.keys).size, 20);
+    assert.is(v.search(new Float32Array(DIM), 5).keys.length, 0, 'a zero query matches nothing');
+    assert.is(v.searchBatch(new Float32Array(2 * DIM), 5).length, 2);
+    expectCode(() => v.search(new Float32Array(DIM).fill(NaN), 5), 'E_USAGE');
+    expectCode(() => v.search(new Float32Array(DIM + 1), 5), 'E_USAGE');
+    expectCode(() => v.search(row(data, 0, DIM), 0), 'E_USAGE');
+  }
+
+  const k = VectorIndexBuilder.create(DIM);
+  assert.is(k.add([5], new Float32Array(DIM)), 0, 'a zero vector is skipped');
+  assert.is(k.skippedZero, 1);
+  assert.is(k.add([Number.MAX_SAFE_INTEGER], row(data, 0, DIM)), 1);
+  assert.is(k.search(row(data, 0, DIM), 1).keys[0], Number.MAX_SAFE_INTEGER);
+  expectCode(() => k.add([2 ** 53], row(data, 0, DIM)), 'E_USAGE');
+  expectCode(() => k.add([-1], row(data, 0, DIM)), 'E_USAGE');
+  expectCode(() => k.add([1.5], row(data, 0, DIM)), 'E_USAGE');
+  expectCode(() => k.add([7, 7], data.subarray(0, 2 * DIM)), 'E_USAGE');
+  expectCode(() => k.add([8], data.subarray(0, 2 * DIM)), 'E_USAGE');
+});
+
+test('save replaces the file atomically and leaves no temp files', () => {
+  const path = buildFile('atomic.vec', 800);
+  const oldView = VectorIndexView.open(path, { exactBelow: 0 });
+  const b = VectorIndexBuilder.fromFile(path);
+  b.remove(Array.from({ length: 400 }, (_, i) => keyOf(i)));
+  b.save(path);
+  assert.is(oldView.size, 800);
+  assert.is(oldView.search(row(data, 0, DIM), 1).keys[0], keyOf(0), 'an open view keeps its generation');
+  assert.is(VectorIndexView.open(path).size, 400);
+  assert.equal(
+    readdirSync(ws.dir).filter((f) => f.includes('.tmp-')),
+    [],
+  );
+});
+
+test.run();
