@@ -87,8 +87,14 @@ test('lists its tools with input and output schemas and annotations', async () =
     'leindex_index',
     'leindex_diagnostics',
     'leindex_project_map',
+    'leindex_search',
+    'leindex_deep_analyze',
+    'leindex_context',
+    'leindex_symbol_lookup',
     'leindex_file_summary',
     'leindex_read_symbol',
+    'leindex_impact_analysis',
+    'leindex_text_search',
   ]);
   for (const t of tools) {
     assert.match(t.name, /^[a-z_]+$/);

@@ -1,13 +1,13 @@
-// leindex_read_symbol: the exact source of one symbol, named `file:Qualified.name` or by its
-// qualified (or plain) name alone, cut by lines to the token budget. The lookup is a simple
-// exact match for now (the shared lookup module will replace lookupSymbol). Server thread.
+// leindex_read_symbol: the exact source of one symbol, named `file:Qualified.name`, `file:LINE`
+// or by its qualified (or plain) name alone, cut by lines to the token budget. Names resolve
+// through the shared lookup (query/lookup.ts); symbolSpec here is how every MCP tool checks the
+// file part of a spec before that. Server thread.
 
 import { z } from 'zod';
 import { LeindexError } from '../../errors.js';
-import { NONE } from '../../protocol.js';
-import type { IndexSession } from '../../query/session.js';
+import { resolveSymbol, type Candidate } from '../../query/lookup.js';
 import { budgetOf, capText, tokenBudgetArg } from '../budget.js';
-import { indexedFile } from '../paths.js';
+import { projectRelative } from '../paths.js';
 import type { ProjectView } from '../project.js';
 import { notes, viewFields, viewShape } from '../result.js';
 import { defineTool, projectPathArg, withView } from '../tool.js';
@@ -38,7 +38,9 @@ const output = {
   source: z.string(),
   source_stale: z.boolean().describe('The file changed since indexing: the range may be off'),
   shown_lines: z.object({ start: z.number().int(), end: z.number().int() }),
-  alternatives: z.array(z.string()).describe('Other symbols with the same name (file:qualified.name)'),
+  alternatives: z
+    .array(z.string())
+    .describe('Other symbols the name matched, best first (file:qualified.name)'),
 };
 
 export const readSymbolTool = defineTool({
@@ -46,11 +48,16 @@ export const readSymbolTool = defineTool({
   title: 'Read a symbol',
   description:
     'The exact source of one symbol (function, class, method, …) instead of the whole file. Name it ' +
-    '"path/to/file.ts:Class.method" or by its qualified name "Class.method" (or plain name) alone; ' +
-    'when several symbols match, the first is shown and the others are listed.',
+    '"path/to/file.ts:Class.method", "path/to/file.ts:LINE" (the innermost symbol there) or by its ' +
+    'qualified name "Class.method" (or plain name) alone; when several symbols match, the best ' +
+    '(exact over suffix over case-insensitive, non-test, exported, most called) is shown and the others are listed.',
   input: {
     project_path: projectPathArg,
-    symbol: z.string().min(1).max(2048).describe('"file:Qualified.name", or "Qualified.name" alone'),
+    symbol: z
+      .string()
+      .min(1)
+      .max(2048)
+      .describe('"file:Qualified.name", "file:LINE", or "Qualified.name" alone'),
     token_budget: tokenBudgetArg('the source shown'),
   },
   output,
@@ -65,7 +72,7 @@ export const readSymbolTool = defineTool({
       const cut = capText(src.text, budget);
       const fields = viewFields(project.root, view, cut.trimmed);
       const shownEnd = cut.trimmed ? info.startLine + Math.max(0, cut.lines - 1) : info.endLine;
-      const alt = alternatives.map((a) => symbolKey(view.session, a));
+      const alt = alternatives.map(symbolKey);
       const head = `${info.file}:${info.qualifiedName} (${info.kind}, L${info.startLine}-${info.endLine})`;
       let text = `${head}\n\`\`\`${FENCE[info.language ?? ''] ?? ''}\n${cut.text}${cut.text.endsWith('\n') ? '' : '\n'}\`\`\`\n`;
       if (cut.trimmed) text += `(lines ${shownEnd + 1}-${info.endLine} not shown: over the token budget)\n`;
@@ -96,32 +103,42 @@ export const readSymbolTool = defineTool({
   },
 });
 
-/** Resolves a symbol reference to an id, plus other exact matches. */
-export function lookupSymbol(view: ProjectView, ref: string): { id: number; alternatives: number[] } {
-  const session = view.session;
-  const split = fileSeparator(ref);
-  if (split > 0) {
-    const { file, relPath } = indexedFile(view, ref.slice(0, split));
-    const name = ref.slice(split + 1);
-    const ids = matches(session, name, file);
-    const [id, ...rest] = ids;
-    if (id === undefined)
-      throw new LeindexError('E_SYMBOL_NOT_FOUND', `no symbol ${name} in ${relPath}`, {
-        hint: 'leindex_file_summary lists the symbols of a file with their qualified names',
-      });
-    return { id, alternatives: rest.slice(0, MAX_ALTERNATIVES) };
-  }
-  const [id, ...rest] = matches(session, ref, undefined);
-  if (id === undefined)
-    throw new LeindexError('E_SYMBOL_NOT_FOUND', `no symbol named ${ref}`, {
-      hint: 'names are matched exactly (qualified like Class.method, or plain); prefix the file as "path:Name" to narrow it',
-    });
-  return { id, alternatives: rest.slice(0, MAX_ALTERNATIVES) };
+/**
+ * A symbol spec as the shared lookup (query/lookup.ts) reads it, with its file part (if any)
+ * checked first: a path that leads outside the project is E_PATH_OUTSIDE_ROOT, not a name that
+ * matched nothing, and an absolute path inside the project becomes relative.
+ */
+export function symbolSpec(view: ProjectView, spec: string): string {
+  const trimmed = spec.trim();
+  if (!trimmed) throw new LeindexError('E_USAGE', 'an empty symbol name', { hint: SPEC_HINT });
+  const split = fileSeparator(trimmed);
+  const path = split > 0 ? trimmed.slice(0, split) : trimmed;
+  // Qualified names never hold a slash: only a path does.
+  if (!/[\\/]/.test(path)) return trimmed;
+  const rel = projectRelative(view, path);
+  return split > 0 ? `${rel}${trimmed.slice(split)}` : rel;
 }
 
-/** Index of the ':' between file and name: a single colon (Rust paths use '::'), not a drive letter. */
+/** Resolves a spec to a symbol with source (never an external one), plus the other candidates. */
+export function lookupSymbol(view: ProjectView, spec: string): { id: number; alternatives: Candidate[] } {
+  const r = resolveSymbol(view.session, symbolSpec(view, spec));
+  const chosen = r.chosen.file !== '' ? r.chosen : r.candidates.find((c) => c.file !== '');
+  if (!chosen) {
+    throw new LeindexError('E_SYMBOL_NOT_FOUND', `${r.chosen.qualifiedName} is not defined in this project`, {
+      hint: 'it is external (a library or the runtime): its source is not indexed',
+    });
+  }
+  const alternatives = r.candidates.filter((c) => c.id !== chosen.id).slice(0, MAX_ALTERNATIVES);
+  return { id: chosen.id, alternatives };
+}
+
+export const SPEC_HINT =
+  'name a symbol "path/to/file.ts:Qualified.name", "path:LINE", "Qualified.name" or a plain name';
+
+/** Index of the ':' or '#' between file and name: a single colon (Rust paths use '::'), not a drive letter. */
 function fileSeparator(ref: string): number {
   for (let i = 1; i < ref.length; i++) {
+    if (ref[i] === '#') return i;
     if (ref[i] !== ':' || ref[i - 1] === ':' || ref[i + 1] === ':') continue;
     if (i === 1 && /^[A-Za-z]$/.test(ref[0] ?? '') && /[\\/]/.test(ref[2] ?? '')) continue;
     return i;
@@ -129,26 +146,6 @@ function fileSeparator(ref: string): number {
   return -1;
 }
 
-/** Symbols (of one file, or all) whose qualified name is `name`; if none, whose plain name is. */
-function matches(session: IndexSession, name: string, file: number | undefined): number[] {
-  const g = session.graph();
-  const s = g.symbols;
-  const sid = g.strings.indexOf(name);
-  if (sid < 0) return [];
-  const a = file === undefined ? 0 : (g.files.symbolStart[file] ?? 0);
-  const b = file === undefined ? g.fileSymbolCount : (g.files.symbolStart[file + 1] ?? a);
-  for (const column of [s.qualifiedName, s.name]) {
-    const out: number[] = [];
-    for (let id = a; id < b; id++) {
-      if (column[id] === sid && s.file[id] !== NONE && id !== g.files.symbolStart[s.file[id] ?? 0])
-        out.push(id);
-    }
-    if (out.length) return out;
-  }
-  return [];
-}
-
-function symbolKey(session: IndexSession, id: number): string {
-  const info = session.symbol(id);
-  return `${info.file}:${info.qualifiedName}`;
+function symbolKey(c: Candidate): string {
+  return c.file ? `${c.file}:${c.qualifiedName}` : `${c.qualifiedName} (external)`;
 }
