@@ -57,7 +57,10 @@ test('the answer holds the seed, stays in budget and is deterministic', () => {
 
 test('tests are not seeds unless asked for', () => {
   const r = analyzeQuery(session, 'purge expired sessions', { budget: 2000 });
-  assert.ok(r.seeds.length > 0 && r.seeds.every((s) => !s.file.startsWith('tests/')), JSON.stringify(r.seeds));
+  assert.ok(
+    r.seeds.length > 0 && r.seeds.every((s) => !s.file.startsWith('tests/')),
+    JSON.stringify(r.seeds),
+  );
   // With room to spare a test may still be pulled in as a caller, after the code it tests.
   const names = shown(r);
   if (names.includes('testPurgeExpired')) {

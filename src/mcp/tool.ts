@@ -70,10 +70,10 @@ export async function withView<T>(
 ): Promise<T> {
   const project = ctx.projects.resolve(projectPath);
   try {
-    return fn(await project.view(), project);
+    return await fn(await project.view(), project);
   } catch (err) {
     if (isLeindexError(err) && err.code === 'E_STORE_CORRUPT' && project.reopenIfNewer()) {
-      return fn(await project.view(), project);
+      return await fn(await project.view(), project);
     }
     throw err;
   }

@@ -54,6 +54,8 @@ export function analyzeQuery(session: IndexSession, query: string, options: Anal
         ...(options.includeTests ? { includeTests: true } : {}),
       }).hits;
     } catch (err) {
+      // An identifier form may be empty of terms, or the index may predate a table it needs:
+      // the other forms still give seeds.
       if (err instanceof LeindexError && err.code === 'E_USAGE') continue;
       throw err;
     }

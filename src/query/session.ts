@@ -120,7 +120,11 @@ export class IndexSession {
     if (!this.nameIndex) {
       const names = this.reader.blob(NAMES_BLOB);
       const ids = this.reader.blob(NAME_IDS_BLOB);
-      if (!names || !ids) throw new LeindexError('E_STORE_CORRUPT', 'the index has no name table');
+      if (!names || !ids) {
+        throw new LeindexError('E_SCHEMA_MISMATCH', 'this index has no name table (it predates it)', {
+          hint: 'run `leindex index --rebuild` to rebuild it in the current format',
+        });
+      }
       this.nameIndex = new NameIndex(names, ids);
     }
     return this.nameIndex;
