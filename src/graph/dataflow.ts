@@ -5,8 +5,10 @@
 // turns resolved facts into edges. Bucketed by key with capped fan-out and a list of ubiquitous
 // types, so the work is linear in references plus edges. Coordinator thread, during merge.
 
+import type { FragmentReader } from './fragment.js';
 import { EdgeKind } from './graph.js';
 import type { EdgeList } from './merge.js';
+import { RefKind } from '../protocol.js';
 
 /**
  * Most edges one state key or one type may create (writers × readers, producers × consumers).
@@ -200,4 +202,71 @@ export class FlowCollector {
 /** Is this type name one that says nothing about data flow (a builtin or a wrapper)? */
 export function isUbiquitousType(name: string): boolean {
   return UBIQUITOUS_TYPES.has(name);
+}
+
+/** One argument of a call site paired with the callee parameter it reaches. */
+export interface ArgumentBinding {
+  /** 0-based line of the call. */
+  line: number;
+  /** Argument position at the call site. */
+  position: number;
+  /** The caller's name passed: a parameter, local or module-level name, or a field (`receiver`). */
+  argument: string;
+  /** 'this' / 'self' when the argument is a field. */
+  receiver: string | undefined;
+  /** The callee's parameter it reaches ('' for a pattern parameter), undefined past the last one. */
+  parameter: string | undefined;
+}
+
+/**
+ * Which caller names reach which callee parameters along a flowsArgument edge, read back from the
+ * two fragments: the caller's call rows named like the callee (its name, the class name for a
+ * constructor, or a name the caller imports it under directly), their argument rows, and the
+ * callee's param rows, paired by keyword else position. A call through a chain of aliased
+ * re-exports is named unlike the callee and is not found.
+ */
+export function argumentBindings(
+  caller: FragmentReader,
+  callerRow: number,
+  callee: FragmentReader,
+  calleeRow: number,
+): ArgumentBinding[] {
+  let name = callee.symStr(calleeRow, 'name') ?? '';
+  if (name === 'constructor' || name === '__init__') {
+    name = callee.symStr(callee.sym(calleeRow, 'parent'), 'name') ?? name;
+  }
+  const params: string[] = [];
+  for (let r = 0; r < callee.refCount; r++) {
+    if (callee.ref(r, 'kind') !== RefKind.param || callee.ref(r, 'from') !== calleeRow) continue;
+    const pos = callee.ref(r, 'aux');
+    if (pos >= 0 && pos < 256) params[pos] = callee.refStr(r, 'name') ?? '';
+  }
+  const names = new Set([name]);
+  for (let r = 0; r < caller.refCount; r++) {
+    if (caller.ref(r, 'kind') !== RefKind.import || caller.refStr(r, 'name') !== name) continue;
+    const alias = caller.refStr(r, 'alias');
+    if (alias) names.add(alias);
+  }
+  const out: ArgumentBinding[] = [];
+  let inCall = false;
+  let line = 0;
+  for (let r = 0; r < caller.refCount; r++) {
+    const kind = caller.ref(r, 'kind');
+    if (kind === RefKind.call || kind === RefKind.instantiate) {
+      inCall = caller.ref(r, 'from') === callerRow && names.has(caller.refStr(r, 'name') ?? '');
+      line = caller.ref(r, 'line');
+    } else if (kind === RefKind.argument && inCall) {
+      const position = caller.ref(r, 'aux');
+      const keyword = caller.refStr(r, 'alias');
+      out.push({
+        line,
+        position,
+        argument: caller.refStr(r, 'name') ?? '',
+        receiver: caller.refStr(r, 'qualifier'),
+        parameter:
+          keyword !== undefined ? (params.includes(keyword) ? keyword : undefined) : params[position],
+      });
+    }
+  }
+  return out;
 }

@@ -867,12 +867,24 @@ class PythonExtraction {
     for (const at of identifiersIn(text, ranges, new Set(names))) {
       if (dead.inside(at) || annotations.inside(at) || globals.inside(at)) continue;
       const name = this.identAt(at);
+      // `mod.NAME` of an imported module: a read / write of NAME there (not of `mod` itself);
+      // any other use of the alias says nothing, so it is skipped before the costlier checks.
+      const attr =
+        this.importNames.has(name) && !this.moduleNames.has(name)
+          ? (this.attributeAfter(at + name.length) ?? null)
+          : undefined;
+      if (attr === null) continue;
       const row = this.scopes.at(at);
       let fn = this.scopeByRow.get(row);
       while (fn && fn.kind !== SymbolKind.function && fn.kind !== SymbolKind.method) fn = fn.parent;
       if (!fn) continue;
       let use: NameUse;
       const base = this.targetBases.get(at);
+      if (attr) {
+        use = base === undefined ? NameUse.read : base ? NameUse.writeRead : NameUse.write;
+        found.push({ at: attr.at, name: attr.name, module: name, row, fn, use });
+        continue;
+      }
       if (bindings.inside(at))
         use = NameUse.bind; // an import inside the function
       else if (base !== undefined) use = base ? NameUse.writeRead : NameUse.write;
@@ -884,12 +896,8 @@ class PythonExtraction {
         if (fn.globals?.has(name)) use = NameUse.writeRead;
         else (fn.locals ??= new Set()).add(name);
       }
-      if (use !== NameUse.read && use !== NameUse.write && use !== NameUse.writeRead) continue;
-      if (this.importNames.has(name) && !this.moduleNames.has(name)) {
-        // `mod.NAME`: a read / write of NAME in the imported module (not of `mod` itself)
-        const attr = this.attributeAfter(at + name.length);
-        if (attr) found.push({ at: attr.at, name: attr.name, module: name, row, fn, use });
-      } else found.push({ at, name, module: '', row, fn, use });
+      if (use === NameUse.read || use === NameUse.write || use === NameUse.writeRead)
+        found.push({ at, name, module: '', row, fn, use });
     }
     for (const f of found) {
       const bound = f.module || f.name;
