@@ -227,7 +227,23 @@ export const SymbolFlag = {
  * - returnType: a function's declared return type.
  * - read / write: name = field or module-level name; qualifier = receiver text ('this', 'self',
  *              '' for a bare module-level name).
- * - param:     a parameter name of `from`; aux = position (for data-flow later).
+ * - param:     a parameter name of `from`; aux = position (for data-flow later). name '' for a
+ *              destructured / pattern parameter (TS `{ a, b }: Opts`, Rust `(a, b): (T, U)`): its
+ *              position still takes a value.
+ * - argument:  an argument of the call / instantiate row just before it (argument rows follow
+ *              their call row directly; a call has one per argument the extractor could name):
+ *              name = the caller's parameter, local or module-level name passed (`u`), or the field
+ *              (`repo` with qualifier 'this' / 'self' for `this.repo`); aux = argument position;
+ *              alias = the keyword for a Python keyword argument (`f(key=u)`). Paired with the
+ *              callee's `param` rows by alias (keyword) else by position.
+ *
+ * Column uses added for data flow (appended; existing uses unchanged):
+ * - call / instantiate alias: how the call's value is used, when the extractor can tell
+ *              (CallValueUse): '=target' assigned to a variable or field (`=x`, `=this.x`,
+ *              `=self.items`; '=' alone for a destructuring or complex target), '(' passed as an
+ *              argument of an enclosing call, 'return' returned (a return / yield, an arrow
+ *              function's expression body, a Rust fn body's tail expression). NONE = discarded,
+ *              chained (`f().g()`) or not known.
  */
 export const RefKind = {
   import: 0,
@@ -242,9 +258,20 @@ export const RefKind = {
   read: 9,
   write: 10,
   param: 11,
+  argument: 12,
 } as const;
 export type RefKindName = keyof typeof RefKind;
 export const REF_KIND_NAMES = Object.keys(RefKind) as RefKindName[];
+
+/** Values of a call / instantiate row's alias column: how the call's value is used (see RefKind). */
+export const CallValueUse = {
+  /** Prefix of '=target': assigned to a variable or field. */
+  assigned: '=',
+  /** Passed as an argument of an enclosing call. */
+  argument: '(',
+  /** Returned from the enclosing function. */
+  returned: 'return',
+} as const;
 
 /** Symbol kinds that get an embedding: what a search result can be. Fields and variables are
  * many and say little on their own; their names still reach search through the lexical index. */

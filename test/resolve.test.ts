@@ -1,5 +1,6 @@
 // Annotated fixture repos: every `@edge kind from -> to` comment in a fixture must be an edge
 // of the published graph, and every `@no-edge` must not be. Plus golden dumps of whole repos.
+// The *-flow repos state the data-flow edges (flowsArgument, flowsReturn, flowsState, flowsType).
 
 import { readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -9,7 +10,7 @@ import { symbolKey } from '../src/graph/dump.js';
 import { EDGE_KINDS, type IndexGraph } from '../src/graph/graph.js';
 import { TEST_SRC, copyFixture, indexTree, readDump, readGraph } from './helpers/workspace.js';
 
-const REPOS = ['ts-app', 'py-app', 'rs-app'];
+const REPOS = ['ts-app', 'py-app', 'rs-app', 'ts-flow', 'py-flow', 'rs-flow'];
 const UPDATE = process.env.LEINDEX_UPDATE_GOLDEN === '1';
 
 function listFiles(dir: string): string[] {

@@ -13,6 +13,15 @@ export const EDGE_KINDS = [
   'inherits',
   'implements',
   'referencesType',
+  // Data flow (between symbols; confidence never above the call / type resolution they ride on):
+  /** caller → callee: a resolved call site passes values into the callee's parameters. */
+  'flowsArgument',
+  /** callee → consumer: the callee's value is assigned, passed on or returned by the consumer. */
+  'flowsReturn',
+  /** writer → reader: both use the same field of a resolved class or the same module-level name. */
+  'flowsState',
+  /** producer → consumer: a declared return type T is a declared parameter type T (project types only). */
+  'flowsType',
 ] as const;
 export type EdgeKindName = (typeof EDGE_KINDS)[number];
 export const EdgeKind = Object.fromEntries(EDGE_KINDS.map((k, i) => [k, i])) as Record<EdgeKindName, number>;

@@ -3,9 +3,11 @@
 // the import graph (bindings, re-exports, barrels, `__init__`, `use` trees), then receivers
 // (this/self, a type path, the inheritance chain), then a project-unique name — never a name
 // shared by several symbols, and never a common name (no cliques through `get` or `new`).
-// Every lookup is a hash-map hit, memoised: linear in the number of references.
+// Every lookup is a hash-map hit, memoised: linear in the number of references. The data-flow
+// edges ride on the same resolution (dataflow.ts turns the resolved facts into edges).
 // Coordinator thread, called by mergeFragments.
 
+import { FlowCollector, FlowConfidence, type FlowStats } from './dataflow.js';
 import type { FragmentReader } from './fragment.js';
 import { Confidence, EdgeKind, type ResolutionStats } from './graph.js';
 import type { EdgeList, MergeInput, StringTable, SymbolColumns } from './merge.js';
@@ -19,6 +21,8 @@ export interface ResolveContext {
   cols: SymbolColumns;
   symbolStart: Int32Array;
   edges: EdgeList;
+  /** Receives the data-flow counts (benchmarks). */
+  onFlow?: ((stats: FlowStats) => void) | undefined;
 }
 
 const TYPE_KINDS = new Set<number>([
@@ -42,6 +46,8 @@ const CLASS_LIKE = new Set<number>([
   SymbolKind.interface,
   SymbolKind.enum,
 ]);
+/** Module-level symbols that hold state (a function or class name read as a value is not state). */
+const STATE_KINDS = new Set<number>([SymbolKind.variable, SymbolKind.constant]);
 
 /**
  * Names too common to resolve by name alone: a call `x.get()` with an unknown receiver says
@@ -90,17 +96,23 @@ class Resolver {
   private readonly bases = new Map<number, number[]>();
   private readonly moduleMemo = new Map<string, ModuleTarget | undefined>();
   private readonly stats: ResolutionStats = { refs: {}, resolved: {}, callConfidence: {} };
+  private readonly flow: FlowCollector;
+  private readonly uniqueMemo = new Map<string, { id: number; conf: number } | undefined>();
 
   constructor(private readonly ctx: ResolveContext) {
     this.nFiles = ctx.inputs.length;
+    this.flow = new FlowCollector(ctx.edges);
   }
 
   run(): ResolutionStats {
     this.indexSymbols();
     this.collectImports();
-    // Inheritance first: method lookup through base classes needs the `bases` map.
+    // Inheritance (and parameters) first: method lookup through base classes needs the
+    // `bases` map, argument flow needs every callee's parameters.
     for (let f = 0; f < this.nFiles; f++) this.resolveFile(f, 'structure');
     for (let f = 0; f < this.nFiles; f++) this.resolveFile(f, 'uses');
+    const flowStats = this.flow.finish(this.bases);
+    this.ctx.onFlow?.(flowStats);
     return this.stats;
   }
 
@@ -389,19 +401,31 @@ class Resolver {
         kind === RefKind.reexport ||
         kind === RefKind.inherits ||
         kind === RefKind.implements;
-      if (structural !== (phase === 'structure')) continue;
-      const kindName = REF_KIND_NAMES[kind] ?? 'unknown';
-      if (kind === RefKind.read || kind === RefKind.write || kind === RefKind.param) {
-        // Data-flow references are kept in the fragment for the graph stage; no edges yet.
-        this.count(kindName, false);
+      if (kind === RefKind.param) {
+        // Parameters make no edge; collected first, so every call site sees its callee's.
+        if (phase === 'structure') {
+          const row = frag.ref(r, 'from');
+          if (row > 0 && row < frag.symbolCount)
+            this.flow.param(base + row, frag.ref(r, 'aux'), frag.refStr(r, 'name') ?? '');
+        } else this.count('param', false);
         continue;
       }
+      if (structural !== (phase === 'structure')) continue;
+      const kindName = REF_KIND_NAMES[kind] ?? 'unknown';
       const fromRow = frag.ref(r, 'from');
       const from = fromRow >= 0 && fromRow < frag.symbolCount ? base + fromRow : base;
       const name = frag.refStr(r, 'name') ?? '';
       const qualifier = frag.refStr(r, 'qualifier');
       let resolved = false;
       switch (kind) {
+        case RefKind.argument:
+          // The call row just before it says which callee (if any) its value reaches.
+          resolved = this.flow.argument(frag.ref(r, 'aux'), frag.refStr(r, 'alias'));
+          break;
+        case RefKind.read:
+        case RefKind.write:
+          resolved = this.stateRef(f, from, kind === RefKind.write, name, qualifier);
+          break;
         case RefKind.import:
         case RefKind.reexport: {
           if (qualifier === undefined) break; // a local `export { a as b }`
@@ -451,7 +475,9 @@ class Resolver {
             edges.add(from, t.id, EdgeKind.calls, t.conf);
             this.stats.callConfidence[band(t.conf)] = (this.stats.callConfidence[band(t.conf)] ?? 0) + 1;
             resolved = true;
-          }
+            const used = frag.ref(r, 'alias') !== NONE;
+            this.flow.call(from, t.id, this.paramOwner(t.id), t.conf, frag.ref(r, 'aux'), used);
+          } else this.flow.unresolvedCall();
           break;
         }
         case RefKind.typeRef:
@@ -461,6 +487,10 @@ class Resolver {
           if (t) {
             edges.add(from, t.id, EdgeKind.referencesType, t.conf);
             resolved = true;
+            if (kind !== RefKind.typeRef && TYPE_KINDS.has(this.ctx.cols.kind[t.id] ?? -1)) {
+              const typeName = this.str(this.ctx.cols.name[t.id] ?? NONE);
+              this.flow.typeUse(t.id, typeName, from, kind === RefKind.returnType, t.conf);
+            }
           }
           break;
         }
@@ -474,6 +504,69 @@ class Resolver {
     if (row.qualifier === '' && row.name) segs.push(row.name); // extern crate
     const split = this.ctx.modules.rustSplitPath(f, segs);
     return split ? this.moduleTarget(split.module) : undefined;
+  }
+
+  /** The symbol whose parameters a call of `id` fills: a function, or a class's constructor. */
+  private paramOwner(id: number): number {
+    const { cols } = this.ctx;
+    const kind = cols.kind[id] ?? -1;
+    if (kind === SymbolKind.function || kind === SymbolKind.method) return id;
+    if (kind !== SymbolKind.class && kind !== SymbolKind.struct) return -1;
+    const ctor = this.lang(cols.file[id] ?? 0) === 'python' ? '__init__' : 'constructor';
+    return this.methodOf(id, ctor, 0)?.id ?? -1;
+  }
+
+  /**
+   * A read / write row: the field (`this.x`, `self.x`, owned by the enclosing class or a base)
+   * or module-level name (own, imported, or `mod.NAME`) it uses becomes a state key.
+   */
+  private stateRef(
+    f: number,
+    from: number,
+    write: boolean,
+    name: string,
+    qualifier: string | undefined,
+  ): boolean {
+    if (!name) return false;
+    const { cols } = this.ctx;
+    let key: string;
+    let conf: number;
+    if (qualifier === 'this' || qualifier === 'self') {
+      const type = this.enclosingType(f, from);
+      if (type === undefined) return false;
+      const member = this.methodOf(type, name, 0);
+      if (member) {
+        if (cols.kind[member.id] !== SymbolKind.field) return false; // a method or a nested type
+        key = `#${member.id}`;
+        const own = this.str(cols.qualifiedName[member.id] ?? NONE).startsWith(
+          `${this.str(cols.qualifiedName[type] ?? NONE)}.`,
+        );
+        conf = own ? FlowConfidence.ownField : FlowConfidence.inheritedField;
+      } else {
+        key = `${type}.${name}`;
+        conf = FlowConfidence.undeclaredField;
+      }
+    } else if (!qualifier) {
+      const own = this.topLevel[f]?.get(name);
+      const t = own !== undefined ? { id: own, module: undefined } : this.binding(f, name);
+      if (!t || t.module !== undefined || !STATE_KINDS.has(cols.kind[t.id] ?? -1)) return false;
+      if (cols.file[t.id] === NONE) return false;
+      key = `#${t.id}`;
+      conf = cols.file[t.id] === f ? FlowConfidence.moduleName : FlowConfidence.crossFileName;
+    } else {
+      // `mod.NAME` (Python module attributes): the module through the file's imports.
+      const segs = qualifier.split('.');
+      const head = this.scoped(f, from, segs[0] ?? '');
+      let container: Target = head ? { id: head.id, module: this.moduleOfRow(head.id) } : undefined;
+      for (const seg of segs.slice(1)) container = container ? this.member(container, seg) : undefined;
+      if (container?.module === undefined) return false;
+      const t = this.member(container, name);
+      if (!t || !STATE_KINDS.has(cols.kind[t.id] ?? -1) || cols.file[t.id] === NONE) return false;
+      key = `#${t.id}`;
+      conf = cols.file[t.id] === f ? FlowConfidence.moduleName : FlowConfidence.crossFileName;
+    }
+    this.flow.stateUse(key, from, write, conf);
+    return true;
   }
 
   private count(kindName: string, resolved: boolean): void {
@@ -636,15 +729,23 @@ class Resolver {
     methodsOnly: boolean,
   ): { id: number; conf: number } | undefined {
     if (name.length < 3 || COMMON_NAMES.has(name)) return undefined;
+    // Memoised: a name defined many times and called many times would otherwise cost their product.
+    const key = `${kinds === TYPE_KINDS ? 't' : methodsOnly ? 'm' : 'c'}${name}`;
+    if (this.uniqueMemo.has(key)) return this.uniqueMemo.get(key);
     const { cols } = this.ctx;
     let found = NONE;
     for (const id of this.byName.get(name) ?? []) {
       const k = cols.kind[id] ?? -1;
       if (!kinds.has(k) || (methodsOnly && k !== SymbolKind.method)) continue;
-      if (found !== NONE) return undefined;
+      if (found !== NONE) {
+        found = NONE;
+        break;
+      }
       found = id;
     }
-    return found === NONE ? undefined : { id: found, conf: Confidence.uniqueName };
+    const t = found === NONE ? undefined : { id: found, conf: Confidence.uniqueName };
+    this.uniqueMemo.set(key, t);
+    return t;
   }
 }
 

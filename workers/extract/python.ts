@@ -34,6 +34,7 @@ import {
   ScopeIndex,
   type ExtractContext,
 } from './common.js';
+import { argumentName, CallNesting, pythonCallUse } from './flow.js';
 
 // Compiled once per thread (queryFor caches it). Capture names are the dispatch keys of the
 // sweep. Patterns are single-capture: captures() re-sends every capture of a match with each.
@@ -175,8 +176,12 @@ class PythonExtraction {
   private readonly bindings: number[] = [];
   private readonly globalStmts: number[] = [];
   private readonly moduleNames = new Set<string>();
+  /** Names module-level imports bind to modules (`import a`, `import a.b as c`, `from . import m`): `m.NAME` is another module's state. */
+  private readonly importNames = new Set<string>();
   /** The def/class already handled through its decorated_definition. */
   private handledDef = -1;
+  /** Argument lists of the calls swept so far: is a call an argument of another? */
+  private readonly nesting = new CallNesting();
 
   constructor(ctx: ExtractContext) {
     this.text = ctx.text;
@@ -692,7 +697,24 @@ class PythonExtraction {
           ? 1
           : (args?.namedChildren.filter((c) => c.type !== 'comment').length ?? 0);
     }
-    this.refs.add(RefKind.call, top?.row ?? 0, name, qualifier, undefined, end - name.length, argc);
+    const close = this.lex.close.get(open) ?? -1;
+    const from = top?.row ?? 0;
+    const use =
+      close > open
+        ? pythonCallUse(text, start, close + 1, this.nesting.inside(start, open, close))
+        : undefined;
+    this.refs.add(RefKind.call, from, name, qualifier, use, end - name.length, argc);
+    if (close > open && argc > 0) this.callArguments(open, close, from);
+  }
+
+  /** Argument rows (right after their call row) for the arguments that are a name or a `self.x`. */
+  private callArguments(open: number, close: number, from: number): void {
+    let pos = 0;
+    for (const [s, e] of this.splitTopLevel(open + 1, close)) {
+      const a = e - s <= 80 ? argumentName(this.text.slice(s, e), false) : undefined;
+      if (a) this.refs.add(RefKind.argument, from, a.name, a.qualifier, a.keyword, s + a.at, pos);
+      pos++;
+    }
   }
 
   /** An attribute/subscript assignment target: `self.x` writes (and __init__ fields), NAME[...] bases. */
@@ -729,6 +751,7 @@ class PythonExtraction {
     for (const m of body.slice(6).matchAll(IMPORT_ITEM)) {
       const module = (m[1] ?? '').replace(/\s+/g, '');
       this.refs.add(RefKind.import, from, '', module, m[2], offset + 6 + (m.index ?? 0), 0);
+      if (from === 0) this.importNames.add(m[2] ?? module.split('.')[0] ?? module);
     }
   }
 
@@ -741,6 +764,9 @@ class PythonExtraction {
     if (!module) return;
     FROM_ITEM.lastIndex = 0;
     for (const m of body.slice(head[0].length).matchAll(FROM_ITEM)) {
+      // `from pkg import sub`: a lower-case name is likely a module (classes, constants are not)
+      const local = m[2] ?? m[1] ?? '';
+      if (from === 0 && MODULE_LIKE.test(local)) this.importNames.add(local);
       this.refs.add(
         RefKind.import,
         from,
@@ -828,7 +854,7 @@ class PythonExtraction {
    * the whole function.
    */
   private moduleNameRefs(): void {
-    const names = [...this.moduleNames].filter((n) => n !== '__all__');
+    const names = [...this.moduleNames, ...this.importNames].filter((n) => n !== '__all__');
     const ranges = this.functionRanges();
     if (!names.length || !ranges.length) return;
     const text = this.text;
@@ -837,16 +863,28 @@ class PythonExtraction {
     const globals = new RangeCursor(this.globalStmts);
     const bindings = new RangeCursor(this.bindings);
     const brackets = new RangeCursor(this.lex.brackets);
-    const found: { at: number; name: string; row: number; fn: Scope; use: NameUse }[] = [];
+    const found: { at: number; name: string; module: string; row: number; fn: Scope; use: NameUse }[] = [];
     for (const at of identifiersIn(text, ranges, new Set(names))) {
       if (dead.inside(at) || annotations.inside(at) || globals.inside(at)) continue;
       const name = this.identAt(at);
+      // `mod.NAME` of an imported module: a read / write of NAME there (not of `mod` itself);
+      // any other use of the alias says nothing, so it is skipped before the costlier checks.
+      const attr =
+        this.importNames.has(name) && !this.moduleNames.has(name)
+          ? (this.attributeAfter(at + name.length) ?? null)
+          : undefined;
+      if (attr === null) continue;
       const row = this.scopes.at(at);
       let fn = this.scopeByRow.get(row);
       while (fn && fn.kind !== SymbolKind.function && fn.kind !== SymbolKind.method) fn = fn.parent;
       if (!fn) continue;
       let use: NameUse;
       const base = this.targetBases.get(at);
+      if (attr) {
+        use = base === undefined ? NameUse.read : base ? NameUse.writeRead : NameUse.write;
+        found.push({ at: attr.at, name: attr.name, module: name, row, fn, use });
+        continue;
+      }
       if (bindings.inside(at))
         use = NameUse.bind; // an import inside the function
       else if (base !== undefined) use = base ? NameUse.writeRead : NameUse.write;
@@ -859,14 +897,23 @@ class PythonExtraction {
         else (fn.locals ??= new Set()).add(name);
       }
       if (use === NameUse.read || use === NameUse.write || use === NameUse.writeRead)
-        found.push({ at, name, row, fn, use });
+        found.push({ at, name, module: '', row, fn, use });
     }
     for (const f of found) {
-      if (f.fn.params?.has(f.name)) continue;
-      if (f.fn.locals?.has(f.name) && !f.fn.globals?.has(f.name)) continue;
-      if (f.use !== NameUse.read) this.refs.once(RefKind.write, f.row, f.name, '', f.at);
-      if (f.use !== NameUse.write) this.refs.once(RefKind.read, f.row, f.name, '', f.at);
+      const bound = f.module || f.name;
+      if (f.fn.params?.has(bound)) continue;
+      if (f.fn.locals?.has(bound) && !f.fn.globals?.has(bound)) continue;
+      if (f.use !== NameUse.read) this.refs.once(RefKind.write, f.row, f.name, f.module, f.at);
+      if (f.use !== NameUse.write) this.refs.once(RefKind.read, f.row, f.name, f.module, f.at);
     }
+  }
+
+  /** `.NAME` right after offset `i` (not a method call `.NAME(`): the attribute and its offset. */
+  private attributeAfter(i: number): { name: string; at: number } | undefined {
+    ATTRIBUTE.lastIndex = i;
+    const m = ATTRIBUTE.exec(this.text);
+    if (!m?.[1] || m[2] !== undefined) return undefined;
+    return { name: m[1], at: i + m[0].length - m[1].length };
   }
 
   /** How a module-level name at `at` (in function `fn`, outside strings and comments) is used, from its context. */
@@ -909,6 +956,8 @@ class PythonExtraction {
 }
 
 const ARROW = /\s*->\s*/y;
+const ATTRIBUTE = new RegExp(`[ \\t]*\\.[ \\t]*(${ID})(?=([ \\t]*\\()?)`, 'uy');
+const MODULE_LIKE = /^[a-z_][a-z0-9_]*$/;
 
 function privacy(name: string): number {
   return name.startsWith('_') && !(name.startsWith('__') && name.endsWith('__') && name.length > 4)

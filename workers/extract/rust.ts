@@ -40,6 +40,7 @@ import {
   ScopeIndex,
   type ExtractContext,
 } from './common.js';
+import { argumentName, CallNesting, rustCallUse } from './flow.js';
 
 // Compiled once per thread (queryFor caches it). Capture names are the dispatch keys of the
 // sweep. Patterns are single-capture: captures() re-sends every capture of a match with each.
@@ -177,6 +178,8 @@ class RustExtraction {
   private readonly implements: PendingImplements[] = [];
   private readonly fnRanges: number[] = [];
   private readonly macroRows: number[] = [];
+  /** Argument lists of the calls swept so far: is a call an argument of another? */
+  private readonly nesting = new CallNesting();
 
   constructor(ctx: ExtractContext) {
     this.text = ctx.text;
@@ -618,16 +621,18 @@ class RustExtraction {
         continue;
       }
       const m = PARAM_IDENT.exec(param);
-      if (m?.[1] && m[1] !== '_')
-        this.refs.add(
-          RefKind.param,
-          rec.row,
-          m[1].replace(/^r#/, ''),
-          undefined,
-          undefined,
-          s + param.indexOf(m[1]),
-          pos,
-        );
+      // A pattern or `_` has no name, but its position still takes a value.
+      const named = m?.[1] && m[1] !== '_' ? m[1] : undefined;
+      const nameAt = named ? s + param.indexOf(named) : s;
+      this.refs.add(
+        RefKind.param,
+        rec.row,
+        named?.replace(/^r#/, '') ?? '',
+        undefined,
+        undefined,
+        nameAt,
+        pos,
+      );
       const colon = this.topLevel(s, e, 58 /* : */);
       if (colon < e) {
         const t = this.mainType(colon + 1, e, inScope);
@@ -794,7 +799,30 @@ class RustExtraction {
       argc = args ? args.namedChildren.filter((c) => !c.type.endsWith('comment')).length : 0;
     }
     const nameAt = raw.includes('<') ? raw.lastIndexOf(path.name) : path.nameAt; // turbofish shifts offsets
-    this.refs.add(RefKind.call, this.from(), path.name, qualifier, undefined, start + nameAt, argc);
+    const from = this.from();
+    const use = rustCallUse(
+      text,
+      start,
+      close + 1,
+      this.nesting.inside(start, open, close),
+      this.bodyClose(from),
+    );
+    this.refs.add(RefKind.call, from, path.name, qualifier, use, start + nameAt, argc);
+    if (argc > 0) {
+      let pos = 0;
+      for (const [s, e] of this.splitTopLevel(open + 1, close)) {
+        const a = e - s <= 80 ? argumentName(text.slice(s, e), true) : undefined;
+        if (a) this.refs.add(RefKind.argument, from, a.name, a.qualifier, undefined, s + a.at, pos);
+        pos++;
+      }
+    }
+  }
+
+  /** Offset of the closing brace of fn `row`'s body (where a tail expression ends), or -1. */
+  private bodyClose(row: number): number {
+    const rec = this.recs[row - 1];
+    if (!rec || (rec.kind !== SymbolKind.function && rec.kind !== SymbolKind.method)) return -1;
+    return this.text.charCodeAt(rec.end - 1) === 125 ? rec.end - 1 : -1;
   }
 
   /** `name!(...)`: a call ref (aux -1) unless it is a std formatting/assertion macro; expression macros' arguments are scanned for calls. */

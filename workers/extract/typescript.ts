@@ -17,7 +17,7 @@
 import type { Tree } from '../../native/tree-sitter.js';
 import type { FragmentBuilder } from '../../src/graph/fragment.js';
 import type { LanguageId } from '../../src/protocol.js';
-import { RefKind, SymbolFlag, SymbolKind } from '../../src/protocol.js';
+import { CallValueUse, RefKind, SymbolFlag, SymbolKind } from '../../src/protocol.js';
 import { attributeComplexity, cleanDoc, cleanSignature, LineIndex, type ExtractContext } from './common.js';
 
 type TreeCursor = ReturnType<Tree['walk']>;
@@ -85,6 +85,11 @@ const WS_RUN = /\s+/g;
 const OPTIONAL_DOT = /\?\./g;
 const NON_NULL = /!(?=\s*\.|\s*$)/g;
 const SPACED_DOT = / ?\. ?/g;
+/** An assignment's simple target (`x`, `this.x`, `a.b`) and its operator: the left side of a call's use. */
+const ASSIGN_TARGET =
+  /^((?:this|[\w$\u0080-\uffff]+)(?:\s*\??\.\s*#?[\w$\u0080-\uffff]+)*)\s*(?:\*\*|<<|>>>?|&&|\|\||\?\?|[-+*/%&|^])?=(?![=>])/;
+/** `this.x` as a call argument. */
+const THIS_FIELD = /^this\s*\??\.\s*(#?[\w$\u0080-\uffff]+)$/;
 
 // ---------------------------------------------------------------------------------------
 // Node categories. The walk learns, per grammar, which category each node type id has (by its
@@ -167,7 +172,9 @@ const PATTERN = 72; // array / rest / assignment / pair patterns: identifiers in
 const CLASS_KW = 73; // the `class` token (error recovery)
 const STAR = 74; // the `*` token (`export * from`)
 const TOKEN = 75; // any other anonymous token: skipped by the walk without a look
-const N_CATS = 76;
+const RETURN = 76; // return / yield: a call directly inside has its value returned
+const PASS = 77; // parentheses, `as`, `satisfies`: a call's use is read through them
+const N_CATS = 78;
 
 const CATEGORY_BY_NAME = new Map<string, number>(
   Object.entries({
@@ -255,6 +262,11 @@ const CATEGORY_BY_NAME = new Map<string, number>(
     object: OBJECT,
     pair: PAIR,
     await_expression: AWAIT,
+    return_statement: RETURN,
+    yield_expression: RETURN,
+    parenthesized_expression: PASS,
+    as_expression: PASS,
+    satisfies_expression: PASS,
     ERROR: ERROR,
     array_pattern: PATTERN,
     rest_pattern: PATTERN,
@@ -526,6 +538,10 @@ interface CallRec {
   /** 0 = other, 1 = expression statement, 2 = object of a member expression. */
   ctx: number;
   isNew: boolean;
+  /** How its value is used (a CallValueUse value for the alias column), or undefined. */
+  use: string | undefined;
+  /** Arguments that are a plain name or `this.x`: [position, offset, name, qualifier] each. */
+  args: (string | number | undefined)[] | undefined;
 }
 
 interface ImportRec {
@@ -967,7 +983,9 @@ class Extraction {
         this.fstart[d] = c.startIndex;
         return true;
       case ASSIGN:
-        if (pcat === EXPR_STMT && (this.fflag[pd] ?? 0) & FL_TOP) this.fstart[d] = c.startIndex;
+      case AUG_ASSIGN:
+        // the start of the left side: top-level CommonJS definitions, and a call's assignment target
+        this.fstart[d] = c.startIndex;
         return true;
       default:
         return !NO_DESCEND[cat];
@@ -1150,7 +1168,53 @@ class Extraction {
       decl,
       ctx,
       isNew,
+      use: this.callUse(pd, pcat, field),
+      args: undefined,
     });
+  }
+
+  /**
+   * How the value of a call whose parent frame is `pd` is used, read through `await`,
+   * parentheses, casts and `!`: assigned (to which target), passed as an argument, returned.
+   */
+  callUse(pd: number, pcat: number, field: number): string | undefined {
+    let up = pd;
+    let cat = pcat;
+    let f = field;
+    for (let k = 0; k < 4 && (cat === AWAIT || cat === PASS || cat === NON_NULL_EXPR); k++) {
+      f = this.ffield[up] ?? 0;
+      up--;
+      cat = up >= 0 ? (this.fcat[up] ?? OTHER) : -1;
+    }
+    switch (cat) {
+      case ARGS:
+        return CallValueUse.argument;
+      case RETURN:
+        return CallValueUse.returned;
+      case FUNC_EXPR:
+        return f === F_BODY ? CallValueUse.returned : undefined; // `x => f(x)`
+      case DECLARATOR: {
+        if (f !== F_VALUE) return undefined;
+        const r = this.declarators[this.frec[up] ?? -1];
+        const name = r && r.nameCat === IDENT ? this.text.slice(r.nameStart, r.nameEnd) : '';
+        return CallValueUse.assigned + name;
+      }
+      case ASSIGN:
+      case AUG_ASSIGN: {
+        if (f !== F_RIGHT) return undefined;
+        const start = this.fstart[up] ?? 0;
+        const m = ASSIGN_TARGET.exec(this.text.slice(start, start + 160));
+        const target = m?.[1] ? m[1].replace(WS_RUN, '').replace(OPTIONAL_DOT, '.') : '';
+        return CallValueUse.assigned + target;
+      }
+      case FIELD: {
+        if (f !== F_VALUE) return undefined;
+        const cand = this.cands[this.frec[up] ?? -1];
+        return CallValueUse.assigned + (cand?.name ? `this.${cand.name}` : '');
+      }
+      default:
+        return undefined;
+    }
   }
 
   /** What a child (at depth d, category cat, field code `field`) tells its parent frame. */
@@ -1191,6 +1255,13 @@ class Extraction {
         if (++call.argc === 1 && cat === STRING) {
           call.strStart = c.startIndex;
           call.strEnd = c.endIndex;
+        } else if (cat === IDENT) {
+          const s = c.startIndex;
+          (call.args ??= []).push(call.argc - 1, s, this.identAt(s), undefined);
+        } else if (cat === MEMBER && c.endIndex - c.startIndex <= 80) {
+          const s = c.startIndex;
+          const m = this.text.startsWith('this', s) ? THIS_FIELD.exec(this.text.slice(s, c.endIndex)) : null;
+          if (m?.[1]) (call.args ??= []).push(call.argc - 1, s + m[0].length - m[1].length, m[1], 'this');
         }
         return;
       }
@@ -1450,11 +1521,13 @@ class Extraction {
         if (field === F_LEFT || field === F_PARAMETER) return; // for (x of …), catch (e)
         break;
       case ASSIGN:
-      case AUG_ASSIGN:
         if (field === F_LEFT) kind = RefKind.write;
         break;
+      case AUG_ASSIGN:
+        if (field === F_LEFT) kind = READ_WRITE;
+        break;
       case UPDATE:
-        kind = RefKind.write;
+        kind = READ_WRITE;
         break;
       case FUNC_EXPR:
         if (field === F_PARAMETER || field === F_NAME) return;
@@ -1472,8 +1545,8 @@ class Extraction {
     const mField = this.ffield[md] ?? 0;
     const up = this.fcat[md - 1] ?? OTHER;
     let kind: number = RefKind.read;
-    if ((up === ASSIGN || up === AUG_ASSIGN) && mField === F_LEFT) kind = RefKind.write;
-    else if (up === UPDATE) kind = RefKind.write;
+    if (up === ASSIGN && mField === F_LEFT) kind = RefKind.write;
+    else if ((up === AUG_ASSIGN && mField === F_LEFT) || up === UPDATE) kind = READ_WRITE;
     else if (up === CALL && mField === F_FUNCTION) return; // this.m(): a call ref
     this.thisStart.push(this.cursor.startIndex);
     this.thisKind.push(kind);
@@ -2014,7 +2087,7 @@ class Extraction {
         const dot = path.lastIndexOf('.');
         const name = path.slice(dot + 1);
         const q = dot >= 0 ? path.slice(0, dot) : undefined;
-        this.pushRef(RefKind.instantiate, cs + raw.lastIndexOf(name), name, q, undefined, call.argc, -2);
+        this.pushCall(RefKind.instantiate, cs + raw.lastIndexOf(name), name, q, call);
         continue;
       }
       switch (call.calleeCat) {
@@ -2024,11 +2097,11 @@ class Extraction {
             this.requireRef(call, false, cs);
             break;
           }
-          this.pushRef(RefKind.call, cs, name, undefined, undefined, call.argc, -2);
+          this.pushCall(RefKind.call, cs, name, undefined, call);
           break;
         }
         case SUPER:
-          this.pushRef(RefKind.call, cs, 'constructor', 'super', undefined, call.argc, -2);
+          this.pushCall(RefKind.call, cs, 'constructor', 'super', call);
           break;
         case IMPORT_KW:
           if (call.argc === 1 && call.strStart >= 0) this.requireRef(call, true, cs);
@@ -2044,7 +2117,7 @@ class Extraction {
           if (t.charCodeAt(dot) !== 46) break;
           if (t.charCodeAt(dot - 1) === 63) dot--; // `?.`
           const q = capQualifier(t.slice(cs, Math.min(dot, cs + 2 * MAX_QUALIFIER)));
-          this.pushRef(RefKind.call, ns, t.slice(ns, e), q, undefined, call.argc, -2);
+          this.pushCall(RefKind.call, ns, t.slice(ns, e), q, call);
           break;
         }
         case SUBSCRIPT: {
@@ -2055,7 +2128,7 @@ class Extraction {
           if (!m) break;
           const bracket = from + m.index;
           const q = capQualifier(t.slice(cs, Math.min(bracket, cs + 2 * MAX_QUALIFIER)));
-          this.pushRef(RefKind.call, bracket + 1, m[2] ?? '', q, undefined, call.argc, -2);
+          this.pushCall(RefKind.call, bracket + 1, m[2] ?? '', q, call);
           break;
         }
         default:
@@ -2078,6 +2151,27 @@ class Extraction {
         dot >= 0 ? tag.slice(0, dot) : undefined,
         undefined,
         1,
+        -2,
+      );
+    }
+  }
+
+  /** A call / instantiate row (alias: how its value is used), then its nameable arguments' rows. */
+  pushCall(kind: number, off: number, name: string, q: string | undefined, call: CallRec): void {
+    this.pushRef(kind, off, name, q, call.use, call.argc, -2);
+    const a = call.args;
+    if (!a) return;
+    for (let i = 0; i + 3 < a.length; i += 4) {
+      const pos = a[i] as number;
+      const at = a[i + 1] as number;
+      // from: the call's own symbol (an argument name is inside the call's innermost symbol too)
+      this.pushRef(
+        RefKind.argument,
+        at,
+        a[i + 2] as string,
+        a[i + 3] as string | undefined,
+        undefined,
+        pos,
         -2,
       );
     }
@@ -2189,8 +2283,8 @@ class Extraction {
       if (!c) continue;
       if (c.params) {
         for (const p of c.params) {
-          if (p.name !== undefined)
-            this.pushRef(RefKind.param, p.start, p.name, undefined, undefined, p.pos, r);
+          // a destructured parameter has no name, but its position still takes a value
+          this.pushRef(RefKind.param, p.start, p.name ?? '', undefined, undefined, p.pos, r);
           if (p.annStart < 0 && p.name !== undefined && this.ts) p.annStart = this.annotationAfterName(p);
           if (p.annStart >= 0) {
             const ti = this.mainType(p.annStart, p.end);
@@ -2234,6 +2328,12 @@ class Extraction {
    */
   readWriteRefs(): void {
     const seen = new Set<string>();
+    const once = (kind: number, s: number, name: string, q: string | undefined, from: number): void => {
+      const key = `${kind}\u0000${from}\u0000${name}\u0000${q ?? ''}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      this.pushRef(kind, s, name, q, undefined, 0, from);
+    };
     for (let i = 0; i < this.thisStart.length; i++) {
       const s = this.thisStart[i] ?? 0;
       const kind = this.thisKind[i] ?? RefKind.read;
@@ -2241,12 +2341,15 @@ class Extraction {
       if (!name) continue;
       const from = this.innermost(s);
       if (from === 0) continue;
-      const key = `${kind}\u0000${from}\u0000${name}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      this.pushRef(kind, s, name, 'this', undefined, 0, from);
+      once(kind === READ_WRITE ? RefKind.write : kind, s, name, 'this', from);
+      if (kind === READ_WRITE) once(RefKind.read, s, name, 'this', from); // `this.n += 1` reads n too
     }
     const names = new Set<string>();
+    // Imported value bindings too: ES module bindings are live, so a function reading an imported
+    // `let` sees the writes of its module (the resolver keeps the reads that reach a variable).
+    for (const rec of this.imports) {
+      for (const f of rec.found) if (f.name !== '*' && f.aux <= 0) names.add(f.alias ?? f.name);
+    }
     for (let r = 1; r < this.rowCand.length; r++) {
       const c = this.rowCand[r];
       if (!c || c.parent || !c.binding) continue;
@@ -2266,10 +2369,8 @@ class Extraction {
       const from = this.innermost(s);
       if (!VALUE_SYMBOLS.has(this.symKind[from] ?? 0) || this.shadowedByParam(from, name)) continue;
       const kind = this.idKind[i] ?? RefKind.read;
-      const key = `${kind}\u0000${from}\u0000${name}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      this.pushRef(kind, s, name, undefined, undefined, 0, from);
+      once(kind === READ_WRITE ? RefKind.write : kind, s, name, undefined, from);
+      if (kind === READ_WRITE) once(RefKind.read, s, name, undefined, from);
     }
   }
 
@@ -2322,6 +2423,9 @@ class Extraction {
     this.emitRefs();
   }
 }
+
+/** idKind / thisKind of `x += 1`, `x++`: both a write and a read. */
+const READ_WRITE = -1;
 
 /** Symbols whose bodies read and write module-level names (not types, not module code). */
 const VALUE_SYMBOLS = new Set<number>([
