@@ -194,7 +194,11 @@ test('callers and callees are reached, each with its reason', async () => {
   assert.ok(find(save, 'User.rename') ?? find(save, 'User'), 'the caller of Base.save is reached');
   const rs = await indexed('rs-app');
   const pop = contextFor(rs, 'TaskQueue.pop', { budget: 8000 }).bundle;
-  assert.is(find(pop, 'TaskQueue.next')?.reason, 'calls TaskQueue.pop');
+  // next calls pop and consumes its return value: either link is a true reason.
+  assert.ok(
+    ['calls TaskQueue.pop', 'data from TaskQueue.pop'].includes(find(pop, 'TaskQueue.next')?.reason ?? ''),
+    find(pop, 'TaskQueue.next')?.reason,
+  );
   assert.is(find(pop, 'clamp')?.reason, 'called by TaskQueue.pop');
   // A Rust method's struct is outside its text: the struct is its owner, not a container.
   assert.is(find(pop, 'TaskQueue')?.reason, 'owner of TaskQueue.pop');

@@ -65,7 +65,11 @@ export function impactOf(session: IndexSession, spec: string, depth = 3): Impact
   const g = session.graph();
   const k = edgeKindIds();
   const structural = new Set([k.calls, k.inherits, k.implements, ...k.dataFlow].filter((x) => x >= 0));
-  const follow = new Set([...structural, k.referencesType].filter((x) => x >= 0));
+  // Callers, subclasses and users of a type depend on the node: reverse edges. Data flows the
+  // other way: whatever receives the node's data (its arguments' callee, its return value's
+  // consumer, the reader of a field it writes) is affected by it: forward edges.
+  const dataFlow = new Set(k.dataFlow.filter((x) => x >= 0));
+  const follow = new Set([k.calls, k.inherits, k.implements, k.referencesType].filter((x) => x >= 0));
   const root = resolution.chosen.id;
   // A class changes with its members (a Rust struct with its impl methods): all by `contains`.
   const changed = [root, ...ownedMembers(g, root)];
@@ -85,34 +89,38 @@ export function impactOf(session: IndexSession, spec: string, depth = 3): Impact
   for (let d = 1; d <= depth && frontier.length > 0; d++) {
     const next: number[] = [];
     for (const node of frontier) {
-      const r = g.reverse;
-      for (let e = r.offsets[node] ?? 0; e < (r.offsets[node + 1] ?? 0); e++) {
-        const kind = r.kinds[e] ?? 0;
-        if (!follow.has(kind)) continue;
-        const dep = r.targets[e] ?? NONE;
-        if (dep < 0 || isModule(g, dep)) continue; // module-level code: the file is not a symbol
-        const c = Math.min(conf.get(node) ?? 100, r.confidence[e] ?? 100);
-        const sp = (structuralPath.get(node) ?? false) && structural.has(kind);
-        const known = dist.get(dep);
-        if (known === undefined) {
-          if (reached.size >= MAX_ITEMS) {
-            truncated = true;
-            continue;
+      for (const [r, kinds] of [
+        [g.reverse, follow],
+        [g.forward, dataFlow],
+      ] as const) {
+        for (let e = r.offsets[node] ?? 0; e < (r.offsets[node + 1] ?? 0); e++) {
+          const kind = r.kinds[e] ?? 0;
+          if (!kinds.has(kind)) continue;
+          const dep = r.targets[e] ?? NONE;
+          if (dep < 0 || isModule(g, dep)) continue; // module-level code: the file is not a symbol
+          const c = Math.min(conf.get(node) ?? 100, r.confidence[e] ?? 100);
+          const sp = (structuralPath.get(node) ?? false) && structural.has(kind);
+          const known = dist.get(dep);
+          if (known === undefined) {
+            if (reached.size >= MAX_ITEMS) {
+              truncated = true;
+              continue;
+            }
+            dist.set(dep, d);
+            conf.set(dep, c);
+            structuralPath.set(dep, sp);
+            reached.set(dep, { via: node, kind });
+            next.push(dep);
+          } else if (
+            known === d &&
+            (c > (conf.get(dep) ?? 0) || (c === conf.get(dep) && sp && !structuralPath.get(dep)))
+          ) {
+            // Same distance, a more certain (or more structural) path: keep it. Frontiers are
+            // visited in id order, so equal paths keep the first and the result is deterministic.
+            conf.set(dep, c);
+            structuralPath.set(dep, sp);
+            reached.set(dep, { via: node, kind });
           }
-          dist.set(dep, d);
-          conf.set(dep, c);
-          structuralPath.set(dep, sp);
-          reached.set(dep, { via: node, kind });
-          next.push(dep);
-        } else if (
-          known === d &&
-          (c > (conf.get(dep) ?? 0) || (c === conf.get(dep) && sp && !structuralPath.get(dep)))
-        ) {
-          // Same distance, a more certain (or more structural) path: keep it. Frontiers are
-          // visited in id order, so equal paths keep the first and the result is deterministic.
-          conf.set(dep, c);
-          structuralPath.set(dep, sp);
-          reached.set(dep, { via: node, kind });
         }
       }
     }

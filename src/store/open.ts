@@ -23,7 +23,7 @@ import { LeindexError, describeError } from '../errors.js';
  * Bump on any change to what the store holds or how it is encoded (including the fragment
  * format, which is folded in). A mismatch is reported, and `leindex index` rebuilds.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export interface StoreDbs {
   env: RootDatabase;
