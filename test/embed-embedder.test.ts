@@ -22,6 +22,7 @@ import {
   type EmbeddingModel,
   type SymbolText,
 } from '../src/embed/embedder.js';
+import { decodeModel, encodeModel } from '../src/embed/model.js';
 import {
   contentTokens,
   fnv1a,
@@ -337,6 +338,43 @@ test('the bag API gives the same vectors as embedSymbol and embedQuery', () => {
     ['zzqx', 0.5],
   ]);
   assert.is(hex(embedBag(model, own)), hex(referenceEmbed(model, own)));
+});
+
+test('a model whose rows cannot be read four lanes at a time (dim 12) embeds as the reference does', () => {
+  const dim = 12;
+  const vocab = ['session', 'user', 'get', 'name', 'remove'];
+  const buckets = 16;
+  const vectors = new Float32Array((vocab.length + buckets) * dim).map((_, i) => Math.sin(i * 0.7));
+  const small = decodeModel(
+    encodeModel({
+      dim,
+      vocab,
+      idf: new Float32Array([1, 2, 3, 1.5, 2.5]),
+      vectors,
+      bucketCount: buckets,
+      minn: 3,
+      maxn: 5,
+      flags: 1,
+      trainingDocs: 10,
+      meta: {},
+    }),
+  );
+  for (const s of MIXED) {
+    assert.is(hex(embedSymbol(small, s)), hex(referenceEmbed(small, referenceSymbolBag(s))), s.name);
+  }
+});
+
+test('opts.out receives the vector instead of a new array', () => {
+  const out = new Float32Array(model.dim).fill(7);
+  for (const s of MIXED) {
+    const v = embedSymbol(model, s, { out });
+    assert.ok(v === out);
+    assert.is(hex(out), hex(embedSymbol(model, s)));
+  }
+  out.fill(7);
+  assert.is(norm(embedSymbol(model, {}, { out })), 0); // a zero vector is written, too
+  assert.is(hex(embedQuery(model, 'user session', { out })), hex(embedQuery(model, 'user session')));
+  assert.throws(() => embedSymbol(model, { name: 'x' }, { out: new Float32Array(3) }), /3 elements/);
 });
 
 test('vectors stay the same after the token cache starts over', () => {

@@ -9,6 +9,7 @@ import {
   contentTokens,
   fnv1a,
   ngramBuckets,
+  scanSubTokens,
   STOP_WORDS,
   stemToken,
   tokenCache,
@@ -176,6 +177,19 @@ test('the scanner splits exactly as the Unicode regexes do (random text)', () =>
       assert.equal(contentTokens(text, stem), referenceContent(text, stem), JSON.stringify(text));
     }
   }
+});
+
+test('scanned pieces carry the FNV-1a hash of their lower-case form', () => {
+  const seen: [string, number][] = [];
+  const sink = {
+    span: (text: string, start: number, end: number, hash: number) =>
+      seen.push([text.slice(start, end).toLowerCase(), hash]),
+    token: () => {},
+  };
+  scanSubTokens('getHTTPServer_ID x2y HTTPs parse_json2 ABCDef, naïveURL', Infinity, sink);
+  scanSubTokens('getHTTPServer_ID x2y HTTPs parse_json2 ABCDef', Infinity, sink); // pure ASCII path
+  assert.ok(seen.length > 20);
+  for (const [t, h] of seen) assert.is(h, fnv1a(t) | 0, t);
 });
 
 test('scanner edge cases: acronym runs, digits, separators, lone surrogates', () => {

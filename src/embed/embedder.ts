@@ -14,6 +14,7 @@
 // Cost: ~40–50 µs per symbol on one core (20–25k symbols/s; body text dominates and is cut
 // at MAX_BODY_CHARS). Memory: the model (~6 MB read eagerly) plus token caches per thread.
 
+import { LeindexError } from '../errors.js';
 import { ModelFlag, type EmbeddingModel } from './model.js';
 import { fnv1a, tokenCache, type TokenCache } from './tokenizer.js';
 
@@ -66,6 +67,13 @@ export interface EmbedOptions {
   readonly idf?: IdfTable | undefined;
   readonly docFreq?: Uint32Array | undefined;
   readonly weights?: FieldWeights | undefined;
+  /**
+   * Where to write the vector (model.dim long), returned instead of a new array. A caller
+   * that consumes each vector at once (the parse worker quantises it into the fragment) saves
+   * an allocation per symbol: a 1 KB Float32Array costs about as much as a tenth of the
+   * embedding itself.
+   */
+  readonly out?: Float32Array | undefined;
 }
 
 /** Body text past this many characters is ignored: bounds the cost of a 5,000-line function. */
@@ -315,11 +323,23 @@ function packedRows(rows: Int8Array, dim: number): Int32Array | undefined {
 // The loops below index typed arrays strictly inside their length, so the element is never
 // undefined: non-null assertions instead of `?? 0` keep the same arithmetic without a branch
 // per element (these loops run 256 times per token of every embedded symbol).
-function normalise(acc: Float64Array): Float32Array {
+function normalise(acc: Float64Array, into?: Float32Array): Float32Array {
   let n = 0;
   for (let d = 0; d < acc.length; d++) n += acc[d]! * acc[d]!;
-  const out = new Float32Array(acc.length);
-  if (n === 0 || !Number.isFinite(n)) return out;
+  let out: Float32Array;
+  if (into) {
+    if (into.length !== acc.length) {
+      throw new LeindexError(
+        'E_INTERNAL',
+        `embedding out array has ${into.length} elements, the model ${acc.length}`,
+      );
+    }
+    out = into;
+    if (n === 0 || !Number.isFinite(n)) return out.fill(0);
+  } else {
+    out = new Float32Array(acc.length);
+    if (n === 0 || !Number.isFinite(n)) return out;
+  }
   const inv = 1 / Math.sqrt(n);
   for (let d = 0; d < acc.length; d++) out[d] = acc[d]! * inv;
   return out;
@@ -394,7 +414,7 @@ function embedTerms(model: EmbeddingModel, table: TermTable, opts: EmbedOptions)
       for (let d = 0; d < dim; d++) acc[d]! += w * v[d]!;
     }
   }
-  return normalise(acc);
+  return normalise(acc, opts.out);
 }
 
 /** One symbol → unit vector (zeros when it has no usable token). */

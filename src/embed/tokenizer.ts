@@ -45,8 +45,11 @@ export function tokenizeIdentifier(identifier: string): string[] {
  * up never allocates a string; sub-tokens of words with non-ASCII letters come as strings.
  */
 export interface SubTokenSink {
-  /** The sub-token text[start, end): ASCII letters or digits, any case. */
-  span(text: string, start: number, end: number): void;
+  /**
+   * The sub-token text[start, end): ASCII letters or digits, any case; `hash` is the FNV-1a
+   * of its lower-case form (as int32: fnv1a(token) | 0).
+   */
+  span(text: string, start: number, end: number, hash: number): void;
   /** A sub-token of a non-ASCII word, already lower-cased (tokenizeIdentifier's output). */
   token(token: string): void;
 }
@@ -66,15 +69,27 @@ for (let c = 0; c < 128; c++) {
   else if (c === 95 || c === 36) ASCII_CLASS[c] = JOIN;
 }
 
+/** Any character outside ASCII. */
+const NON_ASCII_ANY = /[^\0-\x7f]/;
+/** FNV-1a, as fnv1a() computes it, in int32 arithmetic. */
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
 /**
  * Feeds the sub-tokens of `text` (its first maxChars characters) to `sink` in text order:
  * exactly what tokenizeText returns, without its intermediate arrays and strings. One pass
  * over char codes for ASCII words; a word that contains a non-ASCII character goes through
- * the Unicode regexes (WORD_RUN to find its extent, then tokenizeIdentifier).
+ * the Unicode regexes (WORD_RUN to find its extent, then tokenizeIdentifier). Sinks must not
+ * scan from inside span() or token().
  */
 export function scanSubTokens(text: string, maxChars: number, sink: SubTokenSink): void {
   const s = text.length > maxChars ? text.slice(0, maxChars) : text;
   const n = s.length;
+  // Most code is pure ASCII (checked natively, far faster than a loop): then one pass does it.
+  if (!NON_ASCII_ANY.test(s)) {
+    scanAsciiWord(s, 0, n, sink);
+    return;
+  }
   let i = 0;
   while (i < n) {
     const c = s.charCodeAt(i);
@@ -111,30 +126,48 @@ function scanUnicodeWord(s: string, from: number, sink: SubTokenSink): number {
 }
 
 /**
- * SUB_TOKEN over one ASCII word run s[start, end): an upper-case run followed by a lower-case
- * letter gives its last capital to the next piece (HTTPServer → HTTP, Server), otherwise it is
- * a piece of its own (getID → get, ID); lower-case and digit runs are pieces; `_` and `$` are not.
+ * SUB_TOKEN over ASCII text s[start, end) (one word run, or a whole text without non-ASCII
+ * characters, where separators are simply no piece): an upper-case run followed by a
+ * lower-case letter gives its last capital to the next piece (HTTPServer → HTTP, Server),
+ * otherwise it is a piece of its own (getID → get, ID); lower-case and digit runs are pieces;
+ * `_`, `$` and separators are not. Each piece comes with the FNV-1a hash of its lower-case
+ * form, computed in the same pass (TokenCache looks pieces up by it).
  */
 function scanAsciiWord(s: string, start: number, end: number, sink: SubTokenSink): void {
   let i = start;
   while (i < end) {
-    const k = ASCII_CLASS[s.charCodeAt(i)];
+    const c = s.charCodeAt(i);
+    const k = ASCII_CLASS[c];
     let j = i + 1;
+    let d = 0;
     if (k === LOWER || k === DIGIT) {
-      while (j < end && ASCII_CLASS[s.charCodeAt(j)] === k) j++;
-      sink.span(s, i, j);
-    } else if (k === UPPER) {
-      while (j < end && ASCII_CLASS[s.charCodeAt(j)] === UPPER) j++;
-      if (j < end && ASCII_CLASS[s.charCodeAt(j)] === LOWER) {
-        let from = i;
-        if (j - i >= 2) {
-          sink.span(s, i, j - 1);
-          from = j - 1;
-        }
+      let h = Math.imul(FNV_OFFSET ^ c, FNV_PRIME);
+      while (j < end && ASCII_CLASS[(d = s.charCodeAt(j))] === k) {
+        h = Math.imul(h ^ d, FNV_PRIME);
         j++;
-        while (j < end && ASCII_CLASS[s.charCodeAt(j)] === LOWER) j++;
-        sink.span(s, from, j);
-      } else sink.span(s, i, j);
+      }
+      sink.span(s, i, j, h);
+    } else if (k === UPPER) {
+      let before = FNV_OFFSET; // hash of s[i, j - 1), lower-cased
+      let h = Math.imul(FNV_OFFSET ^ (c + 32), FNV_PRIME); // hash of s[i, j), lower-cased
+      while (j < end && ASCII_CLASS[(d = s.charCodeAt(j))] === UPPER) {
+        before = h;
+        h = Math.imul(h ^ (d + 32), FNV_PRIME);
+        j++;
+      }
+      // d is s[j] whenever j < end.
+      if (j < end && ASCII_CLASS[d] === LOWER) {
+        if (j - i >= 2) {
+          sink.span(s, i, j - 1, before);
+          i = j - 1;
+          h = Math.imul(FNV_OFFSET ^ (s.charCodeAt(i) + 32), FNV_PRIME);
+        }
+        do {
+          h = Math.imul(h ^ d, FNV_PRIME);
+          j++;
+        } while (j < end && ASCII_CLASS[(d = s.charCodeAt(j))] === LOWER);
+      }
+      sink.span(s, i, j, h);
     }
     i = j;
   }
@@ -143,7 +176,7 @@ function scanAsciiWord(s: string, start: number, end: number, sink: SubTokenSink
 /** Collects scanSubTokens' output as lower-case strings. */
 class TokenList implements SubTokenSink {
   readonly out: string[] = [];
-  span(text: string, start: number, end: number): void {
+  span(text: string, start: number, end: number, _hash: number): void {
     const t = text.slice(start, end);
     // Lower-case letters and digits are already the token; only capitals need a new string.
     this.out.push(ASCII_LOWER_OR_DIGITS.test(t) ? t : t.toLowerCase());
@@ -314,14 +347,16 @@ export class TokenCache implements SubTokenSink {
     return id;
   }
 
-  span(text: string, start: number, end: number): void {
+  span(text: string, start: number, end: number, hash: number): void {
     if (end - start < 2) return; // one letter
-    const id = this.lookup(text, start, end, undefined);
+    const id = this.lookup(text, start, end, hash, undefined);
     if (id !== DROPPED) this.push(id);
   }
 
   token(token: string): void {
-    const id = this.lookup(token, 0, token.length, token);
+    let h = FNV_OFFSET;
+    for (let i = 0; i < token.length; i++) h = Math.imul(h ^ token.charCodeAt(i), FNV_PRIME);
+    const id = this.lookup(token, 0, token.length, h, token);
     if (id !== DROPPED) this.push(id);
   }
 
@@ -336,16 +371,10 @@ export class TokenCache implements SubTokenSink {
 
   /**
    * Id of the raw sub-token text[start, end) lower-cased (ASCII capitals fold; `key`, when
-   * given, is the token itself, already lower-case), or DROPPED.
+   * given, is the token itself, already lower-case), whose hash is `h`; or DROPPED.
    */
-  private lookup(text: string, start: number, end: number, key: string | undefined): number {
+  private lookup(text: string, start: number, end: number, h: number, key: string | undefined): number {
     const len = end - start;
-    let h = 0x811c9dc5 | 0;
-    for (let i = start; i < end; i++) {
-      let c = text.charCodeAt(i);
-      if (c >= 65 && c <= 90) c += 32;
-      h = Math.imul(h ^ c, 0x01000193);
-    }
     const mask = this.slots.length - 1;
     for (let at = h & mask; ; at = (at + 1) & mask) {
       const slot = this.slots[at]!;
