@@ -119,20 +119,12 @@ test('damaged files fail with a clear error', () => {
   }
 });
 
-test('the shipped model loads in under 100 ms', () => {
+// Load time is measured in bench/retrieval/speed.ts, not asserted here (no wall-clock limits
+// in tests): this checks what the shipped file is.
+test('the shipped model is in the package, under 20 MB, and loads', () => {
   const path = defaultModelPath();
   assert.ok(existsSync(path), `shipped model missing at ${path}`);
-  readFileSync(path); // warm the page cache: the budget is for the load itself
-  // Best of up to 10: the CI machine is shared (2 cores, tests run two at a time), and being
-  // descheduled is not the loader's cost.
-  let best = Infinity;
-  let m = loadModel();
-  for (let i = 0; i < 10 && best >= 100; i++) {
-    const t = performance.now();
-    m = loadModel();
-    best = Math.min(best, performance.now() - t);
-  }
-  assert.ok(best < 100, `load took ${best.toFixed(1)} ms`);
+  const m = loadModel();
   assert.ok(m.dim >= 64 && m.vocabSize > 10_000, `dim ${m.dim} vocab ${m.vocabSize}`);
   assert.ok(readFileSync(path).byteLength < 20 * 1024 * 1024);
 });
