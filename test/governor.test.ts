@@ -51,10 +51,12 @@ test('policy: nothing below 90%, then the ladder in order of cost, one rung per 
     { kind: 'throttle', level: 2 },
   ]);
   assert.is(p.throttleLevel, 2);
-  // Past the ladder: spill and recycle alternate, no more often than repeatMs.
+  // Past the ladder: spill and recycle alternate, waiting repeatMs, then twice that, and so on.
   assert.is(p.decide(950, B, (t += 100)), undefined);
   assert.equal(p.decide(950, B, (t += 500)), { kind: 'spill' });
+  assert.is(p.decide(950, B, (t += 500)), undefined, 'the second repeat waits 1000 ms');
   assert.equal(p.decide(950, B, (t += 500)), { kind: 'recycle' });
+  assert.is(p.decide(950, B, (t += 1500)), undefined, 'the third waits 2000 ms');
   assert.equal(p.decide(950, B, t + 500), { kind: 'spill' });
 });
 
@@ -178,27 +180,33 @@ test('governor: acts in order (throttle, flush, spill biggest first, recycle), r
   assert.ok(memoryLog().length >= report.events.length, 'the process-wide log has them too');
 });
 
-test('governor: a spill with nothing to spill logs nothing; checkpoint() spills synchronously', async () => {
+test('governor: checkpoint() spills synchronously, only when there is enough to be worth it', async () => {
   const calls: Calls = { log: [] };
   const gov = new MemoryGovernor(budget(1000), {
     sampler: scriptedSampler([950 * MB]),
     policy: { dwellMs: 0 },
   });
-  const empty = fakeCache(calls, 'empty', 0);
-  const full = fakeCache(calls, 'full', 5 * MB);
-  gov.register(empty);
-  gov.register(full);
+  gov.register(fakeCache(calls, 'empty', 0));
+  gov.register(fakeCache(calls, 'small', 5 * MB));
   gov.start();
   gov.checkpoint();
-  assert.equal(calls.log, ['spill full']);
+  assert.equal(calls.log, [], '5 MB of a 1000 MB budget is not worth a spill');
+  gov.register(fakeCache(calls, 'full', 50 * MB));
+  gov.checkpoint();
+  assert.equal(calls.log, ['spill full', 'spill small'], 'the empty cache is not spilled (nor logged)');
   const r = await gov.stop();
-  assert.is(r.spills, 1);
+  assert.is(r.spills, 2);
+  assert.is(r.spilledBytes, 55 * MB);
 });
 
-test('governor: worker heap caps follow the budget', () => {
+test('governor: worker heap caps and thread counts follow the budget', () => {
   assert.is(new MemoryGovernor(budget(24_000)).workerHeapMb(2), undefined, 'large budgets: V8 default');
   assert.is(new MemoryGovernor(budget(512)).workerHeapMb(2), 112);
   assert.is(new MemoryGovernor(budget(256)).workerHeapMb(2), 64, 'never below 64 MB');
+  assert.is(new MemoryGovernor(budget(24_000)).threadsFor(8), 8);
+  assert.is(new MemoryGovernor(budget(512)).threadsFor(8), 2);
+  assert.is(new MemoryGovernor(budget(256)).threadsFor(2), 1);
+  assert.is(new MemoryGovernor(budget(96)).threadsFor(2), 1, 'never none');
 });
 
 test('floor: a budget below it is E_RESOURCE_LIMIT (exit 4)', () => {

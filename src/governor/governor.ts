@@ -1,14 +1,17 @@
 // The memory governor: samples the process at an interval that shortens near the budget,
 // and at 90% of it acts in order of cost — slows the parse pool, flushes store writes,
-// spills registered caches, recycles workers — then relaxes below 75%. Every action, spill
-// and reload goes into a log (MemoryReport, and memoryLog() for the whole process) that the
-// index summary, `leindex bench` and `leindex diagnostics` show. Main thread.
+// spills registered caches, recycles workers — then relaxes below 75%. The budget is held
+// against RSS minus file-backed pages (see pressureOf). Every action, spill and reload goes
+// into a log (MemoryReport, and memoryLog() for the whole process) that the index summary,
+// `leindex bench` and `leindex diagnostics` show. Main thread.
 
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { LeindexError } from '../errors.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { resolveBudget, type MemoryBudget, type RequestedBudgetSource } from './budget.js';
 import { MemoryPolicy, nextSampleDelay, type PolicyAction, type PolicyOptions } from './policy.js';
-import { processSampler, type MemorySample, type MemorySampler } from './sampler.js';
+import { pressureOf, processSampler, type MemorySample, type MemorySampler } from './sampler.js';
 
 /** A cache the governor may drop; whatever it held must reload lazily, giving the same answers. */
 export interface Spillable {
@@ -51,6 +54,8 @@ export interface MemoryEvent {
   /** How many (reloads are aggregated). */
   count: number;
   rssBytes: number;
+  /** RSS minus file-backed pages (what the budget is held against) at the time. */
+  anonBytes: number;
 }
 
 export interface MemoryReport {
@@ -59,7 +64,12 @@ export interface MemoryReport {
   relaxAtBytes: number;
   /** Per-worker V8 old-generation cap derived from the budget (undefined: V8's default). */
   workerHeapMb: number | undefined;
+  /** Worker threads allowed by the budget (undefined: not asked). */
+  maxThreads: number | undefined;
+  /** Highest RSS sampled (includes file-backed pages: the node binary, the mapped store). */
   peakRssBytes: number;
+  /** Highest RSS minus file-backed pages sampled: the figure held against the budget. */
+  peakAnonBytes: number;
   samples: number;
   spills: number;
   spilledBytes: number;
@@ -80,6 +90,12 @@ export interface GovernorOptions {
   /** Sampling interval bounds, ms (see nextSampleDelay). */
   readonly minIntervalMs?: number;
   readonly maxIntervalMs?: number;
+  /**
+   * A checkpoint spills, and a spill is followed by a full GC, only when that frees at least
+   * this share of the budget. Default 0.02: re-spilling a few MB of reload window again and
+   * again only thrashes the merge (tests of tiny trees set 0).
+   */
+  readonly usefulSpillShare?: number;
 }
 
 const MB = 2 ** 20;
@@ -96,6 +112,15 @@ export const MIN_BUDGET_MB = 96;
 const COORDINATOR_MB = 64;
 /** A worker's V8 heap is never capped below this (a large file's extraction needs ~40 MB). */
 const MIN_WORKER_HEAP_MB = 64;
+/**
+ * Threads allowed by a budget. Measured on the benchmark corpus (Node 20, glibc): a parse
+ * worker peaks at ~150 MB (its V8 isolate, freed when the pool stops, plus a 64 MB malloc
+ * arena that glibc keeps for the life of the process), and the coordinator needs ~160 MB
+ * besides the merge's own working set. Below 310 MB: one thread.
+ */
+const WORKER_PEAK_MB = 150;
+const COORDINATOR_BASE_MB = 160;
+const USEFUL_SPILL_SHARE = 0.02;
 /** Above this budget V8's own default heap limit is tighter than anything derived here. */
 const UNCAPPED_ABOVE_MB = 4096;
 
@@ -165,6 +190,8 @@ export class MemoryGovernor {
   private running = false;
   private last: MemorySample | undefined;
   private peak = 0;
+  private peakAnon = 0;
+  private maxThreads: number | undefined;
   private samples = 0;
   private workerHeap: number | undefined;
 
@@ -254,6 +281,16 @@ export class MemoryGovernor {
     return this.workerHeap;
   }
 
+  /**
+   * How many worker threads to start for `requested`: as many as the budget holds at
+   * ~150 MB each after the coordinator's ~160 MB, at least one.
+   */
+  threadsFor(requested: number): number {
+    const budgetMb = this.budget.bytes / MB;
+    this.maxThreads = Math.max(1, Math.floor((budgetMb - COORDINATOR_BASE_MB) / WORKER_PEAK_MB));
+    return Math.min(requested, this.maxThreads);
+  }
+
   /** A worker died (out of memory or a crash): logged with the shard that was running. */
   workerDied(what: string): void {
     this.counts.workerDeaths++;
@@ -268,7 +305,9 @@ export class MemoryGovernor {
     if (!this.running) return;
     const s = this.sampler.sampleSync();
     this.observe(s);
-    if (this.policy.urgent(s.rss, this.budget.bytes, s.atMs)) this.spillAll();
+    // Spilling a few MB (a reload window) again and again would only thrash the merge.
+    if (this.spillableBytes() < this.usefulSpillBytes()) return;
+    if (this.policy.urgent(pressureOf(s), this.budget.bytes, s.atMs)) this.spillAll();
   }
 
   /** One sample and at most one action (the timer calls this; tests call it directly). */
@@ -276,7 +315,7 @@ export class MemoryGovernor {
     const s = await this.sampler.sample();
     this.observe(s);
     this.flushReloads();
-    const action = this.policy.decide(s.rss, this.budget.bytes, s.atMs);
+    const action = this.policy.decide(pressureOf(s), this.budget.bytes, s.atMs);
     if (action) await this.act(action);
   }
 
@@ -286,7 +325,9 @@ export class MemoryGovernor {
       actAtBytes: Math.round(this.budget.bytes * this.policy.actAt),
       relaxAtBytes: Math.round(this.budget.bytes * this.policy.relaxAt),
       workerHeapMb: this.workerHeap,
+      maxThreads: this.maxThreads,
       peakRssBytes: this.peak,
+      peakAnonBytes: this.peakAnon,
       samples: this.samples,
       ...this.counts,
       events: [...this.events],
@@ -314,8 +355,9 @@ export class MemoryGovernor {
     if (!cur) return this.options.minIntervalMs ?? 50;
     const prev = this.prevForGrowth;
     this.prevForGrowth = cur;
-    const growth = prev && cur.atMs > prev.atMs ? (cur.rss - prev.rss) / (cur.atMs - prev.atMs) : 0;
-    return nextSampleDelay(cur.rss, this.budget.bytes, growth, this.policy.actAt, {
+    const growth =
+      prev && cur.atMs > prev.atMs ? (pressureOf(cur) - pressureOf(prev)) / (cur.atMs - prev.atMs) : 0;
+    return nextSampleDelay(pressureOf(cur), this.budget.bytes, growth, this.policy.actAt, {
       ...(this.options.minIntervalMs !== undefined ? { minMs: this.options.minIntervalMs } : {}),
       ...(this.options.maxIntervalMs !== undefined ? { maxMs: this.options.maxIntervalMs } : {}),
     });
@@ -325,6 +367,18 @@ export class MemoryGovernor {
     this.samples++;
     this.last = s;
     if (s.rss > this.peak) this.peak = s.rss;
+    const anon = pressureOf(s);
+    if (anon > this.peakAnon) this.peakAnon = anon;
+  }
+
+  private usefulSpillBytes(): number {
+    return this.budget.bytes * (this.options.usefulSpillShare ?? USEFUL_SPILL_SHARE);
+  }
+
+  private spillableBytes(): number {
+    let n = 0;
+    for (const c of this.spillables) n += c.bytes();
+    return n;
   }
 
   private async act(action: PolicyAction): Promise<void> {
@@ -359,19 +413,26 @@ export class MemoryGovernor {
     }
   }
 
-  /** Spills every cache that holds something, biggest first. */
+  /**
+   * Spills every cache that holds something, biggest first; then, if that freed a useful
+   * amount, a full GC, because what a cache lets go of (fragments on SharedArrayBuffers,
+   * decoded strings) leaves RSS only when V8 collects it, and a small heap collects rarely.
+   */
   private spillAll(): void {
     const order = [...this.spillables].map((c) => ({ c, b: c.bytes() })).filter((x) => x.b > 0);
     order.sort((a, b) => b.b - a.b);
+    let total = 0;
     for (const { c } of order) {
       this.flushReloads(c.name);
       const t = performance.now();
       const freed = c.spill();
+      total += freed;
       this.counts.spills++;
       this.counts.spilledBytes += freed;
       this.record('spill', c.name, freed, performance.now() - t, 1);
       this.log.debug(`memory governor: spilled ${c.name} (${Math.round(freed / MB)} MB)`);
     }
+    if (total > 0 && total >= this.usefulSpillBytes()) collectGarbage();
   }
 
   /** Turns aggregated reloads into log entries (one per cache per episode). */
@@ -392,9 +453,20 @@ export class MemoryGovernor {
       ms: Math.round(ms * 100) / 100,
       count,
       rssBytes: this.last?.rss ?? 0,
+      anonBytes: this.last ? pressureOf(this.last) : 0,
     };
     if (this.events.length < MAX_EVENTS) this.events.push(e);
     processLog.push(e);
     if (processLog.length > PROCESS_LOG_MAX) processLog.splice(0, processLog.length - PROCESS_LOG_MAX);
   }
+}
+
+let gc: (() => void) | undefined;
+/** A full GC of this isolate (--expose-gc can be set at run time; the function comes from a fresh context). */
+function collectGarbage(): void {
+  if (!gc) {
+    v8.setFlagsFromString('--expose-gc');
+    gc = vm.runInNewContext('gc') as () => void;
+  }
+  gc();
 }

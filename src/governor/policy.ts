@@ -13,7 +13,10 @@ export interface PolicyOptions {
    * has time to show (a throttled pool frees memory only as its shards finish). Default 250.
    */
   readonly dwellMs?: number;
-  /** After the ladder is climbed, repeat spill/recycle at most this often. Default 1000. */
+  /**
+   * After the ladder is climbed, repeat spill/recycle at most this often; the wait doubles
+   * with each repeat that did not bring RSS under the line (to 32x), until relaxed. Default 1000.
+   */
   readonly repeatMs?: number;
 }
 
@@ -75,7 +78,8 @@ export class MemoryPolicy {
       return { kind: 'relax' };
     }
     if (ratio < this.actAt) return undefined; // between the lines: hold what was done
-    const wait = this.rung >= LADDER.length ? this.repeatMs : this.dwellMs;
+    const repeats = this.rung - LADDER.length;
+    const wait = repeats >= 0 ? this.repeatMs * 2 ** Math.min(5, repeats) : this.dwellMs;
     if (this.pressured && nowMs - this.lastActionAt < wait) return undefined;
     const action =
       this.rung < LADDER.length ? LADDER[this.rung]! : REPEAT[(this.rung - LADDER.length) % REPEAT.length]!;
