@@ -155,7 +155,10 @@ export function formatMemory(m: MemoryReport): string {
     m.recycles && `${m.recycles} worker recycles`,
     m.workerDeaths && `${m.workerDeaths} worker deaths`,
   ].filter(Boolean);
-  return `budget ${mb(m.budget.bytes)} (${m.budget.source}), peak ${mb(m.peakRssBytes)}; ${acted.length ? acted.join(', ') : 'no action needed'}`;
+  return (
+    `budget ${mb(m.budget.bytes)} (${m.budget.source}), peak ${mb(m.peakAnonBytes)} held ` +
+    `(${mb(m.peakRssBytes)} RSS with mapped files); ${acted.length ? acted.join(', ') : 'no action needed'}`
+  );
 }
 
 function ms(v: number): string {

@@ -262,7 +262,11 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     // A handful of changed files parse faster on this thread than a pool can start (~150 ms
     // to spawn workers and load grammars); the output is the same either way.
     const small = toParse.length <= SERIAL_MAX_FILES && totalBytes <= SERIAL_MAX_BYTES;
-    const threads = run.serial || small ? 0 : Math.max(1, Math.min(options.threads, cpus().length * 4));
+    // As many threads as asked for, and as the memory budget holds.
+    const threads =
+      run.serial || small
+        ? 0
+        : governor.threadsFor(Math.max(1, Math.min(options.threads, cpus().length * 4)));
     if (toParse.length > 0) {
       parsePool = new ParsePool({
         threads,
