@@ -21,8 +21,10 @@ export interface IndexOptions {
   threads: number;
   /** Where the index lives. Default: `<root>/.leindex`. */
   indexDir: string;
-  /** Memory budget in MiB for the memory governor; undefined = physical memory. */
+  /** Memory budget in MiB for the memory governor; undefined = the cgroup limit or physical memory. */
   memoryBudgetMb: number | undefined;
+  /** Where memoryBudgetMb came from (--memory-budget, LEINDEX_MEMORY_BUDGET or the config file), for diagnostics. */
+  memoryBudgetSource?: 'flag' | 'env' | 'config';
   /** Default token budget for analyze/context answers. Default 8000. */
   tokenBudget: number;
   /** Use git as the ignore oracle inside a work tree. Default true. */
@@ -116,7 +118,19 @@ export function resolveOptions(
   const defined = Object.fromEntries(
     Object.entries(cli).filter(([, v]) => v !== undefined),
   ) as Partial<IndexOptions>;
-  return { options: { ...defaultOptions(root), ...file.values, ...env, ...defined }, configPath: file.path };
+  const options: IndexOptions = { ...defaultOptions(root), ...file.values, ...env, ...defined };
+  // The memory governor reports which of the three set the budget (flag > env > file).
+  const budgetSource =
+    defined.memoryBudgetMb !== undefined
+      ? 'flag'
+      : env.memoryBudgetMb !== undefined
+        ? 'env'
+        : file.values.memoryBudgetMb !== undefined
+          ? 'config'
+          : undefined;
+  if (budgetSource) options.memoryBudgetSource = budgetSource;
+  else delete options.memoryBudgetSource;
+  return { options, configPath: file.path };
 }
 
 function bad(key: string, why: string): LeindexError {

@@ -3,6 +3,7 @@
 
 import { Command, Option } from 'clipanion';
 import { runBench, type BenchReport } from '../pipeline/bench.js';
+import { formatMemory } from './index-command.js';
 import { commonOptions, optionsFor, parseIntFlag, printJson, reportError, resolveRoot } from './common.js';
 
 export class BenchCommand extends Command {
@@ -17,6 +18,9 @@ export class BenchCommand extends Command {
   noEmbeddings = Option.Boolean('--no-embeddings', false, {
     description: 'Profile without embedding symbols',
   });
+  memoryBudget = Option.String('--memory-budget', {
+    description: 'Memory budget in MB for the indexing runs (see `leindex index --help`)',
+  });
   json = commonOptions.json();
   quiet = commonOptions.quiet();
 
@@ -24,8 +28,10 @@ export class BenchCommand extends Command {
     try {
       const root = resolveRoot(this.target);
       const threads = parseIntFlag(this.threads, '--threads');
+      const memoryBudgetMb = parseIntFlag(this.memoryBudget, '--memory-budget');
       const options = optionsFor(root, {
         ...(threads !== undefined ? { threads } : {}),
+        ...(memoryBudgetMb !== undefined ? { memoryBudgetMb } : {}),
         ...(this.noEmbeddings ? { embeddings: false } : {}),
       });
       const report = await runBench(root, options, (m) => {
@@ -59,6 +65,7 @@ function formatBench(r: BenchReport): string {
     row('store', p.storeMs, c.storeMs),
     `workers: ${f.pool.shards} shards, utilisation ${(100 * f.pool.utilization).toFixed(0)}%, busy ${(f.pool.workerBusyMs / 1000).toFixed(2)}s ` +
       `(read ${(f.pool.workerReadMs / 1000).toFixed(2)}s, parse ${(f.pool.workerParseMs / 1000).toFixed(2)}s, extract ${(f.pool.workerExtractMs / 1000).toFixed(2)}s, embed ${(f.pool.workerEmbedMs / 1000).toFixed(2)}s, encode ${(f.pool.workerEncodeMs / 1000).toFixed(2)}s); coordinator receive ${(f.pool.receiveMs / 1000).toFixed(2)}s`,
+    `memory: ${formatMemory(f.memory)}`,
     `symbols ${f.symbols.total}, edges ${f.edges.total}, refs resolved ${f.references.resolved}/${f.references.total}`,
     `re-run, nothing changed: ${(r.noop.wallMs / 1000).toFixed(3)}s; one file edited: ${(r.oneFileEdited.wallMs / 1000).toFixed(3)}s; one file touched: ${(r.oneFileTouched.wallMs / 1000).toFixed(3)}s`,
     '',

@@ -15,6 +15,7 @@ import {
 } from './common.js';
 import { LANGUAGES } from '../protocol.js';
 import { languageName } from '../config.js';
+import type { MemoryReport } from '../governor/governor.js';
 
 export class IndexCommand extends Command {
   static override paths = [['index']];
@@ -49,6 +50,9 @@ export class IndexCommand extends Command {
   noEmbeddings = Option.Boolean('--no-embeddings', false, {
     description: 'Do not embed symbols (no semantic search)',
   });
+  memoryBudget = Option.String('--memory-budget', {
+    description: 'Memory budget in MB (default: the cgroup limit or physical memory; below 96 exits 4)',
+  });
   indexDir = commonOptions.indexDir();
   json = commonOptions.json();
   quiet = commonOptions.quiet();
@@ -60,6 +64,7 @@ export class IndexCommand extends Command {
       const root = resolveRoot(this.target);
       const threads = parseIntFlag(this.threads, '--threads');
       const maxFileBytes = parseIntFlag(this.maxFileSize, '--max-file-size');
+      const memoryBudgetMb = parseIntFlag(this.memoryBudget, '--memory-budget');
       const options = optionsFor(root, {
         ...(threads !== undefined ? { threads } : {}),
         ...(maxFileBytes !== undefined ? { maxFileBytes } : {}),
@@ -69,6 +74,7 @@ export class IndexCommand extends Command {
           : {}),
         ...(this.noGit ? { useGit: false } : {}),
         ...(this.noEmbeddings ? { embeddings: false } : {}),
+        ...(memoryBudgetMb !== undefined ? { memoryBudgetMb } : {}),
       });
       const summary = await runIndex({
         root,
@@ -134,7 +140,25 @@ export function formatSummary(s: IndexSummary): string {
   lines.push(
     `  speed     ${s.mbPerSec.toFixed(2)} MB/s, ${Math.round(s.filesPerSec)} files/s on ${s.threads} threads; peak RSS ${Math.round(s.peakRssMb)} MB`,
   );
+  lines.push(`  memory    ${formatMemory(s.memory)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** One line: the budget and where it came from, and what the governor had to do. */
+export function formatMemory(m: MemoryReport): string {
+  const mb = (b: number): string => `${Math.round(b / 2 ** 20)} MB`;
+  const acted = [
+    m.throttles && `${m.throttles} throttles`,
+    m.flushes && `${m.flushes} flushes`,
+    m.spills && `${m.spills} spills (${mb(m.spilledBytes)})`,
+    m.reloads && `${m.reloads} reloads (${mb(m.reloadedBytes)})`,
+    m.recycles && `${m.recycles} worker recycles`,
+    m.workerDeaths && `${m.workerDeaths} worker deaths`,
+  ].filter(Boolean);
+  return (
+    `budget ${mb(m.budget.bytes)} (${m.budget.source}), peak ${mb(m.peakAnonBytes)} held ` +
+    `(${mb(m.peakRssBytes)} RSS with mapped files); ${acted.length ? acted.join(', ') : 'no action needed'}`
+  );
 }
 
 function ms(v: number): string {

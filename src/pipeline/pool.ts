@@ -1,11 +1,14 @@
 // Runs shards on a Piscina pool of parse workers (or in-process, the serial path used to
 // check determinism), with a bounded number of tasks in flight, abort support, and a retry
-// that splits a shard whose worker died, so one poisonous file is skipped with a reason and
-// never takes its shard-mates down. Coordinator thread.
+// that splits a shard whose worker died (out of memory, a native crash), so one poisonous
+// file is skipped with a reason and never takes its shard-mates down. The memory governor
+// can throttle it (fewer tasks in flight, smaller shards) and recycle its workers.
+// Coordinator thread.
 
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
 import { LeindexError, describeError } from '../errors.js';
+import type { PoolControl } from '../governor/governor.js';
 import type { ParseResult, ParseTask, ParseTaskFile } from '../protocol.js';
 
 export const WORKER_FILE = fileURLToPath(new URL('../../workers/parse-worker.js', import.meta.url));
@@ -22,28 +25,111 @@ export interface ParsePoolOptions {
   /** Per-worker V8 heap cap in MiB (from the memory budget); undefined = V8's default. */
   readonly workerHeapMb?: number | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** Told when a worker dies, so the memory log shows it (the governor). */
+  readonly onWorkerDeath?: ((what: string) => void) | undefined;
+  /** The worker module (tests run fixture workers). Default: the parse worker. */
+  readonly workerFile?: string;
 }
 
 export type ShardCallback = (result: ParseResult, shard: readonly ParseTaskFile[]) => Promise<void> | void;
 
-export class ParsePool {
-  private readonly piscina: Piscina | undefined;
+/** A recycle is refused until this many shards per thread finished since the last one. */
+const RECYCLE_EVERY_SHARDS_PER_THREAD = 2;
+
+export class ParsePool implements PoolControl {
+  private piscina: Piscina | undefined;
   private serial: ((task: ParseTask) => Promise<ParseResult>) | undefined;
+  private level = 0;
+  private active = 0;
+  /** Lanes waiting for a slot (the in-flight limit dropped) or for a recycle to finish. */
+  private waiters: (() => void)[] = [];
+  private recycleWanted = false;
+  private recycling: Promise<void> | undefined;
+  private doneSinceRecycle = 0;
+  /** Times the workers were restarted (the memory governor's recycle). */
+  recycles = 0;
 
   constructor(private readonly options: ParsePoolOptions) {
-    if (options.threads > 0) {
-      this.piscina = new Piscina({
-        filename: WORKER_FILE,
-        minThreads: options.threads,
-        maxThreads: options.threads,
-        idleTimeout: 60_000,
-        ...(options.workerHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: options.workerHeapMb } } : {}),
-      });
-    }
+    this.piscina = this.createPiscina();
+  }
+
+  private createPiscina(): Piscina | undefined {
+    if (this.options.threads <= 0) return undefined;
+    return new Piscina({
+      filename: this.options.workerFile ?? WORKER_FILE,
+      minThreads: this.options.threads,
+      maxThreads: this.options.threads,
+      idleTimeout: 60_000,
+      ...(this.options.workerHeapMb
+        ? { resourceLimits: { maxOldGenerationSizeMb: this.options.workerHeapMb } }
+        : {}),
+    });
   }
 
   get threads(): number {
     return this.options.threads;
+  }
+
+  /** PoolControl: 0 normal, 1 one task per thread and halved shards, 2 one task and quartered shards. */
+  throttle(level: number): void {
+    this.level = Math.max(0, Math.min(2, level));
+    this.wake();
+  }
+
+  /** PoolControl: restart the workers when the tasks in flight are done (refused if done recently). */
+  recycle(): void {
+    if (!this.piscina) return;
+    if (this.doneSinceRecycle < RECYCLE_EVERY_SHARDS_PER_THREAD * this.options.threads) return;
+    this.recycleWanted = true;
+  }
+
+  private limit(): number {
+    const full = Math.max(1, this.options.threads * (this.options.inFlightPerThread ?? 2));
+    if (this.level === 0) return full;
+    return this.level === 1 ? Math.max(1, this.options.threads) : 1;
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const resolve of w) resolve();
+  }
+
+  /**
+   * Takes a slot for one task: under the in-flight limit and not during a recycle. The count
+   * goes up here, before any await can let another lane see the same free slot.
+   */
+  private async acquire(): Promise<void> {
+    for (;;) {
+      if (this.recycleWanted && !this.recycling) this.recycling = this.restartWorkers();
+      if (this.recycling) {
+        await this.recycling;
+        continue;
+      }
+      if (this.active < this.limit()) {
+        this.active++;
+        return;
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private release(): void {
+    this.active--;
+    this.wake();
+  }
+
+  /** Drains the tasks in flight, then replaces the workers (their heaps and parser memory go). */
+  private async restartWorkers(): Promise<void> {
+    while (this.active > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    // The old workers go first, so the two sets never hold memory at the same time.
+    await this.piscina?.destroy();
+    this.piscina = this.createPiscina();
+    this.recycles++;
+    this.doneSinceRecycle = 0;
+    this.recycleWanted = false;
+    this.recycling = undefined;
+    this.wake();
   }
 
   /**
@@ -52,21 +138,34 @@ export class ParsePool {
    */
   async run(shards: readonly (readonly ParseTaskFile[])[], onResult: ShardCallback): Promise<void> {
     const queue = [...shards];
-    const limit = Math.max(1, this.options.threads * (this.options.inFlightPerThread ?? 2));
+    const lanes = Math.max(1, this.options.threads * (this.options.inFlightPerThread ?? 2));
     let failure: Error | undefined;
     const lane = async (): Promise<void> => {
       while (queue.length > 0 && failure === undefined) {
         this.throwIfAborted();
-        const shard = queue.shift();
-        if (!shard) break;
+        await this.acquire();
+        let shard = queue.shift();
+        if (!shard || failure !== undefined) {
+          this.release();
+          break;
+        }
+        if (this.level > 0 && shard.length > 1) {
+          // Throttled: run a half (a quarter) now and put the rest back in front.
+          const take = Math.ceil(shard.length / (this.level === 1 ? 2 : 4));
+          queue.unshift(shard.slice(take));
+          shard = shard.slice(0, take);
+        }
         try {
           await this.runShard(shard, onResult);
         } catch (err) {
           failure ??= err instanceof Error ? err : new Error(String(err));
+        } finally {
+          this.doneSinceRecycle++;
+          this.release();
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(limit, shards.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(lanes, shards.length) }, lane));
     if (failure !== undefined) throw failure;
     this.throwIfAborted();
   }
@@ -84,6 +183,9 @@ export class ParsePool {
     } catch (err) {
       if (isAbort(err) || this.options.signal?.aborted)
         throw new LeindexError('E_INTERRUPTED', 'interrupted');
+      this.options.onWorkerDeath?.(
+        `${describeError(err)} (shard of ${shard.length} file${shard.length === 1 ? '' : 's'} from ${shard[0]?.relPath ?? '?'})`,
+      );
       if (shard.length > 1) {
         // A worker died (out of memory, a native crash): halve and retry, down to the file.
         const mid = Math.ceil(shard.length / 2);
@@ -101,7 +203,7 @@ export class ParsePool {
               status: 'skipped',
               relPath: file.relPath,
               reason: 'unreadable',
-              detail: `parse worker failed: ${describeError(err)}`,
+              detail: `parse worker failed: ${describeError(err)}${outOfMemoryHint(err, this.options.workerHeapMb)}`,
               size: 0,
             },
           ],
@@ -124,7 +226,9 @@ export class ParsePool {
       )) as ParseResult;
     }
     if (!this.serial) {
-      const mod = (await import(WORKER_FILE)) as { default: (t: ParseTask) => Promise<ParseResult> };
+      const mod = (await import(this.options.workerFile ?? WORKER_FILE)) as {
+        default: (t: ParseTask) => Promise<ParseResult>;
+      };
       this.serial = mod.default;
     }
     return await this.serial(task);
@@ -140,10 +244,17 @@ export class ParsePool {
   }
 
   async destroy(): Promise<void> {
-    await this.piscina?.destroy();
+    const p = this.piscina;
+    this.piscina = undefined;
+    await p?.destroy();
   }
 }
 
 function isAbort(err: unknown): boolean {
   return (err as { name?: string }).name === 'AbortError';
+}
+
+function outOfMemoryHint(err: unknown, heapMb: number | undefined): string {
+  if ((err as { code?: string }).code !== 'ERR_WORKER_OUT_OF_MEMORY') return '';
+  return heapMb ? ` (worker heap capped at ${heapMb} MB by the memory budget)` : '';
 }

@@ -9,7 +9,6 @@ import { resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import type { IndexOptions } from '../config.js';
 import { LeindexError } from '../errors.js';
-import { FragmentReader } from '../graph/fragment.js';
 import { edgesByKind, graphDigest, edgeCount, type EdgeKindName, type IndexGraph } from '../graph/graph.js';
 import { mergeFragments, type MergeInput } from '../graph/merge.js';
 import {
@@ -26,6 +25,8 @@ import { buildLexicon } from '../search/lexicon.js';
 import { encodeNameIndex } from '../search/names.js';
 import { createProgress, silentLogger, type Logger } from '../util/log.js';
 import { discoverFiles, type DiscoveredFile } from './discover.js';
+import { startGovernor, type MemoryGovernor, type MemoryReport } from '../governor/governor.js';
+import { MergeInputStash } from '../governor/merge-input.js';
 import { ParsePool } from './pool.js';
 import { planShards } from './shard.js';
 import { VectorStage } from './vectors.js';
@@ -47,6 +48,8 @@ export interface RunIndexOptions {
   readonly logger?: Logger;
   readonly progress?: boolean;
   readonly signal?: AbortSignal;
+  /** A memory governor to work under (tests inject one); default: one from options.memoryBudgetMb. */
+  readonly governor?: MemoryGovernor;
 }
 
 export interface PhaseTimes {
@@ -113,6 +116,8 @@ export interface IndexSummary {
   mbPerSec: number;
   filesPerSec: number;
   peakRssMb: number;
+  /** The memory governor: budget and its source, peak, every throttle, flush, spill and reload. */
+  memory: MemoryReport;
   discarded: string | undefined;
   usedGit: boolean;
 }
@@ -161,9 +166,21 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     return d;
   };
 
-  const { writer, discarded } = await IndexWriter.open(options.indexDir, { rebuild: run.rebuild ?? false });
+  // Memory governor first: a budget below the floor stops here, before the store is touched.
+  const governor = run.governor?.start() ?? startGovernor(options, log);
+  let writer: IndexWriter;
+  let discarded: string | undefined;
+  try {
+    ({ writer, discarded } = await IndexWriter.open(options.indexDir, { rebuild: run.rebuild ?? false }));
+  } catch (err) {
+    await governor.stop();
+    throw err;
+  }
   if (discarded) log.warn(`previous index discarded: ${discarded}; building a fresh one`);
   let parsePool: ParsePool | undefined;
+  // The merge input, spillable: once in the store, the governor may drop fragments (re-read lazily).
+  const stash = new MergeInputStash(writer, governor);
+  governor.addFlusher(() => stash.flush());
   try {
     // ---- discover
     const found = await discoverFor(root, options);
@@ -230,6 +247,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
             deleted: 0,
           },
           peakRssMb: rss.stop() / 2 ** 20,
+          memory: await governor.stop(),
           mbPerSec: 0,
           filesPerSec: 0,
           discarded: undefined,
@@ -260,7 +278,11 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     // A handful of changed files parse faster on this thread than a pool can start (~150 ms
     // to spawn workers and load grammars); the output is the same either way.
     const small = toParse.length <= SERIAL_MAX_FILES && totalBytes <= SERIAL_MAX_BYTES;
-    const threads = run.serial || small ? 0 : Math.max(1, Math.min(options.threads, cpus().length * 4));
+    // As many threads as asked for, and as the memory budget holds.
+    const threads =
+      run.serial || small
+        ? 0
+        : governor.threadsFor(Math.max(1, Math.min(options.threads, cpus().length * 4)));
     if (toParse.length > 0) {
       parsePool = new ParsePool({
         threads,
@@ -268,7 +290,10 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         extract: true,
         embed: options.embeddings,
         signal: run.signal,
+        workerHeapMb: governor.workerHeapMb(threads),
+        onWorkerDeath: (what) => governor.workerDied(what),
       });
+      governor.attachPool(parsePool);
       const shards = planShards(toParse, { threads: Math.max(1, threads) });
       pool.shards = shards.length;
       const langOf = new Map(toParse.map((f) => [f.relPath, f.language]));
@@ -309,19 +334,20 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
           const bytes = new Uint8Array(result.buffer, o.offset, o.length);
           const w = writer.putFragment(o.contentHash, bytes);
           if (w) waits.push(w);
-          const fragment = new FragmentReader(bytes);
-          parsed.set(o.relPath, {
+          const meta = {
             relPath: o.relPath,
             language: langOf.get(o.relPath) ?? 'typescript',
             contentHash: o.contentHash,
             size: o.size,
             mtimeMs: o.mtimeMs,
-            fragment,
-          });
+          } as const;
+          // Vectors go into the HNSW index now, while the bytes are at hand (the stash may
+          // spill them before the merge).
           if (vectorStage) {
             vectorStage.drop(o.relPath);
-            vectorStage.add(o.relPath, fragment);
+            vectorStage.add(o.relPath, new FragmentReader(bytes));
           }
+          parsed.set(o.relPath, stash.add(meta, bytes, false));
         }
         progress.update(doneFiles, bytesParsed);
         rss.sample();
@@ -330,6 +356,9 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       });
       progress.done();
     }
+    // The workers' heaps and parser memory are not needed past here: free them before the merge.
+    await parsePool?.destroy();
+    parsePool = undefined;
     phases.parseMs = lap('parseMs');
     pool.utilization = phases.parseMs > 0 ? pool.workerBusyMs / (phases.parseMs * Math.max(1, threads)) : 0;
 
@@ -393,6 +422,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
           pool,
           cpuMs: cpuMsSince(cpuStart),
           peakRssMb: rss.stop() / 2 ** 20,
+          memory: await governor.stop(),
           mbPerSec: 0,
           filesPerSec: 0,
           discarded: undefined,
@@ -414,21 +444,23 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         });
         continue;
       }
-      inputs.push({
+      const meta = {
         relPath,
         language: file.language,
         contentHash: hash,
         size: file.size,
         mtimeMs: file.mtimeMs,
-        fragment: new FragmentReader(bytes),
-      });
+      };
+      inputs.push(stash.add(meta, bytes, true));
     }
     inputs.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
     skipped.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
     phases.loadMs = lap('loadMs');
     throwIfAborted(run.signal);
 
-    // ---- merge and resolve
+    // ---- merge and resolve (the governor may spill the merge input now and at checkpoints inside)
+    await stash.flush();
+    governor.checkpoint();
     const graph = mergeFragments(inputs);
     const blobs = encodeGraph(graph);
     const digest = graphDigest(graph, blobs[BLOB.strings]);
@@ -498,11 +530,14 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       pool,
       cpuMs: cpuMsSince(cpuStart),
       peakRssMb: rss.stop() / 2 ** 20,
+      memory: await governor.stop(),
       mbPerSec: secs > 0 ? bytesParsed / 1e6 / secs : 0,
       filesPerSec: secs > 0 ? parsed.size / secs : 0,
     };
   } finally {
     rss.stop();
+    stash.dispose();
+    await governor.stop();
     await parsePool?.destroy();
     await writer.close();
   }
@@ -578,7 +613,7 @@ interface SummaryInput {
   usedGit: boolean;
 }
 
-function buildSummary(s: SummaryInput): IndexSummary {
+function buildSummary(s: SummaryInput): Omit<IndexSummary, 'memory'> {
   const byReason = Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>;
   for (const k of s.skipped) byReason[k.reason]++;
   const languages: Partial<Record<LanguageId, number>> = {};

@@ -179,6 +179,15 @@ export class IndexWriter {
   }
 
   /**
+   * Resolves when every fragment put so far is committed, so it can be read back (the memory
+   * governor flushes before it spills the merge input, which then re-reads from here).
+   */
+  async flush(): Promise<void> {
+    await this.dbs.fragments.flushed;
+    this.pendingBytes = 0;
+  }
+
+  /**
    * Writes the generation and switches `current` to it in one transaction, then drops the
    * generation before the previous one (the previous stays for readers that opened it) and
    * fragments no kept generation uses.

@@ -1,0 +1,167 @@
+// The merge input as a spillable cache: the fragments an index run holds for the merge
+// (fresh from the workers, or read back for unchanged files). Once the store has them, the
+// governor may drop them; a MergeInput's `fragment` then re-reads its bytes from the store,
+// so the merge sees the same bytes and the digest cannot change. Coordinator thread.
+
+import { LeindexError } from '../errors.js';
+import { FragmentReader } from '../graph/fragment.js';
+import type { MergeInput } from '../graph/merge.js';
+import type { LanguageId } from '../protocol.js';
+import type { MemoryGovernor, SpillHandle, Spillable } from './governor.js';
+
+/** Where spilled fragments come back from (the index writer). */
+export interface FragmentStore {
+  getFragment(contentHash: string): Uint8Array | undefined;
+  /** Resolves when every write queued so far is committed (readable by getFragment). */
+  flush(): Promise<void>;
+}
+
+export interface MergeInputMeta {
+  readonly relPath: string;
+  readonly language: LanguageId;
+  readonly contentHash: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/**
+ * After a spill, reloaded fragments are kept up to this many bytes (least recently used go
+ * first) until the governor relaxes: the merge reads each file in order in several passes,
+ * so a small window catches the repeated reads within one file's turn.
+ */
+const WINDOW_BYTES = 4 << 20;
+/** The merge calls the governor's checkpoint every this many fragment reads. */
+const POLL_EVERY = 256;
+
+class StashedInput implements MergeInput {
+  reader: FragmentReader | undefined;
+  readerBytes = 0;
+  /** In the store (committed): may be dropped. */
+  stored: boolean;
+
+  constructor(
+    private readonly stash: MergeInputStash,
+    meta: MergeInputMeta,
+    reader: FragmentReader,
+    stored: boolean,
+  ) {
+    this.relPath = meta.relPath;
+    this.language = meta.language;
+    this.contentHash = meta.contentHash;
+    this.size = meta.size;
+    this.mtimeMs = meta.mtimeMs;
+    this.reader = reader;
+    this.readerBytes = reader.bytes.byteLength;
+    this.stored = stored;
+  }
+
+  readonly relPath: string;
+  readonly language: LanguageId;
+  readonly contentHash: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+
+  get fragment(): FragmentReader {
+    return this.stash.readerOf(this);
+  }
+}
+
+export class MergeInputStash implements Spillable {
+  readonly name = 'merge-input';
+  private readonly all: StashedInput[] = [];
+  /** Entries added but not yet known to be committed. */
+  private pending: StashedInput[] = [];
+  private residentBytes = 0;
+  /** Reloaded entries kept while spilled (insertion order = LRU order). */
+  private readonly window = new Set<StashedInput>();
+  private windowBytes = 0;
+  private spilled = false;
+  private reads = 0;
+  private readonly handle: SpillHandle | undefined;
+
+  constructor(
+    private readonly store: FragmentStore,
+    private readonly governor?: MemoryGovernor,
+  ) {
+    this.handle = governor?.register(this);
+  }
+
+  /** Adds a file's fragment; `stored` when it was read from the store (not fresh from a worker). */
+  add(meta: MergeInputMeta, bytes: Uint8Array, stored: boolean): MergeInput {
+    const entry = new StashedInput(this, meta, new FragmentReader(bytes), stored);
+    this.all.push(entry);
+    this.residentBytes += entry.readerBytes;
+    if (!stored) this.pending.push(entry);
+    return entry;
+  }
+
+  /** Waits for the store to commit what was added so far; from then on it may be spilled. */
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    await this.store.flush();
+    for (const e of batch) e.stored = true;
+  }
+
+  bytes(): number {
+    return this.residentBytes;
+  }
+
+  /** Drops every committed fragment (its string cache goes with it). */
+  spill(): number {
+    let freed = 0;
+    for (const e of this.all) {
+      if (!e.stored || e.reader === undefined) continue;
+      e.reader = undefined;
+      freed += e.readerBytes;
+    }
+    this.window.clear();
+    this.windowBytes = 0;
+    this.residentBytes -= freed;
+    this.spilled = true;
+    return freed;
+  }
+
+  relax(): void {
+    this.spilled = false;
+    this.window.clear();
+    this.windowBytes = 0;
+  }
+
+  /** The reader of an entry, re-read from the store when it was spilled. */
+  readerOf(e: StashedInput): FragmentReader {
+    if (++this.reads % POLL_EVERY === 0) this.governor?.checkpoint();
+    if (e.reader) {
+      if (this.window.has(e)) {
+        this.window.delete(e);
+        this.window.add(e);
+      }
+      return e.reader;
+    }
+    const t = performance.now();
+    const bytes = this.store.getFragment(e.contentHash);
+    if (!bytes)
+      throw new LeindexError('E_STORE_CORRUPT', `the stored fragment of ${e.relPath} vanished after a spill`);
+    const reader = new FragmentReader(bytes);
+    this.handle?.reloaded(bytes.byteLength, performance.now() - t);
+    e.reader = reader;
+    this.residentBytes += e.readerBytes;
+    if (this.spilled) {
+      this.window.add(e);
+      this.windowBytes += e.readerBytes;
+      for (const old of this.window) {
+        if (this.windowBytes <= WINDOW_BYTES || old === e) break;
+        this.window.delete(old);
+        old.reader = undefined;
+        this.windowBytes -= old.readerBytes;
+        this.residentBytes -= old.readerBytes;
+      }
+    }
+    return reader;
+  }
+
+  /** Stops reporting to the governor (the merge is over). */
+  dispose(): void {
+    this.handle?.dispose();
+  }
+}

@@ -1,0 +1,155 @@
+// The memory governor in real runs: indexing the fixture repos under a governor (real
+// sampler) whose budget this process already exceeds forces spills of the merge input (which
+// the merge then re-reads from the store) and must publish exactly the digest of an
+// unconstrained run; a query session's
+// caches spill and reload with identical answers; a budget below the floor stops the real
+// CLI with exit 4 and leaves the previous index readable.
+
+import { spawnSync } from 'node:child_process';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { MIN_BUDGET_MB, MemoryGovernor } from '../src/governor/governor.js';
+import { pressureOf, processSampler, scriptedSampler } from '../src/governor/sampler.js';
+import { governSession } from '../src/governor/session.js';
+import { IndexSession } from '../src/query/session.js';
+import { IndexReader } from '../src/store/read.js';
+import { runIndex } from '../src/pipeline/run-index.js';
+import { BIN, FIXTURE_REPOS, copyFixture, indexTree, tempDir, testOptions } from './helpers/workspace.js';
+
+const MB = 2 ** 20;
+
+/**
+ * A governor with the real sampler and a budget of 80% of what this process holds now (RSS
+ * minus file-backed pages): a fixture repo's index run is far below the 96 MB floor a user
+ * may ask for, so the budget is given to the governor directly. That does not fall by a fifth
+ * during a run, so every sample and checkpoint sees pressure, whatever the machine; and the
+ * merge input of a fixture repo is tiny, so any spill counts as useful.
+ */
+function governorBelowCurrentUse(): MemoryGovernor {
+  const sampler = processSampler();
+  const bytes = Math.floor(pressureOf(sampler.sampleSync()) * 0.8);
+  return new MemoryGovernor(
+    { bytes, source: 'flag', detail: `80% of the test's resident memory (${Math.round(bytes / MB)} MB)` },
+    { sampler, policy: { dwellMs: 20 }, usefulSpillShare: 0 },
+  );
+}
+
+async function indexUnder(root: string, indexDir: string): ReturnType<typeof runIndex> {
+  return runIndex({ root, options: testOptions(root, { indexDir }), governor: governorBelowCurrentUse() });
+}
+
+test('a fixture repo indexed under a tiny budget: spills and reloads, the same digest as unconstrained', async () => {
+  const ws = copyFixture('ts-app');
+  const idx = tempDir(); // outside the tree: one run's index is not a file of the other's tree
+  try {
+    const free = await indexTree(ws.dir, { indexDir: join(idx.dir, 'free') });
+    assert.is(free.memory.spills, 0, 'no pressure without a budget');
+    assert.is(free.memory.budget.source === 'flag', false);
+    const tight = await indexUnder(ws.dir, join(idx.dir, 'tight'));
+    assert.is(tight.digest, free.digest, 'spilling changes nothing in the index');
+    assert.is(tight.memory.budget.source, 'flag');
+    assert.ok(tight.memory.spills >= 1, 'the merge input was spilled');
+    assert.ok(tight.memory.reloads >= tight.files.indexed, 'the merge re-read every fragment at least once');
+    const kinds = tight.memory.events.map((e) => `${e.kind}:${e.what}`);
+    assert.ok(kinds.includes('spill:merge-input'), kinds.join(', '));
+    assert.ok(kinds.includes('reload:merge-input'), kinds.join(', '));
+  } finally {
+    ws.cleanup();
+    idx.cleanup();
+  }
+});
+
+test('through the worker pool (two copies of every fixture repo): same digest, spills, capped worker heaps', async () => {
+  const ws = tempDir();
+  const idx = tempDir();
+  try {
+    for (const copy of ['a', 'b'])
+      for (const repo of ['ts-app', 'py-app', 'rs-app'])
+        cpSync(join(FIXTURE_REPOS, repo), join(ws.dir, copy, repo), { recursive: true });
+    const free = await indexTree(ws.dir, { indexDir: join(idx.dir, 'free') });
+    assert.ok(free.threads > 0, 'the pool path, not the serial one');
+    const tight = await indexUnder(ws.dir, join(idx.dir, 'tight'));
+    assert.is(tight.digest, free.digest);
+    assert.is(tight.files.indexed, free.files.indexed);
+    assert.is(tight.skipped.total, free.skipped.total, 'no file lost to a capped worker');
+    assert.ok(tight.memory.spills >= 1);
+    assert.is(tight.memory.workerHeapMb, 64, 'worker heaps capped (at the minimum, for this budget)');
+    assert.ok(tight.memory.throttles >= 1, 'the pool was slowed down');
+  } finally {
+    ws.cleanup();
+    idx.cleanup();
+  }
+});
+
+test('a query session spills its caches under pressure and reloads them with identical answers', async () => {
+  const ws = copyFixture('py-app');
+  try {
+    await indexTree(ws.dir);
+    const session = IndexSession.open(ws.dir);
+    // Injected samples: comfortable, then over the line (the spill rung comes third).
+    const gov = new MemoryGovernor(
+      { bytes: 1000 * MB, source: 'flag', detail: 'test' },
+      { sampler: scriptedSampler([100 * MB, 950 * MB]), policy: { dwellMs: 0 } },
+    );
+    const governed = governSession(session, gov);
+    try {
+      const n = session.graph().symbols.kind.length;
+      const before = Array.from({ length: n }, (_, id) => session.symbol(id));
+      for (let i = 0; i < 4; i++) await gov.tick();
+      const spilled = gov.report();
+      assert.is(spilled.spills, 1, 'spilled once');
+      assert.ok(spilled.spilledBytes > 0);
+      assert.is(spilled.reloads, 0, 'nothing reloaded yet');
+      const after = Array.from({ length: n }, (_, id) => session.symbol(id));
+      assert.equal(after, before, 'the same answers after the reload');
+      const report = await gov.stop();
+      assert.ok(report.reloads >= 2, 'graph and fragments reloaded');
+      const reload = report.events.find((e) => e.kind === 'reload');
+      assert.ok(reload && reload.what === 'session-caches' && reload.bytes > 0);
+    } finally {
+      governed.dispose();
+      await session.close();
+    }
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('CLI: a budget below the floor exits 4 and the previous index stays readable', async () => {
+  const ws = copyFixture('rs-app');
+  try {
+    const first = spawnSync(process.execPath, [BIN, 'index', ws.dir, '--no-git', '--json', '-q'], {
+      encoding: 'utf8',
+    });
+    assert.is(first.status, 0, first.stderr);
+    const digest = (JSON.parse(first.stdout) as { digest: string }).digest;
+    const small = spawnSync(
+      process.execPath,
+      [BIN, 'index', ws.dir, '--no-git', '--rebuild', '--memory-budget', String(MIN_BUDGET_MB - 32)],
+      { encoding: 'utf8' },
+    );
+    assert.is(small.status, 4, small.stderr);
+    assert.match(small.stderr, /memory budget 64 MB is below the 96 MB/);
+    assert.is(small.stdout, '', 'nothing on stdout');
+    const viaEnv = spawnSync(process.execPath, [BIN, 'index', ws.dir, '--no-git', '--rebuild'], {
+      encoding: 'utf8',
+      env: { ...process.env, LEINDEX_MEMORY_BUDGET: '50' },
+    });
+    assert.is(viaEnv.status, 4, viaEnv.stderr);
+    assert.match(viaEnv.stderr, /LEINDEX_MEMORY_BUDGET 50 MB/);
+    // --rebuild was asked for, but the floor check comes first: the previous index is whole.
+    const reader = IndexReader.open(join(ws.dir, '.leindex'));
+    try {
+      assert.is(reader.info.digest, digest);
+      assert.ok(reader.graph().symbols.kind.length > 0);
+    } finally {
+      await reader.close();
+    }
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test.run();

@@ -1,0 +1,417 @@
+// The memory governor's parts on their own: the policy driven by injected samples
+// (thresholds, order of actions, hysteresis, sampling delay), the governor executing it
+// against fake pools, flushers and caches, budget resolution from fake cgroup v1/v2 trees,
+// the floor, and the spillable merge input re-reading from a store.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { resolveOptions } from '../src/config.js';
+import { LeindexError } from '../src/errors.js';
+import { cgroupLimit, resolveBudget, type MemoryBudget } from '../src/governor/budget.js';
+import {
+  MIN_BUDGET_MB,
+  MemoryGovernor,
+  checkBudgetFloor,
+  memoryLog,
+  type PoolControl,
+  type Spillable,
+} from '../src/governor/governor.js';
+import { MergeInputStash } from '../src/governor/merge-input.js';
+import { MemoryPolicy, nextSampleDelay, type PolicyAction } from '../src/governor/policy.js';
+import { scriptedSampler } from '../src/governor/sampler.js';
+import { FragmentBuilder } from '../src/graph/fragment.js';
+import { SymbolKind } from '../src/protocol.js';
+import { tempDir } from './helpers/workspace.js';
+
+const MB = 2 ** 20;
+const budget = (mb: number): MemoryBudget => ({ bytes: mb * MB, source: 'flag', detail: 'test' });
+
+// ------------------------------------------------------------------ policy
+
+test('policy: nothing below 90%, then the ladder in order of cost, one rung per dwell', () => {
+  const p = new MemoryPolicy({ dwellMs: 100, repeatMs: 500 });
+  const B = 1000;
+  assert.is(p.decide(899, B, 0), undefined, '89.9% is below the act line');
+  const seen: (PolicyAction | undefined)[] = [];
+  let t = 0;
+  seen.push(p.decide(900, B, (t += 10)));
+  seen.push(p.decide(950, B, (t += 50))); // within the dwell: hold
+  seen.push(p.decide(950, B, (t += 100)));
+  seen.push(p.decide(950, B, (t += 100)));
+  seen.push(p.decide(950, B, (t += 100)));
+  seen.push(p.decide(950, B, (t += 100)));
+  assert.equal(seen, [
+    { kind: 'throttle', level: 1 },
+    undefined,
+    { kind: 'flush' },
+    { kind: 'spill' },
+    { kind: 'recycle' },
+    { kind: 'throttle', level: 2 },
+  ]);
+  assert.is(p.throttleLevel, 2);
+  // Past the ladder: spill and recycle alternate, waiting repeatMs, then twice that, and so on.
+  assert.is(p.decide(950, B, (t += 100)), undefined);
+  assert.equal(p.decide(950, B, (t += 500)), { kind: 'spill' });
+  assert.is(p.decide(950, B, (t += 500)), undefined, 'the second repeat waits 1000 ms');
+  assert.equal(p.decide(950, B, (t += 500)), { kind: 'recycle' });
+  assert.is(p.decide(950, B, (t += 1500)), undefined, 'the third waits 2000 ms');
+  assert.equal(p.decide(950, B, t + 500), { kind: 'spill' });
+});
+
+test('policy: hysteresis — hold between 75% and 90%, relax once below 75%, start over', () => {
+  const p = new MemoryPolicy({ dwellMs: 0 });
+  const B = 1000;
+  assert.equal(p.decide(920, B, 1), { kind: 'throttle', level: 1 });
+  assert.equal(p.decide(910, B, 2), { kind: 'flush' });
+  for (const rss of [890, 800, 760, 750]) assert.is(p.decide(rss, B, 3), undefined, `hold at ${rss}`);
+  assert.ok(p.pressured);
+  assert.equal(p.decide(749, B, 4), { kind: 'relax' });
+  assert.is(p.throttleLevel, 0);
+  assert.is(p.decide(700, B, 5), undefined, 'relax happens once');
+  assert.is(p.decide(850, B, 6), undefined, 'rising back to 85% does nothing');
+  assert.equal(p.decide(900, B, 7), { kind: 'throttle', level: 1 }, 'the ladder starts over');
+});
+
+test('policy: urgent() spills at once above the line and skips the ladder past spill', () => {
+  const p = new MemoryPolicy({ dwellMs: 100 });
+  assert.not.ok(p.urgent(800, 1000, 0));
+  assert.ok(p.urgent(950, 1000, 0));
+  assert.not.ok(p.urgent(950, 1000, 50), 'dwell applies between urgent spills');
+  assert.ok(p.urgent(950, 1000, 200));
+  assert.equal(p.decide(950, 1000, 400), { kind: 'recycle' }, 'next rung after spill');
+});
+
+test('policy: thresholds must be ordered', () => {
+  assert.throws(() => new MemoryPolicy({ actAt: 0.7, relaxAt: 0.8 }));
+});
+
+test('sampling delay: slow with room, fast near the line or when growing fast', () => {
+  const B = 1000 * MB;
+  assert.is(nextSampleDelay(100 * MB, B, 0), 1000, 'far below: the slowest');
+  assert.is(nextSampleDelay(880 * MB, B, 0), 50, 'within 5% of the line: the fastest');
+  assert.is(nextSampleDelay(950 * MB, B, 0), 50, 'above the line: the fastest');
+  const mid = nextSampleDelay(600 * MB, B, 0);
+  assert.ok(mid > 50 && mid < 1000, `in between: ${mid}`);
+  // 300 MB of headroom at 1 MB/ms: reached in 300 ms, so sample every 75 ms.
+  assert.is(nextSampleDelay(600 * MB, B, MB), 75);
+});
+
+// ------------------------------------------------------------------ governor
+
+interface Calls {
+  log: string[];
+}
+
+function fakePool(calls: Calls): PoolControl {
+  return {
+    throttle: (level) => calls.log.push(`throttle ${level}`),
+    recycle: () => calls.log.push('recycle'),
+  };
+}
+
+function fakeCache(calls: Calls, name: string, size: number): Spillable & { held: number } {
+  const c = {
+    name,
+    held: size,
+    bytes: () => c.held,
+    spill: () => {
+      calls.log.push(`spill ${name}`);
+      const freed = c.held;
+      c.held = 0;
+      return freed;
+    },
+    relax: () => calls.log.push(`relax ${name}`),
+  };
+  return c;
+}
+
+test('governor: acts in order (throttle, flush, spill biggest first, recycle), relaxes, logs it all', async () => {
+  const calls: Calls = { log: [] };
+  const rss = [500, 950, 950, 950, 950, 800, 700].map((m) => m * MB);
+  const gov = new MemoryGovernor(budget(1000), {
+    sampler: scriptedSampler(rss),
+    policy: { dwellMs: 0 },
+  });
+  gov.attachPool(fakePool(calls));
+  gov.addFlusher(() => {
+    calls.log.push('flush');
+    return Promise.resolve();
+  });
+  const small = fakeCache(calls, 'small', 10 * MB);
+  const big = fakeCache(calls, 'big', 100 * MB);
+  const handle = gov.register(small);
+  gov.register(big);
+  for (let i = 0; i < rss.length; i++) await gov.tick();
+  assert.equal(calls.log, [
+    'throttle 1',
+    'flush',
+    'spill big',
+    'spill small',
+    'recycle',
+    'throttle 0',
+    'relax small',
+    'relax big',
+  ]);
+  handle.reloaded(4 * MB, 2);
+  handle.reloaded(6 * MB, 3);
+  const report = await gov.stop();
+  assert.is(report.spills, 2);
+  assert.is(report.spilledBytes, 110 * MB);
+  assert.is(report.reloads, 2);
+  assert.is(report.reloadedBytes, 10 * MB);
+  assert.is(report.peakRssBytes, 950 * MB);
+  assert.equal(
+    report.events.map((e) => `${e.kind}:${e.what}`),
+    [
+      'throttle:pool level 1',
+      'flush:store writes',
+      'spill:big',
+      'spill:small',
+      'recycle:parse workers',
+      'relax:below the relax line',
+      'reload:small',
+    ],
+  );
+  const reload = report.events.at(-1)!;
+  assert.is(reload.count, 2, 'reloads of an episode are one entry');
+  assert.is(reload.bytes, 10 * MB);
+  assert.ok(memoryLog().length >= report.events.length, 'the process-wide log has them too');
+});
+
+test('governor: checkpoint() spills synchronously, only when there is enough to be worth it', async () => {
+  const calls: Calls = { log: [] };
+  const gov = new MemoryGovernor(budget(1000), {
+    sampler: scriptedSampler([950 * MB]),
+    policy: { dwellMs: 0 },
+  });
+  gov.register(fakeCache(calls, 'empty', 0));
+  gov.register(fakeCache(calls, 'small', 5 * MB));
+  gov.start();
+  gov.checkpoint();
+  assert.equal(calls.log, [], '5 MB of a 1000 MB budget is not worth a spill');
+  gov.register(fakeCache(calls, 'full', 50 * MB));
+  gov.checkpoint();
+  assert.equal(calls.log, ['spill full', 'spill small'], 'the empty cache is not spilled (nor logged)');
+  const r = await gov.stop();
+  assert.is(r.spills, 2);
+  assert.is(r.spilledBytes, 55 * MB);
+});
+
+test('governor: worker heap caps and thread counts follow the budget', () => {
+  assert.is(new MemoryGovernor(budget(24_000)).workerHeapMb(2), undefined, 'large budgets: V8 default');
+  assert.is(new MemoryGovernor(budget(512)).workerHeapMb(2), 112);
+  assert.is(new MemoryGovernor(budget(256)).workerHeapMb(2), 64, 'never below 64 MB');
+  assert.is(new MemoryGovernor(budget(24_000)).threadsFor(8), 8);
+  assert.is(new MemoryGovernor(budget(512)).threadsFor(8), 2);
+  assert.is(new MemoryGovernor(budget(256)).threadsFor(2), 1);
+  assert.is(new MemoryGovernor(budget(96)).threadsFor(2), 1, 'never none');
+});
+
+test('floor: a budget below it is E_RESOURCE_LIMIT (exit 4)', () => {
+  checkBudgetFloor(budget(MIN_BUDGET_MB));
+  try {
+    checkBudgetFloor(budget(MIN_BUDGET_MB - 1));
+    assert.unreachable('should throw');
+  } catch (err) {
+    assert.instance(err, LeindexError);
+    assert.is((err as LeindexError).code, 'E_RESOURCE_LIMIT');
+    assert.is((err as LeindexError).exitCode, 4);
+  }
+});
+
+// ------------------------------------------------------------------ budget and cgroups
+
+function writeFiles(root: string, files: Record<string, string>): void {
+  for (const [rel, text] of Object.entries(files)) {
+    const p = join(root, rel);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, text);
+  }
+}
+
+test('cgroup v2: memory.max of the group, the smallest of its ancestors, "max" = none', () => {
+  const ws = tempDir();
+  try {
+    writeFiles(ws.dir, {
+      'proc-cgroup': '0::/user.slice/app.scope\n',
+      'fs/memory.max': 'max\n',
+      'fs/user.slice/memory.max': 'max\n',
+      'fs/user.slice/app.scope/memory.max': `${512 * MB}\n`,
+    });
+    const root = join(ws.dir, 'fs');
+    const proc = join(ws.dir, 'proc-cgroup');
+    assert.equal(cgroupLimit(root, proc), {
+      bytes: 512 * MB,
+      source: 'cgroup-v2',
+      file: join(root, 'user.slice/app.scope/memory.max'),
+    });
+    writeFileSync(join(root, 'user.slice/memory.max'), `${256 * MB}\n`);
+    assert.is(cgroupLimit(root, proc)?.bytes, 256 * MB, 'an ancestor limit applies');
+    writeFileSync(join(root, 'user.slice/memory.max'), 'max\n');
+    writeFileSync(join(root, 'user.slice/app.scope/memory.max'), 'max\n');
+    assert.is(cgroupLimit(root, proc), undefined, 'no limit anywhere');
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('cgroup v1: memory.limit_in_bytes; the unlimited value; a container without a cgroup namespace', () => {
+  const ws = tempDir();
+  try {
+    const root = join(ws.dir, 'fs');
+    const proc = join(ws.dir, 'proc-cgroup');
+    writeFiles(ws.dir, {
+      'proc-cgroup': '12:pids:/docker/abc\n4:memory:/docker/abc\n1:name=systemd:/docker/abc\n',
+      'fs/memory/memory.limit_in_bytes': '9223372036854771712\n',
+      'fs/memory/docker/abc/memory.limit_in_bytes': `${1024 * MB}\n`,
+    });
+    assert.equal(cgroupLimit(root, proc), {
+      bytes: 1024 * MB,
+      source: 'cgroup-v1',
+      file: join(root, 'memory/docker/abc/memory.limit_in_bytes'),
+    });
+    writeFileSync(join(root, 'memory/docker/abc/memory.limit_in_bytes'), '9223372036854771712\n');
+    assert.is(cgroupLimit(root, proc), undefined, 'the v1 "unlimited" number is no limit');
+    // Without a cgroup namespace the host path is absent; the mount root is the container's group.
+    writeFiles(ws.dir, {
+      'proc-cgroup': '4:memory:/kubepods/burstable/pod1/xyz\n',
+      'fs/memory/memory.limit_in_bytes': `${300 * MB}\n`,
+    });
+    assert.is(cgroupLimit(root, proc)?.bytes, 300 * MB);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('cgroup hybrid (v1 memory + v2 unified): the smaller wins; no /proc file: none', () => {
+  const ws = tempDir();
+  try {
+    const root = join(ws.dir, 'fs');
+    const proc = join(ws.dir, 'proc-cgroup');
+    writeFiles(ws.dir, {
+      'proc-cgroup': '4:memory:/svc\n0::/svc\n',
+      'fs/memory/svc/memory.limit_in_bytes': `${800 * MB}\n`,
+      'fs/unified/svc/memory.max': `${600 * MB}\n`,
+    });
+    assert.equal(cgroupLimit(root, proc)?.source, 'cgroup-v2');
+    assert.is(cgroupLimit(root, proc)?.bytes, 600 * MB);
+    assert.is(cgroupLimit(root, join(ws.dir, 'missing')), undefined);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('resolveBudget: the smallest of request, cgroup and physical, with its source and the rest in detail', () => {
+  const ws = tempDir();
+  try {
+    const root = join(ws.dir, 'fs');
+    const proc = join(ws.dir, 'proc-cgroup');
+    writeFiles(ws.dir, { 'proc-cgroup': '0::/\n', 'fs/memory.max': `${2048 * MB}\n` });
+    const base = { cgroupRoot: root, procCgroupFile: proc, physicalBytes: 16384 * MB };
+    const none = resolveBudget(base);
+    assert.is(none.source, 'cgroup-v2');
+    assert.is(none.bytes, 2048 * MB);
+    assert.match(none.detail, /physical memory 16384 MB/);
+    const flag = resolveBudget({ ...base, requestedMb: 512, requestedSource: 'flag' });
+    assert.equal([flag.source, flag.bytes], ['flag', 512 * MB]);
+    assert.match(flag.detail, /--memory-budget 512 MB; also cgroup-v2 limit 2048 MB/);
+    assert.is(resolveBudget({ ...base, requestedMb: 4096, requestedSource: 'env' }).source, 'cgroup-v2');
+    assert.is(resolveBudget({ ...base, requestedMb: 300, requestedSource: 'config' }).source, 'config');
+    const physical = resolveBudget({ procCgroupFile: join(ws.dir, 'missing'), physicalBytes: 1000 * MB });
+    assert.equal([physical.source, physical.bytes], ['physical', 1000 * MB]);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('options: the budget source is flag, then LEINDEX_MEMORY_BUDGET, then the config file', () => {
+  const ws = tempDir();
+  const saved = process.env.LEINDEX_MEMORY_BUDGET;
+  try {
+    writeFileSync(join(ws.dir, 'leindex.toml'), 'memory_budget_mb = 700\n');
+    delete process.env.LEINDEX_MEMORY_BUDGET;
+    let o = resolveOptions(ws.dir, {}).options;
+    assert.equal([o.memoryBudgetMb, o.memoryBudgetSource], [700, 'config']);
+    process.env.LEINDEX_MEMORY_BUDGET = '600';
+    o = resolveOptions(ws.dir, {}).options;
+    assert.equal([o.memoryBudgetMb, o.memoryBudgetSource], [600, 'env']);
+    o = resolveOptions(ws.dir, { memoryBudgetMb: 500 }).options;
+    assert.equal([o.memoryBudgetMb, o.memoryBudgetSource], [500, 'flag']);
+    delete process.env.LEINDEX_MEMORY_BUDGET;
+    writeFileSync(join(ws.dir, 'leindex.toml'), 'threads = 1\n');
+    o = resolveOptions(ws.dir, {}).options;
+    assert.equal([o.memoryBudgetMb, o.memoryBudgetSource], [undefined, undefined]);
+  } finally {
+    if (saved === undefined) delete process.env.LEINDEX_MEMORY_BUDGET;
+    else process.env.LEINDEX_MEMORY_BUDGET = saved;
+    ws.cleanup();
+  }
+});
+
+// ------------------------------------------------------------------ the spillable merge input
+
+function fragmentBytes(name: string, symbols: number): Uint8Array {
+  const b = new FragmentBuilder();
+  for (let i = 0; i < symbols; i++) {
+    b.addSymbol({
+      kind: SymbolKind.function,
+      name: `${name}_${i}`,
+      qualifiedName: `${name}.${name}_${i}`,
+      startOffset: i,
+      endOffset: i + 1,
+      startLine: i,
+      endLine: i,
+      parent: 0,
+    });
+  }
+  return b.toBytes();
+}
+
+test('merge input: spills only what the store committed, re-reads the same bytes, records reloads', async () => {
+  const store = new Map<string, Uint8Array>();
+  const queued = new Map<string, Uint8Array>();
+  const fakeStore = {
+    getFragment: (h: string) => store.get(h)?.slice(),
+    flush: () => {
+      for (const [k, v] of queued) store.set(k, v);
+      queued.clear();
+      return Promise.resolve();
+    },
+  };
+  const gov = new MemoryGovernor(budget(1000), { sampler: scriptedSampler([0]) });
+  const stash = new MergeInputStash(fakeStore, gov);
+  const inputs = ['a', 'b', 'c'].map((name) => {
+    const bytes = fragmentBytes(name, 5);
+    queued.set(name, bytes);
+    return stash.add(
+      { relPath: `${name}.ts`, language: 'typescript', contentHash: name, size: 1, mtimeMs: 1 },
+      bytes,
+      false,
+    );
+  });
+  const before = inputs.map((i) => i.fragment.symStr(3, 'name'));
+  const held = stash.bytes();
+  assert.ok(held > 0);
+  assert.is(stash.spill(), 0, 'nothing is committed yet: nothing may go');
+  await stash.flush();
+  assert.is(stash.spill(), held, 'all of it once committed');
+  assert.is(stash.bytes(), 0);
+  assert.equal(
+    inputs.map((i) => i.fragment.symStr(3, 'name')),
+    before,
+    'the same answers after the reload',
+  );
+  assert.equal(
+    inputs.map((i) => [...i.fragment.bytes]),
+    ['a', 'b', 'c'].map((n) => [...store.get(n)!]),
+  );
+  stash.dispose();
+  const r = await gov.stop();
+  assert.is(r.reloads, 3);
+  assert.is(r.reloadedBytes, held);
+  assert.ok(r.events.some((e) => e.kind === 'reload' && e.what === 'merge-input' && e.count === 3));
+});
+
+test.run();
