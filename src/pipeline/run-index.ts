@@ -11,6 +11,7 @@ import type { IndexOptions } from '../config.js';
 import { LeindexError } from '../errors.js';
 import { edgesByKind, graphDigest, edgeCount, type EdgeKindName, type IndexGraph } from '../graph/graph.js';
 import { mergeFragments, type MergeInput } from '../graph/merge.js';
+import { FragmentReader } from '../graph/fragment.js';
 import {
   LANGUAGES,
   SKIP_REASONS,
