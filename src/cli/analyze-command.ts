@@ -7,7 +7,7 @@ import { analyzeQuery } from '../query/analyze.js';
 import { renderBundle } from '../query/bundle.js';
 import { openQuerySession } from '../query/open-session.js';
 import { MAX_QUERY_BYTES } from '../query/search.js';
-import { commonOptions, parseIntFlag, printJson, reportError } from './common.js';
+import { commonOptions, readStdinQuery, parseIntFlag, printJson, reportError } from './common.js';
 
 export class AnalyzeCommand extends Command {
   static override paths = [['analyze']];
@@ -35,7 +35,7 @@ export class AnalyzeCommand extends Command {
   async execute(): Promise<number> {
     try {
       const budget = parseIntFlag(this.tokens, '--tokens');
-      const question = this.question === '-' ? await readStdin() : this.question;
+      const question = this.question === '-' ? await readStdinQuery(MAX_QUERY_BYTES) : this.question;
       const { session, options } = openQuerySession(this.root, this.indexDir);
       try {
         const result = analyzeQuery(session, question, {
@@ -52,15 +52,4 @@ export class AnalyzeCommand extends Command {
       return reportError(err);
     }
   }
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size > MAX_QUERY_BYTES) break;
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -76,3 +76,16 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void } 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** Reads a query from stdin, up to `maxBytes` (a little more, so the caller can say it cut it). */
+export async function readStdinQuery(maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    // Never buffer an endless pipe.
+    if (size > maxBytes + 4) break;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -8,7 +8,15 @@ import { LeindexError } from '../errors.js';
 import { IndexSession } from '../query/session.js';
 import { MAX_QUERY_BYTES, searchIndex, type SearchHit, type SearchResult } from '../query/search.js';
 import type { SearchMode } from '../search/route.js';
-import { commonOptions, optionsFor, parseIntFlag, printJson, reportError, resolveRoot } from './common.js';
+import {
+  commonOptions,
+  readStdinQuery,
+  optionsFor,
+  parseIntFlag,
+  printJson,
+  reportError,
+  resolveRoot,
+} from './common.js';
 
 const MODES: readonly SearchMode[] = ['auto', 'exact', 'semantic', 'text'];
 
@@ -54,7 +62,7 @@ export class SearchCommand extends Command {
       const mode = (this.mode ?? 'auto') as SearchMode;
       if (!MODES.includes(mode))
         throw new LeindexError('E_USAGE', `--mode must be one of ${MODES.join(', ')}`);
-      const query = this.query === '-' ? await readStdin() : this.query;
+      const query = this.query === '-' ? await readStdinQuery(MAX_QUERY_BYTES) : this.query;
       session = IndexSession.open(root, options.indexDir);
       const result = searchIndex(session, query, {
         limit: parseIntFlag(this.limit, '--limit') ?? 20,
@@ -84,18 +92,6 @@ function splitList(values: readonly string[] | undefined): string[] {
     .flatMap((v) => v.split(','))
     .map((v) => v.trim())
     .filter((v) => v !== '');
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.length;
-    // Read a little past the cap so the cut is reported, but never buffer an endless pipe.
-    if (size > MAX_QUERY_BYTES + 4) break;
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** One result as --json prints it: the fields the issue names first, then the rest. */
