@@ -3,8 +3,8 @@
 // edges by kind), whether the tree changed since (a stat scan), who holds the writer lock,
 // store size, and this process's memory against the memory budget. Main (or server) thread.
 
+import { resolveBudget } from '../governor/budget.js';
 import { readFileSync, statSync } from 'node:fs';
-import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { IndexOptions } from '../config.js';
 import { isLeindexError, type ErrorCode } from '../errors.js';
@@ -38,8 +38,10 @@ export interface MemoryReport {
   externalMb: number;
   arrayBuffersMb: number;
   budgetMb: number;
-  /** Where the budget came from: the options (flag, env, leindex.toml) or physical memory. */
-  budgetSource: 'configured' | 'physical memory';
+  /** Which limit the budget is (src/governor/budget.ts): flag, env, config, cgroup-v2, cgroup-v1, physical. */
+  budgetSource: string;
+  /** Every limit that was found. */
+  budgetDetail: string;
 }
 
 export interface IndexDiagnostics {
@@ -244,15 +246,19 @@ function yieldToLoop(): Promise<void> {
 /** This process's memory and the budget it should stay under. */
 export function memoryReport(options: IndexOptions): MemoryReport {
   const m = process.memoryUsage();
-  const configured = options.memoryBudgetMb;
+  const budget = resolveBudget({
+    requestedMb: options.memoryBudgetMb,
+    requestedSource: options.memoryBudgetSource,
+  });
   return {
     rssMb: round1(m.rss / MIB),
     heapUsedMb: round1(m.heapUsed / MIB),
     heapTotalMb: round1(m.heapTotal / MIB),
     externalMb: round1(m.external / MIB),
     arrayBuffersMb: round1(m.arrayBuffers / MIB),
-    budgetMb: configured ?? Math.floor(totalmem() / MIB),
-    budgetSource: configured !== undefined ? 'configured' : 'physical memory',
+    budgetMb: Math.floor(budget.bytes / MIB),
+    budgetSource: budget.source,
+    budgetDetail: budget.detail,
   };
 }
 
@@ -328,7 +334,7 @@ export function formatDiagnostics(d: IndexDiagnostics): string {
   lines.push(`  store     ${(d.storeBytes / 1e6).toFixed(1)} MB on disk`);
   const m = d.memory;
   lines.push(
-    `  memory    RSS ${m.rssMb} MB, heap ${m.heapUsedMb}/${m.heapTotalMb} MB, external ${m.externalMb} MB; budget ${m.budgetMb} MB (${m.budgetSource})`,
+    `  memory    RSS ${m.rssMb} MB, heap ${m.heapUsedMb}/${m.heapTotalMb} MB, external ${m.externalMb} MB; budget ${m.budgetMb} MB (${m.budgetSource}: ${m.budgetDetail})`,
   );
   return `${lines.join('\n')}\n`;
 }

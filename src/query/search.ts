@@ -34,6 +34,8 @@ export interface SearchOptions {
   kinds?: readonly string[];
   /** Keep tests, generated and vendored code at full weight. */
   includeTests?: boolean;
+  /** Override the route's weights (tuning and evaluation). */
+  weights?: Partial<Weights>;
 }
 
 export interface ScoreParts {
@@ -77,7 +79,7 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
   const limit = opts.limit ?? 20;
   const offset = opts.offset ?? 0;
   const route = routeQuery(query, opts.mode);
-  const w = route.weights;
+  const w = { ...route.weights, ...opts.weights };
   const g = session.view();
   const s = g.symbols;
   const accept = filterFor(session, opts);
