@@ -74,14 +74,22 @@ async function runAll(pool: ParsePool, shards: ParseTaskFile[][]): Promise<Seen>
 test('a worker out of memory fails its shard; halves are retried until they fit; a file that never fits is skipped with the reason', async () => {
   const ws = tempDir();
   const deaths: string[] = [];
+  let attached = 0;
   const pool = new ParsePool({
     threads: 1,
     maxFileBytes: 1 << 20,
     extract: true,
     workerHeapMb: 32,
     workerFile: fixtureWorker(ws.dir),
-    onWorkerDeath: (what) => deaths.push(what),
+    governor: {
+      attachPool: () => {
+        attached++;
+        return () => attached--;
+      },
+      workerDied: (what) => deaths.push(what),
+    },
   });
+  assert.is(attached, 1, 'the pool attaches itself to its governor');
   try {
     const shard = [...files('big', 8), ...files('hog', 1), ...files('ok', 3)];
     const seen = await runAll(pool, [shard]);
@@ -99,6 +107,8 @@ test('a worker out of memory fails its shard; halves are retried until they fit;
       deaths.join('\n'),
     );
     assert.ok(Math.max(...seen.shardSizes) <= 3, 'only small enough pieces succeeded');
+    await pool.destroy();
+    assert.is(attached, 0, 'and detaches when destroyed');
   } finally {
     await pool.destroy();
     ws.cleanup();

@@ -10,14 +10,8 @@ import * as assert from 'uvu/assert';
 import { resolveOptions } from '../src/config.js';
 import { LeindexError } from '../src/errors.js';
 import { cgroupLimit, resolveBudget, type MemoryBudget } from '../src/governor/budget.js';
-import {
-  MIN_BUDGET_MB,
-  MemoryGovernor,
-  checkBudgetFloor,
-  memoryLog,
-  type PoolControl,
-  type Spillable,
-} from '../src/governor/governor.js';
+import { MemoryGovernor, memoryLog, type PoolControl, type Spillable } from '../src/governor/governor.js';
+import { MIN_BUDGET_MB, checkBudgetFloor } from '../src/governor/sizing.js';
 import { MergeInputStash } from '../src/governor/merge-input.js';
 import { MemoryPolicy, nextSampleDelay, type PolicyAction } from '../src/governor/policy.js';
 import { scriptedSampler } from '../src/governor/sampler.js';

@@ -7,11 +7,11 @@
 
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { LeindexError } from '../errors.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { resolveBudget, type MemoryBudget, type RequestedBudgetSource } from './budget.js';
 import { MemoryPolicy, nextSampleDelay, type PolicyAction, type PolicyOptions } from './policy.js';
 import { pressureOf, processSampler, type MemorySample, type MemorySampler } from './sampler.js';
+import { checkBudgetFloor, maxThreadsFor, workerHeapMbFor } from './sizing.js';
 
 /** A cache the governor may drop; whatever it held must reload lazily, giving the same answers. */
 export interface Spillable {
@@ -37,6 +37,12 @@ export interface PoolControl {
   throttle(level: number): void;
   /** Restart the workers once the tasks in flight are done (frees their heaps). */
   recycle(): void;
+}
+
+/** What a worker pool tells the governor (the pool attaches itself and detaches when destroyed). */
+export interface PoolGovernor {
+  attachPool(pool: PoolControl): () => void;
+  workerDied(what: string): void;
 }
 
 export type MemoryEventKind = 'throttle' | 'relax' | 'flush' | 'spill' | 'reload' | 'recycle' | 'worker-died';
@@ -101,28 +107,7 @@ export interface GovernorOptions {
 const MB = 2 ** 20;
 const MAX_EVENTS = 500;
 
-/**
- * Below this budget no index run can make progress: measured on Node 20 (x64 Linux), the
- * coordinator with the store open is 54 MB RSS and one parse worker with its grammars and
- * the embedding model adds 28 MB after its first shard; 96 leaves ~14 MB for a shard and the
- * merge of a small tree.
- */
-export const MIN_BUDGET_MB = 96;
-/** What the coordinator needs besides the workers (the 54 MB above plus slack), for worker caps. */
-const COORDINATOR_MB = 64;
-/** A worker's V8 heap is never capped below this (a large file's extraction needs ~40 MB). */
-const MIN_WORKER_HEAP_MB = 64;
-/**
- * Threads allowed by a budget. Measured on the benchmark corpus (Node 20, glibc): a parse
- * worker peaks at ~150 MB (its V8 isolate, freed when the pool stops, plus a 64 MB malloc
- * arena that glibc keeps for the life of the process), and the coordinator needs ~160 MB
- * besides the merge's own working set. Below 310 MB: one thread.
- */
-const WORKER_PEAK_MB = 150;
-const COORDINATOR_BASE_MB = 160;
 const USEFUL_SPILL_SHARE = 0.02;
-/** Above this budget V8's own default heap limit is tighter than anything derived here. */
-const UNCAPPED_ABOVE_MB = 4096;
 
 /** The events of every governor in this process, newest last (bounded), for `leindex diagnostics`. */
 const processLog: MemoryEvent[] = [];
@@ -151,18 +136,6 @@ export function startGovernor(
   checkBudgetFloor(budget);
   logger?.debug(`memory budget ${Math.round(budget.bytes / MB)} MB: ${budget.detail}`);
   return new MemoryGovernor(budget, logger ? { logger } : {}).start();
-}
-
-/** Throws E_RESOURCE_LIMIT (exit 4) when the budget is below what any run needs. */
-export function checkBudgetFloor(budget: MemoryBudget): void {
-  if (budget.bytes >= MIN_BUDGET_MB * MB) return;
-  throw new LeindexError(
-    'E_RESOURCE_LIMIT',
-    `memory budget ${Math.round(budget.bytes / MB)} MB is below the ${MIN_BUDGET_MB} MB an index run needs (${budget.detail})`,
-    {
-      hint: `raise it (--memory-budget, LEINDEX_MEMORY_BUDGET or memory_budget_mb); the previous index is unchanged`,
-    },
-  );
 }
 
 export class MemoryGovernor {
@@ -265,29 +238,15 @@ export class MemoryGovernor {
     return () => this.flushers.delete(flush);
   }
 
-  /**
-   * A per-worker V8 heap cap from the budget: half of what the coordinator leaves, shared by
-   * the threads, never below 64 MB; none for budgets above 4 GB.
-   */
+  /** The per-worker V8 heap cap for this budget (see workerHeapMbFor); kept for the report. */
   workerHeapMb(threads: number): number | undefined {
-    const budgetMb = this.budget.bytes / MB;
-    this.workerHeap =
-      budgetMb > UNCAPPED_ABOVE_MB
-        ? undefined
-        : Math.max(
-            MIN_WORKER_HEAP_MB,
-            Math.floor(((budgetMb - COORDINATOR_MB) * 0.5) / Math.max(1, threads)),
-          );
+    this.workerHeap = workerHeapMbFor(this.budget, threads);
     return this.workerHeap;
   }
 
-  /**
-   * How many worker threads to start for `requested`: as many as the budget holds at
-   * ~150 MB each after the coordinator's ~160 MB, at least one.
-   */
+  /** How many worker threads to start for `requested` (see maxThreadsFor); kept for the report. */
   threadsFor(requested: number): number {
-    const budgetMb = this.budget.bytes / MB;
-    this.maxThreads = Math.max(1, Math.floor((budgetMb - COORDINATOR_BASE_MB) / WORKER_PEAK_MB));
+    this.maxThreads = maxThreadsFor(this.budget);
     return Math.min(requested, this.maxThreads);
   }
 

@@ -8,7 +8,7 @@
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
 import { LeindexError, describeError } from '../errors.js';
-import type { PoolControl } from '../governor/governor.js';
+import type { PoolControl, PoolGovernor } from '../governor/governor.js';
 import type { ParseResult, ParseTask, ParseTaskFile } from '../protocol.js';
 
 export const WORKER_FILE = fileURLToPath(new URL('../../workers/parse-worker.js', import.meta.url));
@@ -25,8 +25,8 @@ export interface ParsePoolOptions {
   /** Per-worker V8 heap cap in MiB (from the memory budget); undefined = V8's default. */
   readonly workerHeapMb?: number | undefined;
   readonly signal?: AbortSignal | undefined;
-  /** Told when a worker dies, so the memory log shows it (the governor). */
-  readonly onWorkerDeath?: ((what: string) => void) | undefined;
+  /** The memory governor: it may throttle and recycle this pool, and hears of worker deaths. */
+  readonly governor?: PoolGovernor | undefined;
   /** The worker module (tests run fixture workers). Default: the parse worker. */
   readonly workerFile?: string;
 }
@@ -48,9 +48,11 @@ export class ParsePool implements PoolControl {
   private doneSinceRecycle = 0;
   /** Times the workers were restarted (the memory governor's recycle). */
   recycles = 0;
+  private detach: (() => void) | undefined;
 
   constructor(private readonly options: ParsePoolOptions) {
     this.piscina = this.createPiscina();
+    this.detach = options.governor?.attachPool(this);
   }
 
   private createPiscina(): Piscina | undefined {
@@ -183,7 +185,7 @@ export class ParsePool implements PoolControl {
     } catch (err) {
       if (isAbort(err) || this.options.signal?.aborted)
         throw new LeindexError('E_INTERRUPTED', 'interrupted');
-      this.options.onWorkerDeath?.(
+      this.options.governor?.workerDied(
         `${describeError(err)} (shard of ${shard.length} file${shard.length === 1 ? '' : 's'} from ${shard[0]?.relPath ?? '?'})`,
       );
       if (shard.length > 1) {
@@ -244,6 +246,8 @@ export class ParsePool implements PoolControl {
   }
 
   async destroy(): Promise<void> {
+    this.detach?.();
+    this.detach = undefined;
     const p = this.piscina;
     this.piscina = undefined;
     await p?.destroy();

@@ -292,9 +292,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         embed: options.embeddings,
         signal: run.signal,
         workerHeapMb: governor.workerHeapMb(threads),
-        onWorkerDeath: (what) => governor.workerDied(what),
+        governor,
       });
-      governor.attachPool(parsePool);
       const shards = planShards(toParse, { threads: Math.max(1, threads) });
       pool.shards = shards.length;
       const langOf = new Map(toParse.map((f) => [f.relPath, f.language]));
