@@ -42,7 +42,7 @@ const EXPECTED: [string, string][] = [
   ['read configuration overrides from environment variables', 'src/config/env.py#env_override'],
   ['verify a password attempt', 'src/auth/password.ts#verifyPassword'],
   ['limit requests per second', 'src/net/retry.ts#RateLimiter'],
-  ['checksum of bytes', 'tools/compress.rs#crc32'],
+  ['compute a checksum', 'tools/compress.rs#crc32'],
   ['parse_config', 'src/config/parse_config.py#parse_config'],
   ['LruCache', 'src/cache.ts#LruCache'],
   ['SessionStore.revoke', 'src/auth/sessions.ts#SessionStore.revoke'],
