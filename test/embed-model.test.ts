@@ -1,6 +1,6 @@
 // Tests for the embedding model file (src/embed/model.ts) and its training script: training
 // the fixture corpus twice gives the same bytes, the encoder/decoder round-trip, damaged
-// files fail with a clear error, and the shipped model loads fast. Main thread (parsing of
+// files fail with a clear error, the shipped model loads and matches the default parameters. Main thread (parsing of
 // the fixture runs in one worker thread).
 
 import { createHash } from 'node:crypto';
@@ -51,6 +51,10 @@ test('training the fixture corpus twice gives identical bytes', async () => {
   // Vocabulary comes from all three languages of the fixture.
   for (const t of ['session', 'logout', 'cache', 'ring', 'buffer', 'config']) assert.ok(m.index.has(t), t);
   assert.is(m.meta.method, 'ppmi-svd');
+});
+
+test('the default training parameters are those of the shipped model (a plain retrain reproduces it)', () => {
+  assert.equal(loadModel().meta.params, { ...DEFAULT_TRAIN_PARAMS });
 });
 
 test('encode → decode round-trips within int8 precision', () => {
@@ -119,9 +123,9 @@ test('damaged files fail with a clear error', () => {
   }
 });
 
-// Load time is measured in bench/retrieval/speed.ts, not asserted here (no wall-clock limits
-// in tests): this checks what the shipped file is.
-test('the shipped model is in the package, under 20 MB, and loads', () => {
+// Its load time (< 100 ms is the budget) is measured by bench/retrieval/speed.ts, not
+// asserted here: a wall-clock bound fails on a busy shared machine without any change.
+test('the shipped model loads', () => {
   const path = defaultModelPath();
   assert.ok(existsSync(path), `shipped model missing at ${path}`);
   const m = loadModel();

@@ -48,8 +48,9 @@ export interface TrainParams {
   readonly maxBodyChars: number;
 }
 
+/** The parameters of the shipped model (models/leindex-code-embed.json), so a plain retrain reproduces it. */
 export const DEFAULT_TRAIN_PARAMS: TrainParams = {
-  dim: 128,
+  dim: 256,
   minCount: 3,
   maxVocab: 60_000,
   maxTokensPerSymbol: 96,

@@ -1,7 +1,8 @@
-// Tokenisation shared by the embedder, the BM25 reference and the training script: code
+// Tokenisation shared by the embedder, the lexical index and the training script: code
 // identifiers → lower-case sub-tokens (getUserName → get, user, name), free text → the same
-// sub-tokens, a light plural stemmer, and the character n-gram hashing that gives unseen
-// tokens a vector. Pure functions without I/O; run on any thread (parse workers, main).
+// sub-tokens (one pass over char codes; the Unicode regexes only for non-ASCII words), a
+// light plural stemmer, the character n-gram hashing that gives unseen tokens a vector, and
+// TokenCache, the per-thread memo from raw sub-tokens to content tokens. No I/O; any thread.
 
 /**
  * One identifier-like run in text: letters, digits, marks, `_` and `$`. Everything else
