@@ -221,7 +221,7 @@ class Resolver {
 
   private resolveModule(f: number, spec: string): ModuleTarget | undefined {
     let memo = this.moduleMemo[f];
-    if (!memo) this.moduleMemo[f] = memo = new Map();
+    if (!memo) this.moduleMemo[f] = memo = new Map<string, ModuleTarget | undefined>();
     if (memo.has(spec)) return memo.get(spec);
     const t = this.ctx.modules.resolve(f, spec);
     memo.set(spec, t);
@@ -239,7 +239,7 @@ class Resolver {
   /** What `name` means when looked up as a member of module file `f` (exports, re-exports, submodules). */
   private exportLookup(f: number, name: string, depth = 0): Target {
     let memo = this.exportMemo[f];
-    if (!memo) this.exportMemo[f] = memo = new Map();
+    if (!memo) this.exportMemo[f] = memo = new Map<string, Target>();
     if (memo.has(name)) return memo.get(name);
     memo.set(name, undefined); // cycle guard: a re-export loop resolves to nothing
     const t = depth > 12 ? undefined : this.exportLookupUncached(f, name, depth);
