@@ -204,6 +204,12 @@ class Resolver {
     return this.ctx.inputs[f]?.language ?? '';
   }
 
+  /** Language family of a file: TS / TSX / JS share one namespace of names, Python and Rust their own. */
+  private family(f: number): string {
+    const lang = this.lang(f);
+    return lang === 'python' ? 'p' : lang === 'rust' ? 'r' : 'j';
+  }
+
   private moduleRow(f: number): number {
     return this.ctx.symbolStart[f] ?? 0;
   }
@@ -638,7 +644,7 @@ class Resolver {
       const s = this.scoped(f, from, name);
       if (s && this.ctx.cols.file[s.id] !== NONE) return s;
       if (s) return undefined; // a call into an external package: no project edge
-      return this.uniqueByName(name, instantiate ? TYPE_KINDS : CALLABLE_KINDS, false);
+      return this.uniqueByName(f, name, instantiate ? TYPE_KINDS : CALLABLE_KINDS, false);
     }
     if (q === 'this' || q === 'self' || q === 'Self' || q === 'cls') {
       const type = this.enclosingType(f, from);
@@ -688,7 +694,7 @@ class Resolver {
       if (container || this.binding(f, head)) return undefined;
     }
     // Unknown receiver (`x.len()`, `this.repo.save()`): a project-unique method name only.
-    return this.uniqueByName(name, CALLABLE_KINDS, true);
+    return this.uniqueByName(f, name, CALLABLE_KINDS, true);
   }
 
   private moduleOfRow(id: number): number | undefined {
@@ -713,7 +719,7 @@ class Resolver {
     if (!q) {
       const s = this.scoped(f, from, name);
       if (s) return cols.file[s.id] === NONE ? undefined : s;
-      return this.uniqueByName(name, TYPE_KINDS, false);
+      return this.uniqueByName(f, name, TYPE_KINDS, false);
     }
     const segs = q.split(/\.|::/).filter(Boolean);
     let container: Target;
@@ -732,24 +738,31 @@ class Resolver {
       const t = this.member(container, name);
       if (t) return { id: t.id, conf: Confidence.imported };
     }
-    return this.uniqueByName(name, TYPE_KINDS, false);
+    return this.uniqueByName(f, name, TYPE_KINDS, false);
   }
 
   /** The one symbol of these kinds with this name in the whole project, if there is exactly one. */
+  /**
+   * The one symbol of these kinds with this name among the files of `f`'s language family
+   * (a TypeScript call never means a Python method, however unique its name).
+   */
   private uniqueByName(
+    f: number,
     name: string,
     kinds: Set<number>,
     methodsOnly: boolean,
   ): { id: number; conf: number } | undefined {
     if (name.length < 3 || COMMON_NAMES.has(name)) return undefined;
+    const family = this.family(f);
     // Memoised: a name defined many times and called many times would otherwise cost their product.
-    const key = `${kinds === TYPE_KINDS ? 't' : methodsOnly ? 'm' : 'c'}${name}`;
+    const key = `${family}${kinds === TYPE_KINDS ? 't' : methodsOnly ? 'm' : 'c'}${name}`;
     if (this.uniqueMemo.has(key)) return this.uniqueMemo.get(key);
     const { cols } = this.ctx;
     let found = NONE;
     for (const id of this.byName.get(name) ?? []) {
       const k = cols.kind[id] ?? -1;
       if (!kinds.has(k) || (methodsOnly && k !== SymbolKind.method)) continue;
+      if (this.family(cols.file[id] ?? 0) !== family) continue;
       if (found !== NONE) {
         found = NONE;
         break;
