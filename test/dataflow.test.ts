@@ -201,6 +201,28 @@ test('python: keyword arguments bind by name; self fields and aliased imports ar
   }
 });
 
+test('a project-unique name resolves only within its language family (and so do the flows on it)', async () => {
+  const ws = tempDir();
+  try {
+    write(ws.dir, {
+      'py/widgets.py': 'class Widget:\n    def render_widget_tree(self, depth):\n        return depth\n',
+      'web/page.ts': 'export function page(w: any): number {\n  return w.render_widget_tree(2);\n}\n',
+      'web/view.js': 'export class View {\n  paintSurface(n) { return n; }\n}\n',
+      'web/app.ts': 'export function app(v: any): number {\n  return v.paintSurface(1);\n}\n',
+    });
+    await indexTree(ws.dir);
+    const g = await readGraph(join(ws.dir, '.leindex'));
+    const calls = edgesOf(g, EdgeKind.calls).map((e) => `${symbolKey(g, e.src)} -> ${symbolKey(g, e.dst)}`);
+    assert.equal(calls, ['web/app.ts#app -> web/view.js#View.paintSurface'], 'TS reaches JS, never Python');
+    const flows = edgesOf(g, EdgeKind.flowsReturn).map(
+      (e) => `${symbolKey(g, e.src)} -> ${symbolKey(g, e.dst)}`,
+    );
+    assert.equal(flows, ['web/view.js#View.paintSurface -> web/app.ts#app']);
+  } finally {
+    ws.cleanup();
+  }
+});
+
 test('flow edges are the same on 1 and 2 threads, and incremental equals full', async () => {
   const ws = copyFixture('ts-flow');
   try {

@@ -83,28 +83,47 @@ function note(side: Side, id: number, conf: number): void {
 
 /** Collects flow facts during resolution and emits the bucketed edges at the end. */
 export class FlowCollector {
-  /** Parameter names by position, per symbol ('' for a pattern parameter). */
-  private readonly params = new Map<number, string[]>();
-  /** State key → writers and readers. */
-  private readonly state = new Map<string, { w: Side; r: Side }>();
+  /** Parameters per symbol id (highest position + 1), for the symbols of files. */
+  private readonly paramCount: Uint8Array;
+  /** Parameter names by position, only for symbols that can be called with keywords (Python). */
+  private readonly paramNames = new Map<number, string[]>();
+  /** State key (a field or variable symbol id; negative: an undeclared field) → dense index. */
+  private readonly stateKeys = new Map<number, number>();
+  /**
+   * State uses as flat facts (dense key, symbol, write << 8 | confidence), grouped at the end by
+   * a counting sort: a Map of writers and readers per key was millions of small Maps at scale.
+   */
+  private stateKey = new Int32Array(1024);
+  private stateFn = new Int32Array(1024);
+  private stateMeta = new Uint16Array(1024);
+  private stateCount = 0;
+  /** `type.name` of undeclared fields → their (negative) state keys. */
+  private readonly undeclared = new Map<string, number>();
   /** Type id → producers (return it) and consumers (take it). */
   private readonly types = new Map<number, { p: Side; c: Side; name: string }>();
   /** The parameter owner of the last call row (for its argument rows), or -1. */
   private lastCallee = -1;
 
-  constructor(private readonly edges: EdgeList) {}
+  constructor(
+    private readonly edges: EdgeList,
+    private readonly symbolCount: number,
+  ) {
+    this.paramCount = new Uint8Array(symbolCount);
+  }
 
-  /** A `param` row: symbol `fn` takes a value at `pos`. */
-  param(fn: number, pos: number, name: string): void {
-    if (pos < 0 || pos > 255) return;
-    let list = this.params.get(fn);
-    if (!list) this.params.set(fn, (list = []));
+  /** A `param` row: symbol `fn` takes a value at `pos`; `keywords`: its callers may name it. */
+  param(fn: number, pos: number, name: string, keywords: boolean): void {
+    if (pos < 0 || pos > 254 || fn >= this.paramCount.length) return;
+    if (pos >= (this.paramCount[fn] ?? 0)) this.paramCount[fn] = pos + 1;
+    if (!keywords) return;
+    let list = this.paramNames.get(fn);
+    if (!list) this.paramNames.set(fn, (list = []));
     while (list.length <= pos) list.push('');
     list[pos] = name;
   }
 
   hasParams(fn: number): boolean {
-    return (this.params.get(fn)?.length ?? 0) > 0;
+    return (this.paramCount[fn] ?? 0) > 0;
   }
 
   /**
@@ -126,16 +145,36 @@ export class FlowCollector {
 
   /** An `argument` row of the last call: does it reach one of the callee's parameters? */
   argument(pos: number, keyword: string | undefined): boolean {
-    const params = this.lastCallee >= 0 ? this.params.get(this.lastCallee) : undefined;
-    if (!params) return false;
-    return keyword !== undefined ? params.includes(keyword) : pos < params.length;
+    const callee = this.lastCallee;
+    if (callee < 0) return false;
+    if (keyword !== undefined) return this.paramNames.get(callee)?.includes(keyword) ?? false;
+    return pos < (this.paramCount[callee] ?? 0);
   }
 
-  /** A read or write of a resolved field / module-level name, identified by `key`. */
-  stateUse(key: string, fn: number, write: boolean, conf: number): void {
-    let b = this.state.get(key);
-    if (!b) this.state.set(key, (b = { w: new Map(), r: new Map() }));
-    note(write ? b.w : b.r, fn, conf);
+  /** The state key of a field the class `type` uses but never declares. */
+  undeclaredField(type: number, name: string): number {
+    const k = `${type}.${name}`;
+    let key = this.undeclared.get(k);
+    if (key === undefined) this.undeclared.set(k, (key = -1 - this.undeclared.size));
+    return key;
+  }
+
+  /** A read or write of a resolved field / module-level name: `key` is its symbol id or an undeclaredField key. */
+  stateUse(key: number, fn: number, write: boolean, conf: number): void {
+    if (fn < 0 || fn >= this.symbolCount) return;
+    let k = this.stateKeys.get(key);
+    if (k === undefined) this.stateKeys.set(key, (k = this.stateKeys.size));
+    const i = this.stateCount;
+    if (i === this.stateKey.length) {
+      const grow = <T extends Int32Array | Uint16Array>(a: T, b: T): T => (b.set(a), b);
+      this.stateKey = grow(this.stateKey, new Int32Array(i * 2));
+      this.stateFn = grow(this.stateFn, new Int32Array(i * 2));
+      this.stateMeta = grow(this.stateMeta, new Uint16Array(i * 2));
+    }
+    this.stateKey[i] = k;
+    this.stateFn[i] = fn;
+    this.stateMeta[i] = ((write ? 1 : 0) << 8) | (conf & 255);
+    this.stateCount = i + 1;
   }
 
   /** A resolved returnType (`produces`) or paramType row of `fn` naming project type `type`. */
@@ -148,12 +187,7 @@ export class FlowCollector {
   /** Emits the state and type edges; `bases` are the resolved inherits / implements targets. */
   finish(bases: ReadonlyMap<number, readonly number[]>): FlowStats {
     const stats: FlowStats = { stateKeys: 0, stateCapped: 0, typeKeys: 0, typeCapped: 0, typeUbiquitous: 0 };
-    for (const { w, r } of this.state.values()) {
-      if (w.size === 0 || r.size === 0) continue;
-      stats.stateKeys++;
-      if (w.size * r.size > MAX_FLOW_FANOUT) stats.stateCapped++;
-      else this.pairs(w, r, EdgeKind.flowsState);
-    }
+    this.stateEdges(stats);
     this.liftToSupertypes(bases);
     for (const b of this.types.values()) {
       if (b.p.size === 0 || b.c.size === 0) continue;
@@ -166,6 +200,49 @@ export class FlowCollector {
       else this.pairs(b.p, b.c, EdgeKind.flowsType);
     }
     return stats;
+  }
+
+  /** flowsState: per key (counting-sorted facts), writers × readers at their best confidence. */
+  private stateEdges(stats: FlowStats): void {
+    const nKeys = this.stateKeys.size;
+    const n = this.stateCount;
+    const start = new Int32Array(nKeys + 1);
+    for (let i = 0; i < n; i++) start[(this.stateKey[i] ?? 0) + 1]!++;
+    for (let k = 0; k < nKeys; k++) start[k + 1]! += start[k] ?? 0;
+    const fill = start.slice(0, nKeys);
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[fill[this.stateKey[i] ?? 0]!++] = i;
+    // Best confidence per symbol within the current key (-1 = not seen), reset after each key.
+    const bestW = new Int16Array(this.symbolCount).fill(-1);
+    const bestR = new Int16Array(this.symbolCount).fill(-1);
+    const writers: number[] = [];
+    const readers: number[] = [];
+    for (let k = 0; k < nKeys; k++) {
+      writers.length = 0;
+      readers.length = 0;
+      for (let j = start[k] ?? 0; j < (start[k + 1] ?? 0); j++) {
+        const i = order[j] ?? 0;
+        const fn = this.stateFn[i] ?? 0;
+        const meta = this.stateMeta[i] ?? 0;
+        const conf = meta & 255;
+        const best = meta >> 8 ? bestW : bestR;
+        if ((best[fn] ?? 0) < 0) (meta >> 8 ? writers : readers).push(fn);
+        if (conf > (best[fn] ?? 0)) best[fn] = conf;
+      }
+      if (writers.length > 0 && readers.length > 0) {
+        stats.stateKeys++;
+        if (writers.length * readers.length > MAX_FLOW_FANOUT) stats.stateCapped++;
+        else {
+          for (const w of writers) {
+            for (const r of readers) {
+              this.edges.add(w, r, EdgeKind.flowsState, Math.min(bestW[w] ?? 0, bestR[r] ?? 0));
+            }
+          }
+        }
+      }
+      for (const w of writers) bestW[w] = -1;
+      for (const r of readers) bestR[r] = -1;
+    }
   }
 
   /** A producer of T also produces T's supertypes (at lower confidence), a few levels up. */

@@ -24,11 +24,18 @@ export interface MergeInput {
  * corpus' ~600k edges were 8% of a merge as four JS array pushes each, plus their garbage.
  */
 export class EdgeList {
-  src = new Int32Array(1 << 12);
-  dst = new Int32Array(1 << 12);
-  kind = new Uint8Array(1 << 12);
-  conf = new Uint8Array(1 << 12);
+  src: Int32Array;
+  dst: Int32Array;
+  kind: Uint8Array;
+  conf: Uint8Array;
   length = 0;
+  constructor(capacity = 1 << 12) {
+    const n = Math.max(16, capacity);
+    this.src = new Int32Array(n);
+    this.dst = new Int32Array(n);
+    this.kind = new Uint8Array(n);
+    this.conf = new Uint8Array(n);
+  }
   add(src: number, dst: number, kind: number, conf: number): void {
     if (src === dst && kind !== EdgeKind.calls) return;
     const i = this.length;
@@ -72,19 +79,101 @@ export class StringTable {
   }
 }
 
-/** Symbols under construction: plain arrays while external nodes may still be appended. */
-export interface SymbolColumns {
-  file: number[];
-  kind: number[];
-  name: number[];
-  qualifiedName: number[];
-  startLine: number[];
-  endLine: number[];
-  startOffset: number[];
-  endOffset: number[];
-  parent: number[];
-  complexity: number[];
-  flags: number[];
+const INT_COLUMNS = [
+  'file',
+  'name',
+  'qualifiedName',
+  'startLine',
+  'endLine',
+  'startOffset',
+  'endOffset',
+  'parent',
+  'complexity',
+  'flags',
+] as const;
+
+/**
+ * Symbols under construction: typed columns sized for the files' symbols, grown (doubled) only
+ * if external nodes overflow them. 1.8M symbols as eleven JS arrays of pushes cost a 100k-file
+ * merge seconds of copying and garbage collection.
+ */
+export class SymbolColumns {
+  file: Int32Array;
+  kind: Uint8Array;
+  name: Int32Array;
+  qualifiedName: Int32Array;
+  startLine: Int32Array;
+  endLine: Int32Array;
+  startOffset: Int32Array;
+  endOffset: Int32Array;
+  parent: Int32Array;
+  complexity: Int32Array;
+  flags: Int32Array;
+  length = 0;
+
+  constructor(capacity: number) {
+    const n = Math.max(16, capacity);
+    this.kind = new Uint8Array(n);
+    this.file = new Int32Array(n);
+    this.name = new Int32Array(n);
+    this.qualifiedName = new Int32Array(n);
+    this.startLine = new Int32Array(n);
+    this.endLine = new Int32Array(n);
+    this.startOffset = new Int32Array(n);
+    this.endOffset = new Int32Array(n);
+    this.parent = new Int32Array(n);
+    this.complexity = new Int32Array(n);
+    this.flags = new Int32Array(n);
+  }
+
+  /** Appends a row with its identity columns (positions, complexity and flags 0); returns its id. */
+  add(file: number, kind: number, name: number, qualifiedName: number, parent: number): number {
+    const id = this.length;
+    if (id === this.kind.length) this.grow();
+    this.file[id] = file;
+    this.kind[id] = kind;
+    this.name[id] = name;
+    this.qualifiedName[id] = qualifiedName;
+    this.parent[id] = parent;
+    this.startLine[id] = 0;
+    this.endLine[id] = 0;
+    this.startOffset[id] = 0;
+    this.endOffset[id] = 0;
+    this.complexity[id] = 0;
+    this.flags[id] = 0;
+    this.length = id + 1;
+    return id;
+  }
+
+  private grow(): void {
+    const n = this.kind.length * 2;
+    const kind = new Uint8Array(n);
+    kind.set(this.kind);
+    this.kind = kind;
+    for (const c of INT_COLUMNS) {
+      const col = new Int32Array(n);
+      col.set(this[c]);
+      this[c] = col;
+    }
+  }
+
+  /** Exact-length copies: the graph's symbol table. */
+  table(): SymbolTable {
+    const n = this.length;
+    return {
+      file: this.file.slice(0, n),
+      kind: this.kind.slice(0, n),
+      name: this.name.slice(0, n),
+      qualifiedName: this.qualifiedName.slice(0, n),
+      startLine: this.startLine.slice(0, n),
+      endLine: this.endLine.slice(0, n),
+      startOffset: this.startOffset.slice(0, n),
+      endOffset: this.endOffset.slice(0, n),
+      parent: this.parent.slice(0, n),
+      complexity: this.complexity.slice(0, n),
+      flags: this.flags.slice(0, n),
+    };
+  }
 }
 
 export interface MergeOptions {
@@ -99,53 +188,54 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
   }
   const modules = new ModuleResolver(inputs);
   const strings = new StringTable();
-  const cols: SymbolColumns = {
-    file: [],
-    kind: [],
-    name: [],
-    qualifiedName: [],
-    startLine: [],
-    endLine: [],
-    startOffset: [],
-    endOffset: [],
-    parent: [],
-    complexity: [],
-    flags: [],
-  };
+  let fileSymbols = 0;
+  let refCount = 0;
+  for (const i of inputs) {
+    fileSymbols += i.fragment.symbolCount;
+    refCount += i.fragment.refCount;
+  }
+  const cols = new SymbolColumns(fileSymbols + 1024); // room for external nodes
   const symbolStart = new Int32Array(inputs.length + 1);
-  const edges = new EdgeList();
+  // Sized like the corpus' edges (a little over one per reference and symbol), grown if needed.
+  const edges = new EdgeList(refCount + fileSymbols);
 
   inputs.forEach((input, fileIdx) => {
     const frag = input.fragment;
-    const base = cols.kind.length;
+    const base = cols.length;
     symbolStart[fileIdx] = base;
     for (let r = 0; r < frag.symbolCount; r++) {
-      const id = base + r;
-      cols.file.push(fileIdx);
-      cols.kind.push(frag.sym(r, 'kind'));
+      let id: number;
       if (r === 0) {
         // The module row: its names come from the path, not the content.
         const modName = modules.moduleName(fileIdx);
-        cols.name.push(strings.intern(moduleShortName(input.relPath)));
-        cols.qualifiedName.push(strings.intern(modName));
-        cols.parent.push(NONE);
+        id = cols.add(
+          fileIdx,
+          frag.sym(r, 'kind'),
+          strings.intern(moduleShortName(input.relPath)),
+          strings.intern(modName),
+          NONE,
+        );
       } else {
-        cols.name.push(strings.intern(frag.symStr(r, 'name')));
-        cols.qualifiedName.push(strings.intern(frag.symStr(r, 'qualifiedName')));
         const p = frag.sym(r, 'parent');
         const parent = p >= 0 && p < frag.symbolCount ? base + p : base;
-        cols.parent.push(parent);
+        id = cols.add(
+          fileIdx,
+          frag.sym(r, 'kind'),
+          strings.intern(frag.symStr(r, 'name')),
+          strings.intern(frag.symStr(r, 'qualifiedName')),
+          parent,
+        );
         edges.add(parent, id, EdgeKind.contains, Confidence.certain);
       }
-      cols.startLine.push(frag.sym(r, 'startLine'));
-      cols.endLine.push(frag.sym(r, 'endLine'));
-      cols.startOffset.push(frag.sym(r, 'startOffset'));
-      cols.endOffset.push(frag.sym(r, 'endOffset'));
-      cols.complexity.push(frag.sym(r, 'complexity'));
-      cols.flags.push(frag.sym(r, 'flags'));
+      cols.startLine[id] = frag.sym(r, 'startLine');
+      cols.endLine[id] = frag.sym(r, 'endLine');
+      cols.startOffset[id] = frag.sym(r, 'startOffset');
+      cols.endOffset[id] = frag.sym(r, 'endOffset');
+      cols.complexity[id] = frag.sym(r, 'complexity');
+      cols.flags[id] = frag.sym(r, 'flags');
     }
   });
-  const fileSymbolCount = cols.kind.length;
+  const fileSymbolCount = cols.length;
   symbolStart[inputs.length] = fileSymbolCount;
 
   const stats = resolveReferences({
@@ -158,20 +248,8 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
     onFlow: options.onFlow,
   });
 
-  const n = cols.kind.length;
-  const symbols: SymbolTable = {
-    file: Int32Array.from(cols.file),
-    kind: Uint8Array.from(cols.kind),
-    name: Int32Array.from(cols.name),
-    qualifiedName: Int32Array.from(cols.qualifiedName),
-    startLine: Int32Array.from(cols.startLine),
-    endLine: Int32Array.from(cols.endLine),
-    startOffset: Int32Array.from(cols.startOffset),
-    endOffset: Int32Array.from(cols.endOffset),
-    parent: Int32Array.from(cols.parent),
-    complexity: Int32Array.from(cols.complexity),
-    flags: Int32Array.from(cols.flags),
-  };
+  const n = cols.length;
+  const symbols = cols.table();
   const m = edges.length;
   const forward = buildCsr(
     n,

@@ -88,20 +88,25 @@ class Resolver {
   private readonly byQualified = new Map<string, number[]>();
   /** Per file: local binding name → import rows that bind it. */
   private readonly importsByLocal: Map<string, ImportRow>[] = [];
-  private readonly reexports: ImportRow[][] = [];
+  /** Per file: exported name → the re-export rows that export it (globs excluded). */
+  private readonly reexportsByName: Map<string, ImportRow[]>[] = [];
+  /** Glob rows that are re-exports (`export * from`), not plain imports. */
+  private readonly reexportGlobs = new Set<ImportRow>();
   private readonly globImports: ImportRow[][] = [];
   private readonly bindingMemo: Map<string, Target>[] = [];
-  private readonly exportMemo = new Map<string, Target>();
+  /** Per file (no string keys to build per lookup): what a name means as a member of it. */
+  private readonly exportMemo: Map<string, Target>[] = [];
   private readonly externals = new Map<string, number>();
   private readonly bases = new Map<number, number[]>();
-  private readonly moduleMemo = new Map<string, ModuleTarget | undefined>();
+  /** Per importing file: specifier → module. */
+  private readonly moduleMemo: Map<string, ModuleTarget | undefined>[] = [];
   private readonly stats: ResolutionStats = { refs: {}, resolved: {}, callConfidence: {} };
   private readonly flow: FlowCollector;
   private readonly uniqueMemo = new Map<string, { id: number; conf: number } | undefined>();
 
   constructor(private readonly ctx: ResolveContext) {
     this.nFiles = ctx.inputs.length;
-    this.flow = new FlowCollector(ctx.edges);
+    this.flow = new FlowCollector(ctx.edges, ctx.cols.length);
   }
 
   run(): ResolutionStats {
@@ -146,7 +151,7 @@ class Resolver {
     for (let f = 0; f < this.nFiles; f++) {
       const frag = this.frag(f);
       const byLocal = new Map<string, ImportRow>();
-      const re: ImportRow[] = [];
+      const re = new Map<string, ImportRow[]>();
       const globs: ImportRow[] = [];
       for (let r = 0; r < frag.refCount; r++) {
         const kind = frag.ref(r, 'kind');
@@ -158,16 +163,22 @@ class Resolver {
           alias: frag.refStr(r, 'alias'),
           aux: frag.ref(r, 'aux'),
         };
-        if (kind === RefKind.reexport) re.push(row);
         if (row.name === '*' && row.alias === undefined) {
           globs.push(row);
+          if (kind === RefKind.reexport) this.reexportGlobs.add(row);
           continue;
+        }
+        if (kind === RefKind.reexport) {
+          const exported = row.alias ?? row.name;
+          const list = re.get(exported);
+          if (list) list.push(row);
+          else re.set(exported, [row]);
         }
         const local = this.localNameOf(f, row);
         if (local && !byLocal.has(local)) byLocal.set(local, row);
       }
       this.importsByLocal.push(byLocal);
-      this.reexports.push(re);
+      this.reexportsByName.push(re);
       this.globImports.push(globs);
       this.bindingMemo.push(new Map());
     }
@@ -193,6 +204,12 @@ class Resolver {
     return this.ctx.inputs[f]?.language ?? '';
   }
 
+  /** Language family of a file: TS / TSX / JS share one namespace of names, Python and Rust their own. */
+  private family(f: number): string {
+    const lang = this.lang(f);
+    return lang === 'python' ? 'p' : lang === 'rust' ? 'r' : 'j';
+  }
+
   private moduleRow(f: number): number {
     return this.ctx.symbolStart[f] ?? 0;
   }
@@ -201,24 +218,19 @@ class Resolver {
     let id = this.externals.get(name);
     if (id === undefined) {
       const { cols, strings } = this.ctx;
-      id = cols.kind.length;
-      cols.file.push(NONE);
-      cols.kind.push(SymbolKind.module);
-      cols.name.push(strings.intern(name));
-      cols.qualifiedName.push(strings.intern(name));
-      cols.parent.push(NONE);
-      for (const c of [cols.startLine, cols.endLine, cols.startOffset, cols.endOffset, cols.flags]) c.push(0);
-      cols.complexity.push(0);
+      const nameId = strings.intern(name);
+      id = cols.add(NONE, SymbolKind.module, nameId, nameId, NONE);
       this.externals.set(name, id);
     }
     return id;
   }
 
   private resolveModule(f: number, spec: string): ModuleTarget | undefined {
-    const key = `${f}\u0000${spec}`;
-    if (this.moduleMemo.has(key)) return this.moduleMemo.get(key);
+    let memo = this.moduleMemo[f];
+    if (!memo) this.moduleMemo[f] = memo = new Map<string, ModuleTarget | undefined>();
+    if (memo.has(spec)) return memo.get(spec);
     const t = this.ctx.modules.resolve(f, spec);
-    this.moduleMemo.set(key, t);
+    memo.set(spec, t);
     return t;
   }
 
@@ -232,11 +244,12 @@ class Resolver {
 
   /** What `name` means when looked up as a member of module file `f` (exports, re-exports, submodules). */
   private exportLookup(f: number, name: string, depth = 0): Target {
-    const key = `${f}\u0000${name}`;
-    if (this.exportMemo.has(key)) return this.exportMemo.get(key);
-    this.exportMemo.set(key, undefined); // cycle guard: a re-export loop resolves to nothing
+    let memo = this.exportMemo[f];
+    if (!memo) this.exportMemo[f] = memo = new Map<string, Target>();
+    if (memo.has(name)) return memo.get(name);
+    memo.set(name, undefined); // cycle guard: a re-export loop resolves to nothing
     const t = depth > 12 ? undefined : this.exportLookupUncached(f, name, depth);
-    this.exportMemo.set(key, t);
+    memo.set(name, t);
     return t;
   }
 
@@ -251,8 +264,7 @@ class Resolver {
     }
     const top = this.topLevel[f]?.get(name);
     if (top !== undefined) return { id: top, module: undefined };
-    for (const row of this.reexports[f] ?? []) {
-      if ((row.alias ?? row.name) !== name || (row.name === '*' && row.alias === undefined)) continue;
+    for (const row of this.reexportsByName[f]?.get(name) ?? []) {
       if (row.qualifier === undefined) {
         const local = this.topLevel[f]?.get(row.name) ?? this.binding(f, row.name)?.id;
         if (local !== undefined) return { id: local, module: undefined };
@@ -269,7 +281,7 @@ class Resolver {
       if (b) return b;
     }
     for (const glob of this.globImports[f] ?? []) {
-      if (lang !== 'python' && lang !== 'rust' && !this.reexports[f]?.includes(glob)) continue;
+      if (lang !== 'python' && lang !== 'rust' && !this.reexportGlobs.has(glob)) continue;
       const m = glob.qualifier === undefined ? undefined : this.resolveImportModule(f, glob.qualifier);
       if (m?.kind === 'file') {
         const t = this.exportLookup(m.file, name, depth + 1);
@@ -405,8 +417,15 @@ class Resolver {
         // Parameters make no edge; collected first, so every call site sees its callee's.
         if (phase === 'structure') {
           const row = frag.ref(r, 'from');
-          if (row > 0 && row < frag.symbolCount)
-            this.flow.param(base + row, frag.ref(r, 'aux'), frag.refStr(r, 'name') ?? '');
+          if (row > 0 && row < frag.symbolCount) {
+            const python = this.lang(f) === 'python'; // keyword arguments pair by name
+            this.flow.param(
+              base + row,
+              frag.ref(r, 'aux'),
+              python ? (frag.refStr(r, 'name') ?? '') : '',
+              python,
+            );
+          }
         } else this.count('param', false);
         continue;
       }
@@ -529,7 +548,7 @@ class Resolver {
   ): boolean {
     if (!name) return false;
     const { cols } = this.ctx;
-    let key: string;
+    let key: number;
     let conf: number;
     if (qualifier === 'this' || qualifier === 'self') {
       const type = this.enclosingType(f, from);
@@ -537,13 +556,13 @@ class Resolver {
       const member = this.methodOf(type, name, 0);
       if (member) {
         if (cols.kind[member.id] !== SymbolKind.field) return false; // a method or a nested type
-        key = `#${member.id}`;
+        key = member.id;
         const own = this.str(cols.qualifiedName[member.id] ?? NONE).startsWith(
           `${this.str(cols.qualifiedName[type] ?? NONE)}.`,
         );
         conf = own ? FlowConfidence.ownField : FlowConfidence.inheritedField;
       } else {
-        key = `${type}.${name}`;
+        key = this.flow.undeclaredField(type, name);
         conf = FlowConfidence.undeclaredField;
       }
     } else if (!qualifier) {
@@ -551,7 +570,7 @@ class Resolver {
       const t = own !== undefined ? { id: own, module: undefined } : this.binding(f, name);
       if (!t || t.module !== undefined || !STATE_KINDS.has(cols.kind[t.id] ?? -1)) return false;
       if (cols.file[t.id] === NONE) return false;
-      key = `#${t.id}`;
+      key = t.id;
       conf = cols.file[t.id] === f ? FlowConfidence.moduleName : FlowConfidence.crossFileName;
     } else {
       // `mod.NAME` (Python module attributes): the module through the file's imports.
@@ -562,7 +581,7 @@ class Resolver {
       if (container?.module === undefined) return false;
       const t = this.member(container, name);
       if (!t || !STATE_KINDS.has(cols.kind[t.id] ?? -1) || cols.file[t.id] === NONE) return false;
-      key = `#${t.id}`;
+      key = t.id;
       conf = cols.file[t.id] === f ? FlowConfidence.moduleName : FlowConfidence.crossFileName;
     }
     this.flow.stateUse(key, from, write, conf);
@@ -625,7 +644,7 @@ class Resolver {
       const s = this.scoped(f, from, name);
       if (s && this.ctx.cols.file[s.id] !== NONE) return s;
       if (s) return undefined; // a call into an external package: no project edge
-      return this.uniqueByName(name, instantiate ? TYPE_KINDS : CALLABLE_KINDS, false);
+      return this.uniqueByName(f, name, instantiate ? TYPE_KINDS : CALLABLE_KINDS, false);
     }
     if (q === 'this' || q === 'self' || q === 'Self' || q === 'cls') {
       const type = this.enclosingType(f, from);
@@ -675,7 +694,7 @@ class Resolver {
       if (container || this.binding(f, head)) return undefined;
     }
     // Unknown receiver (`x.len()`, `this.repo.save()`): a project-unique method name only.
-    return this.uniqueByName(name, CALLABLE_KINDS, true);
+    return this.uniqueByName(f, name, CALLABLE_KINDS, true);
   }
 
   private moduleOfRow(id: number): number | undefined {
@@ -700,7 +719,7 @@ class Resolver {
     if (!q) {
       const s = this.scoped(f, from, name);
       if (s) return cols.file[s.id] === NONE ? undefined : s;
-      return this.uniqueByName(name, TYPE_KINDS, false);
+      return this.uniqueByName(f, name, TYPE_KINDS, false);
     }
     const segs = q.split(/\.|::/).filter(Boolean);
     let container: Target;
@@ -719,24 +738,31 @@ class Resolver {
       const t = this.member(container, name);
       if (t) return { id: t.id, conf: Confidence.imported };
     }
-    return this.uniqueByName(name, TYPE_KINDS, false);
+    return this.uniqueByName(f, name, TYPE_KINDS, false);
   }
 
   /** The one symbol of these kinds with this name in the whole project, if there is exactly one. */
+  /**
+   * The one symbol of these kinds with this name among the files of `f`'s language family
+   * (a TypeScript call never means a Python method, however unique its name).
+   */
   private uniqueByName(
+    f: number,
     name: string,
     kinds: Set<number>,
     methodsOnly: boolean,
   ): { id: number; conf: number } | undefined {
     if (name.length < 3 || COMMON_NAMES.has(name)) return undefined;
+    const family = this.family(f);
     // Memoised: a name defined many times and called many times would otherwise cost their product.
-    const key = `${kinds === TYPE_KINDS ? 't' : methodsOnly ? 'm' : 'c'}${name}`;
+    const key = `${family}${kinds === TYPE_KINDS ? 't' : methodsOnly ? 'm' : 'c'}${name}`;
     if (this.uniqueMemo.has(key)) return this.uniqueMemo.get(key);
     const { cols } = this.ctx;
     let found = NONE;
     for (const id of this.byName.get(name) ?? []) {
       const k = cols.kind[id] ?? -1;
       if (!kinds.has(k) || (methodsOnly && k !== SymbolKind.method)) continue;
+      if (this.family(cols.file[id] ?? 0) !== family) continue;
       if (found !== NONE) {
         found = NONE;
         break;
