@@ -290,6 +290,7 @@ test('missing, truncated, damaged and mismatched files are LeindexErrors', () =>
   expectCode(() => VectorIndexView.open(join(ws.dir, 'nope.vec')), 'E_INDEX_MISSING');
   expectCode(() => VectorIndexBuilder.fromFile(join(ws.dir, 'nope.vec')), 'E_INDEX_MISSING');
   expectCode(() => VectorIndexView.open(variant('empty.vec', new Uint8Array(0))), 'E_STORE_CORRUPT');
+  expectCode(() => VectorIndexView.open(ws.dir), 'E_IO');
   expectCode(
     () => VectorIndexView.open(variant('garbage.vec', Buffer.alloc(good.length, 0x5a))),
     'E_STORE_CORRUPT',
