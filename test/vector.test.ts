@@ -182,6 +182,24 @@ test('small indexes are searched exactly', () => {
   assert.not.ok(VectorIndexView.open(path, { exactBelow: 100 }).exact);
 });
 
+test('f16 and f32 indexes search like i8 ones, on both paths', () => {
+  const live = liveMap(1500);
+  const queries = clustered(20, DIM, 7);
+  for (const quantization of ['f16', 'f32'] as const) {
+    const path = buildFile(`${quantization}.vec`, 1500, { quantization });
+    for (const exactBelow of [0, 1e9]) {
+      const view = VectorIndexView.open(path, { exactBelow });
+      assert.is(view.info.quantization, quantization);
+      let total = 0;
+      for (let i = 0; i < 20; i++) {
+        const q = row(queries, i, DIM);
+        total += agreement(view.search(q, 10), exact(live, q, 10), live, q);
+      }
+      assert.ok(total / 20 >= 0.98, `${quantization} exactBelow ${exactBelow}: ${total / 20}`);
+    }
+  }
+});
+
 test('incremental remove / add / replace is reflected after save + view', () => {
   const path = buildFile('incr.vec');
   const b = VectorIndexBuilder.fromFile(path, { expectDim: DIM, threads: 2 });
@@ -272,6 +290,7 @@ test('missing, truncated, damaged and mismatched files are LeindexErrors', () =>
   expectCode(() => VectorIndexView.open(join(ws.dir, 'nope.vec')), 'E_INDEX_MISSING');
   expectCode(() => VectorIndexBuilder.fromFile(join(ws.dir, 'nope.vec')), 'E_INDEX_MISSING');
   expectCode(() => VectorIndexView.open(variant('empty.vec', new Uint8Array(0))), 'E_STORE_CORRUPT');
+  expectCode(() => VectorIndexView.open(ws.dir), 'E_IO');
   expectCode(
     () => VectorIndexView.open(variant('garbage.vec', Buffer.alloc(good.length, 0x5a))),
     'E_STORE_CORRUPT',

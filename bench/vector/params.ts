@@ -3,7 +3,7 @@
 // measures recall@10 against exact f32 search and single-query latency at several search
 // expansions. One JSON line per build into bench/runs/vector-params-<date>.jsonl.
 // Usage: node dist/bench/vector/params.js [--index-dir /tmp/vec-idx] [--cache /tmp/vec-cache]
-//          [--grid full|quick] [--reps 1] [--threads 2] [--out file|''] [--only c,ea,q]
+//          [--grid full|quick] [--reps 1] [--threads 2] [--out file|''] [--only c,ea,q;c,ea,q…]
 
 import { cpuUsage } from 'node:process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
@@ -132,8 +132,10 @@ async function main(): Promise<void> {
   let pts = grid(arg('grid', 'full'));
   const only = arg('only', '');
   if (only) {
-    const [cn, ea, q] = only.split(',');
-    pts = [{ connectivity: Number(cn), expansionAdd: Number(ea), quantization: (q ?? 'i8') as Quant }];
+    pts = only.split(';').map((spec) => {
+      const [cn, ea, q] = spec.split(',');
+      return { connectivity: Number(cn), expansionAdd: Number(ea), quantization: (q ?? 'i8') as Quant };
+    });
   }
   const n = c.keys.length;
   process.stderr.write(`${n} vectors × ${c.dim}, ${pts.length} grid points × ${reps} reps\n`);

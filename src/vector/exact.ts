@@ -39,24 +39,12 @@ export class ExactRows {
         keys.push(Number(key));
       }
       const matrix = readAt(fd, 8, info.rows * info.rowBytes);
-      const dim = info.dim;
-      let data: Int8Array | Float32Array;
-      if (info.quantization === 'i8') {
-        const src = new Int8Array(matrix.buffer, matrix.byteOffset, matrix.length);
-        data = new Int8Array(live.length * dim);
-        live.forEach((row, j) => data.set(src.subarray(row * dim, (row + 1) * dim), j * dim));
-      } else {
-        data = new Float32Array(live.length * dim);
-        const out = data;
-        live.forEach((row, j) => {
-          for (let c = 0; c < dim; c++) {
-            const at = (row * dim + c) * (info.quantization === 'f16' ? 2 : 4);
-            out[j * dim + c] =
-              info.quantization === 'f16' ? halfToFloat(matrix.readUInt16LE(at)) : matrix.readFloatLE(at);
-          }
-        });
-      }
-      return new ExactRows(dim, info.quantization, data, Float64Array.from(keys));
+      return new ExactRows(
+        info.dim,
+        info.quantization,
+        liveRows(matrix, info, live),
+        Float64Array.from(keys),
+      );
     } finally {
       closeSync(fd);
     }
@@ -70,6 +58,31 @@ export class ExactRows {
     const hits = nativeExactSearch(this.data, q, this.dim, n, 1)[0];
     return hits ? toHits(hits, this.keys) : NO_HITS;
   }
+}
+
+/**
+ * The live rows of the stored matrix as searchable typed arrays: int8 rows as they are (no
+ * copy when nothing was removed, else runs of live rows copied), f16/f32 widened to f32.
+ */
+function liveRows(matrix: Buffer, info: VectorFileInfo, live: readonly number[]): Int8Array | Float32Array {
+  const dim = info.dim;
+  if (info.quantization === 'i8') {
+    const src = new Int8Array(matrix.buffer, matrix.byteOffset, matrix.length);
+    if (live.length === info.rows) return src;
+    const out = new Int8Array(live.length * dim);
+    live.forEach((row, j) => out.set(src.subarray(row * dim, (row + 1) * dim), j * dim));
+    return out;
+  }
+  const out = new Float32Array(live.length * dim);
+  const f16 = info.quantization === 'f16';
+  live.forEach((row, j) => {
+    for (let c = 0; c < dim; c++) {
+      out[j * dim + c] = f16
+        ? halfToFloat(matrix.readUInt16LE((row * dim + c) * 2))
+        : matrix.readFloatLE((row * dim + c) * 4);
+    }
+  });
+  return out;
 }
 
 function halfToFloat(h: number): number {

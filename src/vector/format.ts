@@ -6,7 +6,7 @@
 
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import zlib from 'node:zlib';
-import { LeindexError } from '../errors.js';
+import { describeError, LeindexError } from '../errors.js';
 import { bytesPerScalar, type VectorQuantization } from './options.js';
 
 /** Layout constants of usearch 2.x's dense index (include/usearch/index_dense.hpp, index.hpp). */
@@ -230,6 +230,12 @@ export function inspectVectorFile(path: string, verify: VerifyMode, expectDim?: 
       builtSize: t.readDoubleLE(32),
       churn: t.readDoubleLE(40),
     };
+  } catch (err) {
+    if (err instanceof LeindexError) throw err;
+    throw new LeindexError('E_IO', `cannot read vector index ${path}: ${describeError(err)}`, {
+      hint: 'check that the path is a file leindex can read',
+      cause: err,
+    });
   } finally {
     closeSync(fd);
   }
