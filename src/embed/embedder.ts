@@ -10,9 +10,14 @@
 //   opts.idf       an IdfTable from buildIdf(): repo IDF instead of the training corpus's
 //   opts.docFreq   a Uint32Array(model.vocabSize) that embedSymbol increments once per vocab
 //                  token of the symbol, so a worker counts repo DF in the same pass
+//   opts.out       a Float32Array(model.dim) to write the vector into instead of a new one
 //   tokenizeIdentifier / tokenizeText  re-exported from tokenizer.ts
-// Cost: ~40–50 µs per symbol on one core (20–25k symbols/s; body text dominates and is cut
-// at MAX_BODY_CHARS). Memory: the model (~6 MB read eagerly) plus token caches per thread.
+// Cost, CPU per core on the benchmark corpus as the parse worker embeds it (bench/retrieval/
+// speed.ts): ~31k symbols/s inside a worker between parses (~36k with opts.out); on the
+// main thread 45–56k in a first pass, 80–90k warm. Tokens are found by one pass over char codes and memoised per thread
+// (TokenCache), so the 256-d int8 row sums dominate. Memory per thread: the model (~6 MB
+// read eagerly, 8 MB of n-gram buckets on first unseen token), the token cache (≤ ~30 MB,
+// starts over when full) and ≤ 32 MB of unseen-token vectors.
 
 import { LeindexError } from '../errors.js';
 import { ModelFlag, type EmbeddingModel } from './model.js';
