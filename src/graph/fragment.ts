@@ -308,6 +308,8 @@ export class FragmentReader {
   private readonly words: Int32Array;
   private readonly vecBase: number;
   private readonly termBase: number;
+  /** Symbol row → vector index, built on the first vectorIndexOf. */
+  private vectorOfRow: Int32Array | undefined;
   private readonly symBase: number;
   private readonly refBase: number;
   private readonly strBase: number;
@@ -366,16 +368,30 @@ export class FragmentReader {
    * All vectors as stored: int8 rows (vectorCount × vectorDim, each with its own scale, which
    * cosine ignores) and the symbol row of each. Views, no copy.
    */
-  vectorBlock(): { rows: Int32Array; data: Int8Array } {
+  vectorBlock(): { rows: Int32Array; scales: Float32Array; data: Int8Array } {
     const at = this.bytes.byteOffset + this.vecBase * 4;
     return {
       rows: new Int32Array(this.bytes.buffer, at, this.vectorCount),
+      scales: new Float32Array(this.bytes.buffer, at + this.vectorCount * 4, this.vectorCount),
       data: new Int8Array(
         this.bytes.buffer,
         at + 2 * this.vectorCount * 4,
         this.vectorCount * this.vectorDim,
       ),
     };
+  }
+
+  /** The index of symbol row `row`'s vector (for vector()), or -1 when it has none. */
+  vectorIndexOf(row: number): number {
+    if (this.vectorCount === 0) return -1;
+    if (!this.vectorOfRow) {
+      this.vectorOfRow = new Int32Array(this.symbolCount).fill(-1);
+      for (let i = 0; i < this.vectorCount; i++) {
+        const r = this.vectorRow(i);
+        if (r >= 0 && r < this.symbolCount) this.vectorOfRow[r] = i;
+      }
+    }
+    return this.vectorOfRow[row] ?? -1;
   }
 
   /** The i-th vector, dequantised into `out` (or a new array). */

@@ -38,7 +38,6 @@ export interface RelevanceParts {
 }
 
 export class Relevance {
-  private readonly vectorRows = new Map<number, Int32Array>();
   private readonly scratch: Float32Array<ArrayBuffer>;
   private readonly words = new Map<number, Map<string, number>>();
   private readonly cache = new Map<number, RelevanceParts>();
@@ -155,17 +154,7 @@ export class Relevance {
     if (id < 0) return undefined;
     const frag = this.fragmentOf(id);
     if (!frag || frag.reader.vectorCount === 0) return undefined;
-    let rows = this.vectorRows.get(frag.file);
-    if (!rows) {
-      rows = new Int32Array(frag.reader.symbolCount).fill(-1);
-      for (let i = 0; i < frag.reader.vectorCount; i++) {
-        const r = frag.reader.vectorRow(i);
-        if (r >= 0 && r < rows.length) rows[r] = i;
-      }
-      if (this.vectorRows.size > 4096) this.vectorRows.clear();
-      this.vectorRows.set(frag.file, rows);
-    }
-    const i = rows[frag.row] ?? -1;
+    const i = frag.reader.vectorIndexOf(frag.row);
     if (i < 0) return undefined;
     const out =
       this.scratch.length === frag.reader.vectorDim ? this.scratch : new Float32Array(frag.reader.vectorDim);

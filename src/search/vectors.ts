@@ -19,9 +19,8 @@ export function symbolVector(session: IndexSession, id: number): Float32Array | 
   const file = g.symbols.file[id] ?? -1;
   if (file < 0) return undefined;
   const frag = session.fragment(file);
-  const row = id - (g.files.symbolStart[file] ?? 0);
-  for (let i = 0; i < frag.vectorCount; i++) if (frag.vectorRow(i) === row) return frag.vector(i);
-  return undefined;
+  const i = frag.vectorIndexOf(id - (g.files.symbolStart[file] ?? 0));
+  return i < 0 ? undefined : frag.vector(i);
 }
 
 export function cosine(a: Float32Array, b: Float32Array): number {
@@ -45,23 +44,17 @@ export class ExactVectors implements VectorSource {
     const ids: number[] = [];
     const scales: number[] = [];
     const chunks: Int8Array[] = [];
-    const tmp = new Float32Array(1024);
+    // The fragments' int8 rows with their scales, as stored: nothing to re-quantise.
     for (let file = 0; file < g.files.relPath.length; file++) {
       const frag = this.session.fragment(file);
       if (frag.vectorCount === 0) continue;
       this.dim = frag.vectorDim;
       const base = g.files.symbolStart[file] ?? 0;
-      const v = tmp.subarray(0, this.dim);
+      const block = frag.vectorBlock();
       for (let i = 0; i < frag.vectorCount; i++) {
-        frag.vector(i, v);
-        let max = 0;
-        for (let d = 0; d < this.dim; d++) max = Math.max(max, Math.abs(v[d]!));
-        const scale = max > 0 ? max / 127 : 0;
-        const q = new Int8Array(this.dim);
-        if (scale > 0) for (let d = 0; d < this.dim; d++) q[d] = Math.round(v[d]! / scale);
-        ids.push(base + frag.vectorRow(i));
-        scales.push(scale);
-        chunks.push(q);
+        ids.push(base + block.rows[i]!);
+        scales.push(block.scales[i]!);
+        chunks.push(block.data.slice(i * this.dim, (i + 1) * this.dim));
       }
     }
     this.ids = Int32Array.from(ids);
