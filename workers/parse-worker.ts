@@ -28,6 +28,8 @@ interface Built {
 
 /** This thread's embedding model, loaded on the first task that asks for vectors (~80 ms). */
 let model: EmbeddingModel | undefined;
+/** The vector buffer indexFragmentText reuses for every symbol (model.dim long). */
+let embedOut: Float32Array | undefined;
 
 /**
  * Kinds whose source text is embedded with them. Types and namespaces are embedded by their
@@ -48,6 +50,9 @@ function indexFragmentText(builder: FragmentBuilder, text: string, embed: boolea
   if (embed) model ??= loadModel();
   // The weighted bag is the embedder's input too when the model stems as the lexicon does.
   const shareBag = model !== undefined && ((model.flags & ModelFlag.stem) !== 0) === LEXICAL_STEM;
+  // addVector quantises the vector into the fragment at once, so one output array serves
+  // every symbol (saves an allocation per symbol; see EmbedOptions.out).
+  const out = model ? (embedOut ??= new Float32Array(model.dim)) : undefined;
   const rows = builder.symbolCount;
   for (let row = 1; row < rows; row++) {
     const kind = builder.getSymbolField(row, 'kind');
@@ -64,7 +69,7 @@ function indexFragmentText(builder: FragmentBuilder, text: string, embed: boolea
     const { hashes, weights } = encodeBag(bag);
     builder.setTerms(row, hashes, weights);
     if (embed && model && EMBEDDED_KINDS.has(kind)) {
-      builder.addVector(row, shareBag ? embedBag(model, bag) : embedSymbol(model, s));
+      builder.addVector(row, shareBag ? embedBag(model, bag, { out }) : embedSymbol(model, s, { out }));
     }
   }
 }
