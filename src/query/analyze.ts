@@ -3,7 +3,7 @@
 // merged by their best normalised score; the gravity traversal then expands them over the
 // graph within the token budget, with relevance to the question as its pull. Main thread.
 
-import { gatherContext, type Seed } from './gravity.js';
+import { gatherContext, type GravityTrace, type Seed } from './gravity.js';
 import type { Bundle } from './bundle.js';
 import { Relevance } from './relevance.js';
 import { searchIndex, type SearchHit } from './search.js';
@@ -19,6 +19,8 @@ const SEED_FLOOR = 0.45;
 export interface AnalyzeOptions {
   budget: number;
   includeTests?: boolean;
+  /** Filled with what the traversal did with each node it reached (gravity.ts). */
+  trace?: GravityTrace;
 }
 
 export interface AnalyzeResult {
@@ -83,6 +85,7 @@ export function analyzeQuery(session: IndexSession, query: string, options: Anal
     relevance: Relevance.fromText(session, session.model(), query),
     title: `analyze: ${short(query)}`,
     includeTests: options.includeTests ?? false,
+    ...(options.trace ? { trace: options.trace } : {}),
   });
   return {
     query,

@@ -52,6 +52,19 @@ export interface GravityOptions {
   includeTests?: boolean;
   /** Stop after this many nodes left the heap (bounds the time on a huge graph). Default 20,000. */
   maxVisits?: number;
+  /** Filled with what happened to each node reached (for benchmarks and explanations). */
+  trace?: GravityTrace;
+}
+
+/** What the traversal did with the nodes it reached; it changes nothing in the result. */
+export interface GravityTrace {
+  /** Best pull each node was pushed with (reached by a seed or an edge). */
+  reached: Map<number, number>;
+  /**
+   * Nodes taken off the heap: shown, shown by their first line, bigger than its pull's share of
+   * the budget, bigger than what was left, inside a shown one, dropped at the end.
+   */
+  fate: Map<number, 'whole' | 'partial' | 'overShare' | 'noRoom' | 'inside' | 'dropped'>;
 }
 
 /** How much each kind of link pulls, seen from the node being expanded. */
@@ -188,6 +201,7 @@ export function gatherContext(
     const score = top > 0 ? s.score / top : 1;
     if ((best.get(s.id) ?? -1) >= score) continue;
     best.set(s.id, score);
+    options.trace?.reached.set(s.id, score);
     heap.push({ id: s.id, score, via: NONE, link: 'seed', distance: 0, label: s.label ?? 'seed' });
   }
 
@@ -210,7 +224,10 @@ export function gatherContext(
     settled.add(e.id);
     visited++;
     // Already shown inside a chosen container: its edges were expanded with it.
-    if (selected.some((s) => !s.outline && encloses(g, s.id, e.id))) continue;
+    if (selected.some((s) => !s.outline && encloses(g, s.id, e.id))) {
+      options.trace?.fate.set(e.id, 'inside');
+      continue;
+    }
 
     const first = selected.length === 0;
     const ref = symbolRef(g, e.id);
@@ -269,6 +286,7 @@ export function gatherContext(
       own = blockCost(sym);
       trimmed = true;
     } else if (!fits) {
+      options.trace?.fate.set(e.id, cap < room ? 'overShare' : 'noRoom');
       overBudget++;
       if (budget - used < MIN_BLOCK_TOKENS) break;
       continue;
@@ -284,6 +302,7 @@ export function gatherContext(
     }
     used += own + headingCost;
     selected.push(sym);
+    options.trace?.fate.set(e.id, sym.outline ? 'partial' : 'whole');
     costs.set(e.id, own);
     filesUsed.add(ref.file);
     if (sym.trimmed) break; // the first seed alone is over the budget: nothing else fits
@@ -323,6 +342,7 @@ export function gatherContext(
       if (!includeTests && isTest(g, c.id)) c.score *= TEST_PENALTY;
       if ((best.get(c.id) ?? -1) >= c.score) continue;
       best.set(c.id, c.score);
+      options.trace?.reached.set(c.id, c.score);
       heap.push(c);
     }
     return list.length;
@@ -354,7 +374,8 @@ export function gatherContext(
   let tokens = finalTokens(bundle);
   while (tokens > budget && !trimmed && selected.length > 1) {
     const weakest = selected.reduce((w, s, i) => (i > 0 && s.score < (selected[w]?.score ?? 2) ? i : w), 1);
-    selected.splice(weakest, 1);
+    const [gone] = selected.splice(weakest, 1);
+    if (gone) options.trace?.fate.set(gone.id, 'dropped');
     bundle.files = groupByFile(selected, languageOf);
     tokens = finalTokens(bundle);
   }
