@@ -28,7 +28,7 @@ function shown(r: ReturnType<typeof analyzeQuery>): string[] {
   for (const f of r.bundle.files) {
     for (const s of f.symbols) {
       out.push(s.qualifiedName);
-      for (const id of s.absorbed) out.push(session.symbol(id).qualifiedName);
+      for (const a of s.absorbed) out.push(a.qualifiedName);
     }
   }
   return out;

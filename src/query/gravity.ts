@@ -13,6 +13,7 @@ import {
   groupByFile,
   preambleReserve,
   reasonText,
+  type AbsorbedSymbol,
   type Bundle,
   type BundleSymbol,
   type LinkKind,
@@ -223,8 +224,22 @@ export function gatherContext(
     if (settled.has(e.id)) continue;
     settled.add(e.id);
     visited++;
-    // Already shown inside a chosen container: its edges were expanded with it.
-    if (selected.some((s) => !s.outline && encloses(g, s.id, e.id))) {
+    // Already shown inside a chosen container: its edges were expanded with it. A seed says so
+    // in the container's header (when the budget has room for the note): it was asked for.
+    const holder = selected.find((s) => !s.outline && encloses(g, s.id, e.id));
+    if (holder) {
+      if (e.link === 'seed') {
+        const note = absorbedOf({ ...symbolRef(g, e.id), ...e, reason: e.label, absorbed: [] });
+        const absorbed = sortAbsorbed([...holder.absorbed, ...note]);
+        const before = costs.get(holder.id) ?? 0;
+        const after = blockCost({ ...holder, absorbed });
+        if (used + after - before <= budget) {
+          holder.absorbed = absorbed;
+          holder.tokens = estimateTokens(blockText(holder));
+          costs.set(holder.id, after);
+          used += after - before;
+        }
+      }
       options.trace?.fate.set(e.id, 'inside');
       continue;
     }
@@ -256,6 +271,8 @@ export function gatherContext(
     // Chosen members whose text this one holds: their cost comes back if it is shown whole.
     const inside = selected.filter((s) => encloses(g, e.id, s.id));
     const freed = inside.reduce((n, s) => n + (costs.get(s.id) ?? 0), 0);
+    // Shown whole, it holds them: each keeps its own reason in the header.
+    sym.absorbed = sortAbsorbed(inside.flatMap(absorbedOf));
     // Shown whole if it fits (a class other than the first only up to CONTAINER_WHOLE), else
     // as an outline (a class or file with members collapsed), else as its signature alone,
     // which keeps the path through a big function open. A text far longer than the room is
@@ -270,10 +287,11 @@ export function gatherContext(
         first ? undefined : sources.stub(e.id),
       ]) {
         if (!alt) continue;
-        const altCost = blockCost({ ...sym, text: alt.text, outline: true });
+        const altCost = blockCost({ ...sym, text: alt.text, outline: true, absorbed: [] });
         if (altCost <= cap || (first && altCost < own)) {
           sym.text = alt.text;
           sym.outline = true;
+          sym.absorbed = [];
           own = altCost;
           fits = altCost <= cap;
           break;
@@ -296,7 +314,6 @@ export function gatherContext(
       for (const s of inside) {
         selected.splice(selected.indexOf(s), 1);
         costs.delete(s.id);
-        sym.absorbed.push(s.id);
       }
       used -= freed;
     }
@@ -373,7 +390,10 @@ export function gatherContext(
   // weakest symbols (never the first) go until the rendering fits.
   let tokens = finalTokens(bundle);
   while (tokens > budget && !trimmed && selected.length > 1) {
-    const weakest = selected.reduce((w, s, i) => (i > 0 && s.score < (selected[w]?.score ?? 2) ? i : w), 1);
+    const weakest = selected.reduce(
+      (w, s, i) => (i > 0 && blockPull(s) < blockPull(selected[w] ?? s) ? i : w),
+      1,
+    );
     const [gone] = selected.splice(weakest, 1);
     if (gone) options.trace?.fate.set(gone.id, 'dropped');
     bundle.files = groupByFile(selected, languageOf);
@@ -382,6 +402,31 @@ export function gatherContext(
   bundle.stats.symbols = selected.length;
   bundle.stats.ms = Math.round(performance.now() - started);
   return { ...bundle, tokens };
+}
+
+/** A chosen block as absorbed members of a container: itself, then what it held. */
+function absorbedOf(
+  s: Pick<BundleSymbol, 'id' | 'qualifiedName' | 'link' | 'reason' | 'score' | 'distance' | 'absorbed'>,
+): AbsorbedSymbol[] {
+  const own: AbsorbedSymbol = {
+    id: s.id,
+    qualifiedName: s.qualifiedName,
+    link: s.link,
+    reason: s.reason,
+    score: round(s.score),
+    distance: s.distance,
+  };
+  return [own, ...s.absorbed];
+}
+
+/** Best pull first, ties by id: the header lists them in this order. */
+function sortAbsorbed(list: AbsorbedSymbol[]): AbsorbedSymbol[] {
+  return list.sort((a, b) => b.score - a.score || a.id - b.id);
+}
+
+/** A block's pull, or that of the best member it holds. */
+export function blockPull(s: Pick<BundleSymbol, 'score' | 'absorbed'>): number {
+  return Math.max(s.score, ...s.absorbed.map((a) => a.score));
 }
 
 function round(x: number): number {
