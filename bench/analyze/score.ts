@@ -16,11 +16,12 @@
 //   exact      blocks that are or hold an expected symbol / blocks
 //   onTarget   share of the bundle's block tokens spent on blocks that are or hold one
 // Why a symbol was missed (first that applies):
-//   partial      shown only by its first line (outline or signature stub)
+//   stub         shown only by its first line (its signature, or its own outline)
 //   overShare    its turn came, but it is bigger than its pull's share of the budget
 //   ranked out   reached by the traversal, but the budget was spent before its turn (or
 //                what was left when it came was too small)
 //   dropped      chosen, then dropped to fit the rendering's exact count
+// and whether its first line is in the outline of its class (inOutline).
 //   not reached  never reached from the seeds (search rank given: `search #k` or `search -`)
 //
 // Usage: node dist/bench/analyze/score.js [--root DIR] [--index-dir DIR] [--budgets 2000,8000]
@@ -47,7 +48,9 @@ const SEARCH_DEPTH = 50;
 export interface Miss {
   spec: string;
   must: boolean;
-  why: 'partial' | 'overShare' | 'ranked out' | 'not reached' | 'dropped';
+  why: 'stub' | 'overShare' | 'ranked out' | 'not reached' | 'dropped';
+  /** Its first line is in the outline of a class shown by outline. */
+  inOutline: boolean;
   /** Rank of the symbol in a plain search for the question (1-based), or null beyond SEARCH_DEPTH. */
   searchRank: number | null;
   /** The pull it was reached with, when reached. */
@@ -116,9 +119,9 @@ export function scoreAnalyze(
     if (whole(id)) return;
     const e = q.expected[i];
     const fate = trace.fate.get(id);
-    const partial = blocks.some((b) => shows(b, id));
-    const why: Miss['why'] = partial
-      ? 'partial'
+    const stub = blocks.some((b) => b.id === id);
+    const why: Miss['why'] = stub
+      ? 'stub'
       : fate === 'overShare'
         ? 'overShare'
         : fate === 'dropped' || fate === 'inside'
@@ -133,6 +136,7 @@ export function scoreAnalyze(
         : String(id),
       must: q.mustIds.includes(id),
       why,
+      inOutline: !stub && blocks.some((b) => b.outline && b.id !== id && shows(b, id)),
       searchRank: searchRanks.get(id) ?? null,
       ...(pull !== undefined ? { pull: round(pull) } : {}),
     });

@@ -123,6 +123,10 @@ const MAX_SHARE = 0.35;
  * beyond, its outline says more per token: a caller needs its shape, not every method body.
  */
 const CONTAINER_WHOLE = 400;
+/** An outline other than the first block's takes at most pull × this share of the budget. */
+const OUTLINE_PULL_SHARE = 1;
+/** The first block's outline takes at most this share of the budget (else its signature). */
+const FIRST_OUTLINE = 0.5;
 /** Below this many tokens left, nothing useful fits: stop. */
 const MIN_BLOCK_TOKENS = 16;
 
@@ -282,12 +286,17 @@ export function gatherContext(
     let own = full.text.length > (wholeCap + freed) * MAX_CHARS_PER_TOKEN ? Infinity : blockCost(sym);
     let fits = own - freed <= wholeCap;
     if (!fits) {
-      for (const alt of [
-        container ? sources.outline(e.id) : undefined,
-        first ? undefined : sources.stub(e.id),
-      ]) {
+      // The first block is cut by lines rather than stubbed, unless it is a class whose
+      // outline is too big too.
+      const stub = first && !container ? undefined : sources.stub(e.id);
+      for (const alt of [container ? sources.outline(e.id) : undefined, stub]) {
         if (!alt) continue;
         const altCost = blockCost({ ...sym, text: alt.text, outline: true, absorbed: [] });
+        // An outline (every member's first line) is worth its pull's share of the budget, no
+        // more: a weakly pulled 2,000-token outline would crowd out the members it lists. The
+        // first block's may take up to FIRST_OUTLINE of the budget; beyond, its signature.
+        const altCap = first ? budget * FIRST_OUTLINE : Math.min(cap, budget * e.score * OUTLINE_PULL_SHARE);
+        if (alt !== stub && altCost > altCap) continue;
         if (altCost <= cap || (first && altCost < own)) {
           sym.text = alt.text;
           sym.outline = true;
