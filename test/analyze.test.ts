@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { analyzeQuery, identifiersIn } from '../src/query/analyze.js';
+import { analyzeQuery, focusDirs, identifiersIn } from '../src/query/analyze.js';
 import { IndexSession } from '../src/query/session.js';
 import { BIN, copyFixture, indexTree, type Workspace } from './helpers/workspace.js';
 
@@ -28,7 +28,7 @@ function shown(r: ReturnType<typeof analyzeQuery>): string[] {
   for (const f of r.bundle.files) {
     for (const s of f.symbols) {
       out.push(s.qualifiedName);
-      for (const id of s.absorbed) out.push(session.symbol(id).qualifiedName);
+      for (const a of s.absorbed) out.push(a.qualifiedName);
     }
   }
   return out;
@@ -41,6 +41,51 @@ test('identifiers are picked out of a question', () => {
     'Foo.bar',
   ]);
   assert.equal(identifiersIn('where are sessions cleaned up'), []);
+});
+
+test('a question naming a directory focuses there: project names, not common words or broad trees', () => {
+  const paths = [
+    'python/flask-2.2.2/flask/app.py',
+    'python/flask-2.2.2/flask/json/provider.py',
+    'python/requests-2.28.1/requests/sessions.py',
+    'rust/tokio-1.24.2/src/sync/mpsc/bounded.rs',
+    'rust/tokio-util-0.7.3/src/codec/mod.rs',
+    'rust/serde_json-1.0.87/src/de.rs',
+    ...Array.from({ length: 30 }, (_, i) => `typescript/pkg${i}/src/request/index.ts`),
+    ...Array.from({ length: 5 }, (_, i) => `python/tool${i}/main.py`),
+  ];
+  assert.equal(focusDirs(paths, 'How does Flask turn a request into a response?'), ['python/flask-2.2.2/']);
+  // The outermost of nested names; `tokio-util` is another project.
+  assert.equal(focusDirs(paths, 'how does a tokio mpsc Sender wait?'), ['rust/tokio-1.24.2/']);
+  assert.equal(focusDirs(paths, 'how does serde_json::from_str read a string?'), ['rust/serde_json-1.0.87/']);
+  // `python/` holds too much of the tree, `request/` names 30 directories, `src/` is generic.
+  assert.equal(focusDirs(paths, 'which Python code handles the request in src?'), []);
+  assert.equal(focusDirs(paths, 'where are sessions cleaned up'), []);
+});
+
+test('seeds come from the directory the question names', () => {
+  const named = analyzeQuery(session, 'How does the lru LruCache evict old entries?', { budget: 2000 });
+  assert.equal(named.focus, ['external/lru/']);
+  assert.ok(
+    named.seeds.length > 0 && named.seeds.every((s) => s.file.startsWith('external/lru/')),
+    JSON.stringify(named.seeds),
+  );
+  // Unnamed, the project's own LruCache comes first.
+  const plain = analyzeQuery(session, 'How does LruCache evict old entries?', { budget: 2000 });
+  assert.equal(plain.focus, []);
+  assert.is(plain.seeds[0]?.file, 'src/cache.ts');
+});
+
+test('an identifier form seeds only symbols of that name', () => {
+  const r = analyzeQuery(session, 'is Clock.now used by retryWithBackoff', { budget: 2000 });
+  assert.ok(
+    r.seeds.some((s) => s.qualifiedName === 'Clock.now' && s.via === 'name Clock.now'),
+    JSON.stringify(r.seeds),
+  );
+  for (const s of r.seeds) {
+    const m = /^name (.*)$/.exec(s.via);
+    if (m) assert.is(s.qualifiedName.split('.').pop(), m[1]?.split(/\.|::/).pop(), JSON.stringify(s));
+  }
 });
 
 test('the answer holds the seed, stays in budget and is deterministic', () => {

@@ -144,7 +144,9 @@ test('every symbol of every fixture at every budget: within budget, never empty,
         checkBundle(s, b, `${name} #${id} @${budget}`);
         // The seed is there, or the container that holds its text.
         assert.ok(
-          allSymbols(b).some((x) => x.id === id || x.absorbed.includes(id) || encloses(g, x.id, id)),
+          allSymbols(b).some(
+            (x) => x.id === id || x.absorbed.some((a) => a.id === id) || encloses(g, x.id, id),
+          ),
           `${name} #${id} @${budget}: seed missing`,
         );
       }
@@ -211,12 +213,58 @@ test('a chosen class absorbs its chosen method instead of repeating it', async (
   assert.ok(user, 'the class around the seed is chosen');
   assert.is(find(b, 'User.greet'), undefined);
   const seedId = resolveSymbol(s, 'User.greet').chosen.id;
-  assert.ok(user.absorbed.includes(seedId));
+  assert.ok(user.absorbed.some((a) => a.id === seedId));
   assert.is(
     renderBundle(b).split('greet(): string {\n    return `hi').length,
     2,
     'the method text appears once',
   );
+});
+
+test('an absorbed method keeps its own reason and pull: a seed stays a seed inside its class', async () => {
+  const s = await indexed('ts-app');
+  const seedId = resolveSymbol(s, 'User.greet').chosen.id;
+  const b = gatherContext(s, [{ id: seedId, score: 1, label: 'match for "greet"' }], {
+    budget: 8000,
+    relevance: Relevance.fromSymbol(s, seedId),
+    title: 'greet',
+  });
+  checkBundle(s, b, 'greet');
+  const user = find(b, 'User');
+  assert.ok(user, 'the class around the seed is chosen');
+  const held = user.absorbed.find((a) => a.id === seedId);
+  assert.ok(held, 'the class holds the seed');
+  assert.is(held.link, 'seed');
+  assert.is(held.reason, 'match for "greet"');
+  assert.is(held.score, 1);
+  // The class's own reason is its link to the seed; the header also says why the seed is there.
+  assert.is(user.reason, 'contains User.greet');
+  assert.match(renderBundle(b), '· holds User.greet (match for "greet" · 1.00)');
+  // Its file ranks by the best pull it shows: the seed's.
+  assert.is(b.files.find((f) => f.file === user.file)?.score, 1);
+});
+
+test('a seed met inside a class already shown whole is noted in the class header', async () => {
+  const s = await indexed('ts-app');
+  const userId = resolveSymbol(s, 'User').chosen.id;
+  const greetId = resolveSymbol(s, 'User.greet').chosen.id;
+  const b = gatherContext(
+    s,
+    [
+      { id: userId, score: 2, label: 'match for "user"' },
+      { id: greetId, score: 1, label: 'match for "greet"' },
+    ],
+    { budget: 8000, relevance: () => 0.5, title: 'user and greet' },
+  );
+  checkBundle(s, b, 'user and greet');
+  const user = find(b, 'User');
+  assert.ok(user && !user.outline);
+  assert.is(user.reason, 'match for "user"');
+  assert.equal(
+    user.absorbed.map((a) => [a.id, a.reason, a.score]),
+    [[greetId, 'match for "greet"', 0.5]],
+  );
+  assert.match(renderBundle(b), '· holds User.greet (match for "greet" · 0.50)');
 });
 
 test('relevance orders neighbours: the callee about the query pulls harder', async () => {

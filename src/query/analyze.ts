@@ -1,9 +1,11 @@
 // `analyze`: answers a question with a context bundle. Search finds seeds with several forms
-// of the query (as written; its identifiers looked up by name; its content words alone),
-// merged by their best normalised score; the gravity traversal then expands them over the
-// graph within the token budget, with relevance to the question as its pull. Main thread.
+// of the query (as written; its identifiers looked up by name, keeping only symbols of that
+// name), within the directories the question names when it names some (focusDirs), merged by
+// their best normalised score, fewer at small budgets; the gravity traversal then expands them
+// over the graph within the token budget, with relevance to the question as its pull. Main
+// thread.
 
-import { gatherContext, type Seed } from './gravity.js';
+import { gatherContext, type GravityTrace, type Seed } from './gravity.js';
 import type { Bundle } from './bundle.js';
 import { Relevance } from './relevance.js';
 import { searchIndex, type SearchHit } from './search.js';
@@ -13,16 +15,28 @@ import { LeindexError } from '../errors.js';
 
 /** Seeds handed to the traversal: enough to cover a question's few entry points. */
 const MAX_SEEDS = 6;
+/**
+ * One seed per this many tokens of budget (at least MIN_SEEDS): a seed is shown whole with
+ * its near neighbours, so six seeds fill a 2,000-token answer before any expansion. Scored on
+ * bench/analyze questions: four seeds at 2,000 tokens raised must-recall 0.240 → 0.276, six at
+ * 8,000 stay best (four: 0.508, eight: 0.469, six: 0.549).
+ */
+const TOKENS_PER_SEED = 500;
+const MIN_SEEDS = 2;
 /** A hit scoring below this share of the best one is not a seed. */
 const SEED_FLOOR = 0.45;
 
 export interface AnalyzeOptions {
   budget: number;
   includeTests?: boolean;
+  /** Filled with what the traversal did with each node it reached (gravity.ts). */
+  trace?: GravityTrace;
 }
 
 export interface AnalyzeResult {
   query: string;
+  /** Directories the question names, where seeds were looked for first (focusDirs). */
+  focus: string[];
   /** The seeds, best first, with the query form that found each. */
   seeds: { id: number; qualifiedName: string; file: string; score: number; via: string }[];
   bundle: Bundle;
@@ -38,41 +52,192 @@ export function identifiersIn(query: string): string[] {
   return [...out].slice(0, 5);
 }
 
-export function analyzeQuery(session: IndexSession, query: string, options: AnalyzeOptions): AnalyzeResult {
-  if (query.trim() === '') throw new LeindexError('E_USAGE', 'the question is empty');
-  const forms: { text: string; via: string; mode: 'auto' | 'exact' | 'text' }[] = [
-    { text: query, via: 'search', mode: 'auto' },
-    ...identifiersIn(query).map((id) => ({ text: id, via: `name ${id}`, mode: 'exact' as const })),
-  ];
-  const found = new Map<number, { hit: SearchHit; score: number; via: string }>();
-  for (const form of forms) {
-    let hits: SearchHit[];
-    try {
-      hits = searchIndex(session, form.text, {
-        limit: 10,
-        mode: form.mode,
-        ...(options.includeTests ? { includeTests: true } : {}),
-      }).hits;
-    } catch (err) {
-      // An identifier form may be empty of terms, or the index may predate a table it needs:
-      // the other forms still give seeds.
-      if (err instanceof LeindexError && err.code === 'E_USAGE') continue;
-      throw err;
-    }
-    const best = hits[0]?.score ?? 0;
-    if (best <= 0) continue;
-    for (const hit of hits) {
-      const score = hit.score / best;
-      if (score < SEED_FLOOR) continue;
-      // A test is a seed only when asked for: it would otherwise pull in its whole fixture.
-      if (!options.includeTests && isTest(session.graph(), hit.id)) continue;
-      const prev = found.get(hit.id);
-      if (!prev || score > prev.score) found.set(hit.id, { hit, score, via: form.via });
+/** Directory names too common to say which part of a repository a question is about. */
+const GENERIC_DIRS = new Set([
+  'src',
+  'lib',
+  'libs',
+  'test',
+  'tests',
+  'core',
+  'util',
+  'utils',
+  'internal',
+  'common',
+  'main',
+  'app',
+  'pkg',
+  'packages',
+  'source',
+  'sources',
+  'index',
+  'dist',
+  'build',
+  'docs',
+  'doc',
+  'examples',
+  'example',
+]);
+/** A question word naming more directories than this is not a name (e.g. `request`). */
+const MAX_FOCUS_DIRS = 3;
+/** A directory holding more than this share of the indexed files is too broad to focus on. */
+const MAX_FOCUS_SHARE = 0.1;
+/** A named directory stays in focus with at least this share of the best one's hit mass. */
+const FOCUS_MASS = 0.5;
+/** Hits read from a search of the whole index to confirm the focus. */
+const FOCUS_DEPTH = 50;
+/** An identifier form's hit that does not sit where the identifier says pulls this much. */
+const IDENTIFIER_MISFIT = 0.7;
+
+/** Lower-case letters and digits only: `ESLint` → `eslint`, `serde_json` → `serdejson`. */
+function squash(word: string): string {
+  return word.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/**
+ * The directories a question names: a word of the question (`Flask`, `tokio`, `serde_json`)
+ * equal to a directory's name, less a version suffix (`flask-2.2.2`, `serde_json-1.0.87`),
+ * case and punctuation aside. A repository of several projects has its projects' names as
+ * directories; a question that names one is about it. Returns path prefixes (`a/b/`), the
+ * outermost where one holds another; empty when the question names none.
+ */
+export function focusDirs(relPaths: readonly string[], query: string): string[] {
+  const words = new Set<string>();
+  for (const m of query.matchAll(/[A-Za-z_$][\w$-]*/g)) {
+    const w = squash(m[0]);
+    if (w.length >= 3 && !GENERIC_DIRS.has(w)) words.add(w);
+  }
+  if (words.size === 0) return [];
+  const byWord = new Map<string, Set<string>>();
+  const seen = new Set<string>();
+  for (const path of relPaths) {
+    const parts = path.split('/');
+    for (let i = 0; i < parts.length - 1; i++) {
+      const prefix = `${parts.slice(0, i + 1).join('/')}/`;
+      if (seen.has(prefix)) continue;
+      seen.add(prefix);
+      const name = squash((parts[i] ?? '').replace(/[-_.]v?\d+(\.\d+)*([-+.].*)?$/, ''));
+      if (!words.has(name)) continue;
+      let set = byWord.get(name);
+      if (!set) byWord.set(name, (set = new Set()));
+      set.add(prefix);
     }
   }
+  // A directory holding a large part of the repository (`python/` for "Python code") narrows
+  // nothing.
+  const broad = (prefix: string): boolean =>
+    relPaths.filter((p) => p.startsWith(prefix)).length > relPaths.length * MAX_FOCUS_SHARE;
+  const prefixes = [...byWord.values()]
+    .filter((s) => s.size <= MAX_FOCUS_DIRS)
+    .flatMap((s) => [...s])
+    .filter((p) => !broad(p));
+  return prefixes.filter((p) => !prefixes.some((q) => q !== p && p.startsWith(q))).sort();
+}
+
+/**
+ * Of the directories a question names, those where a search for it finds most: a directory
+ * named by a common word (`request/`, `map/`) holds few of the hits, the project the question
+ * is about holds many. Keeps those with at least FOCUS_MASS of the best one's score mass.
+ */
+function confirmFocus(dirs: readonly string[], hits: readonly SearchHit[]): string[] {
+  const mass = dirs.map((d) => hits.filter((h) => h.file.startsWith(d)).reduce((n, h) => n + h.score, 0));
+  const best = Math.max(0, ...mass);
+  return best > 0 ? dirs.filter((_, i) => (mass[i] ?? 0) >= best * FOCUS_MASS) : [];
+}
+
+/**
+ * How well a hit of an identifier form matches what was written: `serde_json::from_str` asks
+ * for a `from_str` whose path or qualified name has `serde_json` in it, and a `from_str` that
+ * is itself the item (a function, not a method of some type) before the others.
+ */
+function identifierFit(identifier: string, hit: SearchHit): number {
+  const parts = identifier.split(/\.|::/);
+  const qualifiers = parts.slice(0, -1).map(squash);
+  if (qualifiers.length === 0) return 1;
+  const qn = hit.qualifiedName.split('.');
+  const owner = squash(qn.slice(0, -1).join(''));
+  if (qualifiers.every((q) => owner.includes(q))) return 1;
+  const path = squash(hit.file);
+  if (qualifiers.every((q) => path.includes(q))) return qn.length === 1 ? 1 : IDENTIFIER_MISFIT;
+  return IDENTIFIER_MISFIT * IDENTIFIER_MISFIT;
+}
+
+/** The last name of an identifier: `serde_json::from_str` → `from_str`, `Foo.bar` → `bar`. */
+function lastName(identifier: string): string {
+  return identifier.split(/\.|::/).pop() ?? identifier;
+}
+
+/** A search hit taken as a seed candidate: its score normalised within its form, and the form. */
+interface Found {
+  hit: SearchHit;
+  score: number;
+  via: string;
+}
+
+export function analyzeQuery(session: IndexSession, query: string, options: AnalyzeOptions): AnalyzeResult {
+  if (query.trim() === '') throw new LeindexError('E_USAGE', 'the question is empty');
+  const g = session.graph();
+  const named = focusDirs(g.files.relPath, query);
+  const focus =
+    named.length > 0
+      ? confirmFocus(
+          named,
+          searchIndex(session, query, {
+            limit: FOCUS_DEPTH,
+            ...(options.includeTests ? { includeTests: true } : {}),
+          }).hits,
+        )
+      : [];
+  const forms: { text: string; via: string; mode: 'auto' | 'exact' | 'text'; identifier?: string }[] = [
+    { text: query, via: 'search', mode: 'auto' },
+    // An identifier form seeds only symbols of that name: a near name is not what was asked.
+    ...identifiersIn(query).map((id) => ({
+      text: lastName(id),
+      via: `name ${id}`,
+      mode: 'exact' as const,
+      identifier: id,
+    })),
+  ];
+  const seek = (paths: readonly string[]): Map<number, Found> => {
+    const found = new Map<number, Found>();
+    for (const form of forms) {
+      let hits: SearchHit[];
+      try {
+        hits = searchIndex(session, form.text, {
+          limit: 10,
+          mode: form.mode,
+          ...(paths.length > 0 ? { paths } : {}),
+          ...(options.includeTests ? { includeTests: true } : {}),
+        }).hits;
+      } catch (err) {
+        // An identifier form may be empty of terms, or the index may predate a table it needs:
+        // the other forms still give seeds.
+        if (err instanceof LeindexError && err.code === 'E_USAGE') continue;
+        throw err;
+      }
+      const id = form.identifier;
+      const fit = (h: SearchHit): number => (id === undefined ? 1 : identifierFit(id, h));
+      if (id !== undefined) hits = hits.filter((h) => h.name.toLowerCase() === lastName(id).toLowerCase());
+      const best = Math.max(0, ...hits.map((h) => h.score * fit(h)));
+      if (best <= 0) continue;
+      for (const hit of hits) {
+        const score = (hit.score * fit(hit)) / best;
+        if (score < SEED_FLOOR) continue;
+        // A test is a seed only when asked for: it would otherwise pull in its whole fixture.
+        if (!options.includeTests && isTest(g, hit.id)) continue;
+        const prev = found.get(hit.id);
+        if (!prev || score > prev.score) found.set(hit.id, { hit, score, via: form.via });
+      }
+    }
+    return found;
+  };
+  // Seeds come from the directories the question names when it names some and they match;
+  // else from the whole index.
+  let found = focus.length > 0 ? seek(focus.map((p) => `/${p}`)) : new Map<number, Found>();
+  if (found.size === 0) found = seek([]);
   const ranked = [...found.values()]
     .sort((a, b) => b.score - a.score || a.hit.id - b.hit.id)
-    .slice(0, MAX_SEEDS);
+    .slice(0, Math.max(MIN_SEEDS, Math.min(MAX_SEEDS, Math.floor(options.budget / TOKENS_PER_SEED))));
   const seeds: Seed[] = ranked.map((r) => ({
     id: r.hit.id,
     score: r.score,
@@ -83,9 +248,11 @@ export function analyzeQuery(session: IndexSession, query: string, options: Anal
     relevance: Relevance.fromText(session, session.model(), query),
     title: `analyze: ${short(query)}`,
     includeTests: options.includeTests ?? false,
+    ...(options.trace ? { trace: options.trace } : {}),
   });
   return {
     query,
+    focus,
     seeds: ranked.map((r) => ({
       id: r.hit.id,
       qualifiedName: r.hit.qualifiedName,

@@ -40,16 +40,29 @@ export interface BundleSymbol extends SymbolRef {
   outline: boolean;
   /** The file changed on disk since it was indexed: the text may not match the lines. */
   stale: boolean;
-  /** Symbols chosen earlier that this one's text already holds (a class absorbing its method). */
-  absorbed: number[];
+  /**
+   * Chosen symbols whose text this one holds (a class absorbing its method), each keeping why
+   * it was chosen: a method found by search stays a search match inside its class.
+   */
+  absorbed: AbsorbedSymbol[];
   /** The source text shown (from the start of its first line). */
   text: string;
+}
+
+/** A chosen symbol shown inside the text of another block, with its own reason and pull. */
+export interface AbsorbedSymbol {
+  id: number;
+  qualifiedName: string;
+  link: LinkKind;
+  reason: string;
+  score: number;
+  distance: number;
 }
 
 export interface BundleFile {
   file: string;
   language: LanguageId | undefined;
-  /** The best score of its symbols: files are ordered by it. */
+  /** The best score of its symbols (or of members they hold): files are ordered by it. */
   score: number;
   /** In source order. */
   symbols: BundleSymbol[];
@@ -113,11 +126,16 @@ export function blockHeader(s: {
   trimmed: boolean;
   outline: boolean;
   stale: boolean;
+  absorbed?: readonly Pick<AbsorbedSymbol, 'qualifiedName' | 'reason' | 'score'>[];
 }): string {
   const flags =
     `${s.outline ? ' · outline' : ''}${s.trimmed ? ' · trimmed' : ''}` +
     `${s.stale ? ' · stale (file changed since indexing)' : ''}`;
-  return `-- ${s.kind} ${s.qualifiedName} L${s.startLine}-${s.endLine} · ${s.reason} · ${s.score.toFixed(2)}${flags}`;
+  // A member chosen on its own keeps its reason inside its class's block.
+  const held = (s.absorbed ?? []).map(
+    (a) => ` · holds ${a.qualifiedName} (${a.reason} · ${a.score.toFixed(2)})`,
+  );
+  return `-- ${s.kind} ${s.qualifiedName} L${s.startLine}-${s.endLine} · ${s.reason} · ${s.score.toFixed(2)}${flags}${held.join('')}`;
 }
 
 export function blockText(s: Parameters<typeof blockHeader>[0] & { text: string }): string {
@@ -184,7 +202,7 @@ export function groupByFile(
   const files = [...byFile].map(([file, list]) => ({
     file,
     language: languageOf(file),
-    score: Math.max(...list.map((s) => s.score)),
+    score: Math.max(...list.map((s) => Math.max(s.score, ...s.absorbed.map((a) => a.score)))),
     symbols: list.sort((a, b) => a.startLine - b.startLine || a.id - b.id),
   }));
   return files.sort((a, b) => b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));

@@ -13,6 +13,7 @@ import {
   groupByFile,
   preambleReserve,
   reasonText,
+  type AbsorbedSymbol,
   type Bundle,
   type BundleSymbol,
   type LinkKind,
@@ -52,6 +53,19 @@ export interface GravityOptions {
   includeTests?: boolean;
   /** Stop after this many nodes left the heap (bounds the time on a huge graph). Default 20,000. */
   maxVisits?: number;
+  /** Filled with what happened to each node reached (for benchmarks and explanations). */
+  trace?: GravityTrace;
+}
+
+/** What the traversal did with the nodes it reached; it changes nothing in the result. */
+export interface GravityTrace {
+  /** Best pull each node was pushed with (reached by a seed or an edge). */
+  reached: Map<number, number>;
+  /**
+   * Nodes taken off the heap: shown, shown by their first line, bigger than its pull's share of
+   * the budget, bigger than what was left, inside a shown one, dropped at the end.
+   */
+  fate: Map<number, 'whole' | 'partial' | 'overShare' | 'noRoom' | 'inside' | 'dropped'>;
 }
 
 /** How much each kind of link pulls, seen from the node being expanded. */
@@ -109,6 +123,10 @@ const MAX_SHARE = 0.35;
  * beyond, its outline says more per token: a caller needs its shape, not every method body.
  */
 const CONTAINER_WHOLE = 400;
+/** An outline other than the first block's takes at most pull × this share of the budget. */
+const OUTLINE_PULL_SHARE = 1;
+/** The first block's outline takes at most this share of the budget (else its signature). */
+const FIRST_OUTLINE = 0.5;
 /** Below this many tokens left, nothing useful fits: stop. */
 const MIN_BLOCK_TOKENS = 16;
 
@@ -188,6 +206,7 @@ export function gatherContext(
     const score = top > 0 ? s.score / top : 1;
     if ((best.get(s.id) ?? -1) >= score) continue;
     best.set(s.id, score);
+    options.trace?.reached.set(s.id, score);
     heap.push({ id: s.id, score, via: NONE, link: 'seed', distance: 0, label: s.label ?? 'seed' });
   }
 
@@ -209,8 +228,25 @@ export function gatherContext(
     if (settled.has(e.id)) continue;
     settled.add(e.id);
     visited++;
-    // Already shown inside a chosen container: its edges were expanded with it.
-    if (selected.some((s) => !s.outline && encloses(g, s.id, e.id))) continue;
+    // Already shown inside a chosen container: its edges were expanded with it. A seed says so
+    // in the container's header (when the budget has room for the note): it was asked for.
+    const holder = selected.find((s) => !s.outline && encloses(g, s.id, e.id));
+    if (holder) {
+      if (e.link === 'seed') {
+        const note = absorbedOf({ ...symbolRef(g, e.id), ...e, reason: e.label, absorbed: [] });
+        const absorbed = sortAbsorbed([...holder.absorbed, ...note]);
+        const before = costs.get(holder.id) ?? 0;
+        const after = blockCost({ ...holder, absorbed });
+        if (used + after - before <= budget) {
+          holder.absorbed = absorbed;
+          holder.tokens = estimateTokens(blockText(holder));
+          costs.set(holder.id, after);
+          used += after - before;
+        }
+      }
+      options.trace?.fate.set(e.id, 'inside');
+      continue;
+    }
 
     const first = selected.length === 0;
     const ref = symbolRef(g, e.id);
@@ -239,6 +275,8 @@ export function gatherContext(
     // Chosen members whose text this one holds: their cost comes back if it is shown whole.
     const inside = selected.filter((s) => encloses(g, e.id, s.id));
     const freed = inside.reduce((n, s) => n + (costs.get(s.id) ?? 0), 0);
+    // Shown whole, it holds them: each keeps its own reason in the header.
+    sym.absorbed = sortAbsorbed(inside.flatMap(absorbedOf));
     // Shown whole if it fits (a class other than the first only up to CONTAINER_WHOLE), else
     // as an outline (a class or file with members collapsed), else as its signature alone,
     // which keeps the path through a big function open. A text far longer than the room is
@@ -248,15 +286,21 @@ export function gatherContext(
     let own = full.text.length > (wholeCap + freed) * MAX_CHARS_PER_TOKEN ? Infinity : blockCost(sym);
     let fits = own - freed <= wholeCap;
     if (!fits) {
-      for (const alt of [
-        container ? sources.outline(e.id) : undefined,
-        first ? undefined : sources.stub(e.id),
-      ]) {
+      // The first block is cut by lines rather than stubbed, unless it is a class whose
+      // outline is too big too.
+      const stub = first && !container ? undefined : sources.stub(e.id);
+      for (const alt of [container ? sources.outline(e.id) : undefined, stub]) {
         if (!alt) continue;
-        const altCost = blockCost({ ...sym, text: alt.text, outline: true });
+        const altCost = blockCost({ ...sym, text: alt.text, outline: true, absorbed: [] });
+        // An outline (every member's first line) is worth its pull's share of the budget, no
+        // more: a weakly pulled 2,000-token outline would crowd out the members it lists. The
+        // first block's may take up to FIRST_OUTLINE of the budget; beyond, its signature.
+        const altCap = first ? budget * FIRST_OUTLINE : Math.min(cap, budget * e.score * OUTLINE_PULL_SHARE);
+        if (alt !== stub && altCost > altCap) continue;
         if (altCost <= cap || (first && altCost < own)) {
           sym.text = alt.text;
           sym.outline = true;
+          sym.absorbed = [];
           own = altCost;
           fits = altCost <= cap;
           break;
@@ -269,6 +313,7 @@ export function gatherContext(
       own = blockCost(sym);
       trimmed = true;
     } else if (!fits) {
+      options.trace?.fate.set(e.id, cap < room ? 'overShare' : 'noRoom');
       overBudget++;
       if (budget - used < MIN_BLOCK_TOKENS) break;
       continue;
@@ -278,12 +323,12 @@ export function gatherContext(
       for (const s of inside) {
         selected.splice(selected.indexOf(s), 1);
         costs.delete(s.id);
-        sym.absorbed.push(s.id);
       }
       used -= freed;
     }
     used += own + headingCost;
     selected.push(sym);
+    options.trace?.fate.set(e.id, sym.outline ? 'partial' : 'whole');
     costs.set(e.id, own);
     filesUsed.add(ref.file);
     if (sym.trimmed) break; // the first seed alone is over the budget: nothing else fits
@@ -323,6 +368,7 @@ export function gatherContext(
       if (!includeTests && isTest(g, c.id)) c.score *= TEST_PENALTY;
       if ((best.get(c.id) ?? -1) >= c.score) continue;
       best.set(c.id, c.score);
+      options.trace?.reached.set(c.id, c.score);
       heap.push(c);
     }
     return list.length;
@@ -353,14 +399,43 @@ export function gatherContext(
   // weakest symbols (never the first) go until the rendering fits.
   let tokens = finalTokens(bundle);
   while (tokens > budget && !trimmed && selected.length > 1) {
-    const weakest = selected.reduce((w, s, i) => (i > 0 && s.score < (selected[w]?.score ?? 2) ? i : w), 1);
-    selected.splice(weakest, 1);
+    const weakest = selected.reduce(
+      (w, s, i) => (i > 0 && blockPull(s) < blockPull(selected[w] ?? s) ? i : w),
+      1,
+    );
+    const [gone] = selected.splice(weakest, 1);
+    if (gone) options.trace?.fate.set(gone.id, 'dropped');
     bundle.files = groupByFile(selected, languageOf);
     tokens = finalTokens(bundle);
   }
   bundle.stats.symbols = selected.length;
   bundle.stats.ms = Math.round(performance.now() - started);
   return { ...bundle, tokens };
+}
+
+/** A chosen block as absorbed members of a container: itself, then what it held. */
+function absorbedOf(
+  s: Pick<BundleSymbol, 'id' | 'qualifiedName' | 'link' | 'reason' | 'score' | 'distance' | 'absorbed'>,
+): AbsorbedSymbol[] {
+  const own: AbsorbedSymbol = {
+    id: s.id,
+    qualifiedName: s.qualifiedName,
+    link: s.link,
+    reason: s.reason,
+    score: round(s.score),
+    distance: s.distance,
+  };
+  return [own, ...s.absorbed];
+}
+
+/** Best pull first, ties by id: the header lists them in this order. */
+function sortAbsorbed(list: AbsorbedSymbol[]): AbsorbedSymbol[] {
+  return list.sort((a, b) => b.score - a.score || a.id - b.id);
+}
+
+/** A block's pull, or that of the best member it holds. */
+export function blockPull(s: Pick<BundleSymbol, 'score' | 'absorbed'>): number {
+  return Math.max(s.score, ...s.absorbed.map((a) => a.score));
 }
 
 function round(x: number): number {
