@@ -106,9 +106,9 @@ export class IndexSession {
     };
     const strings = new LazyStrings(need(BLOB.strings));
     this.cachedView = {
-      symbols: decodeColumns(need(BLOB.symbols)) as unknown as SymbolTable,
+      symbols: decodeColumns(need(BLOB.symbols), true) as unknown as SymbolTable,
       files: this.files(),
-      reverse: decodeColumns(need(BLOB.reverse)) as unknown as Csr,
+      reverse: decodeColumns(need(BLOB.reverse), true) as unknown as Csr,
       fileSymbolCount: this.reader.info.fileSymbolCount,
       str: (id) => strings.get(id),
     };

@@ -60,19 +60,25 @@ export function encodeColumns(columns: Record<string, Column>): Uint8Array {
   return out;
 }
 
-export function decodeColumns(bytes: Uint8Array): Record<string, Column> {
-  // Copy once into an aligned buffer we own: store reads may be unaligned views into a
-  // reused buffer that the next read overwrites.
-  const own = new Uint8Array(bytes.byteLength);
-  own.set(bytes);
-  const view = new DataView(own.buffer);
+/**
+ * The columns of an encodeColumns blob. By default they are views into a copy (store reads
+ * may be unaligned views into a reused buffer that the next read overwrites); `owned` says
+ * the caller owns `bytes` (IndexReader.blob's copies), so 8-aligned bytes are viewed in place.
+ */
+export function decodeColumns(bytes: Uint8Array, owned = false): Record<string, Column> {
+  let own = bytes;
+  if (!owned || bytes.byteOffset % 8 !== 0) {
+    own = new Uint8Array(bytes.byteLength);
+    own.set(bytes);
+  }
+  const view = new DataView(own.buffer, own.byteOffset, own.byteLength);
   if (own.byteLength < 8 || view.getUint32(0, true) !== COLUMNS_MAGIC) throw new Error('not a column blob');
   const headerLen = view.getUint32(4, true);
   const meta = JSON.parse(dec.decode(own.subarray(8, 8 + headerLen))) as [string, TypeCode, number][];
   const out: Record<string, Column> = {};
   let off = align8(8 + headerLen);
   for (const [name, code, length] of meta) {
-    const col = makeColumn(code, own.buffer, off, length);
+    const col = makeColumn(code, own.buffer as ArrayBuffer, own.byteOffset + off, length);
     out[name] = col;
     off = align8(off + col.byteLength);
   }
