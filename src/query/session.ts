@@ -274,9 +274,12 @@ export class IndexSession {
     return this.vectorSource;
   }
 
-  /** The shipped embedding model (loaded once per process: ~80 ms). */
+  /**
+   * The shipped embedding model (loaded once per process). Its vector rows are read on demand:
+   * a query needs a few hundred of them, and the eager load was ~70 ms of a cold search.
+   */
   model(): EmbeddingModel {
-    sharedModel ??= loadModel();
+    sharedModel ??= loadModel(undefined, { rows: 'on-demand' });
     return sharedModel;
   }
 
