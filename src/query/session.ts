@@ -248,6 +248,22 @@ export class IndexSession {
     return { text, stale };
   }
 
+  /**
+   * Whether indexed file `file` changed since indexing (size or mtime differ, or it is gone):
+   * fileText's `stale` without reading the text.
+   */
+  isStale(file: number): boolean {
+    const files = this.files();
+    const relPath = files.relPath[file];
+    if (relPath === undefined) throw new LeindexError('E_INTERNAL', `no file #${file}`);
+    try {
+      const st = statSync(this.pathInside(relPath));
+      return st.size !== files.size[file] || st.mtimeMs !== files.mtimeMs[file];
+    } catch {
+      return true;
+    }
+  }
+
   /** The source text of symbol `id` (its range in the file as indexed). */
   source(id: number): SourceText {
     const g = this.view();
