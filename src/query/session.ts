@@ -172,6 +172,27 @@ export class IndexSession {
     return frag;
   }
 
+  /**
+   * The stored vector of symbol `id`, dequantised, or undefined when it has none. Taken from
+   * the fragment cache when its file is there; otherwise the fragment is read in passing and
+   * not cached: a similarity lookup needs one row of it, and copying whole fragments was
+   * most of a warm search's time (~3 ms a query; more in the slow tail).
+   */
+  symbolVector(id: number): Float32Array | undefined {
+    const g = this.view();
+    const file = g.symbols.file[id] ?? NONE;
+    if (file === NONE) return undefined;
+    let frag = this.fragments.get(file);
+    if (!frag) {
+      const hash = this.files().contentHash[file];
+      const bytes = hash === undefined ? undefined : this.reader.fragmentInPassing(hash);
+      if (!bytes) throw new LeindexError('E_STORE_CORRUPT', `the fragment of file #${file} is missing`);
+      frag = new FragmentReader(bytes);
+    }
+    const i = frag.vectorIndexOf(id - (g.files.symbolStart[file] ?? 0));
+    return i < 0 ? undefined : frag.vector(i);
+  }
+
   /** Everything a result shows about symbol `id`. */
   symbol(id: number): SymbolInfo {
     const g = this.view();

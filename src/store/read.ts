@@ -126,6 +126,17 @@ export class IndexReader {
     return readOwned(this.dbs.fragments as unknown as Database<Uint8Array, never>, contentHash);
   }
 
+  /**
+   * The fragment stored under contentHash as a view into lmdb-js's reused read buffer, or
+   * undefined: valid only until the next read from this store, so a caller copies what it
+   * keeps. For a look at one row, it saves allocating (and paging in) a copy of the whole
+   * fragment.
+   */
+  fragmentInPassing(contentHash: string): Uint8Array | undefined {
+    const b = this.dbs.fragments.getBinaryFast(contentHash);
+    return b ? b.subarray(0, b.length) : undefined;
+  }
+
   private get blobs(): Database<Uint8Array, never> {
     return this.dbs.blobs as unknown as Database<Uint8Array, never>;
   }
