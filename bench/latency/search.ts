@@ -3,6 +3,7 @@
 // docs, pasted-report paragraphs), run warm in this process and cold as fresh CLI processes.
 // Usage: node dist/bench/latency/search.js <root> [--index-dir D] [--queries 300] [--cold 20]
 //          [--record bench/runs/search-latency-<date>.jsonl --label what]
+//          [--compare-bin other/bin/leindex.js]  (cold runs of another build, interleaved)
 // Prints JSON lines (one per query type and phase, with the load average) on stdout, appends
 // them to --record, and lists the slowest warm queries on stderr. Cold figures are wall and
 // CPU (user + sys, from /usr/bin/time) of fresh processes.
@@ -38,20 +39,29 @@ function summary(phase: string, type: string, ms: number[]): Record<string, unkn
 }
 
 /** Wall and CPU ms of one fresh `leindex search` process (CPU from /usr/bin/time when present). */
-function coldRun(root: string, indexDir: string, text: string): { wall: number; cpu: number | undefined } {
-  const args = [BIN, 'search', text, '--path', root, '--index-dir', indexDir, '--json', '--limit', '10'];
+function coldRun(
+  bin: string,
+  root: string,
+  indexDir: string,
+  text: string,
+): { wall: number; cpu: number | undefined; faults: number | undefined } {
+  const args = [bin, 'search', text, '--path', root, '--index-dir', indexDir, '--json', '--limit', '10'];
   const timed = existsSync(TIME);
   const t0 = performance.now();
   const r = timed
-    ? spawnSync(TIME, ['-f', 'LEINDEX_TIME %U %S', process.execPath, ...args], {
+    ? spawnSync(TIME, ['-f', 'LEINDEX_TIME %U %S %R', process.execPath, ...args], {
         encoding: 'utf8',
         maxBuffer: 1 << 24,
       })
     : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
   const wall = performance.now() - t0;
   if (r.status !== 0 && r.status !== 1) throw new Error(`search failed: ${r.stderr}`);
-  const m = /LEINDEX_TIME ([\d.]+) ([\d.]+)/.exec(r.stderr);
-  return { wall, cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : undefined };
+  const m = /LEINDEX_TIME ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
+  return {
+    wall,
+    cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : undefined,
+    faults: m ? Number(m[3]) : undefined,
+  };
 }
 
 function main(): void {
@@ -126,23 +136,43 @@ function main(): void {
   }
   void session.close();
 
-  const cold: number[] = [];
-  const coldCpu: number[] = [];
+  // Cold: fresh CLI processes; with --compare-bin, that build's CLI runs each query right
+  // after this one (A, B, A, B, ...) so both see the same load.
+  const other = arg(argv, '--compare-bin');
+  const bins: [string, string][] = [
+    ['this', BIN],
+    ...(other ? [['compare', other] as [string, string]] : []),
+  ];
+  const cold = new Map(
+    bins.map(([name]) => [name, { wall: [] as number[], cpu: [] as number[], faults: [] as number[] }]),
+  );
   for (let i = 0; i < coldN && i < queries.length; i++) {
-    const r = coldRun(root, indexDir, queries[(i * 7) % queries.length]!.text);
-    cold.push(r.wall);
-    if (r.cpu !== undefined) coldCpu.push(r.cpu);
+    const text = queries[(i * 7) % queries.length]!.text;
+    for (const [name, bin] of bins) {
+      const r = coldRun(bin, root, indexDir, text);
+      const c = cold.get(name)!;
+      c.wall.push(r.wall);
+      if (r.cpu !== undefined) c.cpu.push(r.cpu);
+      if (r.faults !== undefined) c.faults.push(r.faults);
+    }
   }
-  if (cold.length > 0) {
-    emit({
-      ...summary('cold-cli', 'all', cold),
-      cpuP50: coldCpu.length
-        ? +percentile(
-            [...coldCpu].sort((a, b) => a - b),
-            0.5,
-          ).toFixed(1)
-        : null,
-    });
+  const median = (xs: number[]): number | null =>
+    xs.length
+      ? +percentile(
+          [...xs].sort((a, b) => a - b),
+          0.5,
+        ).toFixed(1)
+      : null;
+  if (coldN > 0) {
+    for (const [name, bin] of bins) {
+      const c = cold.get(name)!;
+      emit({
+        ...summary('cold-cli', 'all', c.wall),
+        build: name === 'this' ? 'this' : bin,
+        cpuP50: median(c.cpu),
+        faultsP50: median(c.faults),
+      });
+    }
   }
   if (record) appendFileSync(record, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
 }
