@@ -113,6 +113,7 @@ function main(): void {
     byType.set(q.type, list);
   }
   const warmCpu = process.cpuUsage(cpu0);
+  const cpuSorted = timed.map((t) => t.cpu).sort((a, b) => a - b);
   const rss = process.memoryUsage();
   emit({
     phase: 'setup',
@@ -125,6 +126,10 @@ function main(): void {
   emit({
     ...summary('warm', 'all', all),
     cpuMsPerQuery: +((warmCpu.user + warmCpu.system) / 1000 / Math.max(1, all.length)).toFixed(2),
+    // Per-query CPU ms: what wall time would be on an idle machine (wall is inflated by load).
+    cpuP50: +percentile(cpuSorted, 0.5).toFixed(2),
+    cpuP90: +percentile(cpuSorted, 0.9).toFixed(2),
+    cpuP99: +percentile(cpuSorted, 0.99).toFixed(2),
   });
   for (const [type, ms] of [...byType].sort()) emit(summary('warm', type, ms));
   // The slow tail, for finding its cause.
