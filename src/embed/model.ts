@@ -1,7 +1,8 @@
 // The embedding model file: its binary format, the loader (one read, no copies of the vector
 // block, < 100 ms) and the encoder the training script writes it with. Input: a path or
 // bytes; output: an EmbeddingModel of flat typed arrays. Runs on any thread: each parse
-// worker loads its own copy (a 10 MB read), the main thread loads one for queries.
+// worker loads its own copy (a 6 MB read), the main thread loads one for queries with
+// `rows: 'on-demand'` (a 0.6 MB read of the tables, then each vector row when first used).
 //
 // Layout (little-endian; every section starts 4-byte aligned, padding is zero):
 //   Uint32 header[16]            see HEADER_FIELDS
