@@ -18,6 +18,7 @@ import {
   MODEL_MAGIC,
   ModelFormatError,
 } from '../src/embed/model.js';
+import { embedQuery } from '../src/embed/embedder.js';
 import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../scripts/embed/train.js';
 import { trainFromCorpus } from '../scripts/train-embedder.js';
 
@@ -131,6 +132,29 @@ test('the shipped model loads', () => {
   const m = loadModel();
   assert.ok(m.dim >= 64 && m.vocabSize > 10_000, `dim ${m.dim} vocab ${m.vocabSize}`);
   assert.ok(readFileSync(path).byteLength < 20 * 1024 * 1024);
+});
+
+test('a model read on demand embeds and looks up exactly as the eager one', () => {
+  const eager = loadModel();
+  const lazy = loadModel(undefined, { rows: 'on-demand' });
+  assert.is(eager.ensureRow, undefined);
+  assert.type(lazy.ensureRow, 'function');
+  assert.is(lazy.vocabSize, eager.vocabSize);
+  // Every vocabulary string maps to the same row (and a few that are not in it to none).
+  for (let row = 0; row < eager.vocabSize; row += 7) {
+    const t = eager.vocab[row]!;
+    assert.is(lazy.index.get(t), eager.index.get(t), t);
+  }
+  for (const t of ['', 'zzqxzzqx', 'naïve-ünseen', '\ud800x'])
+    assert.is(lazy.index.get(t), eager.index.get(t), t);
+  assert.equal(lazy.vocab.slice(0, 50), eager.vocab.slice(0, 50));
+  const queries = [
+    'where are expired sessions cleaned up',
+    'kubeconfigurator zzqx frobnicate', // unseen tokens: n-gram bucket rows
+    'parseConfig',
+    'Bug report: TypeError in renderSubtree — überfunction naïve 0x7f',
+  ];
+  for (const q of queries) assert.equal(Array.from(embedQuery(lazy, q)), Array.from(embedQuery(eager, q)), q);
 });
 
 test.run();

@@ -153,6 +153,20 @@ test('impact risk rule: high fan-in is high, a leaf is none, distance lowers ris
   });
 });
 
+test('search: a note on stderr when result files changed since indexing, none before', async () => {
+  const root = await indexed('ts-app');
+  const before = leindex(['search', 'register', '--path', root, '--json']);
+  assert.is(before.code, 0, before.stderr);
+  assert.is(before.stderr, '');
+  const hits = JSON.parse(before.stdout) as { file: string }[];
+  const file = hits[0]!.file;
+  writeFileSync(join(root, file), '// edited after indexing\n', { flag: 'a' });
+  const after = leindex(['search', 'register', '--path', root, '--json']);
+  assert.is(after.code, 0, after.stderr);
+  assert.equal(JSON.parse(after.stdout), hits);
+  assert.match(after.stderr, /1 of the result files changed since indexing/);
+});
+
 test('not found and usage errors: exit codes, hints on stderr, nothing on stdout', async () => {
   const root = await indexed('py-app');
   const nf = leindex(['context', 'craete', '--path', root]);

@@ -135,6 +135,24 @@ test('one file does not flood the top of the list', () => {
   assert.ok(fromSessions <= 3, hits.map((h) => h.file).join(', '));
 });
 
+test('a symbol vector read in passing equals the one from the cached fragment', () => {
+  const g = session.view();
+  let compared = 0;
+  for (let id = 0; id < g.fileSymbolCount; id++) {
+    const file = g.symbols.file[id]!;
+    const fresh = IndexSession.open(ws.dir); // empty fragment cache: read in passing
+    const passing = fresh.symbolVector(id);
+    void fresh.close();
+    const frag = session.fragment(file); // cached from now on
+    const i = frag.vectorIndexOf(id - g.files.symbolStart[file]!);
+    assert.equal(passing && Array.from(passing), i < 0 ? undefined : Array.from(frag.vector(i)));
+    assert.equal(session.symbolVector(id), i < 0 ? undefined : frag.vector(i));
+    if (i >= 0) compared++;
+    if (compared >= 12) break;
+  }
+  assert.is(compared, 12);
+});
+
 test('re-indexing after edits updates results (added, changed and deleted files)', async () => {
   const local = copyFixture('search-app');
   try {

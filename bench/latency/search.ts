@@ -2,84 +2,23 @@
 // from the index itself (identifiers, prefixes, names spelled as phrases, first sentences of
 // docs, pasted-report paragraphs), run warm in this process and cold as fresh CLI processes.
 // Usage: node dist/bench/latency/search.js <root> [--index-dir D] [--queries 300] [--cold 20]
-// Prints JSON lines (one per query type and phase) on stdout.
+//          [--record bench/runs/search-latency-<date>.jsonl --label what]
+//          [--compare-bin other/bin/leindex.js]  (cold runs of another build, interleaved)
+// Prints JSON lines (one per query type and phase, with the load average) on stdout, appends
+// them to --record, and lists the slowest warm queries on stderr. Cold figures are wall and
+// CPU (user + sys, from /usr/bin/time) of fresh processes.
 
 import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IndexSession } from '../../src/query/session.js';
 import { searchIndex } from '../../src/query/search.js';
+import { arg, drawQueries, type Query } from './queries.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/leindex.js', import.meta.url));
-
-interface Query {
-  type: string;
-  text: string;
-}
-
-function arg(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-}
-
-/** mulberry32: a seeded generator, so every run draws the same queries. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function drawQueries(session: IndexSession, count: number): Query[] {
-  const g = session.graph();
-  const rand = rng(42);
-  const out: Query[] = [];
-  const pick = (): number => Math.floor(rand() * g.fileSymbolCount);
-  const fixed = [
-    'where are expired sessions cleaned up',
-    'parse the configuration file',
-    'how does the scheduler pick the next task',
-    'retry a request with exponential backoff',
-    'compile a regular expression',
-    'deserialize json into a struct',
-    'spawn a task on the runtime',
-    'escape html entities',
-  ];
-  for (const text of fixed) out.push({ type: 'phrase', text });
-  let guard = 0;
-  while (out.length < count && guard++ < count * 50) {
-    const id = pick();
-    const info = session.symbol(id);
-    if (info.kind === 'module' || info.name.length < 3) continue;
-    const r = out.length % 5;
-    if (r === 0) out.push({ type: 'identifier', text: info.name });
-    else if (r === 1)
-      out.push({ type: 'prefix', text: info.name.slice(0, Math.max(3, Math.ceil(info.name.length * 0.6))) });
-    else if (r === 2) {
-      const words = info.name
-        .replace(/([a-z])([A-Z])/g, '$1 $2')
-        .replace(/_/g, ' ')
-        .toLowerCase();
-      if (words.split(' ').length < 2) continue;
-      out.push({ type: 'phrase', text: words });
-    } else if (r === 3) {
-      const first = info.doc?.split(/(?<=[.!?])\s/)[0]?.trim();
-      if (!first || first.length < 15) continue;
-      out.push({ type: 'doc-sentence', text: first.slice(0, 200) });
-    } else {
-      const parts: string[] = [];
-      while (parts.join(' ').length < 1500) {
-        const d = session.symbol(pick()).doc;
-        if (d) parts.push(d.slice(0, 400));
-      }
-      out.push({ type: 'bug-report', text: `Bug report: something is wrong.\n${parts.join('\n')}` });
-    }
-  }
-  return out;
-}
+const TIME = '/usr/bin/time';
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -99,13 +38,55 @@ function summary(phase: string, type: string, ms: number[]): Record<string, unkn
   };
 }
 
+/** Wall and CPU ms of one fresh `leindex search` process (CPU from /usr/bin/time when present). */
+function coldRun(
+  bin: string,
+  root: string,
+  indexDir: string,
+  text: string,
+): { wall: number; cpu: number | undefined; faults: number | undefined } {
+  const args = [bin, 'search', text, '--path', root, '--index-dir', indexDir, '--json', '--limit', '10'];
+  const timed = existsSync(TIME);
+  const t0 = performance.now();
+  const r = timed
+    ? spawnSync(TIME, ['-f', 'LEINDEX_TIME %U %S %R', process.execPath, ...args], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+      })
+    : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const wall = performance.now() - t0;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`search failed: ${r.stderr}`);
+  const m = /LEINDEX_TIME ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
+  return {
+    wall,
+    cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : undefined,
+    faults: m ? Number(m[3]) : undefined,
+  };
+}
+
 function main(): void {
   const argv = process.argv.slice(2);
   const root = argv[0];
-  if (!root) throw new Error('usage: search.js <root> [--index-dir D] [--queries N] [--cold N]');
+  if (!root)
+    throw new Error(
+      'usage: search.js <root> [--index-dir D] [--queries N] [--cold N] [--record F --label L]',
+    );
   const indexDir = arg(argv, '--index-dir') ?? join(root, '.leindex');
   const n = Number(arg(argv, '--queries') ?? 300);
   const coldN = Number(arg(argv, '--cold') ?? 20);
+  const record = arg(argv, '--record');
+  const rows: Record<string, unknown>[] = [];
+  const base = {
+    bench: 'search-latency',
+    label: arg(argv, '--label') ?? '',
+    date: new Date().toISOString(),
+    node: process.version,
+  };
+  const emit = (row: Record<string, unknown>): void => {
+    const full = { ...base, ...row, loadavg: loadavg().map((x) => +x.toFixed(2)) };
+    rows.push(full);
+    console.log(JSON.stringify(full));
+  };
 
   let t = performance.now();
   const session = IndexSession.open(root, indexDir);
@@ -117,43 +98,88 @@ function main(): void {
   const firstMs = performance.now() - t;
   const byType = new Map<string, number[]>();
   const all: number[] = [];
+  const timed: { ms: number; cpu: number; q: Query }[] = [];
+  const cpu0 = process.cpuUsage();
   for (const q of queries) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     searchIndex(session, q.text, { limit: 10 });
     const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    timed.push({ ms, cpu: (c.user + c.system) / 1000, q });
     all.push(ms);
     const list = byType.get(q.type) ?? [];
     list.push(ms);
     byType.set(q.type, list);
   }
+  const warmCpu = process.cpuUsage(cpu0);
+  const cpuSorted = timed.map((t) => t.cpu).sort((a, b) => a - b);
   const rss = process.memoryUsage();
-  console.log(
-    JSON.stringify({
-      phase: 'setup',
-      openMs: +openMs.toFixed(1),
-      firstQueryMs: +firstMs.toFixed(1),
-      queries: queries.length,
-      rssMb: Math.round(rss.rss / 2 ** 20),
-      heapMb: Math.round(rss.heapUsed / 2 ** 20),
-    }),
-  );
-  console.log(JSON.stringify(summary('warm', 'all', all)));
-  for (const [type, ms] of [...byType].sort()) console.log(JSON.stringify(summary('warm', type, ms)));
+  emit({
+    phase: 'setup',
+    openMs: +openMs.toFixed(1),
+    firstQueryMs: +firstMs.toFixed(1),
+    queries: queries.length,
+    rssMb: Math.round(rss.rss / 2 ** 20),
+    heapMb: Math.round(rss.heapUsed / 2 ** 20),
+  });
+  emit({
+    ...summary('warm', 'all', all),
+    cpuMsPerQuery: +((warmCpu.user + warmCpu.system) / 1000 / Math.max(1, all.length)).toFixed(2),
+    // Per-query CPU ms: what wall time would be on an idle machine (wall is inflated by load).
+    cpuP50: +percentile(cpuSorted, 0.5).toFixed(2),
+    cpuP90: +percentile(cpuSorted, 0.9).toFixed(2),
+    cpuP99: +percentile(cpuSorted, 0.99).toFixed(2),
+  });
+  for (const [type, ms] of [...byType].sort()) emit(summary('warm', type, ms));
+  // The slow tail, for finding its cause.
+  const slow = timed.sort((a, b) => b.ms - a.ms).slice(0, 8);
+  for (const s of slow) {
+    process.stderr.write(
+      `slow ${s.ms.toFixed(1)} ms (cpu ${s.cpu.toFixed(1)}) ${s.q.type}: ${JSON.stringify(s.q.text.slice(0, 90))}\n`,
+    );
+  }
   void session.close();
 
-  const cold: number[] = [];
+  // Cold: fresh CLI processes; with --compare-bin, that build's CLI runs each query right
+  // after this one (A, B, A, B, ...) so both see the same load.
+  const other = arg(argv, '--compare-bin');
+  const bins: [string, string][] = [
+    ['this', BIN],
+    ...(other ? [['compare', other] as [string, string]] : []),
+  ];
+  const cold = new Map(
+    bins.map(([name]) => [name, { wall: [] as number[], cpu: [] as number[], faults: [] as number[] }]),
+  );
   for (let i = 0; i < coldN && i < queries.length; i++) {
-    const q = queries[(i * 7) % queries.length]!;
-    const t0 = performance.now();
-    const r = spawnSync(
-      process.execPath,
-      [BIN, 'search', q.text, '--path', root, '--index-dir', indexDir, '--json', '--limit', '10'],
-      { encoding: 'utf8', maxBuffer: 1 << 24 },
-    );
-    cold.push(performance.now() - t0);
-    if (r.status !== 0 && r.status !== 1) throw new Error(`search failed: ${r.stderr}`);
+    const text = queries[(i * 7) % queries.length]!.text;
+    for (const [name, bin] of bins) {
+      const r = coldRun(bin, root, indexDir, text);
+      const c = cold.get(name)!;
+      c.wall.push(r.wall);
+      if (r.cpu !== undefined) c.cpu.push(r.cpu);
+      if (r.faults !== undefined) c.faults.push(r.faults);
+    }
   }
-  console.log(JSON.stringify(summary('cold-cli', 'all', cold)));
+  const median = (xs: number[]): number | null =>
+    xs.length
+      ? +percentile(
+          [...xs].sort((a, b) => a - b),
+          0.5,
+        ).toFixed(1)
+      : null;
+  if (coldN > 0) {
+    for (const [name, bin] of bins) {
+      const c = cold.get(name)!;
+      emit({
+        ...summary('cold-cli', 'all', c.wall),
+        build: name === 'this' ? 'this' : bin,
+        cpuP50: median(c.cpu),
+        faultsP50: median(c.faults),
+      });
+    }
+  }
+  if (record) appendFileSync(record, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
 }
 
 main();

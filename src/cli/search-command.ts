@@ -118,7 +118,7 @@ function warnStale(session: IndexSession, hits: readonly SearchHit[]): void {
   for (const f of files) {
     const i = session.fileIndex(f);
     try {
-      if (i >= 0 && session.fileText(i).stale) stale++;
+      if (i >= 0 && session.isStale(i)) stale++;
     } catch {
       stale++;
     }

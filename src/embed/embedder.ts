@@ -279,6 +279,7 @@ export function unseenVector(model: EmbeddingModel, token: string): Float32Array
         const s = scale[vocabSize + b] ?? 0;
         if (s === 0) continue;
         used++;
+        model.ensureRow?.(vocabSize + b);
         if (packed) addPackedRow(acc, s, packed, b * dim);
         else for (let d = 0, base = b * dim; d < dim; d++) acc[d]! += s * buckets[base + d]!;
       }
@@ -414,6 +415,7 @@ function embedTerms(model: EmbeddingModel, table: TermTable, opts: EmbedOptions)
       if (opts.docFreq) opts.docFreq[row] = (opts.docFreq[row] ?? 0) + 1;
       const w = tfw * (idf[row] ?? 0) * (scale[row] ?? 0);
       if (w === 0) continue;
+      model.ensureRow?.(row);
       if (packed) addPackedRow(acc, w, packed, row * dim);
       else for (let d = 0, base = row * dim; d < dim; d++) acc[d]! += w * vectors[base + d]!;
     } else {

@@ -1,7 +1,8 @@
 // The embedding model file: its binary format, the loader (one read, no copies of the vector
 // block, < 100 ms) and the encoder the training script writes it with. Input: a path or
 // bytes; output: an EmbeddingModel of flat typed arrays. Runs on any thread: each parse
-// worker loads its own copy (a 10 MB read), the main thread loads one for queries.
+// worker loads its own copy (a 6 MB read), the main thread loads one for queries with
+// `rows: 'on-demand'` (a 0.6 MB read of the tables, then each vector row when first used).
 //
 // Layout (little-endian; every section starts 4-byte aligned, padding is zero):
 //   Uint32 header[16]            see HEADER_FIELDS
@@ -55,7 +56,7 @@ export interface EmbeddingModel {
   readonly trainingDocs: number;
   readonly vocab: readonly string[];
   /** Token → row. */
-  readonly index: ReadonlyMap<string, number>;
+  readonly index: VocabLookup;
   readonly idf: Float32Array;
   /** Dequantisation scale of every row: vocabulary rows, then bucket rows. */
   readonly scale: Float32Array;
@@ -66,7 +67,29 @@ export interface EmbeddingModel {
    * call: they are only needed for unseen tokens, and leaving them out halves the load time.
    */
   bucketVectors(): Int8Array;
+  /**
+   * Set on a model loaded with `{ rows: 'on-demand' }`: `vectors` and `bucketVectors()` start
+   * as untouched zero blocks and row r (vocabulary rows, then vocabSize + bucket) must be
+   * read with ensureRow(r) before it is used. Undefined when every row is in memory.
+   */
+  readonly ensureRow?: ((row: number) => void) | undefined;
   readonly meta: Readonly<Record<string, unknown>>;
+}
+
+/** Token → vocabulary row (a Map, or a hash table over the file's string pool). */
+export interface VocabLookup {
+  get(token: string): number | undefined;
+  has(token: string): boolean;
+}
+
+export interface LoadOptions {
+  /**
+   * 'eager' (default): everything but the bucket block in one read, as the parse workers
+   * want it. 'on-demand': only the tables (~0.6 MB); each vector row is read from the file
+   * when first used (model.ensureRow) — a query needs a few hundred of the 54k rows, and
+   * the 14 MB of fresh pages an eager load touches were most of its cost in a cold search.
+   */
+  readonly rows?: 'eager' | 'on-demand';
 }
 
 /** Everything the encoder needs; vectors are float, quantised on write. */
@@ -104,7 +127,8 @@ export function defaultModelPath(): string {
  * read on first use, see EmbeddingModel.bucketVectors). Throws ModelFormatError on a file
  * that is not a model, and the fs error when it cannot be read.
  */
-export function loadModel(path: string = defaultModelPath()): EmbeddingModel {
+export function loadModel(path: string = defaultModelPath(), opts: LoadOptions = {}): EmbeddingModel {
+  if (opts.rows === 'on-demand') return loadOnDemand(path);
   const fd = openSync(path, 'r');
   let head: Uint8Array;
   let size: number;
@@ -138,6 +162,56 @@ export function loadModel(path: string = defaultModelPath()): EmbeddingModel {
   });
 }
 
+/**
+ * The tables of a model file, its vector rows read one at a time on first use. The file stays
+ * open for the life of the model (the process's query model), so rows always come from the
+ * file that was checked, even if it is replaced meanwhile.
+ */
+function loadOnDemand(path: string): EmbeddingModel {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const head = new Uint8Array(Math.min(size, MODEL_HEADER_WORDS * 4));
+    readSync(fd, head, 0, head.byteLength, 0);
+    const end = head.byteLength === MODEL_HEADER_WORDS * 4 ? vectorOffset(head) : 0;
+    if (end <= head.byteLength || end > size) {
+      closeSync(fd);
+      return loadModel(path); // not a model, or a damaged one: the eager path says why
+    }
+    const tables = new Uint8Array(end);
+    readSync(fd, tables, 0, end, 0);
+    return decodeModel(tables, {
+      totalBytes: size,
+      readBuckets: () => new Uint8Array(0),
+      readRow: (target, position) => {
+        if (readSync(fd, target, 0, target.byteLength, position) !== target.byteLength) {
+          throw new ModelFormatError(`${path} is shorter than its header says`);
+        }
+      },
+    });
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+/** Byte offset where the vector rows start, from a header alone (0 if it is not one). */
+function vectorOffset(header: Uint8Array): number {
+  const dv = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  const w = (k: keyof typeof H): number => dv.getUint32(H[k] * 4, true);
+  if (w('magic') !== MODEL_MAGIC || w('version') !== MODEL_FORMAT_VERSION) return 0;
+  const vocab = w('vocabSize');
+  const rows = vocab + w('bucketCount');
+  return (
+    MODEL_HEADER_WORDS * 4 +
+    pad4(w('metaBytes')) +
+    (vocab + 1) * 4 +
+    pad4(w('poolBytes')) +
+    vocab * 4 +
+    rows * 4
+  );
+}
+
 /** Byte offset where the bucket vectors start, from a header alone (0 if it is not one). */
 function bucketOffset(header: Uint8Array): number {
   const dv = new DataView(header.buffer, header.byteOffset, header.byteLength);
@@ -160,6 +234,11 @@ function bucketOffset(header: Uint8Array): number {
 export interface LazyBuckets {
   readonly totalBytes: number;
   readonly readBuckets: () => Uint8Array;
+  /**
+   * When set, `bytes` stop where the vector rows begin and each row is read on first use:
+   * fills `target` from file offset `position`.
+   */
+  readonly readRow?: (target: Uint8Array, position: number) => void;
 }
 
 /**
@@ -199,14 +278,36 @@ export function decodeModel(bytes: Uint8Array, lazy?: LazyBuckets): EmbeddingMod
   at += vocabSize * 4;
   const scale = new Float32Array(bytes.buffer, bytes.byteOffset + at, rows);
   at += rows * 4;
-  const vectors = new Int8Array(bytes.buffer, bytes.byteOffset + at, vocabSize * dim);
+  const readRow = lazy?.readRow;
+  const vectorsAt = at;
+  // On demand: untouched (so unpaged) zero blocks that ensureRow fills row by row.
+  const vectors = readRow
+    ? new Int8Array(vocabSize * dim)
+    : new Int8Array(bytes.buffer, bytes.byteOffset + at, vocabSize * dim);
   at += vocabSize * dim;
   const bucketBytes = bucketCount * dim;
   if (pad4(at + bucketBytes) !== total)
     throw new ModelFormatError(`sections end at ${pad4(at + bucketBytes)}, file is ${total}`);
-  let buckets: Int8Array | undefined = lazy
-    ? undefined
-    : new Int8Array(bytes.buffer, bytes.byteOffset + at, bucketBytes);
+  let buckets: Int8Array | undefined = readRow
+    ? new Int8Array(bucketBytes)
+    : lazy
+      ? undefined
+      : new Int8Array(bytes.buffer, bytes.byteOffset + at, bucketBytes);
+  let ensureRow: ((row: number) => void) | undefined;
+  if (readRow) {
+    const loaded = new Uint8Array(rows);
+    const vecBytes = new Uint8Array(vectors.buffer);
+    const bucketBlock = new Uint8Array(buckets!.buffer);
+    ensureRow = (row) => {
+      if (loaded[row] !== 0 || row < 0 || row >= rows) return;
+      loaded[row] = 1;
+      const target =
+        row < vocabSize
+          ? vecBytes.subarray(row * dim, (row + 1) * dim)
+          : bucketBlock.subarray((row - vocabSize) * dim, (row - vocabSize + 1) * dim);
+      readRow(target, vectorsAt + row * dim);
+    };
+  }
   const bucketVectors = (): Int8Array => {
     if (!buckets) {
       const tail = lazy?.readBuckets() ?? new Uint8Array(bucketBytes);
@@ -215,6 +316,41 @@ export function decodeModel(bytes: Uint8Array, lazy?: LazyBuckets): EmbeddingMod
     return buckets;
   };
 
+  // On demand: tokens are looked up in a hash table over the pool's bytes (built in ~1 ms)
+  // and the strings are decoded only if `vocab` is read; a Map of 21k strings was ~40 ms of
+  // a cold query's load.
+  let vocab: string[] | undefined;
+  let index: VocabLookup | undefined;
+  if (readRow) index = new PoolIndex(offsets, pool, vocabSize);
+  else ({ vocab, index } = decodeVocab(decoder, offsets, pool, vocabSize));
+  const vocabOf = (): string[] => (vocab ??= decodeVocab(decoder, offsets, pool, vocabSize).vocab);
+  return {
+    dim,
+    vocabSize,
+    bucketCount,
+    minn: word('minn'),
+    maxn: word('maxn'),
+    flags: word('flags'),
+    trainingDocs: word('trainingDocs'),
+    get vocab() {
+      return vocabOf();
+    },
+    index,
+    idf,
+    scale,
+    vectors,
+    bucketVectors,
+    ensureRow,
+    meta,
+  };
+}
+
+function decodeVocab(
+  decoder: { decode(b: Uint8Array): string },
+  offsets: Uint32Array,
+  pool: Uint8Array,
+  vocabSize: number,
+): { vocab: string[]; index: Map<string, number> } {
   // One decode of the whole pool, then slicing by character offsets: a decode per token
   // costs ~20x more. Tokens are almost all ASCII (one char per byte); the rest are decoded
   // alone to learn their length in UTF-16 units.
@@ -238,22 +374,99 @@ export function decodeModel(bytes: Uint8Array, lazy?: LazyBuckets): EmbeddingMod
     vocab[i] = s;
     index.set(s, i);
   }
-  return {
-    dim,
-    vocabSize,
-    bucketCount,
-    minn: word('minn'),
-    maxn: word('maxn'),
-    flags: word('flags'),
-    trainingDocs: word('trainingDocs'),
-    vocab,
-    index,
-    idf,
-    scale,
-    vectors,
-    bucketVectors,
-    meta,
-  };
+  return { vocab, index };
+}
+
+/**
+ * Token → row by open addressing over the vocabulary's UTF-8 bytes, read in place. Same
+ * answers as a Map of the decoded strings (a later duplicate wins, as Map.set would).
+ */
+class PoolIndex implements VocabLookup {
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  private scratch = new Uint8Array(64);
+
+  constructor(
+    private readonly offsets: Uint32Array,
+    private readonly pool: Uint8Array,
+    vocabSize: number,
+  ) {
+    let cap = 1024;
+    while (cap < vocabSize * 2) cap *= 2;
+    this.slots = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    for (let row = 0; row < vocabSize; row++) {
+      const a = offsets[row] ?? 0;
+      const b = offsets[row + 1] ?? 0;
+      let h = 0x811c9dc5 | 0;
+      for (let j = a; j < b; j++) h = Math.imul(h ^ pool[j]!, 0x01000193);
+      let slot = h & this.mask;
+      for (;;) {
+        const at = this.slots[slot]!;
+        if (at < 0 || this.equal(at, pool, a, b - a)) {
+          this.slots[slot] = row;
+          break;
+        }
+        slot = (slot + 1) & this.mask;
+      }
+    }
+  }
+
+  get(token: string): number | undefined {
+    let bytes: Uint8Array;
+    let n = token.length;
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      if (token.charCodeAt(i) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      if (this.scratch.length < n) this.scratch = new Uint8Array(n * 2);
+      bytes = this.scratch;
+      for (let i = 0; i < n; i++) bytes[i] = token.charCodeAt(i);
+    } else {
+      // A lone surrogate has no UTF-8 form, so no pool string equals it.
+      if (!wellFormed(token)) return undefined;
+      bytes = Buffer.from(token, 'utf8');
+      n = bytes.byteLength;
+    }
+    let h = 0x811c9dc5 | 0;
+    for (let j = 0; j < n; j++) h = Math.imul(h ^ bytes[j]!, 0x01000193);
+    let slot = h & this.mask;
+    for (;;) {
+      const row = this.slots[slot]!;
+      if (row < 0) return undefined;
+      if (this.equal(row, bytes, 0, n)) return row;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  has(token: string): boolean {
+    return this.get(token) !== undefined;
+  }
+
+  /** Whether vocabulary row `row` is the `n` bytes of `bytes` from `from`. */
+  private equal(row: number, bytes: Uint8Array, from: number, n: number): boolean {
+    const a = this.offsets[row] ?? 0;
+    if ((this.offsets[row + 1] ?? 0) - a !== n) return false;
+    for (let j = 0; j < n; j++) if (this.pool[a + j] !== bytes[from + j]) return false;
+    return true;
+  }
+}
+
+/** No lone surrogates (String.prototype.isWellFormed, which Node 20.10 lacks). */
+function wellFormed(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c > 0xdbff) return false;
+    const d = s.charCodeAt(i + 1);
+    if (!(d >= 0xdc00 && d <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
 }
 
 /**

@@ -106,9 +106,9 @@ export class IndexSession {
     };
     const strings = new LazyStrings(need(BLOB.strings));
     this.cachedView = {
-      symbols: decodeColumns(need(BLOB.symbols)) as unknown as SymbolTable,
+      symbols: decodeColumns(need(BLOB.symbols), true) as unknown as SymbolTable,
       files: this.files(),
-      reverse: decodeColumns(need(BLOB.reverse)) as unknown as Csr,
+      reverse: decodeColumns(need(BLOB.reverse), true) as unknown as Csr,
       fileSymbolCount: this.reader.info.fileSymbolCount,
       str: (id) => strings.get(id),
     };
@@ -170,6 +170,27 @@ export class IndexSession {
       if (oldest !== undefined) this.fragments.delete(oldest);
     }
     return frag;
+  }
+
+  /**
+   * The stored vector of symbol `id`, dequantised, or undefined when it has none. Taken from
+   * the fragment cache when its file is there; otherwise the fragment is read in passing and
+   * not cached: a similarity lookup needs one row of it, and copying whole fragments was
+   * most of a warm search's time (~3 ms a query; more in the slow tail).
+   */
+  symbolVector(id: number): Float32Array | undefined {
+    const g = this.view();
+    const file = g.symbols.file[id] ?? NONE;
+    if (file === NONE) return undefined;
+    let frag = this.fragments.get(file);
+    if (!frag) {
+      const hash = this.files().contentHash[file];
+      const bytes = hash === undefined ? undefined : this.reader.fragmentInPassing(hash);
+      if (!bytes) throw new LeindexError('E_STORE_CORRUPT', `the fragment of file #${file} is missing`);
+      frag = new FragmentReader(bytes);
+    }
+    const i = frag.vectorIndexOf(id - (g.files.symbolStart[file] ?? 0));
+    return i < 0 ? undefined : frag.vector(i);
   }
 
   /** Everything a result shows about symbol `id`. */
@@ -248,6 +269,22 @@ export class IndexSession {
     return { text, stale };
   }
 
+  /**
+   * Whether indexed file `file` changed since indexing (size or mtime differ, or it is gone):
+   * fileText's `stale` without reading the text.
+   */
+  isStale(file: number): boolean {
+    const files = this.files();
+    const relPath = files.relPath[file];
+    if (relPath === undefined) throw new LeindexError('E_INTERNAL', `no file #${file}`);
+    try {
+      const st = statSync(this.pathInside(relPath));
+      return st.size !== files.size[file] || st.mtimeMs !== files.mtimeMs[file];
+    } catch {
+      return true;
+    }
+  }
+
   /** The source text of symbol `id` (its range in the file as indexed). */
   source(id: number): SourceText {
     const g = this.view();
@@ -274,9 +311,12 @@ export class IndexSession {
     return this.vectorSource;
   }
 
-  /** The shipped embedding model (loaded once per process: ~80 ms). */
+  /**
+   * The shipped embedding model (loaded once per process). Its vector rows are read on demand:
+   * a query needs a few hundred of them, and the eager load was ~70 ms of a cold search.
+   */
   model(): EmbeddingModel {
-    sharedModel ??= loadModel();
+    sharedModel ??= loadModel(undefined, { rows: 'on-demand' });
     return sharedModel;
   }
 

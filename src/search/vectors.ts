@@ -15,12 +15,7 @@ export interface VectorSource {
 
 /** The vector of symbol `id` from its fragment, dequantised, or undefined. */
 export function symbolVector(session: IndexSession, id: number): Float32Array | undefined {
-  const g = session.view();
-  const file = g.symbols.file[id] ?? -1;
-  if (file < 0) return undefined;
-  const frag = session.fragment(file);
-  const i = frag.vectorIndexOf(id - (g.files.symbolStart[file] ?? 0));
-  return i < 0 ? undefined : frag.vector(i);
+  return session.symbolVector(id);
 }
 
 export function cosine(a: Float32Array, b: Float32Array): number {

@@ -1,0 +1,75 @@
+// Where a cold search's time goes: runs the steps of one `leindex search` in this (fresh)
+// process one by one — module loading, opening the store, the graph view, the lexical,
+// name, model and vector stages, the search itself — and prints the wall and CPU ms of each
+// as one JSON line. Run it as a new process each time (it measures first use).
+// Usage: node dist/bench/latency/cold-steps.js <root> --index-dir D [query]
+// Main thread.
+
+const t0 = performance.now();
+const c0 = process.cpuUsage();
+const f0 = process.resourceUsage().minorPageFault;
+/** Per step: wall ms, CPU ms, minor page faults (fresh memory touched; not inflated by load). */
+const steps: Record<string, [number, number, number]> = {};
+let lastT = t0;
+let lastC = c0;
+let lastF = f0;
+function mark(name: string): void {
+  const t = performance.now();
+  const c = process.cpuUsage();
+  const f = process.resourceUsage().minorPageFault;
+  steps[name] = [
+    +(t - lastT).toFixed(1),
+    +((c.user - lastC.user + c.system - lastC.system) / 1000).toFixed(1),
+    f - lastF,
+  ];
+  lastT = t;
+  lastC = c;
+  lastF = f;
+}
+
+const argv = process.argv.slice(2);
+const root = argv[0] ?? '.';
+const i = argv.indexOf('--index-dir');
+const indexDir = i >= 0 ? argv[i + 1] : undefined;
+const query =
+  argv.find((a, k) => k > 0 && !a.startsWith('--') && argv[k - 1] !== '--index-dir') ??
+  'where are expired sessions cleaned up';
+
+const { IndexSession } = await import('../../src/query/session.js');
+const { searchIndex } = await import('../../src/query/search.js');
+mark('import');
+const session = IndexSession.open(root, indexDir);
+mark('open');
+session.view();
+mark('view');
+session.names();
+mark('names');
+session.lexical();
+mark('lexical');
+session.model();
+mark('model');
+session.vectors();
+mark('vectors');
+const r = searchIndex(session, query, { limit: 10 });
+mark('search');
+const r2 = searchIndex(session, query, { limit: 10 });
+mark('search-again');
+await session.close();
+mark('close');
+const faults = process.resourceUsage().minorPageFault;
+const total = [
+  +(performance.now() - t0).toFixed(1),
+  +((process.cpuUsage().user - c0.user + process.cpuUsage().system - c0.system) / 1000).toFixed(1),
+];
+console.log(
+  JSON.stringify({
+    query: query.slice(0, 40),
+    hits: r.hits.length,
+    same: r2.hits.length === r.hits.length,
+    total,
+    faults,
+    faultsBeforeMain: f0,
+    steps,
+    uptimeMs: +(process.uptime() * 1000).toFixed(0),
+  }),
+);
