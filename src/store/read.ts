@@ -96,8 +96,16 @@ export class IndexReader {
 
   /** A named blob of this generation (a copy), or undefined. */
   blob(name: string): Uint8Array | undefined {
+    return this.blobAt(this.generation, name);
+  }
+
+  /**
+   * A named blob of an earlier generation that this one reads (the lexicon's base segment:
+   * GenerationInfo.lexicon.baseGeneration), a copy, or undefined.
+   */
+  blobAt(generation: number, name: string): Uint8Array | undefined {
     try {
-      const b = this.dbs.blobs.getBinary([this.generation, name]);
+      const b = this.dbs.blobs.getBinary([generation, name]);
       return b ? Uint8Array.prototype.slice.call(b) : undefined;
     } catch (err) {
       throw storeFailure(err, `blob ${name}`);
