@@ -1,6 +1,6 @@
-// The incremental lexical index (src/search/lexicon.ts): a re-index that changes a few files
-// writes a delta over the previous base instead of a new index, and search over base + delta
-// gives exactly the ids, scores and statistics of a full rebuild; churn past the threshold
+// The incremental lexical and name indexes (src/search/lexicon.ts, names.ts): a re-index that
+// changes a few files writes a delta over the previous base instead of a new index, and search
+// over base + delta gives exactly the ids, scores, statistics and name lookups of a full rebuild; churn past the threshold
 // compacts into a new base; bases no generation names are collected; a crash mid-index keeps
 // the previous generation (and the base it reads) searchable; the same history gives the same
 // blobs.
@@ -77,7 +77,7 @@ interface Snapshot {
   results: string[];
 }
 
-/** Every query's top 40 lexical hits (ids and exact scores) and the BM25 statistics. */
+/** Every query's top 40 lexical hits (ids and exact scores), the BM25 statistics, name lookups. */
 function snapshot(indexDir: string): Snapshot {
   const s = IndexSession.open(dirname(indexDir), indexDir);
   try {
@@ -91,6 +91,10 @@ function snapshot(indexDir: string): Snapshot {
       const p = lex.postings(w);
       results.push(`${w}: ${p ? Array.from(p.docs, (d, k) => `${d}/${p.weights[k]}`).join(' ') : '-'}`);
     }
+    // The name index: every name in order (the empty prefix), and prefixes.
+    const names = s.names();
+    for (const prefix of ['', 'a', 'z', ...WORDS])
+      results.push(`names ${prefix}: ${names.prefixed(prefix, 100_000).join(' ')}`);
     return {
       generation: s.generation,
       docCount: lex.info.docCount,

@@ -485,7 +485,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         previous: previousLexicon(prevInfo?.lexicon, (gen, name) => writer.blobAt(gen, name)),
       },
     );
-    Object.assign(blobs, lexicon.blobs, encodeNameIndex(graph));
+    Object.assign(blobs, lexicon.blobs, encodeNameIndex(graph, lexicon.covered));
     phases.lexiconMs = lap('lexiconMs');
     throwIfAborted(run.signal);
 

@@ -12,12 +12,10 @@ import { IDF_FLOOR_SHARE } from './params.js';
 import type { IndexReader } from '../store/read.js';
 import {
   LEX_BUCKET_PREFIX,
-  LEX_DEAD,
   LEX_DELTA_LENGTHS_BLOB,
   LEX_DELTA_PREFIX,
-  LEX_FILES_BLOB,
   LEX_LENGTHS_BLOB,
-  LEX_REMAP_BLOB,
+  baseDocMap,
   bucketOf,
   decodeBucket,
   postingsOf,
@@ -115,24 +113,15 @@ export class LexicalIndex {
     return fallback;
   }
 
-  /** Base id → current id, built once from the base's file ranges and this generation's remap. */
+  /** Base id → current id (see baseDocMap), built once per session. */
   private docMap(): Int32Array | undefined {
     if (this.docMapCache === undefined) {
-      if (!this.info.delta) {
-        this.docMapCache = null;
-      } else {
-        const starts = decodeColumns(this.need(this.baseBlob(LEX_FILES_BLOB), 'base files'))
-          .starts as Int32Array;
-        const r = this.need(this.reader.blob(LEX_REMAP_BLOB), 'remap').slice();
-        const remap = new Int32Array(r.buffer, r.byteOffset, r.byteLength / 4);
-        const map = new Int32Array(starts[starts.length - 1] ?? 0).fill(-1);
-        for (let f = 0; f < remap.length; f++) {
-          const shift = remap[f]!;
-          if (shift === LEX_DEAD) continue;
-          for (let d = starts[f]!; d < starts[f + 1]!; d++) map[d] = d + shift;
-        }
-        this.docMapCache = map;
-      }
+      this.docMapCache =
+        baseDocMap(
+          this.info,
+          (name) => this.baseBlob(name),
+          (name) => this.reader.blob(name),
+        ) ?? null;
     }
     return this.docMapCache ?? undefined;
   }

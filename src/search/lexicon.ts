@@ -16,6 +16,7 @@
 // generation builds a new base instead (in its own commit, like everything else).
 // Coordinator thread (build); any (codec).
 
+import { LeindexError } from '../errors.js';
 import type { FragmentReader } from '../graph/fragment.js';
 import type { IndexGraph } from '../graph/graph.js';
 import { decodeColumns, decodeStrings, encodeColumns, encodeStrings } from '../store/codec.js';
@@ -32,6 +33,8 @@ export const LEX_REMAP_BLOB = 'lex.remap';
 export const LEX_DELTA_PREFIX = 'lex.d.';
 export const LEX_DELTA_LENGTHS_BLOB = 'lex.dlen';
 export const LEX_RECORD = 'lexicon';
+/** The name index's base blobs start with this (src/search/names.ts); its delta's do not. */
+export const LEX_NAMES_BASE_PREFIX = 'lex.names.';
 /** A remap entry for a base file that changed or was deleted. */
 export const LEX_DEAD = -0x80000000;
 /**
@@ -179,6 +182,8 @@ export interface LexiconBuild {
   info: LexiconInfo;
   /** True when this build wrote a new base (first build, compaction, or no usable base). */
   compacted: boolean;
+  /** For a delta: the files (graph order) whose base postings are live, so only the rest are new. */
+  covered?: Uint8Array;
 }
 
 /** The previous generation's base, as the next build needs it. */
@@ -345,6 +350,7 @@ function buildDelta(
       },
     },
     compacted: false,
+    covered,
   };
 }
 
@@ -453,7 +459,8 @@ export function isLexiconBaseBlob(name: string): boolean {
     name.startsWith(LEX_BUCKET_PREFIX) ||
     name === LEX_FILES_BLOB ||
     name === LEX_FILE_PATHS_BLOB ||
-    name === LEX_FILE_HASHES_BLOB
+    name === LEX_FILE_HASHES_BLOB ||
+    name.startsWith(LEX_NAMES_BASE_PREFIX)
   );
 }
 
@@ -469,4 +476,31 @@ export function previousLexicon(
   const hashes = blobAt(generation, LEX_FILE_HASHES_BLOB);
   if (!cols || !paths || !hashes) return undefined;
   return { info, generation, files: decodeLexiconBase(cols, paths, hashes) };
+}
+
+/**
+ * Base symbol id → this generation's id (-1: the file changed or went), from the base's file
+ * ranges and this generation's remap; undefined when this generation has no delta (the base
+ * is its own, ids are the same).
+ */
+export function baseDocMap(
+  info: LexiconInfo,
+  baseBlob: (name: string) => Uint8Array | undefined,
+  blob: (name: string) => Uint8Array | undefined,
+): Int32Array | undefined {
+  if (!info.delta) return undefined;
+  const files = baseBlob(LEX_FILES_BLOB);
+  const r = blob(LEX_REMAP_BLOB);
+  if (!files || !r)
+    throw new LeindexError('E_STORE_CORRUPT', 'the lexical index lacks its base files or remap');
+  const starts = decodeColumns(files).starts as Int32Array;
+  const own = r.byteOffset % 4 === 0 ? r : r.slice();
+  const remap = new Int32Array(own.buffer, own.byteOffset, own.byteLength / 4);
+  const map = new Int32Array(starts[starts.length - 1] ?? 0).fill(-1);
+  for (let f = 0; f < remap.length; f++) {
+    const shift = remap[f]!;
+    if (shift === LEX_DEAD) continue;
+    for (let d = starts[f]!; d < starts[f + 1]!; d++) map[d] = d + shift;
+  }
+  return map;
 }
