@@ -51,6 +51,8 @@ export interface RunIndexOptions {
   readonly signal?: AbortSignal;
   /** A memory governor to work under (tests inject one); default: one from options.memoryBudgetMb. */
   readonly governor?: MemoryGovernor;
+  /** Churn share past which the lexicon compacts into a new base (tests, bench); default COMPACT_SHARE. */
+  readonly lexiconCompactShare?: number;
 }
 
 export interface PhaseTimes {
@@ -483,6 +485,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       {
         generation: writer.nextGeneration,
         previous: previousLexicon(prevInfo?.lexicon, (gen, name) => writer.blobAt(gen, name)),
+        compactShare: run.lexiconCompactShare,
       },
     );
     Object.assign(blobs, lexicon.blobs, encodeNameIndex(graph, lexicon.covered));
