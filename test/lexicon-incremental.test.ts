@@ -15,7 +15,8 @@ import { COMPACT_SHARE, LEX_FILES_BLOB, LEX_LENGTHS_BLOB, LEX_REMAP_BLOB } from 
 import { queryTermBag } from '../src/search/terms.js';
 import { IndexReader } from '../src/store/read.js';
 import { IndexWriter } from '../src/store/write.js';
-import { BIN, indexTree, tempDir } from './helpers/workspace.js';
+import { runIndex } from '../src/pipeline/run-index.js';
+import { BIN, indexTree, tempDir, testOptions } from './helpers/workspace.js';
 
 const WORDS = [
   'alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet',
@@ -255,6 +256,31 @@ test('adds and deletes shift ids; a touch refreshes; churn past the threshold co
       await r.close();
     }
     assertSame(snapshot(idx), await reference(ws.dir), 'delta over the compacted base');
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('the compaction share is honoured: 0 compacts at once, Infinity never', async () => {
+  const ws = tempDir();
+  try {
+    writeTree(ws.dir, 30);
+    const idx = join(ws.dir, '.leindex');
+    const opts = testOptions(ws.dir, { embeddings: false });
+    await runIndex({ root: ws.dir, options: opts });
+    // A third of the files changed: far past the default share, kept as a delta on request.
+    for (let i = 0; i < 10; i++) writeFileSync(fileOf(ws.dir, i), source(i, 5, 'quokka'));
+    const kept = await runIndex({ root: ws.dir, options: opts, lexiconCompactShare: Infinity });
+    let info = await lexiconInfo(idx);
+    assert.is(info.lexicon.delta?.files, 10);
+    assert.ok(info.lexicon.baseGeneration! < kept.generation);
+    assertSame(snapshot(idx), await reference(ws.dir), 'a large delta');
+    writeFileSync(fileOf(ws.dir, 12), source(12, 5));
+    const compacted = await runIndex({ root: ws.dir, options: opts, lexiconCompactShare: 0 });
+    info = await lexiconInfo(idx);
+    assert.is(info.lexicon.delta, undefined);
+    assert.is(info.lexicon.baseGeneration, compacted.generation);
+    assertSame(snapshot(idx), await reference(ws.dir), 'forced compaction');
   } finally {
     ws.cleanup();
   }
