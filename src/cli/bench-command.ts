@@ -62,6 +62,7 @@ function formatBench(r: BenchReport): string {
     row('parse', p.parseMs, c.parseMs),
     row('load', p.loadMs, c.loadMs),
     row('merge', p.mergeMs, c.mergeMs),
+    row('lexicon', p.lexiconMs, c.lexiconMs),
     row('store', p.storeMs, c.storeMs),
     `workers: ${f.pool.shards} shards, utilisation ${(100 * f.pool.utilization).toFixed(0)}%, busy ${(f.pool.workerBusyMs / 1000).toFixed(2)}s ` +
       `(read ${(f.pool.workerReadMs / 1000).toFixed(2)}s, parse ${(f.pool.workerParseMs / 1000).toFixed(2)}s, extract ${(f.pool.workerExtractMs / 1000).toFixed(2)}s, embed ${(f.pool.workerEmbedMs / 1000).toFixed(2)}s, encode ${(f.pool.workerEncodeMs / 1000).toFixed(2)}s); coordinator receive ${(f.pool.receiveMs / 1000).toFixed(2)}s`,

@@ -135,7 +135,7 @@ export function formatSummary(s: IndexSummary): string {
     );
   const p = s.phases;
   lines.push(
-    `  time      ${secs}s (discover ${ms(p.discoverMs)}, parse ${ms(p.parseMs)}, load ${ms(p.loadMs)}, merge ${ms(p.mergeMs)}, store ${ms(p.storeMs)})`,
+    `  time      ${secs}s (discover ${ms(p.discoverMs)}, parse ${ms(p.parseMs)}, load ${ms(p.loadMs)}, merge ${ms(p.mergeMs)}, lexicon ${ms(p.lexiconMs)}, store ${ms(p.storeMs)})`,
   );
   lines.push(
     `  speed     ${s.mbPerSec.toFixed(2)} MB/s, ${Math.round(s.filesPerSec)} files/s on ${s.threads} threads; peak RSS ${Math.round(s.peakRssMb)} MB`,

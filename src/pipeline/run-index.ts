@@ -22,7 +22,7 @@ import {
 } from '../protocol.js';
 import { BLOB, encodeFileTable, encodeGraph, type SkippedRecord } from '../store/layout.js';
 import { IndexWriter } from '../store/write.js';
-import { buildLexicon } from '../search/lexicon.js';
+import { buildLexicon, isLexiconBaseBlob, previousLexicon } from '../search/lexicon.js';
 import { encodeNameIndex } from '../search/names.js';
 import { createProgress, silentLogger, type Logger } from '../util/log.js';
 import { discoverFiles, type DiscoveredFile } from './discover.js';
@@ -51,6 +51,8 @@ export interface RunIndexOptions {
   readonly signal?: AbortSignal;
   /** A memory governor to work under (tests inject one); default: one from options.memoryBudgetMb. */
   readonly governor?: MemoryGovernor;
+  /** Churn share past which the lexicon compacts into a new base (tests, bench); default COMPACT_SHARE. */
+  readonly lexiconCompactShare?: number;
 }
 
 export interface PhaseTimes {
@@ -59,6 +61,8 @@ export interface PhaseTimes {
   parseMs: number;
   loadMs: number;
   mergeMs: number;
+  /** Building the lexical and name indexes (a delta over the previous base, or a new base). */
+  lexiconMs: number;
   /** Completing and saving the vector index (most of its build overlaps parsing). */
   vectorMs: number;
   storeMs: number;
@@ -382,6 +386,9 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
           }
         });
         const blobs = { ...previous.blobs, ...encodeFileTable(files) };
+        // A lexicon base stays where it was written (the info names its generation): not copied.
+        if (previous.info.lexicon?.baseGeneration !== undefined)
+          for (const name of Object.keys(blobs)) if (isLexiconBaseBlob(name)) delete blobs[name];
         const summary: IndexSummary = {
           ...prevSummary.summary,
           files: {
@@ -464,14 +471,25 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     const graph = mergeFragments(inputs);
     const blobs = encodeGraph(graph);
     const digest = graphDigest(graph, blobs[BLOB.strings]);
-    // The lexical search index, from the terms the workers put in each fragment.
-    const lexicon = buildLexicon(graph, (file) => {
-      const input = inputs[file];
-      if (!input) throw new Error(`no merge input for file #${file}`);
-      return input.fragment;
-    });
-    Object.assign(blobs, lexicon.blobs, encodeNameIndex(graph));
     phases.mergeMs = lap('mergeMs');
+
+    // ---- the lexical search index, from the terms the workers put in each fragment: only
+    // the files that differ from the previous base, unless it is time to compact
+    const lexicon = buildLexicon(
+      graph,
+      (file) => {
+        const input = inputs[file];
+        if (!input) throw new Error(`no merge input for file #${file}`);
+        return input.fragment;
+      },
+      {
+        generation: writer.nextGeneration,
+        previous: previousLexicon(prevInfo?.lexicon, (gen, name) => writer.blobAt(gen, name)),
+        compactShare: run.lexiconCompactShare,
+      },
+    );
+    Object.assign(blobs, lexicon.blobs, encodeNameIndex(graph, lexicon.covered));
+    phases.lexiconMs = lap('lexiconMs');
     throwIfAborted(run.signal);
 
     // ---- vectors: complete, save the generation's HNSW file
@@ -550,6 +568,7 @@ function zeroPhases(): PhaseTimes {
     parseMs: 0,
     loadMs: 0,
     mergeMs: 0,
+    lexiconMs: 0,
     vectorMs: 0,
     storeMs: 0,
     totalMs: 0,

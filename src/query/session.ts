@@ -10,7 +10,7 @@ import { FragmentReader } from '../graph/fragment.js';
 import type { Csr, FileTable, IndexGraph, SymbolTable } from '../graph/graph.js';
 import { LazyStrings, decodeColumns } from '../store/codec.js';
 import { BLOB } from '../store/layout.js';
-import { NAMES_BLOB, NAME_IDS_BLOB, NameIndex } from '../search/names.js';
+import { NameIndex } from '../search/names.js';
 import { LANGUAGES, NONE, SYMBOL_KIND_NAMES, type LanguageId, type SymbolKindName } from '../protocol.js';
 import { IndexReader } from '../store/read.js';
 import { loadModel, type EmbeddingModel } from '../embed/embedder.js';
@@ -117,16 +117,7 @@ export class IndexSession {
 
   /** The stored name index (exact and prefix lookups); built from the graph for older indexes. */
   names(): NameIndex {
-    if (!this.nameIndex) {
-      const names = this.reader.blob(NAMES_BLOB);
-      const ids = this.reader.blob(NAME_IDS_BLOB);
-      if (!names || !ids) {
-        throw new LeindexError('E_SCHEMA_MISMATCH', 'this index has no name table (it predates it)', {
-          hint: 'run `leindex index --rebuild` to rebuild it in the current format',
-        });
-      }
-      this.nameIndex = new NameIndex(names, ids);
-    }
+    this.nameIndex ??= NameIndex.open(this.reader);
     return this.nameIndex;
   }
 

@@ -1,27 +1,99 @@
-// The lexical index of one generation, built at merge from the terms the parse workers put
-// in each fragment (plus each file's path terms), and its encoding in the store: postings
-// split into 2^bucketBits buckets by the top bits of the term hash, one store blob per
-// bucket, so a query reads a few small blobs instead of the whole index, and a generation
-// is written in thousands of puts, not one per term. Coordinator thread (build); any (codec).
+// The lexical index of a generation, built at merge from the terms the parse workers put in
+// each fragment (plus each file's path terms), and its encoding in the store: postings split
+// into 2^bucketBits buckets by the top bits of the term hash, one store blob per bucket, so a
+// query reads a few small blobs instead of the whole index.
+//
+// Incremental, LSM-style: a *base* segment (buckets, per-symbol lengths, and the file list it
+// was built from: path, content hash, symbol range, doc count and length sum per file) is
+// written by the generation that builds it and then kept, unchanged, by later generations that
+// name it (info.lexicon.baseGeneration). Each later generation writes only a *delta*: the
+// postings of the files whose content differs from the base (keyed by this generation's symbol
+// ids), and a remap of the base's files to this generation's ids (a shift per file, or DEAD
+// for a file that changed or went: the tombstones). Merge numbers symbols by path order, so an
+// unchanged file keeps its rows but may shift; the remap absorbs that. BM25 statistics stay
+// exact: doc count and length sum come from the per-file figures, df counts live postings.
+// When the churn (delta symbols + dead base symbols) passes COMPACT_SHARE of the base, the
+// generation builds a new base instead (in its own commit, like everything else).
+// Coordinator thread (build); any (codec).
 
+import { LeindexError } from '../errors.js';
 import type { FragmentReader } from '../graph/fragment.js';
 import type { IndexGraph } from '../graph/graph.js';
+import { decodeColumns, decodeStrings, encodeColumns, encodeStrings } from '../store/codec.js';
 import { PATH_WEIGHT, pathTerms, termHash } from './terms.js';
 
-/** Blob names: lengths per symbol id, then one blob per non-empty bucket. */
+/** Base blobs: lengths per base symbol id, one blob per non-empty bucket, the base's files. */
 export const LEX_LENGTHS_BLOB = 'lex.lengths';
 export const LEX_BUCKET_PREFIX = 'lex.b.';
+export const LEX_FILES_BLOB = 'lex.files';
+export const LEX_FILE_PATHS_BLOB = 'lex.files.paths';
+export const LEX_FILE_HASHES_BLOB = 'lex.files.hashes';
+/** Delta blobs (a generation that reuses an earlier base): remap, buckets, lengths. */
+export const LEX_REMAP_BLOB = 'lex.remap';
+export const LEX_DELTA_PREFIX = 'lex.d.';
+export const LEX_DELTA_LENGTHS_BLOB = 'lex.dlen';
 export const LEX_RECORD = 'lexicon';
+/** The name index's base blobs start with this (src/search/names.ts); its delta's do not. */
+export const LEX_NAMES_BASE_PREFIX = 'lex.names.';
+/** A remap entry for a base file that changed or was deleted. */
+export const LEX_DEAD = -0x80000000;
+/**
+ * Churn (symbols in the delta + dead base symbols) above this share of the base's symbols
+ * compacts into a new base. A one-file edit costs O(symbols changed since the base); the
+ * share bounds that at a tenth of a full build, and the compaction is one full build.
+ */
+export const COMPACT_SHARE = 0.1;
 
 export interface LexiconInfo {
+  /** The base's bucket bits. */
   bucketBits: number;
-  /** Symbols with at least one term. */
+  /** Live symbols with at least one term (base alive + delta): exact, as a full build has it. */
   docCount: number;
-  /** Mean weighted length of those symbols (BM25 length normalisation). */
+  /** Mean weighted length of those symbols (BM25 length normalisation): exact. */
   avgLength: number;
-  /** Distinct term hashes. */
+  /** Distinct term hashes of the base. */
   termCount: number;
+  /** Postings of the base. */
   postings: number;
+  /** The generation whose base blobs this one reads (absent in older indexes: its own). */
+  baseGeneration?: number;
+  /** The delta over the base, when this generation did not build a new one. */
+  delta?: LexiconDeltaInfo;
+}
+
+export interface LexiconDeltaInfo {
+  bucketBits: number;
+  /** Files whose postings are in the delta (new or changed since the base). */
+  files: number;
+  /** Symbols of those files. */
+  symbols: number;
+  postings: number;
+  /** Base files that are dead here (changed or deleted), and their symbols. */
+  deadFiles: number;
+  deadSymbols: number;
+}
+
+/** The base's record of the files it was built from. */
+export interface LexiconBase {
+  paths: string[];
+  hashes: string[];
+  /** Base symbol id range per file (length files + 1). */
+  starts: Int32Array;
+  /** Symbols with terms per file. */
+  docs: Int32Array;
+  /** Sum of those symbols' lengths per file. */
+  lengthSum: Float64Array;
+}
+
+export function decodeLexiconBase(cols: Uint8Array, paths: Uint8Array, hashes: Uint8Array): LexiconBase {
+  const c = decodeColumns(cols);
+  return {
+    paths: decodeStrings(paths),
+    hashes: decodeStrings(hashes),
+    starts: c.starts as Int32Array,
+    docs: c.docs as Int32Array,
+    lengthSum: c.lengthSum as Float64Array,
+  };
 }
 
 /** One bucket, decoded: terms ascending by hash, each with its postings (symbol ids ascending). */
@@ -35,9 +107,9 @@ export interface Bucket {
 
 /** Growable struct-of-arrays of (hash, doc, weight) entries. */
 class Entries {
-  hash = new Uint32Array(1 << 16);
-  doc = new Int32Array(1 << 16);
-  weight = new Uint16Array(1 << 16);
+  hash = new Uint32Array(1 << 12);
+  doc = new Int32Array(1 << 12);
+  weight = new Uint16Array(1 << 12);
   length = 0;
   push(h: number, d: number, w: number): void {
     if (this.length === this.hash.length) {
@@ -59,59 +131,123 @@ class Entries {
 }
 
 /**
- * Builds the lexicon blobs of a merged graph. `fragmentOf(file)` gives each file's fragment
- * (the ones merge just read). Symbol ids are the graph's, so a generation's lexicon and graph
- * always agree.
+ * Adds one file's postings (its fragment's terms plus its path terms) under the graph's ids;
+ * calls `doc(id, length)` for every symbol with at least one term.
+ */
+function collectFile(
+  g: IndexGraph,
+  file: number,
+  fragment: FragmentReader,
+  entries: Entries,
+  rowHashes: Set<number>,
+  doc: (id: number, length: number) => void,
+): void {
+  const pathWeight = Math.round(PATH_WEIGHT * 2);
+  const base = g.files.symbolStart[file] ?? 0;
+  const end = g.files.symbolStart[file + 1] ?? base;
+  const path = pathTerms(g.files.relPath[file] ?? '').map(termHash);
+  const { starts, hashes, weights } = fragment.terms();
+  for (let id = base; id < end; id++) {
+    const row = id - base;
+    rowHashes.clear();
+    let len = 0;
+    const a = starts[row] ?? 0;
+    const b = starts.length > 0 ? (starts[row + 1] ?? a) : a;
+    for (let t = a; t < b; t++) {
+      const h = hashes[t]!;
+      if (rowHashes.has(h)) continue; // a hash collision inside one symbol: keep the first
+      rowHashes.add(h);
+      entries.push(h, id, weights[t]!);
+      len += weights[t]!;
+    }
+    // The module row stands for the file: its path counts as its name.
+    const pw = row === 0 ? pathWeight * 4 : pathWeight;
+    for (const h of path) {
+      if (rowHashes.has(h)) continue;
+      rowHashes.add(h);
+      entries.push(h, id, pw);
+      len += pw;
+    }
+    if (len > 0) doc(id, len / 2);
+  }
+}
+
+/** ~32 terms per bucket: a query term costs one small blob read. */
+function bucketBitsFor(distinct: number, min: number): number {
+  return Math.max(min, Math.min(16, Math.ceil(Math.log2(Math.max(1, distinct / 32)))));
+}
+
+export interface LexiconBuild {
+  blobs: Record<string, Uint8Array>;
+  info: LexiconInfo;
+  /** True when this build wrote a new base (first build, compaction, or no usable base). */
+  compacted: boolean;
+  /** For a delta: the files (graph order) whose base postings are live, so only the rest are new. */
+  covered?: Uint8Array;
+}
+
+/** The previous generation's base, as the next build needs it. */
+export interface PreviousLexicon {
+  info: LexiconInfo;
+  /** The generation holding the base blobs. */
+  generation: number;
+  files: LexiconBase;
+}
+
+/**
+ * Builds the lexicon of a merged graph for `generation`. `fragmentOf(file)` gives each file's
+ * fragment (the ones merge just read). With `previous`, only the files whose content differs
+ * from its base are read (a delta), unless the churn passes `compactShare`.
  */
 export function buildLexicon(
   g: IndexGraph,
   fragmentOf: (file: number) => FragmentReader,
-): { blobs: Record<string, Uint8Array>; info: LexiconInfo } {
+  opts: { generation: number; previous?: PreviousLexicon | undefined; compactShare?: number | undefined } = {
+    generation: 0,
+  },
+): LexiconBuild {
+  const prev = opts.previous;
+  if (prev) {
+    const delta = buildDelta(g, fragmentOf, prev, opts.compactShare ?? COMPACT_SHARE);
+    if (delta) return delta;
+  }
+  return buildBase(g, fragmentOf, opts.generation);
+}
+
+function buildBase(
+  g: IndexGraph,
+  fragmentOf: (file: number) => FragmentReader,
+  generation: number,
+): LexiconBuild {
   const symbolTotal = g.symbols.kind.length;
+  const fileCount = g.files.relPath.length;
   const lengths = new Float32Array(symbolTotal);
   const entries = new Entries();
-  const pathWeight = Math.round(PATH_WEIGHT * 2);
   const rowHashes = new Set<number>();
+  const fileDocs = new Int32Array(fileCount);
+  const fileLengths = new Float64Array(fileCount);
   let docCount = 0;
   let lengthSum = 0;
-  for (let file = 0; file < g.files.relPath.length; file++) {
-    const base = g.files.symbolStart[file] ?? 0;
-    const end = g.files.symbolStart[file + 1] ?? base;
-    const path = pathTerms(g.files.relPath[file] ?? '').map(termHash);
-    const { starts, hashes, weights } = fragmentOf(file).terms();
-    for (let id = base; id < end; id++) {
-      const row = id - base;
-      rowHashes.clear();
-      let len = 0;
-      const a = starts[row] ?? 0;
-      const b = starts.length > 0 ? (starts[row + 1] ?? a) : a;
-      for (let t = a; t < b; t++) {
-        const h = hashes[t]!;
-        if (rowHashes.has(h)) continue; // a hash collision inside one symbol: keep the first
-        rowHashes.add(h);
-        entries.push(h, id, weights[t]!);
-        len += weights[t]!;
-      }
-      // The module row stands for the file: its path counts as its name.
-      const pw = row === 0 ? pathWeight * 4 : pathWeight;
-      for (const h of path) {
-        if (rowHashes.has(h)) continue;
-        rowHashes.add(h);
-        entries.push(h, id, pw);
-        len += pw;
-      }
-      if (len > 0) {
-        lengths[id] = len / 2;
-        docCount++;
-        lengthSum += len / 2;
-      }
-    }
+  for (let file = 0; file < fileCount; file++) {
+    collectFile(g, file, fragmentOf(file), entries, rowHashes, (id, len) => {
+      lengths[id] = len;
+      fileDocs[file]!++;
+      fileLengths[file]! += len;
+    });
+    docCount += fileDocs[file]!;
+    lengthSum += fileLengths[file]!;
   }
   const distinct = countDistinct(entries);
-  // ~32 terms per bucket: a query term costs one small blob read.
-  const bucketBits = Math.max(4, Math.min(16, Math.ceil(Math.log2(Math.max(1, distinct / 32)))));
+  const bucketBits = bucketBitsFor(distinct, 4);
   const blobs: Record<string, Uint8Array> = {
     [LEX_LENGTHS_BLOB]: new Uint8Array(lengths.buffer),
+    [LEX_FILES_BLOB]: encodeColumns({
+      starts: g.files.symbolStart.slice(0, fileCount + 1),
+      docs: fileDocs,
+      lengthSum: fileLengths,
+    }),
+    [LEX_FILE_PATHS_BLOB]: encodeStrings(g.files.relPath),
+    [LEX_FILE_HASHES_BLOB]: encodeStrings(g.files.contentHash),
   };
   for (const [bucket, bytes] of encodeBuckets(entries, bucketBits))
     blobs[`${LEX_BUCKET_PREFIX}${bucket}`] = bytes;
@@ -123,7 +259,98 @@ export function buildLexicon(
       avgLength: docCount > 0 ? lengthSum / docCount : 0,
       termCount: distinct,
       postings: entries.length,
+      baseGeneration: generation,
     },
+    compacted: true,
+  };
+}
+
+/** The delta over `prev`'s base, or undefined when the churn calls for a new base. */
+function buildDelta(
+  g: IndexGraph,
+  fragmentOf: (file: number) => FragmentReader,
+  prev: PreviousLexicon,
+  compactShare: number,
+): LexiconBuild | undefined {
+  const base = prev.files;
+  const baseFiles = base.paths.length;
+  const baseSymbols = base.starts[baseFiles] ?? 0;
+  if (baseSymbols === 0) return undefined;
+  const { relPath, contentHash, symbolStart } = g.files;
+  const fileCount = relPath.length;
+  const current = new Map<string, number>();
+  for (let j = 0; j < fileCount; j++) current.set(relPath[j]!, j);
+  // The remap: each base file's shift to this generation's ids, or DEAD.
+  const remap = new Int32Array(baseFiles);
+  const covered = new Uint8Array(fileCount);
+  let docCount = 0;
+  let lengthSum = 0;
+  let deadFiles = 0;
+  let deadSymbols = 0;
+  for (let i = 0; i < baseFiles; i++) {
+    const j = current.get(base.paths[i]!);
+    const a = base.starts[i]!;
+    const n = base.starts[i + 1]! - a;
+    if (j !== undefined && contentHash[j] === base.hashes[i] && symbolStart[j + 1]! - symbolStart[j]! === n) {
+      remap[i] = symbolStart[j]! - a;
+      covered[j] = 1;
+      docCount += base.docs[i]!;
+      lengthSum += base.lengthSum[i]!;
+    } else {
+      remap[i] = LEX_DEAD;
+      deadFiles++;
+      deadSymbols += n;
+    }
+  }
+  let deltaFiles = 0;
+  let deltaSymbols = 0;
+  for (let j = 0; j < fileCount; j++) {
+    if (covered[j]) continue;
+    deltaFiles++;
+    deltaSymbols += symbolStart[j + 1]! - symbolStart[j]!;
+  }
+  if (deltaSymbols + deadSymbols > compactShare * baseSymbols) return undefined;
+  const entries = new Entries();
+  const rowHashes = new Set<number>();
+  const ids: number[] = [];
+  const lens: number[] = [];
+  for (let j = 0; j < fileCount; j++) {
+    if (covered[j]) continue;
+    collectFile(g, j, fragmentOf(j), entries, rowHashes, (id, len) => {
+      ids.push(id);
+      lens.push(len);
+      docCount++;
+      lengthSum += len;
+    });
+  }
+  const distinct = countDistinct(entries);
+  const bucketBits = bucketBitsFor(distinct, 0);
+  const blobs: Record<string, Uint8Array> = {
+    [LEX_REMAP_BLOB]: new Uint8Array(remap.buffer),
+    [LEX_DELTA_LENGTHS_BLOB]: encodeColumns({ ids: Int32Array.from(ids), lengths: Float32Array.from(lens) }),
+  };
+  for (const [bucket, bytes] of encodeBuckets(entries, bucketBits))
+    blobs[`${LEX_DELTA_PREFIX}${bucket}`] = bytes;
+  return {
+    blobs,
+    info: {
+      bucketBits: prev.info.bucketBits,
+      docCount,
+      avgLength: docCount > 0 ? lengthSum / docCount : 0,
+      termCount: prev.info.termCount,
+      postings: prev.info.postings,
+      baseGeneration: prev.generation,
+      delta: {
+        bucketBits,
+        files: deltaFiles,
+        symbols: deltaSymbols,
+        postings: entries.length,
+        deadFiles,
+        deadSymbols,
+      },
+    },
+    compacted: false,
+    covered,
   };
 }
 
@@ -134,7 +361,7 @@ function countDistinct(e: Entries): number {
 }
 
 export function bucketOf(hash: number, bucketBits: number): number {
-  return hash >>> (32 - bucketBits);
+  return bucketBits === 0 ? 0 : hash >>> (32 - bucketBits);
 }
 
 /** Counting sort by bucket (stable: docs stay ascending), then per bucket by hash. */
@@ -223,4 +450,57 @@ export function postingsOf(
     else hi = mid - 1;
   }
   return undefined;
+}
+
+/** True for the blobs of a base segment (shared by later generations, never copied). */
+export function isLexiconBaseBlob(name: string): boolean {
+  return (
+    name === LEX_LENGTHS_BLOB ||
+    name.startsWith(LEX_BUCKET_PREFIX) ||
+    name === LEX_FILES_BLOB ||
+    name === LEX_FILE_PATHS_BLOB ||
+    name === LEX_FILE_HASHES_BLOB ||
+    name.startsWith(LEX_NAMES_BASE_PREFIX)
+  );
+}
+
+/** The base a generation's lexicon reads, as the next build needs it; undefined if unusable. */
+export function previousLexicon(
+  info: LexiconInfo | undefined,
+  blobAt: (generation: number, name: string) => Uint8Array | undefined,
+): PreviousLexicon | undefined {
+  if (info?.baseGeneration === undefined) return undefined;
+  const generation = info.baseGeneration;
+  const cols = blobAt(generation, LEX_FILES_BLOB);
+  const paths = blobAt(generation, LEX_FILE_PATHS_BLOB);
+  const hashes = blobAt(generation, LEX_FILE_HASHES_BLOB);
+  if (!cols || !paths || !hashes) return undefined;
+  return { info, generation, files: decodeLexiconBase(cols, paths, hashes) };
+}
+
+/**
+ * Base symbol id → this generation's id (-1: the file changed or went), from the base's file
+ * ranges and this generation's remap; undefined when this generation has no delta (the base
+ * is its own, ids are the same).
+ */
+export function baseDocMap(
+  info: LexiconInfo,
+  baseBlob: (name: string) => Uint8Array | undefined,
+  blob: (name: string) => Uint8Array | undefined,
+): Int32Array | undefined {
+  if (!info.delta) return undefined;
+  const files = baseBlob(LEX_FILES_BLOB);
+  const r = blob(LEX_REMAP_BLOB);
+  if (!files || !r)
+    throw new LeindexError('E_STORE_CORRUPT', 'the lexical index lacks its base files or remap');
+  const starts = decodeColumns(files).starts as Int32Array;
+  const own = r.byteOffset % 4 === 0 ? r : r.slice();
+  const remap = new Int32Array(own.buffer, own.byteOffset, own.byteLength / 4);
+  const map = new Int32Array(starts[starts.length - 1] ?? 0).fill(-1);
+  for (let f = 0; f < remap.length; f++) {
+    const shift = remap[f]!;
+    if (shift === LEX_DEAD) continue;
+    for (let d = starts[f]!; d < starts[f + 1]!; d++) map[d] = d + shift;
+  }
+  return map;
 }

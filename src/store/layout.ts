@@ -27,6 +27,9 @@ export const BLOB = {
   reverse: 'edges.reverse',
 } as const;
 
+/** Blobs of a generation another one names as its lexicon base start with this. */
+export const LEXICON_BLOB_PREFIX = 'lex.';
+
 /** Record names of a generation: [generation, name] keys in the records database. */
 export const RECORD = {
   skipped: 'skipped',
@@ -51,6 +54,19 @@ export interface GenerationInfo {
     avgLength: number;
     termCount: number;
     postings: number;
+    /**
+     * The generation whose base segment this one reads: its blobs named LEXICON_BLOB_PREFIX*
+     * are kept as long as a kept generation names it here (absent: this generation's own).
+     */
+    baseGeneration?: number;
+    delta?: {
+      bucketBits: number;
+      files: number;
+      symbols: number;
+      postings: number;
+      deadFiles: number;
+      deadSymbols: number;
+    };
   };
 }
 

@@ -114,8 +114,16 @@ export class IndexReader {
 
   /** A named blob of this generation (an aligned copy the caller owns), or undefined. */
   blob(name: string): Uint8Array | undefined {
+    return this.blobAt(this.generation, name);
+  }
+
+  /**
+   * A named blob of an earlier generation that this one reads (the lexicon's base segment:
+   * GenerationInfo.lexicon.baseGeneration), an aligned copy the caller owns, or undefined.
+   */
+  blobAt(generation: number, name: string): Uint8Array | undefined {
     try {
-      return readOwned(this.blobs, [this.generation, name]);
+      return readOwned(this.blobs, [generation, name]);
     } catch (err) {
       throw storeFailure(err, `blob ${name}`);
     }

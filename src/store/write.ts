@@ -17,7 +17,7 @@ import {
   type StoreDbs,
   type WriterLock,
 } from './open.js';
-import { BLOB, RECORD, type GenerationInfo, type SkippedRecord } from './layout.js';
+import { BLOB, LEXICON_BLOB_PREFIX, RECORD, type GenerationInfo, type SkippedRecord } from './layout.js';
 import { readFileTableOf } from './read.js';
 import type { FileTable } from '../graph/graph.js';
 
@@ -119,6 +119,16 @@ export class IndexWriter {
     const stats = this.dbs.records.get([gen, RECORD.stats]) as ResolutionStats | undefined;
     const info = this.dbs.records.get([gen, RECORD.info]) as GenerationInfo | undefined;
     return stats && info ? { blobs, stats, info } : undefined;
+  }
+
+  /** A named blob of a kept generation (e.g. the previous lexicon's base), a copy, or undefined. */
+  blobAt(generation: number, name: string): Uint8Array | undefined {
+    try {
+      const b = this.dbs.blobs.getBinary([generation, name]);
+      return b ? Uint8Array.prototype.slice.call(b) : undefined;
+    } catch (err) {
+      throw storeFailure(err, `blob ${name}`);
+    }
   }
 
   /** The previous generation's info record. */
@@ -234,12 +244,25 @@ export class IndexWriter {
     return out;
   }
 
+  /**
+   * Drops every generation not in `keep`, except the lexicon base blobs of generations a kept
+   * one names as its base (they are shared, not copied, so an edit rewrites only a delta).
+   */
   private dropGenerationsExcept(keep: Set<number>): void {
+    const bases = new Set<number>();
+    for (const gen of keep) {
+      const info = this.dbs.records.get([gen, RECORD.info]) as GenerationInfo | undefined;
+      const base = info?.lexicon?.baseGeneration;
+      if (base !== undefined && !keep.has(base)) bases.add(base);
+    }
     this.dbs.env.transactionSync(() => {
-      for (const db of [this.dbs.blobs, this.dbs.records] as const) {
-        for (const key of db.getKeys()) {
-          if (!keep.has(key[0])) db.removeSync(key);
-        }
+      for (const key of this.dbs.records.getKeys()) {
+        if (!keep.has(key[0])) this.dbs.records.removeSync(key);
+      }
+      for (const key of this.dbs.blobs.getKeys()) {
+        if (keep.has(key[0])) continue;
+        if (bases.has(key[0]) && key[1].startsWith(LEXICON_BLOB_PREFIX)) continue;
+        this.dbs.blobs.removeSync(key);
       }
     });
   }
