@@ -43,6 +43,14 @@ interface Ranked {
 
 const key = (file: string, qualifiedName: string): string => `${file}\0${qualifiedName}`;
 
+/**
+ * The tuning split (bench/search/README.md): queries at even positions of judged.json (0, 2,
+ * 4, …) are the dev half ranking changes may be tuned on; odd positions are held out.
+ */
+export function halfOf(position: number): 'dev' | 'held' {
+  return position % 2 === 0 ? 'dev' : 'held';
+}
+
 /** Every file symbol's (file, qualified name) → ids, to check that judged answers exist. */
 function symbolKeys(session: IndexSession): Map<string, number[]> {
   const g = session.graph();
@@ -142,11 +150,12 @@ async function main(): Promise<void> {
     };
     emit({ bench: 'search-judged', kind: 'setup', ...setup });
     for (const mode of modes) {
-      const rows: { q: JudgedQuery; rank: number }[] = [];
-      for (const q of judged.queries) {
+      const rows: { q: JudgedQuery; rank: number; half: 'dev' | 'held' }[] = [];
+      for (const [position, q] of judged.queries.entries()) {
         const hits = rankedHits(session, q, mode, limit);
         const rank = firstRank(hits, q.expected);
-        rows.push({ q, rank });
+        const half = halfOf(position);
+        rows.push({ q, rank, half });
         emit({
           bench: 'search-judged',
           kind: 'query',
@@ -154,6 +163,7 @@ async function main(): Promise<void> {
           id: q.id,
           language: q.language,
           type: q.type,
+          half,
           rank,
           top: hits.slice(0, 3).map((h) => `${h.file} ${h.qualifiedName} ${h.score}`),
         });
@@ -166,6 +176,11 @@ async function main(): Promise<void> {
         byLanguage: summariseBy(
           rows,
           (r) => languageGroup(r.q.language),
+          (r) => r.rank,
+        ),
+        byHalf: summariseBy(
+          rows,
+          (r) => r.half,
           (r) => r.rank,
         ),
         byType: summariseBy(
