@@ -3,14 +3,14 @@
 // only, semantic) plus the raw vector neighbours, and reports Recall@1/5/10 and MRR overall,
 // by language and by query type. JSON lines to stdout and to bench/runs/search-judged-<date>.jsonl.
 // Usage: node dist/bench/search/judged.js --corpus DIR --index-dir DIR [--check] [--no-record]
-//        [--modes auto,text,semantic,vector] [--limit 100]. Main thread.
+//        [--modes auto,text,semantic,vector] [--limit 100] [--weights JSON] [--label TEXT]. Main thread.
 
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { searchIndex } from '../../src/query/search.js';
 import { IndexSession } from '../../src/query/session.js';
-import type { SearchMode } from '../../src/search/route.js';
+import type { SearchMode, Weights } from '../../src/search/route.js';
 import { embedQuery } from '../../src/embed/embedder.js';
 import { args, jsonLines, languageGroup, REPO, runSetup, summarise, summariseBy, today } from './metrics.js';
 
@@ -101,9 +101,15 @@ function check(session: IndexSession, queries: readonly JudgedQuery[]): number {
   return missing;
 }
 
-function rankedHits(session: IndexSession, q: JudgedQuery, mode: EvalMode, limit: number): Ranked[] {
+function rankedHits(
+  session: IndexSession,
+  q: JudgedQuery,
+  mode: EvalMode,
+  limit: number,
+  weights: Partial<Weights> | undefined,
+): Ranked[] {
   if (mode !== 'vector') {
-    return searchIndex(session, q.query, { mode, limit }).hits.map((h) => ({
+    return searchIndex(session, q.query, { mode, limit, ...(weights ? { weights } : {}) }).hits.map((h) => ({
       file: h.file,
       qualifiedName: h.qualifiedName,
       score: h.score,
@@ -131,6 +137,9 @@ async function main(): Promise<void> {
   const judgedFile = resolve(a.get('--queries') ?? join(REPO, 'bench/search/judged.json'));
   const limit = Number(a.get('--limit') ?? 100);
   const modes = (a.get('--modes') ?? 'auto,text,semantic,vector').split(',') as EvalMode[];
+  // Weight overrides for ablations and tuning, e.g. --weights '{"project":0}'.
+  const weightsArg = a.get('--weights');
+  const weights = weightsArg ? (JSON.parse(weightsArg) as Partial<Weights>) : undefined;
   const judged = JSON.parse(readFileSync(judgedFile, 'utf8')) as JudgedFile;
   const session = IndexSession.open(corpus, indexDir);
   try {
@@ -147,12 +156,14 @@ async function main(): Promise<void> {
       queriesFile: judgedFile.replace(REPO, ''),
       writtenBeforeResults: judged.written_before_results,
       limit,
+      ...(weights ? { weights } : {}),
+      ...(a.get('--label') ? { label: a.get('--label') } : {}),
     };
     emit({ bench: 'search-judged', kind: 'setup', ...setup });
     for (const mode of modes) {
       const rows: { q: JudgedQuery; rank: number; half: 'dev' | 'held' }[] = [];
       for (const [position, q] of judged.queries.entries()) {
-        const hits = rankedHits(session, q, mode, limit);
+        const hits = rankedHits(session, q, mode, limit, weights);
         const rank = firstRank(hits, q.expected);
         const half = halfOf(position);
         rows.push({ q, rank, half });
@@ -190,6 +201,8 @@ async function main(): Promise<void> {
         ),
         date: setup.date,
         commit: setup.commit,
+        ...(setup.label ? { label: setup.label } : {}),
+        ...(weights ? { weights } : {}),
       });
     }
   } finally {
