@@ -10,6 +10,7 @@ import { IndexSession } from '../src/query/session.js';
 import { searchIndex, type SearchOptions } from '../src/query/search.js';
 import { moduleNamesOfPath, projectsInQuery, projectTable } from '../src/search/projects.js';
 import { identifiersInQuery } from '../src/search/route.js';
+import { TEST_PATH } from '../src/query/symbol-info.js';
 import { copyFixture, indexTree, type Workspace } from './helpers/workspace.js';
 
 let ws: Workspace;
@@ -115,6 +116,24 @@ test('moduleNamesOfPath: the stem, or the package for __init__ / mod / index, th
     'python',
   ]);
   assert.equal(moduleNamesOfPath('src/Effect.ts'), ['effect', 'src']);
+});
+
+test('TEST_PATH: one definition of test files for search and isTest (the union of the two it replaces)', () => {
+  const tests = [
+    'tests/test_app.py',
+    'src/a.test.ts',
+    'src/a.spec.mjs',
+    'pkg/server_test.go',
+    'src/lib_test.rs',
+    'specs/router.ts',
+    'test/fixtures/repo/a.py',
+    'Tests/Runner.py',
+    'python/pytest-7.2.1/testing/conftest.py',
+  ];
+  for (const p of tests) assert.ok(TEST_PATH.test(p), p);
+  for (const p of ['src/contest.py', 'lib/testing_utils.py', 'src/attest.ts', 'cpython/unittest/case.py']) {
+    assert.not.ok(TEST_PATH.test(p), p);
+  }
 });
 
 test.run();

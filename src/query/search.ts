@@ -20,6 +20,7 @@ import {
 } from '../search/route.js';
 import { queryTermBag } from '../search/terms.js';
 import type { IndexSession, SymbolInfo } from './session.js';
+import { TEST_PATH } from './symbol-info.js';
 
 /** Longest query accepted (a whole bug report); longer input is cut, and the result says so. */
 export const MAX_QUERY_BYTES = 64 * 1024;
@@ -75,8 +76,6 @@ export interface SearchResult {
   terms: { term: string; df: number }[];
 }
 
-const TEST_PATH =
-  /(^|\/)(tests?|__tests__|spec|specs|testing|fixtures?)(\/|$)|[._-](test|spec)s?\.[a-z]+$|(^|\/)test_[^/]*\.py$|(^|\/)conftest\.py$/i;
 const VENDOR_PATH = /(^|\/)(vendor|vendored|third_party|third-party|node_modules|external|deps)\//i;
 const GENERATED_PATH =
   /(\.generated\.|_pb2(_grpc)?\.py$|\.pb\.(go|ts|js)$|\.g\.(ts|dart)$|(^|\/)generated\/)/i;
