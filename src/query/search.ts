@@ -1,8 +1,9 @@
 // Hybrid search: one ranking of symbols from three signals — BM25F over the lexical index,
 // cosine similarity of the query embedding to symbol vectors, and a structural prior from
 // the graph (callers, kind, tests/generated/vendored demoted) — with the weights chosen by
-// the query's route (identifier, explain, locate, complexity). Results are grouped so one
-// file cannot flood the list. Input: an open IndexSession and a query; output: SearchResult.
+// the query's route (identifier, explain, locate, complexity) — plus bonuses for a symbol the
+// query names (an identifier query, or code-shaped words inside a sentence) and for symbols of
+// a project the query names. Results are grouped so one file cannot flood the list. Input: an open IndexSession and a query; output: SearchResult.
 // Main (or server) thread.
 
 import ignore from 'ignore';
