@@ -113,7 +113,12 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
 
   // ---- projects the query names: their best lexical matches join the pool, all get a bonus
   const projects = w.project > 0 ? projectsInQuery(query, projectsOf(session)) : [];
-  if (projects.length > 0 && lexical && lexMax > 0) {
+  // When the global list already holds PROJECT_DEPTH of the projects' symbols, those are the
+  // projects' best (same scores, same order) and the second pass would add nothing.
+  const inGlobal = lexical
+    ? lexical.ids.filter((id) => underProject(projects, s.file[id] ?? NONE)).length
+    : 0;
+  if (projects.length > 0 && lexical && lexMax > 0 && inGlobal < PROJECT_DEPTH) {
     const inProject = (id: number): boolean => accept(id) && underProject(projects, s.file[id] ?? NONE);
     const local = session.lexical().search(bag, PROJECT_DEPTH, inProject);
     local.ids.forEach((id, i) => (part(id).lexical = Math.min(1, local.scores[i]! / lexMax)));
