@@ -3,14 +3,14 @@
 // only, semantic) plus the raw vector neighbours, and reports Recall@1/5/10 and MRR overall,
 // by language and by query type. JSON lines to stdout and to bench/runs/search-judged-<date>.jsonl.
 // Usage: node dist/bench/search/judged.js --corpus DIR --index-dir DIR [--check] [--no-record]
-//        [--modes auto,text,semantic,vector] [--limit 100]. Main thread.
+//        [--modes auto,text,semantic,vector] [--limit 100] [--weights JSON] [--label TEXT]. Main thread.
 
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { searchIndex } from '../../src/query/search.js';
 import { IndexSession } from '../../src/query/session.js';
-import type { SearchMode } from '../../src/search/route.js';
+import type { SearchMode, Weights } from '../../src/search/route.js';
 import { embedQuery } from '../../src/embed/embedder.js';
 import { args, jsonLines, languageGroup, REPO, runSetup, summarise, summariseBy, today } from './metrics.js';
 
@@ -42,6 +42,14 @@ interface Ranked {
 }
 
 const key = (file: string, qualifiedName: string): string => `${file}\0${qualifiedName}`;
+
+/**
+ * The tuning split (bench/search/README.md): queries at even positions of judged.json (0, 2,
+ * 4, …) are the dev half ranking changes may be tuned on; odd positions are held out.
+ */
+export function halfOf(position: number): 'dev' | 'held' {
+  return position % 2 === 0 ? 'dev' : 'held';
+}
 
 /** Every file symbol's (file, qualified name) → ids, to check that judged answers exist. */
 function symbolKeys(session: IndexSession): Map<string, number[]> {
@@ -93,9 +101,15 @@ function check(session: IndexSession, queries: readonly JudgedQuery[]): number {
   return missing;
 }
 
-function rankedHits(session: IndexSession, q: JudgedQuery, mode: EvalMode, limit: number): Ranked[] {
+function rankedHits(
+  session: IndexSession,
+  q: JudgedQuery,
+  mode: EvalMode,
+  limit: number,
+  weights: Partial<Weights> | undefined,
+): Ranked[] {
   if (mode !== 'vector') {
-    return searchIndex(session, q.query, { mode, limit }).hits.map((h) => ({
+    return searchIndex(session, q.query, { mode, limit, ...(weights ? { weights } : {}) }).hits.map((h) => ({
       file: h.file,
       qualifiedName: h.qualifiedName,
       score: h.score,
@@ -123,6 +137,9 @@ async function main(): Promise<void> {
   const judgedFile = resolve(a.get('--queries') ?? join(REPO, 'bench/search/judged.json'));
   const limit = Number(a.get('--limit') ?? 100);
   const modes = (a.get('--modes') ?? 'auto,text,semantic,vector').split(',') as EvalMode[];
+  // Weight overrides for ablations and tuning, e.g. --weights '{"project":0}'.
+  const weightsArg = a.get('--weights');
+  const weights = weightsArg ? (JSON.parse(weightsArg) as Partial<Weights>) : undefined;
   const judged = JSON.parse(readFileSync(judgedFile, 'utf8')) as JudgedFile;
   const session = IndexSession.open(corpus, indexDir);
   try {
@@ -139,14 +156,17 @@ async function main(): Promise<void> {
       queriesFile: judgedFile.replace(REPO, ''),
       writtenBeforeResults: judged.written_before_results,
       limit,
+      ...(weights ? { weights } : {}),
+      ...(a.get('--label') ? { label: a.get('--label') } : {}),
     };
     emit({ bench: 'search-judged', kind: 'setup', ...setup });
     for (const mode of modes) {
-      const rows: { q: JudgedQuery; rank: number }[] = [];
-      for (const q of judged.queries) {
-        const hits = rankedHits(session, q, mode, limit);
+      const rows: { q: JudgedQuery; rank: number; half: 'dev' | 'held' }[] = [];
+      for (const [position, q] of judged.queries.entries()) {
+        const hits = rankedHits(session, q, mode, limit, weights);
         const rank = firstRank(hits, q.expected);
-        rows.push({ q, rank });
+        const half = halfOf(position);
+        rows.push({ q, rank, half });
         emit({
           bench: 'search-judged',
           kind: 'query',
@@ -154,6 +174,7 @@ async function main(): Promise<void> {
           id: q.id,
           language: q.language,
           type: q.type,
+          half,
           rank,
           top: hits.slice(0, 3).map((h) => `${h.file} ${h.qualifiedName} ${h.score}`),
         });
@@ -168,6 +189,11 @@ async function main(): Promise<void> {
           (r) => languageGroup(r.q.language),
           (r) => r.rank,
         ),
+        byHalf: summariseBy(
+          rows,
+          (r) => r.half,
+          (r) => r.rank,
+        ),
         byType: summariseBy(
           rows,
           (r) => r.q.type,
@@ -175,6 +201,8 @@ async function main(): Promise<void> {
         ),
         date: setup.date,
         commit: setup.commit,
+        ...(setup.label ? { label: setup.label } : {}),
+        ...(weights ? { weights } : {}),
       });
     }
   } finally {

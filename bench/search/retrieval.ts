@@ -3,7 +3,7 @@
 // functions removed, the copy is indexed by leindex, and each query (first doc sentence, from
 // buildDataset) goes through searchIndex; the target is found again by file + qualified name.
 // Usage: node dist/bench/search/retrieval.js --corpus DIR [--work DIR] [--modes auto,text,semantic]
-//        [--limit 100] [--every N] [--kinds function,method] [--include-tests] [--reuse] [--no-record].
+//        [--limit 100] [--every N] [--kinds function,method] [--include-tests] [--reuse] [--no-record] [--weights JSON].
 // (--kinds, --include-tests: ablations, a pool like the in-memory one, no test demotion.) JSON lines
 // to stdout and bench/runs/search-retrieval-<date>.jsonl. Main thread (index: a child process).
 
@@ -16,7 +16,7 @@ import { FragmentReader } from '../../src/graph/fragment.js';
 import { LANGUAGES, SymbolKind } from '../../src/protocol.js';
 import { searchIndex } from '../../src/query/search.js';
 import { IndexSession } from '../../src/query/session.js';
-import type { SearchMode } from '../../src/search/route.js';
+import type { SearchMode, Weights } from '../../src/search/route.js';
 import { parseShard } from '../../workers/parse-worker.js';
 import { readSource } from '../../workers/read-source.js';
 import {
@@ -130,6 +130,9 @@ async function main(): Promise<void> {
   const every = Math.max(1, Number(a.get('--every') ?? 1));
   const kinds = a.get('--kinds')?.split(',');
   const includeTests = a.has('--include-tests');
+  // Weight overrides for ablations, e.g. --weights '{"project":0}'.
+  const weightsArg = a.get('--weights');
+  const weights = weightsArg ? (JSON.parse(weightsArg) as Partial<Weights>) : undefined;
   const filters = { ...(kinds ? { kinds } : {}), ...(includeTests ? { includeTests } : {}) };
   const copyRoot = join(work, 'corpus');
   const indexDir = join(work, 'index');
@@ -249,7 +252,12 @@ async function main(): Promise<void> {
       const rows: { rank: number; language: string; intent: string }[] = [];
       for (const q of chosen) {
         const want = targetId(q.target);
-        const res = searchIndex(session, q.text, { mode, limit, ...filters });
+        const res = searchIndex(session, q.text, {
+          mode,
+          limit,
+          ...filters,
+          ...(weights ? { weights } : {}),
+        });
         const rank = want < 0 ? 0 : res.hits.findIndex((h) => h.id === want) + 1;
         rows.push({ rank, language: languageGroup(poolRef[q.target]?.language ?? '?'), intent: res.intent });
       }
@@ -258,6 +266,7 @@ async function main(): Promise<void> {
         kind: 'summary',
         mode,
         ...filters,
+        ...(weights ? { weights } : {}),
         ...summarise(rows.map((r) => r.rank)),
         byLanguage: summariseBy(
           rows,

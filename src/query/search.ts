@@ -1,8 +1,9 @@
 // Hybrid search: one ranking of symbols from three signals — BM25F over the lexical index,
 // cosine similarity of the query embedding to symbol vectors, and a structural prior from
 // the graph (callers, kind, tests/generated/vendored demoted) — with the weights chosen by
-// the query's route (identifier, explain, locate, complexity). Results are grouped so one
-// file cannot flood the list. Input: an open IndexSession and a query; output: SearchResult.
+// the query's route (identifier, explain, locate, complexity) — plus bonuses for a symbol the
+// query names (an identifier query, or code-shaped words inside a sentence) and for symbols of
+// a project the query names. Results are grouped so one file cannot flood the list. Input: an open IndexSession and a query; output: SearchResult.
 // Main (or server) thread.
 
 import { createRequire } from 'node:module';
@@ -11,9 +12,17 @@ import { embedQuery } from '../embed/embedder.js';
 import { LeindexError } from '../errors.js';
 import { EdgeKind } from '../graph/graph.js';
 import { LANGUAGES, NONE, SYMBOL_KIND_NAMES, SymbolFlag, SymbolKind, type LanguageId } from '../protocol.js';
-import { routeQuery, type Intent, type SearchMode, type Weights } from '../search/route.js';
+import { moduleNamesOfPath, projectsInQuery, projectTable, type ProjectRange } from '../search/projects.js';
+import {
+  identifiersInQuery,
+  routeQuery,
+  type Intent,
+  type SearchMode,
+  type Weights,
+} from '../search/route.js';
 import { queryTermBag } from '../search/terms.js';
 import type { IndexSession, SymbolInfo } from './session.js';
+import { TEST_PATH } from './symbol-info.js';
 
 /** Longest query accepted (a whole bug report); longer input is cut, and the result says so. */
 export const MAX_QUERY_BYTES = 64 * 1024;
@@ -24,6 +33,8 @@ const VECTOR_DEPTH = 200;
 const SIMILARITY_DEPTH = 100;
 /** At most this many results from one file in a row before others get a turn. */
 const PER_FILE = 3;
+/** Lexical candidates taken from inside the projects a query names (they may miss the global top). */
+const PROJECT_DEPTH = 100;
 
 export interface SearchOptions {
   limit?: number;
@@ -43,7 +54,10 @@ export interface ScoreParts {
   lexical: number;
   vector: number;
   structure: number;
+  /** Name bonus: exact or prefix name (identifier queries), or an identifier quoted in the query. */
   name: number;
+  /** Bonus for being under a project the query names. */
+  project: number;
 }
 
 export interface SearchHit extends SymbolInfo {
@@ -71,9 +85,6 @@ function ignore(): ReturnType<typeof ignoreFactory> {
   ignoreModule ??= require('ignore') as typeof ignoreFactory;
   return ignoreModule();
 }
-
-const TEST_PATH =
-  /(^|\/)(tests?|__tests__|spec|specs|testing|fixtures?)(\/|$)|[._-](test|spec)s?\.[a-z]+$|(^|\/)test_[^/]*\.py$|(^|\/)conftest\.py$/i;
 const VENDOR_PATH = /(^|\/)(vendor|vendored|third_party|third-party|node_modules|external|deps)\//i;
 const GENERATED_PATH =
   /(\.generated\.|_pb2(_grpc)?\.py$|\.pb\.(go|ts|js)$|\.g\.(ts|dart)$|(^|\/)generated\/)/i;
@@ -100,7 +111,7 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
   const part = (id: number): ScoreParts => {
     let p = candidates.get(id);
     if (!p) {
-      p = { lexical: 0, vector: 0, structure: 0, name: 0 };
+      p = { lexical: 0, vector: 0, structure: 0, name: 0, project: 0 };
       candidates.set(id, p);
     }
     return p;
@@ -108,12 +119,42 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
   const lexMax = lexical && lexical.scores.length > 0 ? lexical.scores[0]! : 0;
   if (lexical && lexMax > 0) lexical.ids.forEach((id, i) => (part(id).lexical = lexical.scores[i]! / lexMax));
 
+  // ---- projects the query names: their best lexical matches join the pool, all get a bonus
+  const projects = w.project > 0 ? projectsInQuery(query, projectsOf(session)) : [];
+  // When the global list already holds PROJECT_DEPTH of the projects' symbols, those are the
+  // projects' best (same scores, same order) and the second pass would add nothing.
+  const inGlobal = lexical
+    ? lexical.ids.filter((id) => underProject(projects, s.file[id] ?? NONE)).length
+    : 0;
+  if (projects.length > 0 && lexical && lexMax > 0 && inGlobal < PROJECT_DEPTH) {
+    const inProject = (id: number): boolean => accept(id) && underProject(projects, s.file[id] ?? NONE);
+    const local = session.lexical().search(bag, PROJECT_DEPTH, inProject);
+    local.ids.forEach((id, i) => (part(id).lexical = Math.min(1, local.scores[i]! / lexMax)));
+  }
+
   // ---- identifier: exact and prefix name matches first
   if (route.name) {
-    for (const id of nameMatches(session, route.name, route.qualifier)) {
+    for (const { id, fit } of nameMatches(session, route.name, route.qualifier, true)) {
       if (!accept(id)) continue;
-      const name = (g.str(s.name[id] ?? NONE) ?? '').toLowerCase();
-      part(id).name = name === route.name.toLowerCase() ? w.exactName : w.prefixName;
+      const name = g.str(s.name[id] ?? NONE) ?? '';
+      const bonus =
+        name === route.name
+          ? w.exactName
+          : name.toLowerCase() === route.name.toLowerCase()
+            ? w.exactName * OTHER_CASE_FIT
+            : w.prefixName;
+      part(id).name = fit * bonus;
+    }
+  } else if (w.quotedName > 0) {
+    // Identifiers written inside a sentence: exact names only (a prefix is too loose there).
+    for (const ident of identifiersInQuery(query)) {
+      const want = ident.name.toLowerCase();
+      for (const { id, fit } of nameMatches(session, ident.name, ident.qualifier, false)) {
+        const name = g.str(s.name[id] ?? NONE) ?? '';
+        if (!accept(id) || name.toLowerCase() !== want) continue;
+        const p = part(id);
+        p.name = Math.max(p.name, fit * w.quotedName * (name === ident.name ? 1 : OTHER_CASE_FIT));
+      }
     }
   }
 
@@ -154,7 +195,8 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
     if (route.name && p.lexical === 0 && p.name === 0) continue;
     p.vector = qvec ? (p.vector - vmin) * vscale : 0;
     p.structure = structurePrior(session, id, w);
-    let score = w.lexical * p.lexical + w.vector * p.vector + w.structure * p.structure + p.name;
+    if (projects.length > 0 && underProject(projects, s.file[id] ?? NONE)) p.project = w.project;
+    let score = w.lexical * p.lexical + w.vector * p.vector + w.structure * p.structure + p.name + p.project;
     if (!opts.includeTests && isDemoted(session, id)) score *= DEMOTED_SHARE;
     scored.push({ id, score, parts: p });
   }
@@ -173,6 +215,7 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
         vector: round(parts.vector),
         structure: round(parts.structure),
         name: round(parts.name),
+        project: round(parts.project),
       },
       snippet: snippetOf(session, id),
     })),
@@ -218,15 +261,76 @@ function kindIndex(kind: string): number {
   return i;
 }
 
-/** Symbols named `name` exactly or by prefix (case-insensitive), optionally under `qualifier`. */
-function nameMatches(session: IndexSession, name: string, qualifier: string | undefined): number[] {
+/**
+ * Symbols named `name` exactly or by prefix (case-insensitive), with how well they fit the
+ * qualifier: 1 when it is part of the qualified name (`HashMap::entry` → `HashMap.entry`) or
+ * names the file as a module (`shutil.rmtree` → `shutil.py`, `yaml.safe_load` →
+ * `yaml/__init__.py`), QUALIFIER_DIR_FIT when it names one of the file's directories
+ * (`Effect.retry` → any file of the effect package). When the qualifier fits no candidate
+ * and `keepUnfit` is set (a query that is only this identifier), the unqualified matches
+ * keep QUALIFIER_MISS_FIT of their bonus rather than losing it.
+ */
+function nameMatches(
+  session: IndexSession,
+  name: string,
+  qualifier: string | undefined,
+  keepUnfit: boolean,
+): { id: number; fit: number }[] {
   const g = session.view();
   const q = qualifier?.toLowerCase();
   const ids = session.names().prefixed(name, q ? 2000 : 200);
-  if (!q) return ids;
-  return ids
-    .filter((id) => (g.str(g.symbols.qualifiedName[id] ?? NONE) ?? '').toLowerCase().includes(q))
-    .slice(0, 200);
+  if (!q) return ids.map((id) => ({ id, fit: 1 }));
+  const qparts = q.split('.');
+  const last = qparts[qparts.length - 1] ?? q;
+  const out: { id: number; fit: number }[] = [];
+  const fileFit = new Map<number, number>();
+  for (const id of ids) {
+    let fit = (g.str(g.symbols.qualifiedName[id] ?? NONE) ?? '').toLowerCase().includes(q) ? 1 : 0;
+    if (fit === 0) {
+      const file = g.symbols.file[id] ?? NONE;
+      let f = fileFit.get(file);
+      if (f === undefined) {
+        const modules = moduleNamesOfPath(g.files.relPath[file] ?? '');
+        f =
+          modules[0] === last && qparts.every((p) => modules.includes(p))
+            ? 1
+            : qparts.every((p) => modules.includes(p))
+              ? QUALIFIER_DIR_FIT
+              : 0;
+        fileFit.set(file, f);
+      }
+      fit = f;
+    }
+    if (fit > 0) out.push({ id, fit });
+    if (out.length >= 200) break;
+  }
+  if (out.length > 0 || !keepUnfit) return out;
+  return ids.slice(0, 200).map((id) => ({ id, fit: QUALIFIER_MISS_FIT }));
+}
+
+/** Share of an exact-name bonus when the name matches only ignoring case (`Retry` for `retry`). */
+const OTHER_CASE_FIT = 0.9;
+
+/** Share of the name bonus when the qualifier names a directory of the file, not the file. */
+const QUALIFIER_DIR_FIT = 0.8;
+/** Share of the name bonus when the qualifier matches no candidate at all. */
+const QUALIFIER_MISS_FIT = 0.5;
+
+const projectCache = new WeakMap<object, Map<string, ProjectRange[]>>();
+
+/** The index's project table (see projects.ts), built once per file table. */
+function projectsOf(session: IndexSession): Map<string, ProjectRange[]> {
+  const files = session.view().files;
+  let t = projectCache.get(files);
+  if (!t) {
+    t = projectTable(files.relPath);
+    projectCache.set(files, t);
+  }
+  return t;
+}
+
+function underProject(projects: readonly ProjectRange[], file: number): boolean {
+  return projects.some((r) => file >= r.from && file < r.to);
 }
 
 const KIND_PRIOR: Record<number, number> = {

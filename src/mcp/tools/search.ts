@@ -30,8 +30,17 @@ const output = {
       end_line: z.number().int(),
       score: z.number(),
       parts: z
-        .object({ lexical: z.number(), vector: z.number(), structure: z.number(), name: z.number() })
-        .describe('The signals the score is made of (lexical and vector in [0, 1])'),
+        .object({
+          lexical: z.number(),
+          vector: z.number(),
+          structure: z.number(),
+          name: z.number(),
+          project: z.number(),
+        })
+        .describe(
+          'The signals the score is made of (lexical and vector in [0, 1]; name: the query names the ' +
+            'symbol; project: the query names its project)',
+        ),
       snippet: z.string().describe('Signature (or first line) and first doc line'),
     }),
   ),
