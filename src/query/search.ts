@@ -85,6 +85,7 @@ function ignore(): ReturnType<typeof ignoreFactory> {
   ignoreModule ??= require('ignore') as typeof ignoreFactory;
   return ignoreModule();
 }
+
 const VENDOR_PATH = /(^|\/)(vendor|vendored|third_party|third-party|node_modules|external|deps)\//i;
 const GENERATED_PATH =
   /(\.generated\.|_pb2(_grpc)?\.py$|\.pb\.(go|ts|js)$|\.g\.(ts|dart)$|(^|\/)generated\/)/i;
