@@ -152,10 +152,11 @@ function bytesOf(a: Int32Array | Uint8Array): Uint8Array {
 }
 
 /**
- * Builds a CSR from edge lists (bucketed by source, then sorted by target and kind within a
- * node). With `dedupe`, one edge per (source, target, kind) survives: the most confident.
- * Bucketing first keeps the sort per node small; one global comparator sort over the corpus'
- * 400k edges was 5% of a merge.
+ * Builds a CSR from edge lists, sorted by source, then target, then kind, then confidence
+ * (highest first). With `dedupe`, one edge per (source, target, kind) survives: the most
+ * confident. Three stable counting sorts (least significant key first), so it is linear in
+ * edges plus nodes and allocates only typed arrays: the per-node comparator sort it replaces
+ * was a quarter of a 10k-file merge, and most of its garbage.
  */
 export function buildCsr(
   nodeCount: number,
@@ -166,12 +167,33 @@ export function buildCsr(
   dedupe = false,
 ): Csr {
   const n = src.length;
-  const counts = new Int32Array(nodeCount + 1);
-  for (let i = 0; i < n; i++) counts[(src[i] ?? 0) + 1]!++;
-  for (let i = 0; i < nodeCount; i++) counts[i + 1]! += counts[i] ?? 0;
-  const order = new Int32Array(n);
+  let order = new Int32Array(n);
+  let next = new Int32Array(n);
+  // Pass 1: by kind, then confidence descending (kinds < 16, confidence < 256).
+  const minor = (e: number): number => ((kind[e] ?? 0) & 15) * 256 + (255 - ((conf[e] ?? 0) & 255));
+  const minorCounts = new Int32Array(16 * 256 + 1);
+  for (let e = 0; e < n; e++) minorCounts[minor(e) + 1]!++;
+  for (let k = 0; k < 16 * 256; k++) minorCounts[k + 1]! += minorCounts[k]!;
+  for (let e = 0; e < n; e++) order[minorCounts[minor(e)]!++] = e;
+  // Pass 2: by target, stable.
+  const nodeCounts = new Int32Array(nodeCount + 1);
+  for (let e = 0; e < n; e++) nodeCounts[(dst[e] ?? 0) + 1]!++;
+  for (let k = 0; k < nodeCount; k++) nodeCounts[k + 1]! += nodeCounts[k]!;
+  for (let i = 0; i < n; i++) {
+    const e = order[i]!;
+    next[nodeCounts[dst[e] ?? 0]!++] = e;
+  }
+  [order, next] = [next, order];
+  // Pass 3: by source, stable; `counts` stays the bucket starts.
+  const counts = nodeCounts.fill(0);
+  for (let e = 0; e < n; e++) counts[(src[e] ?? 0) + 1]!++;
+  for (let k = 0; k < nodeCount; k++) counts[k + 1]! += counts[k]!;
   const fill = counts.slice(0, nodeCount);
-  for (let i = 0; i < n; i++) order[fill[src[i] ?? 0]!++] = i;
+  for (let i = 0; i < n; i++) {
+    const e = order[i]!;
+    next[fill[src[e] ?? 0]!++] = e;
+  }
+  order = next;
   const offsets = new Int32Array(nodeCount + 1);
   const targets = new Int32Array(n);
   const kinds = new Uint8Array(n);
@@ -181,14 +203,6 @@ export function buildCsr(
     offsets[node] = w;
     const a = counts[node] ?? 0;
     const b = counts[node + 1] ?? 0;
-    if (b - a > 1) {
-      const slice = Array.from(order.subarray(a, b));
-      slice.sort(
-        (x, y) =>
-          (dst[x] ?? 0) - (dst[y] ?? 0) || (kind[x] ?? 0) - (kind[y] ?? 0) || (conf[y] ?? 0) - (conf[x] ?? 0),
-      );
-      order.set(slice, a);
-    }
     let prev = -1;
     for (let i = a; i < b; i++) {
       const e = order[i] ?? 0;
@@ -204,9 +218,9 @@ export function buildCsr(
   offsets[nodeCount] = w;
   return {
     offsets,
-    targets: targets.slice(0, w),
-    kinds: kinds.slice(0, w),
-    confidence: confidence.slice(0, w),
+    targets: w === n ? targets : targets.slice(0, w),
+    kinds: w === n ? kinds : kinds.slice(0, w),
+    confidence: w === n ? confidence : confidence.slice(0, w),
   };
 }
 

@@ -77,6 +77,10 @@ export class StringTable {
     }
     return id;
   }
+  /** The id of an interned string, or NONE: a lookup that never adds to the table. */
+  lookup(s: string): number {
+    return this.ids.get(s) ?? NONE;
+  }
 }
 
 const INT_COLUMNS = [

@@ -82,10 +82,9 @@ export function resolveReferences(ctx: ResolveContext): ResolutionStats {
 
 class Resolver {
   private readonly nFiles: number;
-  private readonly topLevel: Map<string, number>[] = [];
-  private readonly fileQname: Map<string, number>[] = [];
-  private readonly byName = new Map<string, number[]>();
-  private readonly byQualified = new Map<string, number[]>();
+  /** File symbols (module rows excluded) bucketed by name and by qualified name. */
+  private byName!: NameIndex;
+  private byQualified!: NameIndex;
   /** Per file: local binding name → import rows that bind it. */
   private readonly importsByLocal: Map<string, ImportRow>[] = [];
   /** Per file: exported name → the re-export rows that export it (globs excluded). */
@@ -128,23 +127,62 @@ class Resolver {
   }
 
   private indexSymbols(): void {
+    const { cols, symbolStart, strings } = this.ctx;
+    const fileSymbols = symbolStart[this.nFiles] ?? 0;
+    const nStrings = strings.list.length;
+    const emptyId = strings.lookup('');
+    // The empty name (NONE or '') gets the extra key nStrings; strings interned later (external
+    // names) have ids >= nStrings and are in no bucket.
+    const key = (s: number): number => (s === NONE || s === emptyId ? nStrings : s);
+    this.keyOf = (s: string): number => {
+      if (s === '') return nStrings;
+      const id = strings.lookup(s);
+      return id === NONE || id >= nStrings ? -1 : id;
+    };
+    const isFileRow = (id: number): boolean => symbolStart[cols.file[id] ?? 0] !== id;
+    this.byName = new NameIndex(nStrings + 1, fileSymbols, (id) => key(cols.name[id] ?? NONE), isFileRow);
+    this.byQualified = new NameIndex(
+      nStrings + 1,
+      fileSymbols,
+      (id) => key(cols.qualifiedName[id] ?? NONE),
+      isFileRow,
+    );
+  }
+
+  /** The bucket key of a name (see indexSymbols), -1 when no file symbol has it. */
+  private keyOf: (s: string) => number = () => -1;
+
+  /** The first top-level symbol of file f named `name` (what a bare name means in f). */
+  private topLevel(f: number, name: string): number | undefined {
+    const k = this.keyOf(name);
+    if (k < 0) return undefined;
     const { cols, symbolStart } = this.ctx;
-    for (let f = 0; f < this.nFiles; f++) {
-      const top = new Map<string, number>();
-      const qn = new Map<string, number>();
-      const a = symbolStart[f] ?? 0;
-      const b = symbolStart[f + 1] ?? 0;
-      for (let id = a + 1; id < b; id++) {
-        const name = this.str(cols.name[id] ?? NONE);
-        const qname = this.str(cols.qualifiedName[id] ?? NONE);
-        if (cols.parent[id] === a && !top.has(name)) top.set(name, id);
-        if (!qn.has(qname)) qn.set(qname, id);
-        pushTo(this.byName, name, id);
-        pushTo(this.byQualified, qname, id);
-      }
-      this.topLevel.push(top);
-      this.fileQname.push(qn);
+    const a = symbolStart[f] ?? 0;
+    const b = symbolStart[f + 1] ?? 0;
+    const idx = this.byName;
+    const end = idx.start[k + 1] ?? 0;
+    for (let i = idx.lowerBound(k, a + 1); i < end; i++) {
+      const id = idx.ids[i] ?? 0;
+      if (id >= b) break;
+      if (cols.parent[id] === a) return id;
     }
+    return undefined;
+  }
+
+  /** The first symbol of file f with this qualified name. */
+  private fileQname(f: number, qname: string): number | undefined {
+    const k = this.keyOf(qname);
+    if (k < 0) return undefined;
+    const { symbolStart } = this.ctx;
+    const idx = this.byQualified;
+    const i = idx.lowerBound(k, (symbolStart[f] ?? 0) + 1);
+    const id = i < (idx.start[k + 1] ?? 0) ? (idx.ids[i] ?? 0) : NONE;
+    return id !== NONE && id < (symbolStart[f + 1] ?? 0) ? id : undefined;
+  }
+
+  /** The symbols (of all files) with this qualified name, in id order. */
+  private allQname(qname: string): Int32Array {
+    return this.byQualified.bucket(this.keyOf(qname));
   }
 
   private collectImports(): void {
@@ -262,11 +300,11 @@ class Resolver {
         if ((cols.flags[id] ?? 0) & SymbolFlag.defaultExport) return { id, module: undefined };
       }
     }
-    const top = this.topLevel[f]?.get(name);
+    const top = this.topLevel(f, name);
     if (top !== undefined) return { id: top, module: undefined };
     for (const row of this.reexportsByName[f]?.get(name) ?? []) {
       if (row.qualifier === undefined) {
-        const local = this.topLevel[f]?.get(row.name) ?? this.binding(f, row.name)?.id;
+        const local = this.topLevel(f, row.name) ?? this.binding(f, row.name)?.id;
         if (local !== undefined) return { id: local, module: undefined };
         continue;
       }
@@ -366,10 +404,10 @@ class Resolver {
     const { cols } = this.ctx;
     const qn = `${this.str(cols.qualifiedName[typeId] ?? NONE)}.${name}`;
     const file = cols.file[typeId] ?? NONE;
-    const own = file >= 0 ? this.fileQname[file]?.get(qn) : undefined;
+    const own = file >= 0 ? this.fileQname(file, qn) : undefined;
     if (own !== undefined) return { id: own, module: undefined };
-    const anywhere = this.byQualified.get(qn);
-    if (anywhere?.length === 1 && anywhere[0] !== undefined) return { id: anywhere[0], module: undefined };
+    const anywhere = this.allQname(qn);
+    if (anywhere.length === 1 && anywhere[0] !== undefined) return { id: anywhere[0], module: undefined };
     if (depth > 8) return undefined;
     for (const base of this.bases.get(typeId) ?? []) {
       const t = this.methodOf(base, name, depth + 1);
@@ -566,7 +604,7 @@ class Resolver {
         conf = FlowConfidence.undeclaredField;
       }
     } else if (!qualifier) {
-      const own = this.topLevel[f]?.get(name);
+      const own = this.topLevel(f, name);
       const t = own !== undefined ? { id: own, module: undefined } : this.binding(f, name);
       if (!t || t.module !== undefined || !STATE_KINDS.has(cols.kind[t.id] ?? -1)) return false;
       if (cols.file[t.id] === NONE) return false;
@@ -597,15 +635,14 @@ class Resolver {
   private scoped(f: number, from: number, name: string): { id: number; conf: number } | undefined {
     const { cols } = this.ctx;
     const base = this.moduleRow(f);
-    const qn = this.fileQname[f];
     for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
       // Members of a class are not in scope by bare name in any of our languages (they need
       // this./self.), so class scopes are passed over.
       if (CLASS_LIKE.has(cols.kind[s] ?? -1)) continue;
-      const id = qn?.get(`${this.str(cols.qualifiedName[s] ?? NONE)}.${name}`);
+      const id = this.fileQname(f, `${this.str(cols.qualifiedName[s] ?? NONE)}.${name}`);
       if (id !== undefined && id !== from) return { id, conf: Confidence.local };
     }
-    const top = this.topLevel[f]?.get(name);
+    const top = this.topLevel(f, name);
     if (top !== undefined) return { id: top, conf: Confidence.local };
     const b = this.binding(f, name);
     if (b) return { id: b.id, conf: Confidence.imported };
@@ -622,10 +659,15 @@ class Resolver {
         const qn = this.str(cols.qualifiedName[s] ?? NONE);
         const typeName = qn.slice(0, qn.lastIndexOf('.'));
         if (!typeName) return undefined;
-        const local = this.fileQname[f]?.get(typeName);
+        const local = this.fileQname(f, typeName);
         if (local !== undefined) return local;
-        const anywhere = this.byQualified.get(typeName)?.filter((id) => CLASS_LIKE.has(cols.kind[id] ?? -1));
-        return anywhere?.length === 1 ? anywhere[0] : undefined;
+        let found: number | undefined;
+        for (const id of this.allQname(typeName)) {
+          if (!CLASS_LIKE.has(cols.kind[id] ?? -1)) continue;
+          if (found !== undefined) return undefined;
+          found = id;
+        }
+        return found;
       }
     }
     return undefined;
@@ -689,8 +731,8 @@ class Resolver {
       }
       // A type path not bound in this file (Rust `Foo::new` via the crate, Python `Klass.method`).
       const last = segs[segs.length - 1] ?? '';
-      const byQ = this.byQualified.get(`${last}.${name}`);
-      if (byQ?.length === 1 && byQ[0] !== undefined) return { id: byQ[0], conf: Confidence.qualifiedName };
+      const byQ = this.allQname(`${last}.${name}`);
+      if (byQ.length === 1 && byQ[0] !== undefined) return { id: byQ[0], conf: Confidence.qualifiedName };
       if (container || this.binding(f, head)) return undefined;
     }
     // Unknown receiver (`x.len()`, `this.repo.save()`): a project-unique method name only.
@@ -759,7 +801,7 @@ class Resolver {
     if (this.uniqueMemo.has(key)) return this.uniqueMemo.get(key);
     const { cols } = this.ctx;
     let found = NONE;
-    for (const id of this.byName.get(name) ?? []) {
+    for (const id of this.byName.bucket(this.keyOf(name))) {
       const k = cols.kind[id] ?? -1;
       if (!kinds.has(k) || (methodsOnly && k !== SymbolKind.method)) continue;
       if (this.family(cols.file[id] ?? 0) !== family) continue;
@@ -772,6 +814,56 @@ class Resolver {
     const t = found === NONE ? undefined : { id: found, conf: Confidence.uniqueName };
     this.uniqueMemo.set(key, t);
     return t;
+  }
+}
+
+/**
+ * Symbol ids bucketed by an integer key (an interned string id) in CSR form, ids ascending
+ * within a bucket: a counting sort over the symbol columns instead of a Map of arrays, so
+ * 1.8M symbols cost two Int32Arrays, not 1.8M small arrays and Map entries.
+ */
+class NameIndex {
+  readonly start: Int32Array;
+  readonly ids: Int32Array;
+  private static readonly empty = new Int32Array(0);
+
+  constructor(
+    nKeys: number,
+    nSymbols: number,
+    keyOf: (id: number) => number,
+    include: (id: number) => boolean,
+  ) {
+    const start = new Int32Array(nKeys + 1);
+    let n = 0;
+    for (let id = 0; id < nSymbols; id++) {
+      if (!include(id)) continue;
+      start[keyOf(id) + 1]!++;
+      n++;
+    }
+    for (let k = 0; k < nKeys; k++) start[k + 1]! += start[k]!;
+    const fill = start.slice(0, nKeys);
+    const ids = new Int32Array(n);
+    for (let id = 0; id < nSymbols; id++) if (include(id)) ids[fill[keyOf(id)]!++] = id;
+    this.start = start;
+    this.ids = ids;
+  }
+
+  /** The ids under key k (a view; empty for k < 0). */
+  bucket(k: number): Int32Array {
+    if (k < 0 || k + 1 >= this.start.length) return NameIndex.empty;
+    return this.ids.subarray(this.start[k], this.start[k + 1]);
+  }
+
+  /** The position of the first id >= `min` in bucket k. */
+  lowerBound(k: number, min: number): number {
+    let lo = this.start[k] ?? 0;
+    let hi = this.start[k + 1] ?? 0;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.ids[mid] ?? 0) < min) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }
 
