@@ -233,3 +233,75 @@ export function reverseCsr(nodeCount: number, forward: Csr): Csr {
   }
   return buildCsr(nodeCount, forward.targets, src, forward.kinds, forward.confidence);
 }
+
+/** What PairTable.get returns for a key it does not hold. */
+export const MISSING = -0x80000000;
+
+/**
+ * A hash map from a pair of non-negative ints to an int, open addressing over Int32Arrays:
+ * the merge's memos keyed by (file, name id) without a Map per file or a string per key.
+ */
+export class PairTable {
+  private keyA: Int32Array;
+  private keyB: Int32Array;
+  private vals: Int32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(capacity = 1024) {
+    let n = 16;
+    while (n < capacity * 2) n *= 2;
+    this.keyA = new Int32Array(n); // a + 1; 0 = empty slot
+    this.keyB = new Int32Array(n);
+    this.vals = new Int32Array(n);
+    this.mask = n - 1;
+  }
+
+  private slot(a: number, b: number): number {
+    let h = Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0x9e3779b1);
+    h ^= h >>> 15;
+    let i = h & this.mask;
+    for (;;) {
+      const k = this.keyA[i] ?? 0;
+      if (k === 0 || (k === a + 1 && this.keyB[i] === b)) return i;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  /** The value under (a, b), or MISSING. */
+  get(a: number, b: number): number {
+    const i = this.slot(a, b);
+    return this.keyA[i] === 0 ? MISSING : (this.vals[i] ?? MISSING);
+  }
+
+  set(a: number, b: number, value: number): void {
+    let i = this.slot(a, b);
+    if (this.keyA[i] === 0) {
+      if ((this.size + 1) * 2 > this.keyA.length) {
+        this.grow();
+        i = this.slot(a, b);
+      }
+      this.keyA[i] = a + 1;
+      this.keyB[i] = b;
+      this.size++;
+    }
+    this.vals[i] = value;
+  }
+
+  private grow(): void {
+    const { keyA, keyB, vals } = this;
+    const n = keyA.length * 2;
+    this.keyA = new Int32Array(n);
+    this.keyB = new Int32Array(n);
+    this.vals = new Int32Array(n);
+    this.mask = n - 1;
+    for (let j = 0; j < keyA.length; j++) {
+      const k = keyA[j] ?? 0;
+      if (k === 0) continue;
+      const i = this.slot(k - 1, keyB[j] ?? 0);
+      this.keyA[i] = k;
+      this.keyB[i] = keyB[j] ?? 0;
+      this.vals[i] = vals[j] ?? 0;
+    }
+  }
+}

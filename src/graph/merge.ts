@@ -83,6 +83,44 @@ export class StringTable {
   }
 }
 
+/**
+ * Every fragment's strings interned once into one table (the merge's working names, not the
+ * graph's string table): per file, fragment string id → name id. Strings are decoded without
+ * the fragment's cache, so 100k fragments do not each keep their own `self`, `run`, `label`.
+ */
+export class NameTable {
+  readonly list: string[] = [];
+  private readonly ids = new Map<string, number>();
+  private readonly perFile: (Int32Array | undefined)[] = [];
+
+  intern(s: string): number {
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.list.length;
+      this.ids.set(s, id);
+      this.list.push(s);
+    }
+    return id;
+  }
+
+  /** File f's fragment string id → name id (built on first use). */
+  of(f: number, frag: FragmentReader): Int32Array {
+    let map = this.perFile[f];
+    if (!map) {
+      map = new Int32Array(frag.stringCount);
+      for (let i = 0; i < map.length; i++) map[i] = this.intern(frag.strUncached(i) ?? '');
+      this.perFile[f] = map;
+    }
+    return map;
+  }
+
+  /** The text of fragment string `local` of file f, undefined for NONE (as FragmentReader.str). */
+  text(f: number, frag: FragmentReader, local: number): string | undefined {
+    const map = this.of(f, frag);
+    return local < 0 || local >= map.length ? undefined : this.list[map[local] ?? 0];
+  }
+}
+
 const INT_COLUMNS = [
   'file',
   'name',
@@ -192,6 +230,7 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
   }
   const modules = new ModuleResolver(inputs);
   const strings = new StringTable();
+  const names = new NameTable();
   let fileSymbols = 0;
   let refCount = 0;
   for (const i of inputs) {
@@ -225,8 +264,8 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
         id = cols.add(
           fileIdx,
           frag.sym(r, 'kind'),
-          strings.intern(frag.symStr(r, 'name')),
-          strings.intern(frag.symStr(r, 'qualifiedName')),
+          strings.intern(names.text(fileIdx, frag, frag.sym(r, 'name'))),
+          strings.intern(names.text(fileIdx, frag, frag.sym(r, 'qualifiedName'))),
           parent,
         );
         edges.add(parent, id, EdgeKind.contains, Confidence.certain);
@@ -246,6 +285,7 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
     inputs,
     modules,
     strings,
+    names,
     cols,
     symbolStart,
     edges,

@@ -9,8 +9,8 @@
 
 import { FlowCollector, FlowConfidence, type FlowStats } from './dataflow.js';
 import type { FragmentReader } from './fragment.js';
-import { Confidence, EdgeKind, type ResolutionStats } from './graph.js';
-import type { EdgeList, MergeInput, StringTable, SymbolColumns } from './merge.js';
+import { Confidence, EdgeKind, MISSING, PairTable, type ResolutionStats } from './graph.js';
+import type { EdgeList, MergeInput, NameTable, StringTable, SymbolColumns } from './merge.js';
 import type { ModuleResolver, ModuleTarget } from './modules.js';
 import { NONE, REF_KIND_NAMES, RefKind, SymbolFlag, SymbolKind } from '../protocol.js';
 
@@ -18,6 +18,8 @@ export interface ResolveContext {
   inputs: readonly MergeInput[];
   modules: ModuleResolver;
   strings: StringTable;
+  /** Every fragment string interned (the resolver's working names). */
+  names: NameTable;
   cols: SymbolColumns;
   symbolStart: Int32Array;
   edges: EdgeList;
@@ -85,23 +87,37 @@ class Resolver {
   /** File symbols (module rows excluded) bucketed by name and by qualified name. */
   private byName!: NameIndex;
   private byQualified!: NameIndex;
-  /** Per file: local binding name → import rows that bind it. */
-  private readonly importsByLocal: Map<string, ImportRow>[] = [];
-  /** Per file: exported name → the re-export rows that export it (globs excluded). */
-  private readonly reexportsByName: Map<string, ImportRow[]>[] = [];
+  /**
+   * The import and re-export rows of all files as columns (name ids of ctx.names, NONE =
+   * absent; rows of file f from importStart[f]), materialised as an ImportRow only while used.
+   */
+  private importStart = new Int32Array(0);
+  private rowQualifier = new Int32Array(0);
+  private rowName = new Int32Array(0);
+  private rowAlias = new Int32Array(0);
+  private rowAux = new Int32Array(0);
   /** Glob rows that are re-exports (`export * from`), not plain imports. */
-  private readonly reexportGlobs = new Set<ImportRow>();
-  private readonly globImports: ImportRow[][] = [];
-  private readonly bindingMemo: Map<string, Target>[] = [];
-  /** Per file (no string keys to build per lookup): what a name means as a member of it. */
-  private readonly exportMemo: Map<string, Target>[] = [];
+  private rowReexportGlob = new Uint8Array(0);
+  /** (file, local binding name) → the first import row that binds it. */
+  private readonly importsByLocal = new PairTable();
+  /** (file, exported name) → the first re-export row that exports it (globs excluded); then reexportNext. */
+  private readonly reexportsByName = new PairTable();
+  private reexportNext = new Int32Array(0);
+  /** Per file: its first glob row (-1: none); then globNext. */
+  private globHead = new Int32Array(0);
+  private globNext = new Int32Array(0);
+  /** Memos keyed by (file, name id), values encoded by encodeTarget / encodeModule. */
+  private readonly bindingMemo = new PairTable();
+  /** What a name means as a member of a module file. */
+  private readonly exportMemo = new PairTable();
+  /** Per importing file: specifier → module. */
+  private readonly moduleMemo = new PairTable();
   private readonly externals = new Map<string, number>();
   private readonly bases = new Map<number, number[]>();
-  /** Per importing file: specifier → module. */
-  private readonly moduleMemo: Map<string, ModuleTarget | undefined>[] = [];
   private readonly stats: ResolutionStats = { refs: {}, resolved: {}, callConfidence: {} };
   private readonly flow: FlowCollector;
-  private readonly uniqueMemo = new Map<string, { id: number; conf: number } | undefined>();
+  /** (name id, family × 3 + kinds) → the unique symbol id, or -1. */
+  private readonly uniqueMemo = new PairTable();
 
   constructor(private readonly ctx: ResolveContext) {
     this.nFiles = ctx.inputs.length;
@@ -186,40 +202,94 @@ class Resolver {
   }
 
   private collectImports(): void {
+    const { names } = this.ctx;
+    const importStart = new Int32Array(this.nFiles + 1);
     for (let f = 0; f < this.nFiles; f++) {
       const frag = this.frag(f);
-      const byLocal = new Map<string, ImportRow>();
-      const re = new Map<string, ImportRow[]>();
-      const globs: ImportRow[] = [];
+      let n = 0;
+      for (let r = 0; r < frag.refCount; r++) {
+        const kind = frag.ref(r, 'kind');
+        if (kind === RefKind.import || kind === RefKind.reexport) n++;
+      }
+      importStart[f + 1] = (importStart[f] ?? 0) + n;
+    }
+    const rows = importStart[this.nFiles] ?? 0;
+    this.importStart = importStart;
+    this.rowQualifier = new Int32Array(rows);
+    this.rowName = new Int32Array(rows);
+    this.rowAlias = new Int32Array(rows);
+    this.rowAux = new Int32Array(rows);
+    this.rowReexportGlob = new Uint8Array(rows);
+    this.reexportNext = new Int32Array(rows).fill(-1);
+    this.globNext = new Int32Array(rows).fill(-1);
+    this.globHead = new Int32Array(this.nFiles).fill(-1);
+    const empty = names.intern('');
+    let i = 0;
+    for (let f = 0; f < this.nFiles; f++) {
+      const frag = this.frag(f);
+      const local = names.of(f, frag);
+      const nameOf = (id: number): number => (id < 0 || id >= local.length ? NONE : (local[id] ?? NONE));
+      let lastGlob = -1;
       for (let r = 0; r < frag.refCount; r++) {
         const kind = frag.ref(r, 'kind');
         if (kind !== RefKind.import && kind !== RefKind.reexport) continue;
-        const row: ImportRow = {
-          file: f,
-          qualifier: frag.refStr(r, 'qualifier'),
-          name: frag.refStr(r, 'name') ?? '',
-          alias: frag.refStr(r, 'alias'),
-          aux: frag.ref(r, 'aux'),
-        };
+        this.rowQualifier[i] = nameOf(frag.ref(r, 'qualifier'));
+        const nameId = nameOf(frag.ref(r, 'name'));
+        this.rowName[i] = nameId === NONE ? empty : nameId;
+        this.rowAlias[i] = nameOf(frag.ref(r, 'alias'));
+        this.rowAux[i] = frag.ref(r, 'aux');
+        const row = this.importRow(f, i);
         if (row.name === '*' && row.alias === undefined) {
-          globs.push(row);
-          if (kind === RefKind.reexport) this.reexportGlobs.add(row);
+          if (lastGlob < 0) this.globHead[f] = i;
+          else this.globNext[lastGlob] = i;
+          lastGlob = i;
+          if (kind === RefKind.reexport) this.rowReexportGlob[i] = 1;
+          i++;
           continue;
         }
         if (kind === RefKind.reexport) {
-          const exported = row.alias ?? row.name;
-          const list = re.get(exported);
-          if (list) list.push(row);
-          else re.set(exported, [row]);
+          const exported = names.intern(row.alias ?? row.name);
+          const head = this.reexportsByName.get(f, exported);
+          if (head === MISSING) this.reexportsByName.set(f, exported, i);
+          else {
+            let last = head;
+            while ((this.reexportNext[last] ?? -1) >= 0) last = this.reexportNext[last] ?? -1;
+            this.reexportNext[last] = i;
+          }
         }
-        const local = this.localNameOf(f, row);
-        if (local && !byLocal.has(local)) byLocal.set(local, row);
+        const bound = this.localNameOf(f, row);
+        if (bound) {
+          const key = names.intern(bound);
+          if (this.importsByLocal.get(f, key) === MISSING) this.importsByLocal.set(f, key, i);
+        }
+        i++;
       }
-      this.importsByLocal.push(byLocal);
-      this.reexportsByName.push(re);
-      this.globImports.push(globs);
-      this.bindingMemo.push(new Map());
     }
+  }
+
+  /** Import row i (of file f) as an object, for the lookups that read it. */
+  private importRow(f: number, i: number): ImportRow {
+    const { list } = this.ctx.names;
+    const q = this.rowQualifier[i] ?? NONE;
+    const alias = this.rowAlias[i] ?? NONE;
+    return {
+      file: f,
+      qualifier: q === NONE ? undefined : list[q],
+      name: list[this.rowName[i] ?? 0] ?? '',
+      alias: alias === NONE ? undefined : list[alias],
+      aux: this.rowAux[i] ?? 0,
+    };
+  }
+
+  /** Target ↔ int (memo values): -1 = undefined, else id × 2 + 1 when it is a module. */
+  private encodeTarget(t: Target): number {
+    return t === undefined ? -1 : t.id * 2 + (t.module === undefined ? 0 : 1);
+  }
+
+  private decodeTarget(v: number): Target {
+    if (v < 0) return undefined;
+    const id = v >>> 1;
+    return { id, module: v & 1 ? (this.ctx.cols.file[id] ?? NONE) : undefined };
   }
 
   /** The name an import binds in the importing file. */
@@ -264,11 +334,21 @@ class Resolver {
   }
 
   private resolveModule(f: number, spec: string): ModuleTarget | undefined {
-    let memo = this.moduleMemo[f];
-    if (!memo) this.moduleMemo[f] = memo = new Map<string, ModuleTarget | undefined>();
-    if (memo.has(spec)) return memo.get(spec);
+    const { names } = this.ctx;
+    const key = names.intern(spec);
+    const v = this.moduleMemo.get(f, key);
+    if (v !== MISSING) {
+      // -1: unresolved; >= 0: file × 2 + certain; else external, name id -2 - v.
+      if (v === -1) return undefined;
+      if (v >= 0) return { kind: 'file', file: v >>> 1, certain: (v & 1) === 1 };
+      return { kind: 'external', name: names.list[-2 - v] ?? '' };
+    }
     const t = this.ctx.modules.resolve(f, spec);
-    memo.set(spec, t);
+    this.moduleMemo.set(
+      f,
+      key,
+      !t ? -1 : t.kind === 'file' ? t.file * 2 + (t.certain ? 1 : 0) : -2 - names.intern(t.name),
+    );
     return t;
   }
 
@@ -282,12 +362,12 @@ class Resolver {
 
   /** What `name` means when looked up as a member of module file `f` (exports, re-exports, submodules). */
   private exportLookup(f: number, name: string, depth = 0): Target {
-    let memo = this.exportMemo[f];
-    if (!memo) this.exportMemo[f] = memo = new Map<string, Target>();
-    if (memo.has(name)) return memo.get(name);
-    memo.set(name, undefined); // cycle guard: a re-export loop resolves to nothing
+    const key = this.ctx.names.intern(name);
+    const v = this.exportMemo.get(f, key);
+    if (v !== MISSING) return this.decodeTarget(v);
+    this.exportMemo.set(f, key, -1); // cycle guard: a re-export loop resolves to nothing
     const t = depth > 12 ? undefined : this.exportLookupUncached(f, name, depth);
-    memo.set(name, t);
+    this.exportMemo.set(f, key, this.encodeTarget(t));
     return t;
   }
 
@@ -302,7 +382,9 @@ class Resolver {
     }
     const top = this.topLevel(f, name);
     if (top !== undefined) return { id: top, module: undefined };
-    for (const row of this.reexportsByName[f]?.get(name) ?? []) {
+    const head = this.reexportsByName.get(f, this.ctx.names.intern(name));
+    for (let i = head === MISSING ? -1 : head; i >= 0; i = this.reexportNext[i] ?? -1) {
+      const row = this.importRow(f, i);
       if (row.qualifier === undefined) {
         const local = this.topLevel(f, row.name) ?? this.binding(f, row.name)?.id;
         if (local !== undefined) return { id: local, module: undefined };
@@ -318,8 +400,9 @@ class Resolver {
       const b = this.binding(f, name, depth);
       if (b) return b;
     }
-    for (const glob of this.globImports[f] ?? []) {
-      if (lang !== 'python' && lang !== 'rust' && !this.reexportGlobs.has(glob)) continue;
+    for (let i = this.globHead[f] ?? -1; i >= 0; i = this.globNext[i] ?? -1) {
+      if (lang !== 'python' && lang !== 'rust' && !this.rowReexportGlob[i]) continue;
+      const glob = this.importRow(f, i);
       const m = glob.qualifier === undefined ? undefined : this.resolveImportModule(f, glob.qualifier);
       if (m?.kind === 'file') {
         const t = this.exportLookup(m.file, name, depth + 1);
@@ -418,23 +501,25 @@ class Resolver {
 
   /** The symbol or module a local name of file f is bound to by an import. */
   private binding(f: number, local: string, depth = 0): Target {
-    const memo = this.bindingMemo[f];
-    if (!memo) return undefined;
-    if (memo.has(local)) return memo.get(local);
-    memo.set(local, undefined);
-    const row = this.importsByLocal[f]?.get(local);
+    if (f < 0 || f >= this.nFiles) return undefined;
+    const key = this.ctx.names.intern(local);
+    const v = this.bindingMemo.get(f, key);
+    if (v !== MISSING) return this.decodeTarget(v);
+    this.bindingMemo.set(f, key, -1);
+    const row = this.importsByLocal.get(f, key);
     let t: Target;
-    if (row) t = this.importTarget(f, row, depth);
+    if (row !== MISSING) t = this.importTarget(f, this.importRow(f, row), depth);
     if (!t) {
       // Names brought in by glob imports (`use x::*`, `from x import *`).
-      for (const glob of this.globImports[f] ?? []) {
+      for (let i = this.globHead[f] ?? -1; i >= 0; i = this.globNext[i] ?? -1) {
         if (this.lang(f) === 'typescript' || this.lang(f) === 'tsx' || this.lang(f) === 'javascript') break;
+        const glob = this.importRow(f, i);
         const m = glob.qualifier === undefined ? undefined : this.resolveImportModule(f, glob.qualifier);
         if (m?.kind === 'file' && m.file !== f) t = this.exportLookup(m.file, local, depth + 1);
         if (t) break;
       }
     }
-    memo.set(local, t);
+    this.bindingMemo.set(f, key, this.encodeTarget(t));
     return t;
   }
 
@@ -443,7 +528,10 @@ class Resolver {
   private resolveFile(f: number, phase: 'structure' | 'uses'): void {
     const frag = this.frag(f);
     const base = this.moduleRow(f);
-    const { edges } = this.ctx;
+    const { edges, names } = this.ctx;
+    const local = names.of(f, frag);
+    const text = (id: number): string | undefined =>
+      id < 0 || id >= local.length ? undefined : names.list[local[id] ?? 0];
     for (let r = 0; r < frag.refCount; r++) {
       const kind = frag.ref(r, 'kind');
       const structural =
@@ -460,7 +548,7 @@ class Resolver {
             this.flow.param(
               base + row,
               frag.ref(r, 'aux'),
-              python ? (frag.refStr(r, 'name') ?? '') : '',
+              python ? (text(frag.ref(r, 'name')) ?? '') : '',
               python,
             );
           }
@@ -471,13 +559,13 @@ class Resolver {
       const kindName = REF_KIND_NAMES[kind] ?? 'unknown';
       const fromRow = frag.ref(r, 'from');
       const from = fromRow >= 0 && fromRow < frag.symbolCount ? base + fromRow : base;
-      const name = frag.refStr(r, 'name') ?? '';
-      const qualifier = frag.refStr(r, 'qualifier');
+      const name = text(frag.ref(r, 'name')) ?? '';
+      const qualifier = text(frag.ref(r, 'qualifier'));
       let resolved = false;
       switch (kind) {
         case RefKind.argument:
           // The call row just before it says which callee (if any) its value reaches.
-          resolved = this.flow.argument(frag.ref(r, 'aux'), frag.refStr(r, 'alias'));
+          resolved = this.flow.argument(frag.ref(r, 'aux'), text(frag.ref(r, 'alias')));
           break;
         case RefKind.read:
         case RefKind.write:
@@ -490,7 +578,7 @@ class Resolver {
             file: f,
             qualifier,
             name,
-            alias: frag.refStr(r, 'alias'),
+            alias: text(frag.ref(r, 'alias')),
             aux: frag.ref(r, 'aux'),
           };
           const mod =
@@ -513,7 +601,7 @@ class Resolver {
           let src = from;
           if (fromRow === NONE) {
             // Rust `impl Trait for Type` with Type defined in another file.
-            const owner = this.resolveType(f, base, frag.refStr(r, 'alias') ?? '', undefined);
+            const owner = this.resolveType(f, base, text(frag.ref(r, 'alias')) ?? '', undefined);
             if (!owner) break;
             src = owner.id;
           }
@@ -797,8 +885,11 @@ class Resolver {
     if (name.length < 3 || COMMON_NAMES.has(name)) return undefined;
     const family = this.family(f);
     // Memoised: a name defined many times and called many times would otherwise cost their product.
-    const key = `${family}${kinds === TYPE_KINDS ? 't' : methodsOnly ? 'm' : 'c'}${name}`;
-    if (this.uniqueMemo.has(key)) return this.uniqueMemo.get(key);
+    const nameKey = this.ctx.names.intern(name);
+    const kindKey =
+      (family === 'p' ? 0 : family === 'r' ? 3 : 6) + (kinds === TYPE_KINDS ? 0 : methodsOnly ? 1 : 2);
+    const memo = this.uniqueMemo.get(nameKey, kindKey);
+    if (memo !== MISSING) return memo < 0 ? undefined : { id: memo, conf: Confidence.uniqueName };
     const { cols } = this.ctx;
     let found = NONE;
     for (const id of this.byName.bucket(this.keyOf(name))) {
@@ -812,7 +903,7 @@ class Resolver {
       found = id;
     }
     const t = found === NONE ? undefined : { id: found, conf: Confidence.uniqueName };
-    this.uniqueMemo.set(key, t);
+    this.uniqueMemo.set(nameKey, kindKey, found);
     return t;
   }
 }
