@@ -258,8 +258,13 @@ export class PairTable {
   }
 
   private slot(a: number, b: number): number {
-    let h = Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0x9e3779b1);
-    h ^= h >>> 15;
+    // murmur3's finaliser over both keys: linear probing needs the low bits well mixed.
+    let h = Math.imul(a, 0x9e3779b1) ^ b;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
     let i = h & this.mask;
     for (;;) {
       const k = this.keyA[i] ?? 0;

@@ -99,28 +99,36 @@ class Resolver {
   /** Glob rows that are re-exports (`export * from`), not plain imports. */
   private rowReexportGlob = new Uint8Array(0);
   /** (file, local binding name) → the first import row that binds it. */
-  private readonly importsByLocal = new PairTable();
+  private readonly importsByLocal: PairTable;
   /** (file, exported name) → the first re-export row that exports it (globs excluded); then reexportNext. */
-  private readonly reexportsByName = new PairTable();
+  private readonly reexportsByName: PairTable;
   private reexportNext = new Int32Array(0);
   /** Per file: its first glob row (-1: none); then globNext. */
   private globHead = new Int32Array(0);
   private globNext = new Int32Array(0);
   /** Memos keyed by (file, name id), values encoded by encodeTarget / encodeModule. */
-  private readonly bindingMemo = new PairTable();
+  private readonly bindingMemo: PairTable;
   /** What a name means as a member of a module file. */
-  private readonly exportMemo = new PairTable();
+  private readonly exportMemo: PairTable;
   /** Per importing file: specifier → module. */
-  private readonly moduleMemo = new PairTable();
+  private readonly moduleMemo: PairTable;
   private readonly externals = new Map<string, number>();
   private readonly bases = new Map<number, number[]>();
   private readonly stats: ResolutionStats = { refs: {}, resolved: {}, callConfidence: {} };
   private readonly flow: FlowCollector;
   /** (name id, family × 3 + kinds) → the unique symbol id, or -1. */
-  private readonly uniqueMemo = new PairTable();
+  private readonly uniqueMemo: PairTable;
 
   constructor(private readonly ctx: ResolveContext) {
     this.nFiles = ctx.inputs.length;
+    // Sized for a few entries per file, so the tables rarely grow (each growth rehashes).
+    const sized = Math.max(1024, ctx.inputs.length * 8);
+    this.importsByLocal = new PairTable(sized);
+    this.reexportsByName = new PairTable(sized);
+    this.bindingMemo = new PairTable(sized);
+    this.exportMemo = new PairTable(sized);
+    this.moduleMemo = new PairTable(sized);
+    this.uniqueMemo = new PairTable(sized);
     this.flow = new FlowCollector(ctx.edges, ctx.cols.length);
   }
 
@@ -227,8 +235,7 @@ class Resolver {
     let i = 0;
     for (let f = 0; f < this.nFiles; f++) {
       const frag = this.frag(f);
-      const local = names.of(f, frag);
-      const nameOf = (id: number): number => (id < 0 || id >= local.length ? NONE : (local[id] ?? NONE));
+      const nameOf = (id: number): number => names.id(f, frag, id);
       let lastGlob = -1;
       for (let r = 0; r < frag.refCount; r++) {
         const kind = frag.ref(r, 'kind');
@@ -529,9 +536,7 @@ class Resolver {
     const frag = this.frag(f);
     const base = this.moduleRow(f);
     const { edges, names } = this.ctx;
-    const local = names.of(f, frag);
-    const text = (id: number): string | undefined =>
-      id < 0 || id >= local.length ? undefined : names.list[local[id] ?? 0];
+    const text = (id: number): string | undefined => names.text(f, frag, id);
     for (let r = 0; r < frag.refCount; r++) {
       const kind = frag.ref(r, 'kind');
       const structural =
