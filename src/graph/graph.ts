@@ -224,14 +224,29 @@ export function buildCsr(
   };
 }
 
-/** The reverse of a CSR: for each node, the edges that point at it. */
+/**
+ * The reverse of a CSR: for each node, the edges that point at it, by source, then kind. One
+ * stable counting sort by target: the forward CSR is already ordered by source, then target
+ * and kind, and deduplicated, so that is the whole order.
+ */
 export function reverseCsr(nodeCount: number, forward: Csr): Csr {
   const m = forward.targets.length;
-  const src = new Int32Array(m);
+  const offsets = new Int32Array(nodeCount + 1);
+  for (let e = 0; e < m; e++) offsets[(forward.targets[e] ?? 0) + 1]!++;
+  for (let k = 0; k < nodeCount; k++) offsets[k + 1]! += offsets[k]!;
+  const fill = offsets.slice(0, nodeCount);
+  const targets = new Int32Array(m);
+  const kinds = new Uint8Array(m);
+  const confidence = new Uint8Array(m);
   for (let node = 0; node < nodeCount; node++) {
-    for (let e = forward.offsets[node] ?? 0; e < (forward.offsets[node + 1] ?? 0); e++) src[e] = node;
+    for (let e = forward.offsets[node] ?? 0; e < (forward.offsets[node + 1] ?? 0); e++) {
+      const at = fill[forward.targets[e] ?? 0]!++;
+      targets[at] = node;
+      kinds[at] = forward.kinds[e] ?? 0;
+      confidence[at] = forward.confidence[e] ?? 0;
+    }
   }
-  return buildCsr(nodeCount, forward.targets, src, forward.kinds, forward.confidence);
+  return { offsets, targets, kinds, confidence };
 }
 
 /** What PairTable.get returns for a key it does not hold. */
