@@ -134,6 +134,7 @@ class Resolver {
 
   run(): ResolutionStats {
     this.indexSymbols();
+    this.indexLastSegments();
     this.collectImports();
     // Inheritance (and parameters) first: method lookup through base classes needs the
     // `bases` map, argument flow needs every callee's parameters.
@@ -171,6 +172,46 @@ class Resolver {
       (id) => key(cols.qualifiedName[id] ?? NONE),
       isFileRow,
     );
+  }
+
+  /**
+   * Which last segments (after the last '.') qualified names have, by file and anywhere: a
+   * lookup of `${prefix}.${name}` (name without a dot) can only hit a qualified name whose last
+   * segment is `name`, so most scope and member lookups are answered without building the string.
+   */
+  private lastSegmentIn: PairTable = new PairTable(16);
+  private lastSegmentAnywhere = new Uint8Array(0);
+
+  private indexLastSegments(): void {
+    const { cols, symbolStart, names } = this.ctx;
+    const fileSymbols = symbolStart[this.nFiles] ?? 0;
+    this.lastSegmentIn = new PairTable(fileSymbols);
+    const anywhere: number[] = [];
+    for (let f = 0; f < this.nFiles; f++) {
+      for (let id = (symbolStart[f] ?? 0) + 1; id < (symbolStart[f + 1] ?? 0); id++) {
+        const qn = this.str(cols.qualifiedName[id] ?? NONE);
+        const dot = qn.lastIndexOf('.');
+        if (dot < 0) continue;
+        const name = this.str(cols.name[id] ?? NONE);
+        const seg = qn.length - dot - 1 === name.length && qn.endsWith(name) ? name : qn.slice(dot + 1);
+        const segId = names.intern(seg);
+        this.lastSegmentIn.set(f, segId, 1);
+        anywhere[segId] = 1;
+      }
+    }
+    this.lastSegmentAnywhere = Uint8Array.from(anywhere, (x) => x ?? 0);
+  }
+
+  /**
+   * False when no qualified name (of file f; f < 0: of any file) can be `${prefix}.${name}`
+   * whatever the prefix; true when one may.
+   */
+  private mayEndWith(f: number, name: string): boolean {
+    if (name.includes('.')) return true;
+    const segId = this.ctx.names.lookup(name);
+    if (segId === NONE) return false;
+    if (f < 0) return (this.lastSegmentAnywhere[segId] ?? 0) === 1;
+    return this.lastSegmentIn.get(f, segId) !== MISSING;
   }
 
   /** The bucket key of a name (see indexSymbols), -1 when no file symbol has it. */
@@ -492,12 +533,14 @@ class Resolver {
   /** A member of a type: in its own file by qualified name, then anywhere (Rust impls), then its bases. */
   private methodOf(typeId: number, name: string, depth: number): Target {
     const { cols } = this.ctx;
-    const qn = `${this.str(cols.qualifiedName[typeId] ?? NONE)}.${name}`;
-    const file = cols.file[typeId] ?? NONE;
-    const own = file >= 0 ? this.fileQname(file, qn) : undefined;
-    if (own !== undefined) return { id: own, module: undefined };
-    const anywhere = this.allQname(qn);
-    if (anywhere.length === 1 && anywhere[0] !== undefined) return { id: anywhere[0], module: undefined };
+    if (this.mayEndWith(-1, name)) {
+      const qn = `${this.str(cols.qualifiedName[typeId] ?? NONE)}.${name}`;
+      const file = cols.file[typeId] ?? NONE;
+      const own = file >= 0 ? this.fileQname(file, qn) : undefined;
+      if (own !== undefined) return { id: own, module: undefined };
+      const anywhere = this.allQname(qn);
+      if (anywhere.length === 1 && anywhere[0] !== undefined) return { id: anywhere[0], module: undefined };
+    }
     if (depth > 8) return undefined;
     for (const base of this.bases.get(typeId) ?? []) {
       const t = this.methodOf(base, name, depth + 1);
@@ -728,7 +771,8 @@ class Resolver {
   private scoped(f: number, from: number, name: string): { id: number; conf: number } | undefined {
     const { cols } = this.ctx;
     const base = this.moduleRow(f);
-    for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
+    const nested = this.mayEndWith(f, name);
+    for (let s = from; nested && s > base && s >= 0; s = cols.parent[s] ?? base) {
       // Members of a class are not in scope by bare name in any of our languages (they need
       // this./self.), so class scopes are passed over.
       if (CLASS_LIKE.has(cols.kind[s] ?? -1)) continue;
@@ -824,7 +868,7 @@ class Resolver {
       }
       // A type path not bound in this file (Rust `Foo::new` via the crate, Python `Klass.method`).
       const last = segs[segs.length - 1] ?? '';
-      const byQ = this.allQname(`${last}.${name}`);
+      const byQ = this.mayEndWith(-1, name) ? this.allQname(`${last}.${name}`) : new Int32Array(0);
       if (byQ.length === 1 && byQ[0] !== undefined) return { id: byQ[0], conf: Confidence.qualifiedName };
       if (container || this.binding(f, head)) return undefined;
     }
