@@ -73,18 +73,32 @@ export class NameTable {
   private readonly ids = new Map<string, number>();
   private readonly perFile: (Int32Array | undefined)[] = [];
 
+  /**
+   * The last string asked for and its id (NONE: not interned yet): one name is looked up
+   * several times in a row (scope, top level, imports) and a compare is cheaper than a probe.
+   */
+  private lastString: string | undefined;
+  private lastId = NONE;
+
   /** The name id of a string, or NONE (never adds). */
   lookup(s: string): number {
-    return this.ids.get(s) ?? NONE;
+    if (s === this.lastString) return this.lastId;
+    const id = this.ids.get(s) ?? NONE;
+    this.lastString = s;
+    this.lastId = id;
+    return id;
   }
 
   intern(s: string): number {
+    if (s === this.lastString && this.lastId !== NONE) return this.lastId;
     let id = this.ids.get(s);
     if (id === undefined) {
       id = this.list.length;
       this.ids.set(s, id);
       this.list.push(s);
     }
+    this.lastString = s;
+    this.lastId = id;
     return id;
   }
 
