@@ -6,9 +6,12 @@
 // then loads every fragment back and times mergeFragments (merge + cross-file resolution + data
 // flow) several times in this process. Parsing is not what this measures.
 // Prints JSON lines; appends the summary to bench/runs/resolve-scale-<date>.jsonl.
+// With --reuse-index an index already built in DIR is used as it is (no generation, no indexing),
+// so peakRssMb is the merge's own (plus the loaded fragments), not the indexing run's.
 // Usage: node bench/resolve-scale.mjs [--files N] [--dir DIR] [--reps N] [--threads N] [--regen]
+//        [--reuse-index] [--label TEXT]
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -357,19 +360,23 @@ const { defaultOptions } = await import(`${dist}/src/config.js`);
 const { IndexReader } = await import(`${dist}/src/store/read.js`);
 const { FragmentReader } = await import(`${dist}/src/graph/fragment.js`);
 const { mergeFragments } = await import(`${dist}/src/graph/merge.js`);
-const { edgesByKind } = await import(`${dist}/src/graph/graph.js`);
+const { edgesByKind, graphDigest } = await import(`${dist}/src/graph/graph.js`);
 const { LANGUAGES } = await import(`${dist}/src/protocol.js`);
 
 const t0 = performance.now();
-generate();
-const genMs = performance.now() - t0;
 const indexDir = join(dir, '.leindex');
-log(`indexing ${dir} on ${threads} threads (no embeddings)`);
-const summary = await runIndex({
-  root: dir,
-  options: { ...defaultOptions(dir), threads, useGit: false, embeddings: false, indexDir },
-});
-log(`indexed ${summary.files.indexed} files; pipeline merge ${Math.round(summary.phases.mergeMs)} ms`);
+const reuse = args.includes('--reuse-index') && existsSync(join(dir, '.generated')) && existsSync(indexDir);
+let summary;
+if (!reuse) {
+  generate();
+  log(`indexing ${dir} on ${threads} threads (no embeddings)`);
+  summary = await runIndex({
+    root: dir,
+    options: { ...defaultOptions(dir), threads, useGit: false, embeddings: false, indexDir },
+  });
+  log(`indexed ${summary.files.indexed} files; pipeline merge ${Math.round(summary.phases.mergeMs)} ms`);
+} else log(`reusing the index in ${indexDir}`);
+const genMs = performance.now() - t0;
 
 const reader = IndexReader.open(indexDir);
 const files = reader.fileTable();
@@ -408,13 +415,17 @@ const row = {
   files: inputs.length,
   mb: +(inputs.reduce((n, i) => n + i.size, 0) / 1e6).toFixed(1),
   generateMs: Math.round(genMs),
-  indexMs: Math.round(summary.phases.totalMs),
-  pipelineMergeMs: Math.round(summary.phases.mergeMs),
+  label: flag('--label', undefined),
+  loadAvg: loadavg().map((x) => +x.toFixed(2)),
+  reusedIndex: reuse,
+  indexMs: summary ? Math.round(summary.phases.totalMs) : undefined,
+  pipelineMergeMs: summary ? Math.round(summary.phases.mergeMs) : undefined,
   mergeWallMs: median('wallMs'),
   mergeCpuMs: median('cpuMs'),
   runs,
   symbols: graph.fileSymbolCount,
   refs: Object.values(s.refs).reduce((a, b) => a + b, 0),
+  digest: graphDigest(graph),
   edges: graph.forward.targets.length,
   edgesByKind: edgesByKind(graph),
   callsResolved: +(resolvedCalls / Math.max(1, calls)).toFixed(3),

@@ -6,7 +6,7 @@
 // types, so the work is linear in references plus edges. Coordinator thread, during merge.
 
 import type { FragmentReader } from './fragment.js';
-import { EdgeKind } from './graph.js';
+import { EdgeKind, MISSING, PairTable } from './graph.js';
 import type { EdgeList } from './merge.js';
 import { RefKind } from '../protocol.js';
 
@@ -89,6 +89,7 @@ export class FlowCollector {
   private readonly paramNames = new Map<number, string[]>();
   /** State key (a field or variable symbol id; negative: an undeclared field) → dense index. */
   private readonly stateKeys = new Map<number, number>();
+  private stateKeyCount = 0;
   /**
    * State uses as flat facts (dense key, symbol, write << 8 | confidence), grouped at the end by
    * a counting sort: a Map of writers and readers per key was millions of small Maps at scale.
@@ -97,10 +98,19 @@ export class FlowCollector {
   private stateFn = new Int32Array(1024);
   private stateMeta = new Uint16Array(1024);
   private stateCount = 0;
-  /** `type.name` of undeclared fields → their (negative) state keys. */
-  private readonly undeclared = new Map<string, number>();
-  /** Type id → producers (return it) and consumers (take it). */
-  private readonly types = new Map<number, { p: Side; c: Side; name: string }>();
+  /** State keys of symbols (dense index + 1, 0 = none yet); other keys in stateKeys. */
+  private readonly stateKeyOfSymbol: Int32Array;
+  /** (type, name id) of undeclared fields → their (negative) state keys. */
+  private readonly undeclared = new PairTable();
+  private readonly undeclaredNames = new Map<string, number>();
+  /** Type id → dense type key + 1 (0 = none yet), in first-use order; names by key. */
+  private readonly typeKeyOf: Int32Array;
+  private readonly typeNames: string[] = [];
+  /** Type uses as flat facts (dense type key, symbol, produces << 8 | confidence), grouped at the end. */
+  private typeKey = new Int32Array(1024);
+  private typeFn = new Int32Array(1024);
+  private typeMeta = new Uint16Array(1024);
+  private typeCount = 0;
   /** The parameter owner of the last call row (for its argument rows), or -1. */
   private lastCallee = -1;
 
@@ -109,6 +119,8 @@ export class FlowCollector {
     private readonly symbolCount: number,
   ) {
     this.paramCount = new Uint8Array(symbolCount);
+    this.stateKeyOfSymbol = new Int32Array(symbolCount);
+    this.typeKeyOf = new Int32Array(symbolCount);
   }
 
   /** A `param` row: symbol `fn` takes a value at `pos`; `keywords`: its callers may name it. */
@@ -153,17 +165,27 @@ export class FlowCollector {
 
   /** The state key of a field the class `type` uses but never declares. */
   undeclaredField(type: number, name: string): number {
-    const k = `${type}.${name}`;
-    let key = this.undeclared.get(k);
-    if (key === undefined) this.undeclared.set(k, (key = -1 - this.undeclared.size));
+    let nameId = this.undeclaredNames.get(name);
+    if (nameId === undefined) this.undeclaredNames.set(name, (nameId = this.undeclaredNames.size));
+    let key = this.undeclared.get(type, nameId);
+    if (key === MISSING) this.undeclared.set(type, nameId, (key = -1 - this.undeclared.size));
     return key;
   }
 
   /** A read or write of a resolved field / module-level name: `key` is its symbol id or an undeclaredField key. */
   stateUse(key: number, fn: number, write: boolean, conf: number): void {
     if (fn < 0 || fn >= this.symbolCount) return;
-    let k = this.stateKeys.get(key);
-    if (k === undefined) this.stateKeys.set(key, (k = this.stateKeys.size));
+    let k: number | undefined;
+    if (key >= 0 && key < this.symbolCount) {
+      k = (this.stateKeyOfSymbol[key] ?? 0) - 1;
+      if (k < 0) {
+        k = this.stateKeyCount++;
+        this.stateKeyOfSymbol[key] = k + 1;
+      }
+    } else {
+      k = this.stateKeys.get(key);
+      if (k === undefined) this.stateKeys.set(key, (k = this.stateKeyCount++));
+    }
     const i = this.stateCount;
     if (i === this.stateKey.length) {
       const grow = <T extends Int32Array | Uint16Array>(a: T, b: T): T => (b.set(a), b);
@@ -179,32 +201,121 @@ export class FlowCollector {
 
   /** A resolved returnType (`produces`) or paramType row of `fn` naming project type `type`. */
   typeUse(type: number, name: string, fn: number, produces: boolean, conf: number): void {
-    let b = this.types.get(type);
-    if (!b) this.types.set(type, (b = { p: new Map(), c: new Map(), name }));
-    note(produces ? b.p : b.c, fn, Math.min(conf, FlowConfidence.type));
+    if (type < 0 || type >= this.symbolCount) return; // a project type is a file symbol
+    let k = (this.typeKeyOf[type] ?? 0) - 1;
+    if (k < 0) {
+      k = this.typeNames.length;
+      this.typeNames.push(name);
+      this.typeKeyOf[type] = k + 1;
+    }
+    const i = this.typeCount;
+    if (i === this.typeKey.length) {
+      const grow = <T extends Int32Array | Uint16Array>(a: T, b: T): T => (b.set(a), b);
+      this.typeKey = grow(this.typeKey, new Int32Array(i * 2));
+      this.typeFn = grow(this.typeFn, new Int32Array(i * 2));
+      this.typeMeta = grow(this.typeMeta, new Uint16Array(i * 2));
+    }
+    this.typeKey[i] = k;
+    this.typeFn[i] = fn;
+    this.typeMeta[i] = ((produces ? 1 : 0) << 8) | (Math.min(conf, FlowConfidence.type) & 255);
+    this.typeCount = i + 1;
   }
 
   /** Emits the state and type edges; `bases` are the resolved inherits / implements targets. */
   finish(bases: ReadonlyMap<number, readonly number[]>): FlowStats {
     const stats: FlowStats = { stateKeys: 0, stateCapped: 0, typeKeys: 0, typeCapped: 0, typeUbiquitous: 0 };
     this.stateEdges(stats);
-    this.liftToSupertypes(bases);
-    for (const b of this.types.values()) {
-      if (b.p.size === 0 || b.c.size === 0) continue;
-      if (UBIQUITOUS_TYPES.has(b.name)) {
-        stats.typeUbiquitous++;
-        continue;
-      }
-      stats.typeKeys++;
-      if (b.p.size * b.c.size > MAX_FLOW_FANOUT) stats.typeCapped++;
-      else this.pairs(b.p, b.c, EdgeKind.flowsType);
-    }
+    this.typeEdges(bases, stats);
     return stats;
+  }
+
+  /**
+   * flowsType: per type (counting-sorted facts), producers × consumers at their best
+   * confidence, after lifting producers to supertypes. Only the types lifting touches get a Map.
+   */
+  private typeEdges(bases: ReadonlyMap<number, readonly number[]>, stats: FlowStats): void {
+    const nKeys = this.typeNames.length;
+    const n = this.typeCount;
+    const start = new Int32Array(nKeys + 1);
+    for (let i = 0; i < n; i++) start[(this.typeKey[i] ?? 0) + 1]!++;
+    for (let k = 0; k < nKeys; k++) start[k + 1]! += start[k] ?? 0;
+    const fill = start.slice(0, nKeys);
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[fill[this.typeKey[i] ?? 0]!++] = i;
+    const hasP = new Uint8Array(nKeys);
+    const hasC = new Uint8Array(nKeys);
+    for (let i = 0; i < n; i++) ((this.typeMeta[i] ?? 0) >> 8 ? hasP : hasC)[this.typeKey[i] ?? 0] = 1;
+    /** The facts of key k on one side, best confidence per symbol, in first-seen order. */
+    const side = (k: number, producers: boolean): Side => {
+      const out: Side = new Map();
+      for (let j = start[k] ?? 0; j < (start[k + 1] ?? 0); j++) {
+        const i = order[j] ?? 0;
+        const meta = this.typeMeta[i] ?? 0;
+        if (meta >> 8 !== (producers ? 1 : 0)) continue;
+        note(out, this.typeFn[i] ?? 0, meta & 255);
+      }
+      return out;
+    };
+    // Producers lifted to supertypes, by key (the only types that get a Map of their own).
+    const lifted = new Map<number, Side>();
+    const producersOf = (k: number): Side => {
+      let p = lifted.get(k);
+      if (!p) lifted.set(k, (p = side(k, true)));
+      return p;
+    };
+    this.liftToSupertypes(bases, hasP, hasC, producersOf);
+    const bestP = new Int16Array(this.symbolCount).fill(-1);
+    const bestC = new Int16Array(this.symbolCount).fill(-1);
+    const producers: number[] = [];
+    const consumers: number[] = [];
+    for (let k = 0; k < nKeys; k++) {
+      const extra = lifted.get(k);
+      if ((!hasP[k] && !extra?.size) || !hasC[k]) continue;
+      producers.length = 0;
+      consumers.length = 0;
+      if (extra) {
+        for (const [fn, conf] of extra) {
+          producers.push(fn);
+          bestP[fn] = conf;
+        }
+      } else {
+        for (let j = start[k] ?? 0; j < (start[k + 1] ?? 0); j++) {
+          const i = order[j] ?? 0;
+          const meta = this.typeMeta[i] ?? 0;
+          if (!(meta >> 8)) continue;
+          const fn = this.typeFn[i] ?? 0;
+          if ((bestP[fn] ?? 0) < 0) producers.push(fn);
+          if ((meta & 255) > (bestP[fn] ?? 0)) bestP[fn] = meta & 255;
+        }
+      }
+      for (let j = start[k] ?? 0; j < (start[k + 1] ?? 0); j++) {
+        const i = order[j] ?? 0;
+        const meta = this.typeMeta[i] ?? 0;
+        if (meta >> 8) continue;
+        const fn = this.typeFn[i] ?? 0;
+        if ((bestC[fn] ?? 0) < 0) consumers.push(fn);
+        if ((meta & 255) > (bestC[fn] ?? 0)) bestC[fn] = meta & 255;
+      }
+      if (UBIQUITOUS_TYPES.has(this.typeNames[k] ?? '')) stats.typeUbiquitous++;
+      else {
+        stats.typeKeys++;
+        if (producers.length * consumers.length > MAX_FLOW_FANOUT) stats.typeCapped++;
+        else {
+          for (const a of producers) {
+            for (const b of consumers) {
+              this.edges.add(a, b, EdgeKind.flowsType, Math.min(bestP[a] ?? 0, bestC[b] ?? 0));
+            }
+          }
+        }
+      }
+      for (const a of producers) bestP[a] = -1;
+      for (const b of consumers) bestC[b] = -1;
+    }
   }
 
   /** flowsState: per key (counting-sorted facts), writers × readers at their best confidence. */
   private stateEdges(stats: FlowStats): void {
-    const nKeys = this.stateKeys.size;
+    const nKeys = this.stateKeyCount;
     const n = this.stateCount;
     const start = new Int32Array(nKeys + 1);
     for (let i = 0; i < n; i++) start[(this.stateKey[i] ?? 0) + 1]!++;
@@ -245,33 +356,45 @@ export class FlowCollector {
     }
   }
 
-  /** A producer of T also produces T's supertypes (at lower confidence), a few levels up. */
-  private liftToSupertypes(bases: ReadonlyMap<number, readonly number[]>): void {
+  /**
+   * A producer of T also produces T's supertypes (at lower confidence), a few levels up. Types
+   * in first-use order, each lifting its producers as they stand (its own and those lifted into
+   * it so far), as the per-type Maps this replaces did.
+   */
+  private liftToSupertypes(
+    bases: ReadonlyMap<number, readonly number[]>,
+    hasP: Uint8Array,
+    hasC: Uint8Array,
+    producersOf: (k: number) => Side,
+  ): void {
+    if (bases.size === 0) return;
+    const typeOfKey = new Int32Array(this.typeNames.length);
+    for (let t = 0; t < this.symbolCount; t++) {
+      const k = (this.typeKeyOf[t] ?? 0) - 1;
+      if (k >= 0) typeOfKey[k] = t;
+    }
     // Snapshot first: lifting adds producers to other buckets, never new direct producers.
-    const direct = [...this.types.entries()].filter(([, b]) => b.p.size > 0);
-    for (const [type, b] of direct) {
+    for (let k = 0; k < this.typeNames.length; k++) {
+      if (!hasP[k]) continue;
+      const type = typeOfKey[k] ?? 0;
       let level = bases.get(type) ?? [];
+      if (level.length === 0) continue;
       const seen = new Set<number>([type]);
       for (let depth = 0; depth < MAX_SUPERTYPE_DEPTH && level.length > 0; depth++) {
         const next: number[] = [];
         for (const base of level) {
           if (seen.has(base)) continue;
           seen.add(base);
-          const target = this.types.get(base);
+          const target = base >= 0 && base < this.symbolCount ? (this.typeKeyOf[base] ?? 0) - 1 : -1;
           // Only types someone consumes: a supertype nobody takes creates no edge.
-          if (target && target.c.size > 0) {
-            for (const [fn, conf] of b.p) note(target.p, fn, Math.min(conf, FlowConfidence.supertype));
+          if (target >= 0 && hasC[target]) {
+            const into = producersOf(target);
+            for (const [fn, conf] of producersOf(k)) note(into, fn, Math.min(conf, FlowConfidence.supertype));
           }
           next.push(...(bases.get(base) ?? []));
         }
         level = next;
       }
-    }
-  }
-
-  private pairs(from: Side, to: Side, kind: number): void {
-    for (const [a, ca] of from) {
-      for (const [b, cb] of to) this.edges.add(a, b, kind, Math.min(ca, cb));
     }
   }
 }

@@ -438,6 +438,19 @@ export class FragmentReader {
     return s;
   }
 
+  /**
+   * The string with this id decoded afresh, bypassing (and not filling) the cache: for a pass
+   * that interns every string elsewhere (the merge), so 100k fragments do not each keep a copy.
+   */
+  strUncached(id: number): string | undefined {
+    if (id < 0 || id >= this.stringCount) return undefined;
+    const cached = this.cache[id];
+    if (cached !== undefined) return cached;
+    const a = this.words[this.strBase + id] ?? 0;
+    const b = this.words[this.strBase + id + 1] ?? 0;
+    return this.buf.toString('utf8', this.poolStart + a, this.poolStart + b);
+  }
+
   symStr(row: number, column: 'name' | 'qualifiedName' | 'signature' | 'doc'): string | undefined {
     return this.str(this.sym(row, column));
   }

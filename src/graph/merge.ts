@@ -63,19 +63,108 @@ export class EdgeList {
   }
 }
 
-/** Interns strings into one table; id order is first-seen order over the sorted input. */
-export class StringTable {
+/**
+ * Every fragment's strings interned once into one table (the merge's working names, not the
+ * graph's string table): per file, fragment string id → name id. Strings are decoded without
+ * the fragment's cache, so 100k fragments do not each keep their own `self`, `run`, `label`.
+ */
+export class NameTable {
   readonly list: string[] = [];
   private readonly ids = new Map<string, number>();
-  intern(s: string | undefined): number {
-    if (s === undefined) return NONE;
+  private readonly perFile: (Int32Array | undefined)[] = [];
+
+  /**
+   * The last string asked for and its id (NONE: not interned yet): one name is looked up
+   * several times in a row (scope, top level, imports) and a compare is cheaper than a probe.
+   */
+  private lastString: string | undefined;
+  private lastId = NONE;
+
+  /** The name id of a string, or NONE (never adds). */
+  lookup(s: string): number {
+    if (s === this.lastString) return this.lastId;
+    const id = this.ids.get(s) ?? NONE;
+    this.lastString = s;
+    this.lastId = id;
+    return id;
+  }
+
+  intern(s: string): number {
+    if (s === this.lastString && this.lastId !== NONE) return this.lastId;
     let id = this.ids.get(s);
     if (id === undefined) {
       id = this.list.length;
       this.ids.set(s, id);
       this.list.push(s);
     }
+    this.lastString = s;
+    this.lastId = id;
     return id;
+  }
+
+  /**
+   * File f's fragment string id → name id, NONE until first asked for (strings are interned on
+   * first use: docs and signatures are never decoded here).
+   */
+  of(f: number, frag: FragmentReader): Int32Array {
+    let map = this.perFile[f];
+    if (!map) this.perFile[f] = map = new Int32Array(frag.stringCount).fill(NONE);
+    return map;
+  }
+
+  /** The name id of fragment string `local` of file f, NONE for NONE (as FragmentReader.str). */
+  id(f: number, frag: FragmentReader, local: number): number {
+    if (local < 0 || local >= frag.stringCount) return NONE;
+    const map = this.of(f, frag);
+    let v = map[local] ?? NONE;
+    if (v === NONE) map[local] = v = this.intern(frag.strUncached(local) ?? '');
+    return v;
+  }
+
+  /** The text of fragment string `local` of file f, undefined for NONE (as FragmentReader.str). */
+  text(f: number, frag: FragmentReader, local: number): string | undefined {
+    const v = this.id(f, frag, local);
+    return v === NONE ? undefined : this.list[v];
+  }
+}
+
+/**
+ * Interns strings into the graph's table; id order is first-seen order over the sorted input.
+ * Rides on the merge's NameTable (one Map for both): a string's graph id is kept by its name id.
+ */
+export class StringTable {
+  readonly list: string[] = [];
+  /** Name id → graph string id + 1 (0 = not in the graph's table). */
+  private graphId = new Int32Array(1024);
+  constructor(readonly names: NameTable) {}
+
+  intern(s: string | undefined): number {
+    if (s === undefined) return NONE;
+    return this.internName(this.names.intern(s));
+  }
+
+  /** Interns the string with this name id. */
+  internName(nameId: number): number {
+    if (nameId >= this.graphId.length) {
+      let n = this.graphId.length * 2;
+      while (n <= nameId) n *= 2;
+      const grown = new Int32Array(n);
+      grown.set(this.graphId);
+      this.graphId = grown;
+    }
+    let id = (this.graphId[nameId] ?? 0) - 1;
+    if (id < 0) {
+      id = this.list.length;
+      this.list.push(this.names.list[nameId] ?? '');
+      this.graphId[nameId] = id + 1;
+    }
+    return id;
+  }
+
+  /** The id of an interned string, or NONE: a lookup that never adds to the table. */
+  lookup(s: string): number {
+    const nameId = this.names.lookup(s);
+    return nameId === NONE ? NONE : (this.graphId[nameId] ?? 0) - 1;
   }
 }
 
@@ -187,7 +276,8 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
       throw new Error('merge input must be sorted by relPath, without duplicates');
   }
   const modules = new ModuleResolver(inputs);
-  const strings = new StringTable();
+  const names = new NameTable();
+  const strings = new StringTable(names);
   let fileSymbols = 0;
   let refCount = 0;
   for (const i of inputs) {
@@ -221,8 +311,8 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
         id = cols.add(
           fileIdx,
           frag.sym(r, 'kind'),
-          strings.intern(frag.symStr(r, 'name')),
-          strings.intern(frag.symStr(r, 'qualifiedName')),
+          internName(strings, names.id(fileIdx, frag, frag.sym(r, 'name'))),
+          internName(strings, names.id(fileIdx, frag, frag.sym(r, 'qualifiedName'))),
           parent,
         );
         edges.add(parent, id, EdgeKind.contains, Confidence.certain);
@@ -242,6 +332,7 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
     inputs,
     modules,
     strings,
+    names,
     cols,
     symbolStart,
     edges,
@@ -277,6 +368,10 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
     reverse: reverseCsr(n, forward),
     stats,
   };
+}
+
+function internName(strings: StringTable, nameId: number): number {
+  return nameId === NONE ? NONE : strings.internName(nameId);
 }
 
 /** A module's short name: its file name without extension, or its directory for index/__init__/mod/lib files. */

@@ -9,8 +9,8 @@
 
 import { FlowCollector, FlowConfidence, type FlowStats } from './dataflow.js';
 import type { FragmentReader } from './fragment.js';
-import { Confidence, EdgeKind, type ResolutionStats } from './graph.js';
-import type { EdgeList, MergeInput, StringTable, SymbolColumns } from './merge.js';
+import { Confidence, EdgeKind, MISSING, PairTable, type ResolutionStats } from './graph.js';
+import type { EdgeList, MergeInput, NameTable, StringTable, SymbolColumns } from './merge.js';
 import type { ModuleResolver, ModuleTarget } from './modules.js';
 import { NONE, REF_KIND_NAMES, RefKind, SymbolFlag, SymbolKind } from '../protocol.js';
 
@@ -18,6 +18,8 @@ export interface ResolveContext {
   inputs: readonly MergeInput[];
   modules: ModuleResolver;
   strings: StringTable;
+  /** Every fragment string interned (the resolver's working names). */
+  names: NameTable;
   cols: SymbolColumns;
   symbolStart: Int32Array;
   edges: EdgeList;
@@ -82,35 +84,57 @@ export function resolveReferences(ctx: ResolveContext): ResolutionStats {
 
 class Resolver {
   private readonly nFiles: number;
-  private readonly topLevel: Map<string, number>[] = [];
-  private readonly fileQname: Map<string, number>[] = [];
-  private readonly byName = new Map<string, number[]>();
-  private readonly byQualified = new Map<string, number[]>();
-  /** Per file: local binding name → import rows that bind it. */
-  private readonly importsByLocal: Map<string, ImportRow>[] = [];
-  /** Per file: exported name → the re-export rows that export it (globs excluded). */
-  private readonly reexportsByName: Map<string, ImportRow[]>[] = [];
+  /** File symbols (module rows excluded) bucketed by name and by qualified name. */
+  private byName!: NameIndex;
+  private byQualified!: NameIndex;
+  /**
+   * The import and re-export rows of all files as columns (name ids of ctx.names, NONE =
+   * absent; rows of file f from importStart[f]), materialised as an ImportRow only while used.
+   */
+  private importStart = new Int32Array(0);
+  private rowQualifier = new Int32Array(0);
+  private rowName = new Int32Array(0);
+  private rowAlias = new Int32Array(0);
+  private rowAux = new Int32Array(0);
   /** Glob rows that are re-exports (`export * from`), not plain imports. */
-  private readonly reexportGlobs = new Set<ImportRow>();
-  private readonly globImports: ImportRow[][] = [];
-  private readonly bindingMemo: Map<string, Target>[] = [];
-  /** Per file (no string keys to build per lookup): what a name means as a member of it. */
-  private readonly exportMemo: Map<string, Target>[] = [];
+  private rowReexportGlob = new Uint8Array(0);
+  /** (file, local binding name) → the first import row that binds it. */
+  private readonly importsByLocal: PairTable;
+  /** (file, exported name) → the first re-export row that exports it (globs excluded); then reexportNext. */
+  private readonly reexportsByName: PairTable;
+  private reexportNext = new Int32Array(0);
+  /** Per file: its first glob row (-1: none); then globNext. */
+  private globHead = new Int32Array(0);
+  private globNext = new Int32Array(0);
+  /** Memos keyed by (file, name id), values encoded by encodeTarget / encodeModule. */
+  private readonly bindingMemo: PairTable;
+  /** What a name means as a member of a module file. */
+  private readonly exportMemo: PairTable;
+  /** Per importing file: specifier → module. */
+  private readonly moduleMemo: PairTable;
   private readonly externals = new Map<string, number>();
   private readonly bases = new Map<number, number[]>();
-  /** Per importing file: specifier → module. */
-  private readonly moduleMemo: Map<string, ModuleTarget | undefined>[] = [];
   private readonly stats: ResolutionStats = { refs: {}, resolved: {}, callConfidence: {} };
   private readonly flow: FlowCollector;
-  private readonly uniqueMemo = new Map<string, { id: number; conf: number } | undefined>();
+  /** (name id, family × 3 + kinds) → the unique symbol id, or -1. */
+  private readonly uniqueMemo: PairTable;
 
   constructor(private readonly ctx: ResolveContext) {
     this.nFiles = ctx.inputs.length;
+    // Sized for a few entries per file, so the tables rarely grow (each growth rehashes).
+    const sized = Math.max(1024, ctx.inputs.length * 8);
+    this.importsByLocal = new PairTable(sized);
+    this.reexportsByName = new PairTable(sized);
+    this.bindingMemo = new PairTable(sized);
+    this.exportMemo = new PairTable(sized);
+    this.moduleMemo = new PairTable(sized);
+    this.uniqueMemo = new PairTable(sized);
     this.flow = new FlowCollector(ctx.edges, ctx.cols.length);
   }
 
   run(): ResolutionStats {
     this.indexSymbols();
+    this.indexLastSegments();
     this.collectImports();
     // Inheritance (and parameters) first: method lookup through base classes needs the
     // `bases` map, argument flow needs every callee's parameters.
@@ -128,60 +152,192 @@ class Resolver {
   }
 
   private indexSymbols(): void {
-    const { cols, symbolStart } = this.ctx;
+    const { cols, symbolStart, strings } = this.ctx;
+    const fileSymbols = symbolStart[this.nFiles] ?? 0;
+    const nStrings = strings.list.length;
+    const emptyId = strings.lookup('');
+    // The empty name (NONE or '') gets the extra key nStrings; strings interned later (external
+    // names) have ids >= nStrings and are in no bucket.
+    const key = (s: number): number => (s === NONE || s === emptyId ? nStrings : s);
+    this.keyOf = (s: string): number => {
+      if (s === '') return nStrings;
+      const id = strings.lookup(s);
+      return id === NONE || id >= nStrings ? -1 : id;
+    };
+    const isFileRow = (id: number): boolean => symbolStart[cols.file[id] ?? 0] !== id;
+    this.byName = new NameIndex(nStrings + 1, fileSymbols, (id) => key(cols.name[id] ?? NONE), isFileRow);
+    this.byQualified = new NameIndex(
+      nStrings + 1,
+      fileSymbols,
+      (id) => key(cols.qualifiedName[id] ?? NONE),
+      isFileRow,
+    );
+  }
+
+  /**
+   * Which last segments (after the last '.') qualified names have, by file and anywhere: a
+   * lookup of `${prefix}.${name}` (name without a dot) can only hit a qualified name whose last
+   * segment is `name`, so most scope and member lookups are answered without building the string.
+   */
+  private lastSegmentIn: PairTable = new PairTable(16);
+  private lastSegmentAnywhere = new Uint8Array(0);
+
+  private indexLastSegments(): void {
+    const { cols, symbolStart, names } = this.ctx;
+    const fileSymbols = symbolStart[this.nFiles] ?? 0;
+    this.lastSegmentIn = new PairTable(fileSymbols);
+    const anywhere: number[] = [];
     for (let f = 0; f < this.nFiles; f++) {
-      const top = new Map<string, number>();
-      const qn = new Map<string, number>();
-      const a = symbolStart[f] ?? 0;
-      const b = symbolStart[f + 1] ?? 0;
-      for (let id = a + 1; id < b; id++) {
+      for (let id = (symbolStart[f] ?? 0) + 1; id < (symbolStart[f + 1] ?? 0); id++) {
+        const qn = this.str(cols.qualifiedName[id] ?? NONE);
+        const dot = qn.lastIndexOf('.');
+        if (dot < 0) continue;
         const name = this.str(cols.name[id] ?? NONE);
-        const qname = this.str(cols.qualifiedName[id] ?? NONE);
-        if (cols.parent[id] === a && !top.has(name)) top.set(name, id);
-        if (!qn.has(qname)) qn.set(qname, id);
-        pushTo(this.byName, name, id);
-        pushTo(this.byQualified, qname, id);
+        const seg = qn.length - dot - 1 === name.length && qn.endsWith(name) ? name : qn.slice(dot + 1);
+        const segId = names.intern(seg);
+        this.lastSegmentIn.set(f, segId, 1);
+        anywhere[segId] = 1;
       }
-      this.topLevel.push(top);
-      this.fileQname.push(qn);
     }
+    this.lastSegmentAnywhere = Uint8Array.from(anywhere, (x) => x ?? 0);
+  }
+
+  /**
+   * False when no qualified name (of file f; f < 0: of any file) can be `${prefix}.${name}`
+   * whatever the prefix; true when one may.
+   */
+  private mayEndWith(f: number, name: string): boolean {
+    if (name.includes('.')) return true;
+    const segId = this.ctx.names.lookup(name);
+    if (segId === NONE) return false;
+    if (f < 0) return (this.lastSegmentAnywhere[segId] ?? 0) === 1;
+    return this.lastSegmentIn.get(f, segId) !== MISSING;
+  }
+
+  /** The bucket key of a name (see indexSymbols), -1 when no file symbol has it. */
+  private keyOf: (s: string) => number = () => -1;
+
+  /** The first top-level symbol of file f named `name` (what a bare name means in f). */
+  private topLevel(f: number, name: string): number | undefined {
+    const k = this.keyOf(name);
+    if (k < 0) return undefined;
+    const { cols, symbolStart } = this.ctx;
+    const a = symbolStart[f] ?? 0;
+    const b = symbolStart[f + 1] ?? 0;
+    const idx = this.byName;
+    const end = idx.start[k + 1] ?? 0;
+    for (let i = idx.lowerBound(k, a + 1); i < end; i++) {
+      const id = idx.ids[i] ?? 0;
+      if (id >= b) break;
+      if (cols.parent[id] === a) return id;
+    }
+    return undefined;
+  }
+
+  /** The first symbol of file f with this qualified name. */
+  private fileQname(f: number, qname: string): number | undefined {
+    const k = this.keyOf(qname);
+    if (k < 0) return undefined;
+    const { symbolStart } = this.ctx;
+    const idx = this.byQualified;
+    const i = idx.lowerBound(k, (symbolStart[f] ?? 0) + 1);
+    const id = i < (idx.start[k + 1] ?? 0) ? (idx.ids[i] ?? 0) : NONE;
+    return id !== NONE && id < (symbolStart[f + 1] ?? 0) ? id : undefined;
+  }
+
+  /** The symbols (of all files) with this qualified name, in id order. */
+  private allQname(qname: string): Int32Array {
+    return this.byQualified.bucket(this.keyOf(qname));
   }
 
   private collectImports(): void {
+    const { names } = this.ctx;
+    const importStart = new Int32Array(this.nFiles + 1);
     for (let f = 0; f < this.nFiles; f++) {
       const frag = this.frag(f);
-      const byLocal = new Map<string, ImportRow>();
-      const re = new Map<string, ImportRow[]>();
-      const globs: ImportRow[] = [];
+      let n = 0;
+      for (let r = 0; r < frag.refCount; r++) {
+        const kind = frag.ref(r, 'kind');
+        if (kind === RefKind.import || kind === RefKind.reexport) n++;
+      }
+      importStart[f + 1] = (importStart[f] ?? 0) + n;
+    }
+    const rows = importStart[this.nFiles] ?? 0;
+    this.importStart = importStart;
+    this.rowQualifier = new Int32Array(rows);
+    this.rowName = new Int32Array(rows);
+    this.rowAlias = new Int32Array(rows);
+    this.rowAux = new Int32Array(rows);
+    this.rowReexportGlob = new Uint8Array(rows);
+    this.reexportNext = new Int32Array(rows).fill(-1);
+    this.globNext = new Int32Array(rows).fill(-1);
+    this.globHead = new Int32Array(this.nFiles).fill(-1);
+    const empty = names.intern('');
+    let i = 0;
+    for (let f = 0; f < this.nFiles; f++) {
+      const frag = this.frag(f);
+      const nameOf = (id: number): number => names.id(f, frag, id);
+      let lastGlob = -1;
       for (let r = 0; r < frag.refCount; r++) {
         const kind = frag.ref(r, 'kind');
         if (kind !== RefKind.import && kind !== RefKind.reexport) continue;
-        const row: ImportRow = {
-          file: f,
-          qualifier: frag.refStr(r, 'qualifier'),
-          name: frag.refStr(r, 'name') ?? '',
-          alias: frag.refStr(r, 'alias'),
-          aux: frag.ref(r, 'aux'),
-        };
+        this.rowQualifier[i] = nameOf(frag.ref(r, 'qualifier'));
+        const nameId = nameOf(frag.ref(r, 'name'));
+        this.rowName[i] = nameId === NONE ? empty : nameId;
+        this.rowAlias[i] = nameOf(frag.ref(r, 'alias'));
+        this.rowAux[i] = frag.ref(r, 'aux');
+        const row = this.importRow(f, i);
         if (row.name === '*' && row.alias === undefined) {
-          globs.push(row);
-          if (kind === RefKind.reexport) this.reexportGlobs.add(row);
+          if (lastGlob < 0) this.globHead[f] = i;
+          else this.globNext[lastGlob] = i;
+          lastGlob = i;
+          if (kind === RefKind.reexport) this.rowReexportGlob[i] = 1;
+          i++;
           continue;
         }
         if (kind === RefKind.reexport) {
-          const exported = row.alias ?? row.name;
-          const list = re.get(exported);
-          if (list) list.push(row);
-          else re.set(exported, [row]);
+          const exported = names.intern(row.alias ?? row.name);
+          const head = this.reexportsByName.get(f, exported);
+          if (head === MISSING) this.reexportsByName.set(f, exported, i);
+          else {
+            let last = head;
+            while ((this.reexportNext[last] ?? -1) >= 0) last = this.reexportNext[last] ?? -1;
+            this.reexportNext[last] = i;
+          }
         }
-        const local = this.localNameOf(f, row);
-        if (local && !byLocal.has(local)) byLocal.set(local, row);
+        const bound = this.localNameOf(f, row);
+        if (bound) {
+          const key = names.intern(bound);
+          if (this.importsByLocal.get(f, key) === MISSING) this.importsByLocal.set(f, key, i);
+        }
+        i++;
       }
-      this.importsByLocal.push(byLocal);
-      this.reexportsByName.push(re);
-      this.globImports.push(globs);
-      this.bindingMemo.push(new Map());
     }
+  }
+
+  /** Import row i (of file f) as an object, for the lookups that read it. */
+  private importRow(f: number, i: number): ImportRow {
+    const { list } = this.ctx.names;
+    const q = this.rowQualifier[i] ?? NONE;
+    const alias = this.rowAlias[i] ?? NONE;
+    return {
+      file: f,
+      qualifier: q === NONE ? undefined : list[q],
+      name: list[this.rowName[i] ?? 0] ?? '',
+      alias: alias === NONE ? undefined : list[alias],
+      aux: this.rowAux[i] ?? 0,
+    };
+  }
+
+  /** Target ↔ int (memo values): -1 = undefined, else id × 2 + 1 when it is a module. */
+  private encodeTarget(t: Target): number {
+    return t === undefined ? -1 : t.id * 2 + (t.module === undefined ? 0 : 1);
+  }
+
+  private decodeTarget(v: number): Target {
+    if (v < 0) return undefined;
+    const id = v >>> 1;
+    return { id, module: v & 1 ? (this.ctx.cols.file[id] ?? NONE) : undefined };
   }
 
   /** The name an import binds in the importing file. */
@@ -226,11 +382,21 @@ class Resolver {
   }
 
   private resolveModule(f: number, spec: string): ModuleTarget | undefined {
-    let memo = this.moduleMemo[f];
-    if (!memo) this.moduleMemo[f] = memo = new Map<string, ModuleTarget | undefined>();
-    if (memo.has(spec)) return memo.get(spec);
+    const { names } = this.ctx;
+    const key = names.intern(spec);
+    const v = this.moduleMemo.get(f, key);
+    if (v !== MISSING) {
+      // -1: unresolved; >= 0: file × 2 + certain; else external, name id -2 - v.
+      if (v === -1) return undefined;
+      if (v >= 0) return { kind: 'file', file: v >>> 1, certain: (v & 1) === 1 };
+      return { kind: 'external', name: names.list[-2 - v] ?? '' };
+    }
     const t = this.ctx.modules.resolve(f, spec);
-    memo.set(spec, t);
+    this.moduleMemo.set(
+      f,
+      key,
+      !t ? -1 : t.kind === 'file' ? t.file * 2 + (t.certain ? 1 : 0) : -2 - names.intern(t.name),
+    );
     return t;
   }
 
@@ -244,12 +410,12 @@ class Resolver {
 
   /** What `name` means when looked up as a member of module file `f` (exports, re-exports, submodules). */
   private exportLookup(f: number, name: string, depth = 0): Target {
-    let memo = this.exportMemo[f];
-    if (!memo) this.exportMemo[f] = memo = new Map<string, Target>();
-    if (memo.has(name)) return memo.get(name);
-    memo.set(name, undefined); // cycle guard: a re-export loop resolves to nothing
+    const key = this.ctx.names.intern(name);
+    const v = this.exportMemo.get(f, key);
+    if (v !== MISSING) return this.decodeTarget(v);
+    this.exportMemo.set(f, key, -1); // cycle guard: a re-export loop resolves to nothing
     const t = depth > 12 ? undefined : this.exportLookupUncached(f, name, depth);
-    memo.set(name, t);
+    this.exportMemo.set(f, key, this.encodeTarget(t));
     return t;
   }
 
@@ -262,11 +428,13 @@ class Resolver {
         if ((cols.flags[id] ?? 0) & SymbolFlag.defaultExport) return { id, module: undefined };
       }
     }
-    const top = this.topLevel[f]?.get(name);
+    const top = this.topLevel(f, name);
     if (top !== undefined) return { id: top, module: undefined };
-    for (const row of this.reexportsByName[f]?.get(name) ?? []) {
+    const head = this.reexportsByName.get(f, this.ctx.names.intern(name));
+    for (let i = head === MISSING ? -1 : head; i >= 0; i = this.reexportNext[i] ?? -1) {
+      const row = this.importRow(f, i);
       if (row.qualifier === undefined) {
-        const local = this.topLevel[f]?.get(row.name) ?? this.binding(f, row.name)?.id;
+        const local = this.topLevel(f, row.name) ?? this.binding(f, row.name)?.id;
         if (local !== undefined) return { id: local, module: undefined };
         continue;
       }
@@ -280,8 +448,9 @@ class Resolver {
       const b = this.binding(f, name, depth);
       if (b) return b;
     }
-    for (const glob of this.globImports[f] ?? []) {
-      if (lang !== 'python' && lang !== 'rust' && !this.reexportGlobs.has(glob)) continue;
+    for (let i = this.globHead[f] ?? -1; i >= 0; i = this.globNext[i] ?? -1) {
+      if (lang !== 'python' && lang !== 'rust' && !this.rowReexportGlob[i]) continue;
+      const glob = this.importRow(f, i);
       const m = glob.qualifier === undefined ? undefined : this.resolveImportModule(f, glob.qualifier);
       if (m?.kind === 'file') {
         const t = this.exportLookup(m.file, name, depth + 1);
@@ -364,12 +533,14 @@ class Resolver {
   /** A member of a type: in its own file by qualified name, then anywhere (Rust impls), then its bases. */
   private methodOf(typeId: number, name: string, depth: number): Target {
     const { cols } = this.ctx;
-    const qn = `${this.str(cols.qualifiedName[typeId] ?? NONE)}.${name}`;
-    const file = cols.file[typeId] ?? NONE;
-    const own = file >= 0 ? this.fileQname[file]?.get(qn) : undefined;
-    if (own !== undefined) return { id: own, module: undefined };
-    const anywhere = this.byQualified.get(qn);
-    if (anywhere?.length === 1 && anywhere[0] !== undefined) return { id: anywhere[0], module: undefined };
+    if (this.mayEndWith(-1, name)) {
+      const qn = `${this.str(cols.qualifiedName[typeId] ?? NONE)}.${name}`;
+      const file = cols.file[typeId] ?? NONE;
+      const own = file >= 0 ? this.fileQname(file, qn) : undefined;
+      if (own !== undefined) return { id: own, module: undefined };
+      const anywhere = this.allQname(qn);
+      if (anywhere.length === 1 && anywhere[0] !== undefined) return { id: anywhere[0], module: undefined };
+    }
     if (depth > 8) return undefined;
     for (const base of this.bases.get(typeId) ?? []) {
       const t = this.methodOf(base, name, depth + 1);
@@ -380,23 +551,25 @@ class Resolver {
 
   /** The symbol or module a local name of file f is bound to by an import. */
   private binding(f: number, local: string, depth = 0): Target {
-    const memo = this.bindingMemo[f];
-    if (!memo) return undefined;
-    if (memo.has(local)) return memo.get(local);
-    memo.set(local, undefined);
-    const row = this.importsByLocal[f]?.get(local);
+    if (f < 0 || f >= this.nFiles) return undefined;
+    const key = this.ctx.names.intern(local);
+    const v = this.bindingMemo.get(f, key);
+    if (v !== MISSING) return this.decodeTarget(v);
+    this.bindingMemo.set(f, key, -1);
+    const row = this.importsByLocal.get(f, key);
     let t: Target;
-    if (row) t = this.importTarget(f, row, depth);
+    if (row !== MISSING) t = this.importTarget(f, this.importRow(f, row), depth);
     if (!t) {
       // Names brought in by glob imports (`use x::*`, `from x import *`).
-      for (const glob of this.globImports[f] ?? []) {
+      for (let i = this.globHead[f] ?? -1; i >= 0; i = this.globNext[i] ?? -1) {
         if (this.lang(f) === 'typescript' || this.lang(f) === 'tsx' || this.lang(f) === 'javascript') break;
+        const glob = this.importRow(f, i);
         const m = glob.qualifier === undefined ? undefined : this.resolveImportModule(f, glob.qualifier);
         if (m?.kind === 'file' && m.file !== f) t = this.exportLookup(m.file, local, depth + 1);
         if (t) break;
       }
     }
-    memo.set(local, t);
+    this.bindingMemo.set(f, key, this.encodeTarget(t));
     return t;
   }
 
@@ -405,7 +578,8 @@ class Resolver {
   private resolveFile(f: number, phase: 'structure' | 'uses'): void {
     const frag = this.frag(f);
     const base = this.moduleRow(f);
-    const { edges } = this.ctx;
+    const { edges, names } = this.ctx;
+    const text = (id: number): string | undefined => names.text(f, frag, id);
     for (let r = 0; r < frag.refCount; r++) {
       const kind = frag.ref(r, 'kind');
       const structural =
@@ -422,7 +596,7 @@ class Resolver {
             this.flow.param(
               base + row,
               frag.ref(r, 'aux'),
-              python ? (frag.refStr(r, 'name') ?? '') : '',
+              python ? (text(frag.ref(r, 'name')) ?? '') : '',
               python,
             );
           }
@@ -433,13 +607,13 @@ class Resolver {
       const kindName = REF_KIND_NAMES[kind] ?? 'unknown';
       const fromRow = frag.ref(r, 'from');
       const from = fromRow >= 0 && fromRow < frag.symbolCount ? base + fromRow : base;
-      const name = frag.refStr(r, 'name') ?? '';
-      const qualifier = frag.refStr(r, 'qualifier');
+      const name = text(frag.ref(r, 'name')) ?? '';
+      const qualifier = text(frag.ref(r, 'qualifier'));
       let resolved = false;
       switch (kind) {
         case RefKind.argument:
           // The call row just before it says which callee (if any) its value reaches.
-          resolved = this.flow.argument(frag.ref(r, 'aux'), frag.refStr(r, 'alias'));
+          resolved = this.flow.argument(frag.ref(r, 'aux'), text(frag.ref(r, 'alias')));
           break;
         case RefKind.read:
         case RefKind.write:
@@ -452,7 +626,7 @@ class Resolver {
             file: f,
             qualifier,
             name,
-            alias: frag.refStr(r, 'alias'),
+            alias: text(frag.ref(r, 'alias')),
             aux: frag.ref(r, 'aux'),
           };
           const mod =
@@ -475,7 +649,7 @@ class Resolver {
           let src = from;
           if (fromRow === NONE) {
             // Rust `impl Trait for Type` with Type defined in another file.
-            const owner = this.resolveType(f, base, frag.refStr(r, 'alias') ?? '', undefined);
+            const owner = this.resolveType(f, base, text(frag.ref(r, 'alias')) ?? '', undefined);
             if (!owner) break;
             src = owner.id;
           }
@@ -566,7 +740,7 @@ class Resolver {
         conf = FlowConfidence.undeclaredField;
       }
     } else if (!qualifier) {
-      const own = this.topLevel[f]?.get(name);
+      const own = this.topLevel(f, name);
       const t = own !== undefined ? { id: own, module: undefined } : this.binding(f, name);
       if (!t || t.module !== undefined || !STATE_KINDS.has(cols.kind[t.id] ?? -1)) return false;
       if (cols.file[t.id] === NONE) return false;
@@ -597,15 +771,15 @@ class Resolver {
   private scoped(f: number, from: number, name: string): { id: number; conf: number } | undefined {
     const { cols } = this.ctx;
     const base = this.moduleRow(f);
-    const qn = this.fileQname[f];
-    for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
+    const nested = this.mayEndWith(f, name);
+    for (let s = from; nested && s > base && s >= 0; s = cols.parent[s] ?? base) {
       // Members of a class are not in scope by bare name in any of our languages (they need
       // this./self.), so class scopes are passed over.
       if (CLASS_LIKE.has(cols.kind[s] ?? -1)) continue;
-      const id = qn?.get(`${this.str(cols.qualifiedName[s] ?? NONE)}.${name}`);
+      const id = this.fileQname(f, `${this.str(cols.qualifiedName[s] ?? NONE)}.${name}`);
       if (id !== undefined && id !== from) return { id, conf: Confidence.local };
     }
-    const top = this.topLevel[f]?.get(name);
+    const top = this.topLevel(f, name);
     if (top !== undefined) return { id: top, conf: Confidence.local };
     const b = this.binding(f, name);
     if (b) return { id: b.id, conf: Confidence.imported };
@@ -622,10 +796,15 @@ class Resolver {
         const qn = this.str(cols.qualifiedName[s] ?? NONE);
         const typeName = qn.slice(0, qn.lastIndexOf('.'));
         if (!typeName) return undefined;
-        const local = this.fileQname[f]?.get(typeName);
+        const local = this.fileQname(f, typeName);
         if (local !== undefined) return local;
-        const anywhere = this.byQualified.get(typeName)?.filter((id) => CLASS_LIKE.has(cols.kind[id] ?? -1));
-        return anywhere?.length === 1 ? anywhere[0] : undefined;
+        let found: number | undefined;
+        for (const id of this.allQname(typeName)) {
+          if (!CLASS_LIKE.has(cols.kind[id] ?? -1)) continue;
+          if (found !== undefined) return undefined;
+          found = id;
+        }
+        return found;
       }
     }
     return undefined;
@@ -689,8 +868,8 @@ class Resolver {
       }
       // A type path not bound in this file (Rust `Foo::new` via the crate, Python `Klass.method`).
       const last = segs[segs.length - 1] ?? '';
-      const byQ = this.byQualified.get(`${last}.${name}`);
-      if (byQ?.length === 1 && byQ[0] !== undefined) return { id: byQ[0], conf: Confidence.qualifiedName };
+      const byQ = this.mayEndWith(-1, name) ? this.allQname(`${last}.${name}`) : new Int32Array(0);
+      if (byQ.length === 1 && byQ[0] !== undefined) return { id: byQ[0], conf: Confidence.qualifiedName };
       if (container || this.binding(f, head)) return undefined;
     }
     // Unknown receiver (`x.len()`, `this.repo.save()`): a project-unique method name only.
@@ -755,11 +934,14 @@ class Resolver {
     if (name.length < 3 || COMMON_NAMES.has(name)) return undefined;
     const family = this.family(f);
     // Memoised: a name defined many times and called many times would otherwise cost their product.
-    const key = `${family}${kinds === TYPE_KINDS ? 't' : methodsOnly ? 'm' : 'c'}${name}`;
-    if (this.uniqueMemo.has(key)) return this.uniqueMemo.get(key);
+    const nameKey = this.ctx.names.intern(name);
+    const kindKey =
+      (family === 'p' ? 0 : family === 'r' ? 3 : 6) + (kinds === TYPE_KINDS ? 0 : methodsOnly ? 1 : 2);
+    const memo = this.uniqueMemo.get(nameKey, kindKey);
+    if (memo !== MISSING) return memo < 0 ? undefined : { id: memo, conf: Confidence.uniqueName };
     const { cols } = this.ctx;
     let found = NONE;
-    for (const id of this.byName.get(name) ?? []) {
+    for (const id of this.byName.bucket(this.keyOf(name))) {
       const k = cols.kind[id] ?? -1;
       if (!kinds.has(k) || (methodsOnly && k !== SymbolKind.method)) continue;
       if (this.family(cols.file[id] ?? 0) !== family) continue;
@@ -770,8 +952,58 @@ class Resolver {
       found = id;
     }
     const t = found === NONE ? undefined : { id: found, conf: Confidence.uniqueName };
-    this.uniqueMemo.set(key, t);
+    this.uniqueMemo.set(nameKey, kindKey, found);
     return t;
+  }
+}
+
+/**
+ * Symbol ids bucketed by an integer key (an interned string id) in CSR form, ids ascending
+ * within a bucket: a counting sort over the symbol columns instead of a Map of arrays, so
+ * 1.8M symbols cost two Int32Arrays, not 1.8M small arrays and Map entries.
+ */
+class NameIndex {
+  readonly start: Int32Array;
+  readonly ids: Int32Array;
+  private static readonly empty = new Int32Array(0);
+
+  constructor(
+    nKeys: number,
+    nSymbols: number,
+    keyOf: (id: number) => number,
+    include: (id: number) => boolean,
+  ) {
+    const start = new Int32Array(nKeys + 1);
+    let n = 0;
+    for (let id = 0; id < nSymbols; id++) {
+      if (!include(id)) continue;
+      start[keyOf(id) + 1]!++;
+      n++;
+    }
+    for (let k = 0; k < nKeys; k++) start[k + 1]! += start[k]!;
+    const fill = start.slice(0, nKeys);
+    const ids = new Int32Array(n);
+    for (let id = 0; id < nSymbols; id++) if (include(id)) ids[fill[keyOf(id)]!++] = id;
+    this.start = start;
+    this.ids = ids;
+  }
+
+  /** The ids under key k (a view; empty for k < 0). */
+  bucket(k: number): Int32Array {
+    if (k < 0 || k + 1 >= this.start.length) return NameIndex.empty;
+    return this.ids.subarray(this.start[k], this.start[k + 1]);
+  }
+
+  /** The position of the first id >= `min` in bucket k. */
+  lowerBound(k: number, min: number): number {
+    let lo = this.start[k] ?? 0;
+    let hi = this.start[k + 1] ?? 0;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.ids[mid] ?? 0) < min) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }
 
