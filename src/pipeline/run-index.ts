@@ -164,6 +164,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     t = now;
     if (phase) phaseCpuMs[phase] = cpuMsSince(cpuLap);
     cpuLap = process.cpuUsage();
+    // The governor keeps its peaks per phase (and publishes the change for bench/memory-sampler.mjs).
+    if (phase) governor.phase(NEXT_PHASE[phase]);
     return d;
   };
 
@@ -177,6 +179,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     await governor.stop();
     throw err;
   }
+  governor.phase('discover');
   if (discarded) log.warn(`previous index discarded: ${discarded}; building a fresh one`);
   let parsePool: ParsePool | undefined;
   // The merge input, spillable: once in the store, the governor may drop fragments (re-read lazily).
@@ -358,6 +361,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     }
     // The workers' heaps and parser memory are not needed past here: free them before the merge.
     await parsePool?.destroy();
+    // Their malloc arenas stay with the process until trimmed; the store pages they wrote stay mapped.
+    if (parsePool) governor.release('parse workers stopped');
     parsePool = undefined;
     phases.parseMs = lap('parseMs');
     pool.utilization = phases.parseMs > 0 ? pool.workerBusyMs / (phases.parseMs * Math.max(1, threads)) : 0;
@@ -462,6 +467,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     await stash.flush();
     governor.checkpoint();
     const graph = mergeFragments(inputs);
+    governor.phase('encode');
     const blobs = encodeGraph(graph);
     const digest = graphDigest(graph, blobs[BLOB.strings]);
     // The lexical search index, from the terms the workers put in each fragment.
@@ -542,6 +548,18 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     await writer.close();
   }
 }
+
+/** The phase that follows each one (the names the governor's per-phase peaks use). */
+const NEXT_PHASE: Record<keyof PhaseTimes, string> = {
+  discoverMs: 'diff',
+  diffMs: 'parse',
+  parseMs: 'load',
+  loadMs: 'merge',
+  mergeMs: 'vectors',
+  vectorMs: 'store',
+  storeMs: 'done',
+  totalMs: 'done',
+};
 
 function zeroPhases(): PhaseTimes {
   return {
