@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 interface Addon {
   trim(): number;
   setTrimThreshold(bytes: number): number;
+  setArenaMax(n: number): number;
   dropPages(start: number, length: number): number;
 }
 
@@ -45,6 +46,15 @@ export function trimMalloc(): boolean {
  */
 export function setTrimThreshold(bytes: number): boolean {
   return (addon?.setTrimThreshold(bytes) ?? 0) === 1;
+}
+
+/**
+ * Sets glibc's M_ARENA_MAX: threads started from now on share arenas once that many exist
+ * (glibc's default allows 8 per core, and each keeps what its thread freed). Only arenas
+ * created later are affected. False when not available.
+ */
+export function setArenaMax(n: number): boolean {
+  return (addon?.setArenaMax(n) ?? 0) === 1;
 }
 
 /**

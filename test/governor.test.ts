@@ -251,7 +251,7 @@ test('release: above the line the governor releases first, holding the whole RSS
     releaser: p.releaser,
     policy: { dwellMs: 0 },
   });
-  assert.equal(p.calls, ['tune'], 'a requested budget tunes the allocator at once');
+  assert.equal(p.calls, ['tune'], 'the allocator is tuned at once');
   gov.attachPool(fakePool(log));
   await gov.tick();
   assert.equal(p.calls, ['tune', 'trim', 'drop']);
@@ -304,7 +304,7 @@ test('release: without a releaser the budget is held against RSS minus file-back
   await gov.stop();
 });
 
-test('release: a useful spill is followed by a release; physical memory as the budget tunes nothing', async () => {
+test('release: a useful spill is followed by a release; the allocator is tuned without a budget too', async () => {
   const p = simulatedProcess(950, 0, 10);
   const log: Calls = { log: [] };
   const gov = new MemoryGovernor(budget(1000), {
@@ -326,8 +326,72 @@ test('release: a useful spill is followed by a release; physical memory as the b
     { bytes: 24_000 * MB, source: 'physical', detail: 'test' },
     { sampler: q.sampler, releaser: q.releaser },
   );
-  assert.equal(q.calls, [], 'no budget asked for: the allocator is left alone');
+  assert.equal(q.calls, ['tune'], 'no budget asked for: the allocator is tuned all the same');
   await free.stop();
+});
+
+test('release: between full releases, mapped store pages are dropped alone (no trim), at most every 100 ms', async () => {
+  const p = simulatedProcess(950, 300, 0);
+  const gov = new MemoryGovernor(budget(1000), {
+    sampler: p.sampler,
+    releaser: p.releaser,
+    policy: { dwellMs: 0 },
+    releaseEveryMs: 1000,
+  });
+  gov.start();
+  gov.checkpoint(); // the first release is a full one: 950 -> 650
+  assert.equal(p.calls, ['tune', 'trim', 'drop']);
+  p.state.file = 300 * MB; // the merge re-read fragments: the map is resident again
+  p.state.now = 200;
+  gov.checkpoint();
+  assert.equal(p.calls.slice(3), ['drop'], 'only the pages are dropped, 200 ms after a full release');
+  p.state.file = 300 * MB;
+  p.state.now = 250;
+  gov.checkpoint();
+  assert.is(p.calls.length, 4, 'not again within 100 ms');
+  p.state.now = 300;
+  gov.checkpoint();
+  assert.equal(p.calls.slice(4), ['drop']);
+  p.state.file = 10 * MB; // 1% of the budget: not worth a drop
+  p.state.anon = 950 * MB;
+  p.state.now = 500;
+  gov.checkpoint();
+  assert.is(p.calls.length, 5, 'too few pages mapped to drop');
+  const r = await gov.stop();
+  assert.is(r.releases, 3);
+  const drops = r.events.filter((e) => e.what.startsWith('store pages dropped'));
+  assert.is(drops.length, 1, 'drops are one log entry per episode');
+  assert.is(drops[0]?.count, 2);
+  assert.is(drops[0]?.bytes, 600 * MB);
+});
+
+test('release: a slow release is spaced 20 times its duration apart', async () => {
+  const p = simulatedProcess(990, 0, 1);
+  const slowTrim = (): boolean => p.releaser.trim();
+  const releaser: MemoryReleaser = {
+    ...p.releaser,
+    trim: () => {
+      const until = performance.now() + 60; // at least 60 ms: the next one waits at least 1200
+      while (performance.now() < until);
+      return slowTrim();
+    },
+  };
+  const gov = new MemoryGovernor(budget(1000), {
+    sampler: p.sampler,
+    releaser,
+    policy: { dwellMs: 0 },
+    releaseEveryMs: 1000,
+  });
+  await gov.tick();
+  const took = gov.report().events.find((e) => e.kind === 'release')?.ms ?? 0;
+  assert.ok(took >= 60, `the release took ${took} ms`);
+  p.state.now = 1100;
+  await gov.tick();
+  assert.is(gov.report().releases, 1, 'not after 1100 ms: a 60 ms release waits at least 1200');
+  p.state.now = Math.ceil(20 * took) + 1;
+  await gov.tick();
+  assert.is(gov.report().releases, 2, `released again after 20 x ${took} ms`);
+  await gov.stop();
 });
 
 test('governor: worker heap caps and thread counts follow the budget', () => {
@@ -527,8 +591,18 @@ test('merge input: spills only what the store committed, re-reads the same bytes
   assert.ok(held > 0);
   assert.is(stash.spill(), 0, 'nothing is committed yet: nothing may go');
   await stash.flush();
+  const stats = inputs.map((i) => ({
+    vectorCount: i.fragment.vectorCount,
+    errorCount: i.fragment.errorCount,
+  }));
   assert.is(stash.spill(), held, 'all of it once committed');
   assert.is(stash.bytes(), 0);
+  assert.equal(
+    inputs.map((i) => stash.statsOf(i)),
+    stats,
+    'the summary figures stay without a reload',
+  );
+  assert.is(gov.report().reloads, 0);
   assert.equal(
     inputs.map((i) => i.fragment.symStr(3, 'name')),
     before,

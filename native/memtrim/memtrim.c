@@ -2,7 +2,9 @@
 // malloc_trim(0) returns the free pages of every glibc malloc arena (worker threads each
 // leave an arena behind that glibc otherwise keeps for the life of the process);
 // mallopt(M_TRIM_THRESHOLD) makes free() trim an arena's top sooner (and stops glibc from
-// raising the threshold to 64 MiB on its own); madvise(MADV_DONTNEED) on a shared file
+// raising the threshold to 64 MiB on its own); mallopt(M_ARENA_MAX) stops glibc from giving
+// each new thread an arena of its own (it caps arenas created from then on: set before the
+// parse workers start, they share the few that exist); madvise(MADV_DONTNEED) on a shared file
 // mapping drops its resident pages (the LMDB map, the usearch file): they are clean or
 // already in the page cache, and fault back in from it when read again. Any thread.
 #include <node_api.h>
@@ -46,6 +48,23 @@ static napi_value SetTrimThreshold(napi_env env, napi_callback_info info) {
 #endif
 }
 
+/* setArenaMax(n): M_ARENA_MAX; 1 on success, 0 on failure, -1 when not glibc. */
+static napi_value SetArenaMax(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t n = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &n) != napi_ok || n < 1) {
+    napi_throw_type_error(env, NULL, "setArenaMax(n): a positive integer");
+    return NULL;
+  }
+#if defined(__GLIBC__)
+  return make_int(env, mallopt(M_ARENA_MAX, n));
+#else
+  return make_int(env, -1);
+#endif
+}
+
 /* dropPages(start, length): madvise(MADV_DONTNEED); 0 or the errno. Addresses fit a double (< 2^53). */
 static napi_value DropPages(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -65,6 +84,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"trim", NULL, Trim, NULL, NULL, NULL, napi_default, NULL},
       {"setTrimThreshold", NULL, SetTrimThreshold, NULL, NULL, NULL, napi_default, NULL},
+      {"setArenaMax", NULL, SetArenaMax, NULL, NULL, NULL, napi_default, NULL},
       {"dropPages", NULL, DropPages, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

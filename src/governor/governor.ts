@@ -9,7 +9,13 @@
 import { channel } from 'node:diagnostics_channel';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { dropMappedFiles, memtrimAvailable, setTrimThreshold, trimMalloc } from '../../native/memtrim.js';
+import {
+  dropMappedFiles,
+  memtrimAvailable,
+  setArenaMax,
+  setTrimThreshold,
+  trimMalloc,
+} from '../../native/memtrim.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { resolveBudget, type MemoryBudget, type RequestedBudgetSource } from './budget.js';
 import { MemoryPolicy, nextSampleDelay, type PolicyAction, type PolicyOptions } from './policy.js';
@@ -60,7 +66,7 @@ export interface MemoryReleaser {
   trim(): boolean;
   /** Drops the resident pages of the mapped store files; returns the bytes of mappings advised. */
   dropMapped(): number;
-  /** Makes the allocator return memory sooner (a budget is active); true if it could. */
+  /** Makes the allocator keep less (fewer arenas, trimmed sooner); true if it could. */
   tune(): boolean;
 }
 
@@ -71,12 +77,19 @@ const isStoreFile = (path: string): boolean => path.endsWith('.mdb') || path.end
  * climbs to 64 MiB as large blocks are freed, after which a worker's arena is never trimmed).
  */
 const TRIM_THRESHOLD_BYTES = 1 << 20;
+/**
+ * Arenas glibc may create (it allows 8 per core, one per thread that allocates: 16 on the
+ * benchmark machine, holding 360 MB by the end of an unconstrained parse). Set when the
+ * governor starts, it caps the arenas created from then on: the parse workers share the
+ * few that already exist.
+ */
+const ARENA_MAX = 2;
 
 export const nativeReleaser: MemoryReleaser = {
   available: memtrimAvailable,
   trim: trimMalloc,
   dropMapped: () => dropMappedFiles(isStoreFile),
-  tune: () => setTrimThreshold(TRIM_THRESHOLD_BYTES),
+  tune: () => setArenaMax(ARENA_MAX) && setTrimThreshold(TRIM_THRESHOLD_BYTES),
 };
 
 /** Releases nothing (no addon; or a simulated process, whose samples a release cannot change). */
@@ -157,7 +170,10 @@ export interface GovernorOptions {
    * sampler's samples are simulated (a release could not show in them).
    */
   readonly releaser?: MemoryReleaser;
-  /** Above the act line, release at most this often (ms). Default 1000. */
+  /**
+   * Above the act line, release at most this often (ms), and no sooner than 20 times the last
+   * release's duration after it (a slow trim must not stall the coordinator). Default 1000.
+   */
   readonly releaseEveryMs?: number;
 }
 
@@ -165,6 +181,11 @@ const MB = 2 ** 20;
 const MAX_EVENTS = 500;
 
 const USEFUL_SPILL_SHARE = 0.02;
+
+/** Releases above the act line are spaced at least this many times their own duration apart. */
+const RELEASE_COST_FACTOR = 20;
+/** Between full releases, the mapped store pages are dropped at most this often (ms). */
+const DROP_EVERY_MS = 100;
 
 /** Phase changes are published here (bench/memory-sampler.mjs labels its samples with them). */
 const phaseChannel = channel('leindex:phase');
@@ -232,6 +253,11 @@ export class MemoryGovernor {
   private currentPhase = 'start';
   private readonly releaser: MemoryReleaser;
   private lastReleaseAt = -Infinity;
+  private lastReleaseMs = 0;
+  private lastDropAt = -Infinity;
+  /** The least file-backed RSS seen (the node binary's pages): what a drop cannot go below. */
+  private fileFloor = Infinity;
+  private readonly pendingDrops = { count: 0, bytes: 0, ms: 0 };
   private readonly phasePeaks: Record<string, { rssBytes: number; anonBytes: number }> = {};
 
   constructor(
@@ -242,8 +268,8 @@ export class MemoryGovernor {
     this.sampler = options.sampler ?? processSampler();
     this.log = options.logger ?? silentLogger;
     this.releaser = options.releaser ?? (this.sampler.simulated ? noReleaser : nativeReleaser);
-    // A budget below physical memory: the allocator should give back what it frees, as it frees it.
-    if (budget.source !== 'physical') this.releaser.tune();
+    // Budget or not: the allocator should give back what it frees, as it frees it.
+    this.releaser.tune();
   }
 
   /**
@@ -351,7 +377,7 @@ export class MemoryGovernor {
     if (!this.running) return;
     let s = this.sampler.sampleSync();
     this.observe(s);
-    if (this.releaseDue(s)) s = this.release('above the act line') ?? s;
+    s = this.releaseIfDue(s);
     // Spilling a few MB (a reload window) again and again would only thrash the merge.
     if (this.spillableBytes() < this.usefulSpillBytes()) return;
     if (this.policy.urgent(this.pressure(s), this.budget.bytes, s.atMs)) this.spillAll();
@@ -371,7 +397,8 @@ export class MemoryGovernor {
     this.releaser.dropMapped();
     const after = this.sampler.sampleSync();
     this.observe(after);
-    this.lastReleaseAt = after.atMs;
+    this.lastReleaseAt = this.lastDropAt = after.atMs;
+    this.lastReleaseMs = performance.now() - t;
     const freed = Math.max(0, before.rss - after.rss);
     this.counts.releases++;
     this.counts.releasedBytes += freed;
@@ -381,11 +408,41 @@ export class MemoryGovernor {
     return after;
   }
 
-  /** Above the act line and no release in the last releaseEveryMs: the cheapest action first. */
-  private releaseDue(s: MemorySample): boolean {
-    if (!this.releaser.available) return false;
-    if (this.pressure(s) < this.actAtBytes) return false;
-    return s.atMs - this.lastReleaseAt >= (this.options.releaseEveryMs ?? 1000);
+  /**
+   * Drops the mapped store pages only (a few ms: no malloc trim). Aggregated into one log
+   * entry per episode, like reloads: the merge may need one every few hundred reads.
+   */
+  private dropMapped(): MemorySample {
+    const before = this.sampler.sampleSync();
+    const t = performance.now();
+    this.releaser.dropMapped();
+    const after = this.sampler.sampleSync();
+    this.observe(after);
+    this.lastDropAt = after.atMs;
+    const freed = Math.max(0, before.rss - after.rss);
+    this.counts.releases++;
+    this.counts.releasedBytes += freed;
+    this.pendingDrops.count++;
+    this.pendingDrops.bytes += freed;
+    this.pendingDrops.ms += performance.now() - t;
+    return after;
+  }
+
+  /**
+   * Above the act line, the cheapest actions first: a full release when the last one is long
+   * enough ago, else dropping the mapped store pages when they are a useful share of the
+   * budget. Returns the sample to decide on (taken after whatever was done).
+   */
+  private releaseIfDue(s: MemorySample): MemorySample {
+    if (!this.releaser.available || this.pressure(s) < this.actAtBytes) return s;
+    // A release that took long (malloc_trim walks every free chunk of every arena) waits longer:
+    // releasing takes at most 1/RELEASE_COST_FACTOR of the time.
+    const wait = Math.max(this.options.releaseEveryMs ?? 1000, this.lastReleaseMs * RELEASE_COST_FACTOR);
+    if (s.atMs - this.lastReleaseAt >= wait) return this.release('above the act line') ?? s;
+    const droppable = s.rssFile - this.fileFloor;
+    if (droppable >= this.usefulSpillBytes() && s.atMs - this.lastDropAt >= DROP_EVERY_MS)
+      return this.dropMapped();
+    return s;
   }
 
   /** One sample and at most one action (the timer calls this; tests call it directly). */
@@ -394,7 +451,7 @@ export class MemoryGovernor {
     this.observe(s);
     this.flushReloads();
     // Releasing costs a few ms and loses nothing: before any rung of the ladder.
-    if (this.releaseDue(s)) s = this.release('above the act line') ?? s;
+    s = this.releaseIfDue(s);
     const action = this.policy.decide(this.pressure(s), this.budget.bytes, s.atMs);
     if (action) await this.act(action);
   }
@@ -451,6 +508,7 @@ export class MemoryGovernor {
     if (s.rss > this.peak) this.peak = s.rss;
     const anon = pressureOf(s);
     if (anon > this.peakAnon) this.peakAnon = anon;
+    if (s.rssFile < this.fileFloor) this.fileFloor = s.rssFile;
     const p = (this.phasePeaks[this.currentPhase] ??= { rssBytes: 0, anonBytes: 0 });
     if (s.rss > p.rssBytes) p.rssBytes = s.rss;
     if (anon > p.anonBytes) p.anonBytes = anon;
@@ -526,6 +584,11 @@ export class MemoryGovernor {
 
   /** Turns aggregated reloads into log entries (one per cache per episode). */
   private flushReloads(only?: string): void {
+    if (this.pendingDrops.count > 0 && only === undefined) {
+      const d = this.pendingDrops;
+      this.record('release', `store pages dropped x${d.count}`, d.bytes, d.ms, d.count);
+      d.count = d.bytes = d.ms = 0;
+    }
     for (const [name, p] of this.pendingReloads) {
       if (only !== undefined && name !== only) continue;
       this.record('reload', name, p.bytes, p.ms, p.count);

@@ -505,6 +505,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       threads,
       discarded,
       usedGit: found.usedGit,
+      // Kept by the stash: a spilled fragment is not re-read for two numbers.
+      fragmentStats: (i) => stash.statsOf(i) ?? i.fragment,
     });
     const generation = await writer.publish(
       graph.stats,
@@ -629,6 +631,7 @@ interface SummaryInput {
   threads: number;
   discarded: string | undefined;
   usedGit: boolean;
+  fragmentStats: (input: MergeInput) => { vectorCount: number; errorCount: number };
 }
 
 function buildSummary(s: SummaryInput): Omit<IndexSummary, 'memory'> {
@@ -640,12 +643,13 @@ function buildSummary(s: SummaryInput): Omit<IndexSummary, 'memory'> {
   let bytes = 0;
   let vectors = 0;
   for (const i of s.inputs) {
-    vectors += i.fragment.vectorCount;
+    const f = s.fragmentStats(i);
+    vectors += f.vectorCount;
     languages[i.language] = (languages[i.language] ?? 0) + 1;
     bytes += i.size;
-    if (i.fragment.errorCount > 0) {
+    if (f.errorCount > 0) {
       errFiles++;
-      errRegions += i.fragment.errorCount;
+      errRegions += f.errorCount;
     }
   }
   const byKind: Record<string, number> = {};
