@@ -6,8 +6,10 @@
 // reloads, worker recycles and deaths) and the digest, which must not depend on the budget.
 // JSON lines on stdout (and appended to bench/runs/memory-<date>.jsonl with --record), then a
 // table of medians on stderr with each budget's wall time against the unconstrained runs.
+// With --sample, each run also loads bench/memory-sampler.mjs: the row gets the RSS breakdown
+// (LMDB map, arenas, brk heap, other anonymous memory...) at the peak and per phase.
 // Usage: node bench/memory.mjs [--budgets none,512,256] [--rounds N] [--threads N]
-//        [--corpus DIR] [--index-dir DIR] [--no-embeddings] [--record]
+//        [--corpus DIR] [--index-dir DIR] [--no-embeddings] [--sample] [--record]
 import { spawn, execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -28,13 +30,18 @@ const corpus = flag('--corpus', join(root, 'bench', 'corpus'));
 const indexDir = flag('--index-dir', '/tmp/gov-idx');
 const extra = args.includes('--no-embeddings') ? ['--no-embeddings'] : [];
 const record = args.includes('--record');
+const sampleParts = args.includes('--sample');
+const sampleFile = join(indexDir + '.smaps.json');
 const out = join(root, 'bench', 'runs', `memory-${new Date().toISOString().slice(0, 10)}.jsonl`);
 
 // The child writes its own maxrss (getrusage: every thread, so the workers too) when it exits.
 const maxRssFile = join(indexDir + '.maxrss');
 const preload = `data:text/javascript,${encodeURIComponent(
   `import { writeFileSync } from 'node:fs';
-   process.on('exit', () => writeFileSync(${JSON.stringify(maxRssFile)}, String(process.resourceUsage().maxRSS)));`,
+   process.on('exit', () => {
+     const u = process.resourceUsage();
+     writeFileSync(${JSON.stringify(maxRssFile)}, JSON.stringify({ maxRSS: u.maxRSS, user: u.userCPUTime, system: u.systemCPUTime }));
+   });`,
 )}`;
 
 const commit = (() => {
@@ -48,9 +55,11 @@ const commit = (() => {
 function runOnce(budget) {
   rmSync(indexDir, { recursive: true, force: true });
   rmSync(maxRssFile, { force: true });
+  rmSync(sampleFile, { force: true });
   const argv = [
     '--import',
     preload,
+    ...(sampleParts ? ['--import', join(root, 'bench', 'memory-sampler.mjs')] : []),
     join(root, 'bin', 'leindex.js'),
     'index',
     corpus,
@@ -66,7 +75,10 @@ function runOnce(budget) {
   const load = loadavg()[0];
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, argv, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LEINDEX_MEMSAMPLE_OUT: sampleFile },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -77,6 +89,8 @@ function runOnce(budget) {
       if (code !== 0) return reject(new Error(`budget ${budget}: exit ${code}\n${stderr}`));
       const s = JSON.parse(stdout);
       const m = s.memory;
+      const usage = JSON.parse(readFileSync(maxRssFile, 'utf8'));
+      const sampled = sampleParts ? JSON.parse(readFileSync(sampleFile, 'utf8')) : undefined;
       resolve({
         bench: 'memory',
         budget,
@@ -87,7 +101,9 @@ function runOnce(budget) {
         // CPU is less disturbed by a shared machine than wall time: all threads, and the workers alone.
         cpuS: +(s.cpuMs / 1000).toFixed(2),
         workerBusyS: +(s.pool.workerBusyMs / 1000).toFixed(2),
-        maxRssMb: Math.round(Number(readFileSync(maxRssFile, 'utf8')) / 1024),
+        maxRssMb: Math.round(usage.maxRSS / 1024),
+        userS: +(usage.user / 1e6).toFixed(2),
+        sysS: +(usage.system / 1e6).toFixed(2),
         sampledPeakRssMb: Math.round(s.peakRssMb),
         peakAnonMb: Math.round(m.peakAnonBytes / 2 ** 20),
         budgetMb: Math.round(m.budget.bytes / 2 ** 20),
@@ -103,6 +119,16 @@ function runOnce(budget) {
         recycles: m.recycles,
         workerDeaths: m.workerDeaths,
         samples: m.samples,
+        releases: m.releases,
+        releasedMb: Math.round(m.releasedBytes / 2 ** 20),
+        heldAgainst: m.heldAgainst,
+        phasePeaksMb: Object.fromEntries(
+          Object.entries(m.phasePeaks ?? {}).map(([k, v]) => [
+            k,
+            { rss: Math.round(v.rssBytes / 2 ** 20), anon: Math.round(v.anonBytes / 2 ** 20) },
+          ]),
+        ),
+        ...(sampled ? { peakParts: sampled.overall } : {}),
         files: s.files.indexed,
         skipped: s.skipped.total,
         digest: s.digest,
@@ -144,6 +170,7 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 rmSync(maxRssFile, { force: true });
+rmSync(sampleFile, { force: true });
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,15 +1,17 @@
 // The memory governor in real runs: indexing the fixture repos under a governor (real
 // sampler) whose budget this process already exceeds forces spills of the merge input (which
-// the merge then re-reads from the store) and must publish exactly the digest of an
-// unconstrained run; a query session's
-// caches spill and reload with identical answers; a budget below the floor stops the real
-// CLI with exit 4 and leaves the previous index readable.
+// the merge then re-reads from the store) and releases (malloc trim, mapped store pages
+// dropped), and must publish exactly the digest of an unconstrained run; the memtrim addon
+// drops the store's resident pages without changing what is read; a query session's caches
+// spill and reload with identical answers; a budget below the floor stops the real CLI with
+// exit 4 and leaves the previous index readable.
 
 import { spawnSync } from 'node:child_process';
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { dropMappedFiles, memtrimAvailable, trimMalloc } from '../native/memtrim.js';
 import { MemoryGovernor } from '../src/governor/governor.js';
 import { MIN_BUDGET_MB } from '../src/governor/sizing.js';
 import { pressureOf, processSampler, scriptedSampler } from '../src/governor/sampler.js';
@@ -78,6 +80,62 @@ test('through the worker pool (two copies of every fixture repo): same digest, s
     assert.ok(tight.memory.spills >= 1);
     assert.is(tight.memory.workerHeapMb, 64, 'worker heaps capped (at the minimum, for this budget)');
     assert.ok(tight.memory.throttles >= 1, 'the pool was slowed down');
+    // The releaser (the memtrim addon) acted: when the workers stopped, and above the line.
+    assert.is(tight.memory.heldAgainst, 'rss');
+    const releases = tight.memory.events.filter((e) => e.kind === 'release').map((e) => e.what);
+    assert.ok(
+      releases.some((w) => w.startsWith('parse workers stopped')),
+      releases.join(', '),
+    );
+    assert.ok(
+      releases.some((w) => w.startsWith('above the act line')),
+      releases.join(', '),
+    );
+  } finally {
+    ws.cleanup();
+    idx.cleanup();
+  }
+});
+
+/** Resident kB of this process's mappings of files whose path ends with `suffix` (smaps). */
+function residentKbOf(suffix: string): number {
+  let kb = 0;
+  let mine = false;
+  for (const line of readFileSync('/proc/self/smaps', 'latin1').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) mine = (head[1] ?? '').endsWith(suffix);
+    else if (mine) {
+      const m = /^Rss:\s+(\d+) kB/.exec(line);
+      if (m) kb += Number(m[1]);
+    }
+  }
+  return kb;
+}
+
+test('memtrim: built on Linux; dropping the mapped store pages empties them and reads stay the same', async () => {
+  if (process.platform !== 'linux') return;
+  assert.ok(memtrimAvailable, 'the addon is built (npm install runs node-gyp in native/memtrim)');
+  assert.type(trimMalloc(), 'boolean');
+  const ws = copyFixture('ts-app');
+  const idx = tempDir();
+  try {
+    const indexDir = join(idx.dir, 'idx');
+    await indexTree(ws.dir, { indexDir });
+    const reader = IndexReader.open(indexDir);
+    try {
+      const files = reader.fileTable();
+      const read = (): string[] =>
+        files.contentHash.map((h) => Buffer.from(reader.fragment(h) ?? new Uint8Array()).toString('base64'));
+      const first = read();
+      const before = residentKbOf('.mdb');
+      assert.ok(before > 0, 'reading mapped the store');
+      assert.ok(dropMappedFiles((p) => p.endsWith('.mdb')) > 0, 'the map was advised');
+      const after = residentKbOf('.mdb');
+      assert.ok(after < before, `resident store pages: ${before} kB before, ${after} kB after`);
+      assert.equal(read(), first, 'the same bytes, read back from the page cache');
+    } finally {
+      await reader.close();
+    }
   } finally {
     ws.cleanup();
     idx.cleanup();

@@ -10,11 +10,17 @@ import * as assert from 'uvu/assert';
 import { resolveOptions } from '../src/config.js';
 import { LeindexError } from '../src/errors.js';
 import { cgroupLimit, resolveBudget, type MemoryBudget } from '../src/governor/budget.js';
-import { MemoryGovernor, memoryLog, type PoolControl, type Spillable } from '../src/governor/governor.js';
+import {
+  MemoryGovernor,
+  memoryLog,
+  type MemoryReleaser,
+  type PoolControl,
+  type Spillable,
+} from '../src/governor/governor.js';
 import { MIN_BUDGET_MB, checkBudgetFloor } from '../src/governor/sizing.js';
 import { MergeInputStash } from '../src/governor/merge-input.js';
 import { MemoryPolicy, nextSampleDelay, type PolicyAction } from '../src/governor/policy.js';
-import { scriptedSampler } from '../src/governor/sampler.js';
+import { scriptedSampler, type MemorySample, type MemorySampler } from '../src/governor/sampler.js';
 import { FragmentBuilder } from '../src/graph/fragment.js';
 import { SymbolKind } from '../src/protocol.js';
 import { tempDir } from './helpers/workspace.js';
@@ -191,6 +197,201 @@ test('governor: checkpoint() spills synchronously, only when there is enough to 
   const r = await gov.stop();
   assert.is(r.spills, 2);
   assert.is(r.spilledBytes, 55 * MB);
+});
+
+/**
+ * A simulated process for the releaser: RSS and its file-backed part, with a clock the test
+ * moves; a release (trim, drop) takes `trimmed` off the anonymous part and the whole file part.
+ */
+function simulatedProcess(rssMb: number, fileMb: number, trimmedMb: number) {
+  const state = { anon: (rssMb - fileMb) * MB, file: fileMb * MB, now: 0 };
+  const calls: string[] = [];
+  const sample = (): MemorySample => ({
+    atMs: state.now,
+    rss: state.anon + state.file,
+    rssFile: state.file,
+    heapUsed: 0,
+    heapTotal: 0,
+    external: 0,
+    arrayBuffers: 0,
+  });
+  const sampler: MemorySampler = {
+    simulated: true,
+    sample: () => Promise.resolve(sample()),
+    sampleSync: sample,
+    close: () => undefined,
+  };
+  const releaser: MemoryReleaser = {
+    available: true,
+    trim: () => {
+      calls.push('trim');
+      state.anon -= trimmedMb * MB;
+      return true;
+    },
+    dropMapped: () => {
+      calls.push('drop');
+      const advised = state.file;
+      state.file = 0;
+      return advised;
+    },
+    tune: () => {
+      calls.push('tune');
+      return true;
+    },
+  };
+  return { state, calls, sampler, releaser };
+}
+
+test('release: above the line the governor releases first, holding the whole RSS against the budget', async () => {
+  // 950 MB of RSS, 300 of it the mapped store: over the 900 MB line only counting the file pages.
+  const p = simulatedProcess(950, 300, 20);
+  const log: Calls = { log: [] };
+  const gov = new MemoryGovernor(budget(1000), {
+    sampler: p.sampler,
+    releaser: p.releaser,
+    policy: { dwellMs: 0 },
+  });
+  assert.equal(p.calls, ['tune'], 'the allocator is tuned at once');
+  gov.attachPool(fakePool(log));
+  await gov.tick();
+  assert.equal(p.calls, ['tune', 'trim', 'drop']);
+  assert.equal(log.log, [], 'released to 630 MB: no rung of the ladder was needed');
+  const r = gov.report();
+  assert.is(r.heldAgainst, 'rss');
+  assert.is(r.releases, 1);
+  assert.is(r.releasedBytes, 320 * MB);
+  assert.is(r.events[0]?.kind, 'release');
+  assert.ok(r.events[0]?.what.startsWith('above the act line'), r.events[0]?.what);
+  await gov.stop();
+});
+
+test('release: at most once per releaseEveryMs; still above the line after it, the ladder goes on', async () => {
+  const p = simulatedProcess(990, 10, 5);
+  const log: Calls = { log: [] };
+  const gov = new MemoryGovernor(budget(1000), {
+    sampler: p.sampler,
+    releaser: p.releaser,
+    policy: { dwellMs: 0 },
+    releaseEveryMs: 1000,
+  });
+  gov.attachPool(fakePool(log));
+  await gov.tick(); // 990 -> 975: still above 900
+  assert.equal(p.calls, ['tune', 'trim', 'drop']);
+  assert.equal(log.log, ['throttle 1'], 'the same tick takes the first rung');
+  p.state.now = 500;
+  await gov.tick();
+  assert.equal(p.calls.length, 3, 'no second release within 1000 ms');
+  p.state.now = 1000;
+  await gov.tick();
+  assert.equal(p.calls, ['tune', 'trim', 'drop', 'trim', 'drop'], 'released again after 1000 ms');
+  assert.is(gov.report().releases, 2);
+  await gov.stop();
+});
+
+test('release: without a releaser the budget is held against RSS minus file-backed pages', async () => {
+  const p = simulatedProcess(950, 300, 20);
+  const log: Calls = { log: [] };
+  // No releaser given and a simulated sampler: none is used (the default would be the addon).
+  const gov = new MemoryGovernor(budget(1000), { sampler: p.sampler, policy: { dwellMs: 0 } });
+  gov.attachPool(fakePool(log));
+  await gov.tick();
+  assert.equal(p.calls, [], 'nothing released, nothing tuned');
+  assert.equal(log.log, [], '650 MB held: below the line');
+  assert.is(gov.report().heldAgainst, 'rss-minus-file');
+  p.state.anon += 300 * MB; // 950 held
+  await gov.tick();
+  assert.equal(log.log, ['throttle 1']);
+  await gov.stop();
+});
+
+test('release: a useful spill is followed by a release; the allocator is tuned without a budget too', async () => {
+  const p = simulatedProcess(950, 0, 10);
+  const log: Calls = { log: [] };
+  const gov = new MemoryGovernor(budget(1000), {
+    sampler: p.sampler,
+    releaser: p.releaser,
+    policy: { dwellMs: 0 },
+    usefulSpillShare: 0,
+    releaseEveryMs: 60_000,
+  });
+  gov.register(fakeCache(log, 'cache', 50 * MB));
+  gov.start();
+  gov.checkpoint(); // releases (950 -> 940), still above: spills, then releases again
+  assert.equal(log.log, ['spill cache']);
+  assert.equal(p.calls, ['tune', 'trim', 'drop', 'trim', 'drop']);
+  const kinds = (await gov.stop()).events.map((e) => `${e.kind}:${e.what.split(' (')[0]}`);
+  assert.equal(kinds, ['release:above the act line', 'spill:cache', 'release:after spilling 50 MB']);
+  const q = simulatedProcess(100, 0, 0);
+  const free = new MemoryGovernor(
+    { bytes: 24_000 * MB, source: 'physical', detail: 'test' },
+    { sampler: q.sampler, releaser: q.releaser },
+  );
+  assert.equal(q.calls, ['tune'], 'no budget asked for: the allocator is tuned all the same');
+  await free.stop();
+});
+
+test('release: between full releases, mapped store pages are dropped alone (no trim), at most every 100 ms', async () => {
+  const p = simulatedProcess(950, 300, 0);
+  const gov = new MemoryGovernor(budget(1000), {
+    sampler: p.sampler,
+    releaser: p.releaser,
+    policy: { dwellMs: 0 },
+    releaseEveryMs: 1000,
+  });
+  gov.start();
+  gov.checkpoint(); // the first release is a full one: 950 -> 650
+  assert.equal(p.calls, ['tune', 'trim', 'drop']);
+  p.state.file = 300 * MB; // the merge re-read fragments: the map is resident again
+  p.state.now = 200;
+  gov.checkpoint();
+  assert.equal(p.calls.slice(3), ['drop'], 'only the pages are dropped, 200 ms after a full release');
+  p.state.file = 300 * MB;
+  p.state.now = 250;
+  gov.checkpoint();
+  assert.is(p.calls.length, 4, 'not again within 100 ms');
+  p.state.now = 300;
+  gov.checkpoint();
+  assert.equal(p.calls.slice(4), ['drop']);
+  p.state.file = 10 * MB; // 1% of the budget: not worth a drop
+  p.state.anon = 950 * MB;
+  p.state.now = 500;
+  gov.checkpoint();
+  assert.is(p.calls.length, 5, 'too few pages mapped to drop');
+  const r = await gov.stop();
+  assert.is(r.releases, 3);
+  const drops = r.events.filter((e) => e.what.startsWith('store pages dropped'));
+  assert.is(drops.length, 1, 'drops are one log entry per episode');
+  assert.is(drops[0]?.count, 2);
+  assert.is(drops[0]?.bytes, 600 * MB);
+});
+
+test('release: a slow release is spaced 20 times its duration apart', async () => {
+  const p = simulatedProcess(990, 0, 1);
+  const slowTrim = (): boolean => p.releaser.trim();
+  const releaser: MemoryReleaser = {
+    ...p.releaser,
+    trim: () => {
+      const until = performance.now() + 60; // at least 60 ms: the next one waits at least 1200
+      while (performance.now() < until);
+      return slowTrim();
+    },
+  };
+  const gov = new MemoryGovernor(budget(1000), {
+    sampler: p.sampler,
+    releaser,
+    policy: { dwellMs: 0 },
+    releaseEveryMs: 1000,
+  });
+  await gov.tick();
+  const took = gov.report().events.find((e) => e.kind === 'release')?.ms ?? 0;
+  assert.ok(took >= 60, `the release took ${took} ms`);
+  p.state.now = 1100;
+  await gov.tick();
+  assert.is(gov.report().releases, 1, 'not after 1100 ms: a 60 ms release waits at least 1200');
+  p.state.now = Math.ceil(20 * took) + 1;
+  await gov.tick();
+  assert.is(gov.report().releases, 2, `released again after 20 x ${took} ms`);
+  await gov.stop();
 });
 
 test('governor: worker heap caps and thread counts follow the budget', () => {
@@ -390,8 +591,18 @@ test('merge input: spills only what the store committed, re-reads the same bytes
   assert.ok(held > 0);
   assert.is(stash.spill(), 0, 'nothing is committed yet: nothing may go');
   await stash.flush();
+  const stats = inputs.map((i) => ({
+    vectorCount: i.fragment.vectorCount,
+    errorCount: i.fragment.errorCount,
+  }));
   assert.is(stash.spill(), held, 'all of it once committed');
   assert.is(stash.bytes(), 0);
+  assert.equal(
+    inputs.map((i) => stash.statsOf(i)),
+    stats,
+    'the summary figures stay without a reload',
+  );
+  assert.is(gov.report().reloads, 0);
   assert.equal(
     inputs.map((i) => i.fragment.symStr(3, 'name')),
     before,

@@ -154,11 +154,14 @@ export function formatMemory(m: MemoryReport): string {
     m.reloads && `${m.reloads} reloads (${mb(m.reloadedBytes)})`,
     m.recycles && `${m.recycles} worker recycles`,
     m.workerDeaths && `${m.workerDeaths} worker deaths`,
+    m.releases && `${m.releases} releases (${mb(m.releasedBytes)})`,
   ].filter(Boolean);
-  return (
-    `budget ${mb(m.budget.bytes)} (${m.budget.source}), peak ${mb(m.peakAnonBytes)} held ` +
-    `(${mb(m.peakRssBytes)} RSS with mapped files); ${acted.length ? acted.join(', ') : 'no action needed'}`
-  );
+  // Held against the whole RSS when mapped pages can be dropped (see MemoryGovernor.pressure).
+  const peak =
+    m.heldAgainst === 'rss'
+      ? `peak ${mb(m.peakRssBytes)} RSS (${mb(m.peakAnonBytes)} without mapped files)`
+      : `peak ${mb(m.peakAnonBytes)} held (${mb(m.peakRssBytes)} RSS with mapped files)`;
+  return `budget ${mb(m.budget.bytes)} (${m.budget.source}), ${peak}; ${acted.length ? acted.join(', ') : 'no action needed'}`;
 }
 
 function ms(v: number): string {

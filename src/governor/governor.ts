@@ -1,12 +1,21 @@
 // The memory governor: samples the process at an interval that shortens near the budget,
-// and at 90% of it acts in order of cost — slows the parse pool, flushes store writes,
+// and at 90% of it first gives memory back (malloc trim, mapped store pages dropped: see
+// MemoryReleaser), then acts in order of cost — slows the parse pool, flushes store writes,
 // spills registered caches, recycles workers — then relaxes below 75%. The budget is held
-// against RSS minus file-backed pages (see pressureOf). Every action, spill and reload goes
-// into a log (MemoryReport, and memoryLog() for the whole process) that the index summary,
-// `leindex bench` and `leindex diagnostics` show. Main thread.
+// against RSS (RSS minus file-backed pages without the memtrim addon: see pressure()). Every
+// action, spill and reload goes into a log (MemoryReport, and memoryLog() for the whole
+// process) that the index summary, `leindex bench` and `leindex diagnostics` show. Main thread.
 
+import { channel } from 'node:diagnostics_channel';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import {
+  dropMappedFiles,
+  memtrimAvailable,
+  setArenaMax,
+  setTrimThreshold,
+  trimMalloc,
+} from '../../native/memtrim.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { resolveBudget, type MemoryBudget, type RequestedBudgetSource } from './budget.js';
 import { MemoryPolicy, nextSampleDelay, type PolicyAction, type PolicyOptions } from './policy.js';
@@ -45,7 +54,54 @@ export interface PoolGovernor {
   workerDied(what: string): void;
 }
 
-export type MemoryEventKind = 'throttle' | 'relax' | 'flush' | 'spill' | 'reload' | 'recycle' | 'worker-died';
+/**
+ * Gives memory back to the kernel without losing anything: free malloc pages (glibc keeps a
+ * worker thread's arena for the life of the process) and the resident pages of the mapped
+ * index store (clean or in the page cache: they fault back in when read). The default is the
+ * memtrim addon; without it (not built, not Linux) nothing is available.
+ */
+export interface MemoryReleaser {
+  readonly available: boolean;
+  /** Returns free malloc memory; true if any was returned. */
+  trim(): boolean;
+  /** Drops the resident pages of the mapped store files; returns the bytes of mappings advised. */
+  dropMapped(): number;
+  /** Makes the allocator keep less (fewer arenas, trimmed sooner); true if it could. */
+  tune(): boolean;
+}
+
+/** The index store's files: the LMDB map and the vector index file. */
+const isStoreFile = (path: string): boolean => path.endsWith('.mdb') || path.endsWith('.usearch');
+/**
+ * glibc trims an arena's top when this much is free there (its default starts at 128 KiB but
+ * climbs to 64 MiB as large blocks are freed, after which a worker's arena is never trimmed).
+ */
+const TRIM_THRESHOLD_BYTES = 1 << 20;
+/**
+ * Arenas glibc may create (it allows 8 per core, one per thread that allocates: 16 on the
+ * benchmark machine, holding 360 MB by the end of an unconstrained parse). Set when the
+ * governor starts, it caps the arenas created from then on: the parse workers share the
+ * few that already exist.
+ */
+const ARENA_MAX = 2;
+
+export const nativeReleaser: MemoryReleaser = {
+  available: memtrimAvailable,
+  trim: trimMalloc,
+  dropMapped: () => dropMappedFiles(isStoreFile),
+  tune: () => setArenaMax(ARENA_MAX) && setTrimThreshold(TRIM_THRESHOLD_BYTES),
+};
+
+/** Releases nothing (no addon; or a simulated process, whose samples a release cannot change). */
+export const noReleaser: MemoryReleaser = {
+  available: false,
+  trim: () => false,
+  dropMapped: () => 0,
+  tune: () => false,
+};
+
+export type MemoryEventKind =
+  'throttle' | 'relax' | 'flush' | 'spill' | 'reload' | 'recycle' | 'worker-died' | 'release';
 
 export interface MemoryEvent {
   /** ms since the governor started. */
@@ -85,6 +141,13 @@ export interface MemoryReport {
   flushes: number;
   recycles: number;
   workerDeaths: number;
+  /** Releases (malloc trim + mapped store pages dropped) and the RSS they gave back. */
+  releases: number;
+  releasedBytes: number;
+  /** What the budget is held against: the whole RSS (a releaser can drop mapped pages) or RSS minus file-backed pages. */
+  heldAgainst: 'rss' | 'rss-minus-file';
+  /** Highest RSS and RSS minus file-backed pages sampled in each phase of the run, bytes. */
+  phasePeaks: Record<string, { rssBytes: number; anonBytes: number }>;
   /** The first MAX_EVENTS events; the counters above cover all of them. */
   events: MemoryEvent[];
 }
@@ -102,12 +165,30 @@ export interface GovernorOptions {
    * again only thrashes the merge (tests of tiny trees set 0).
    */
   readonly usefulSpillShare?: number;
+  /**
+   * Gives memory back (malloc trim, mapped store pages). Default: the memtrim addon, unless the
+   * sampler's samples are simulated (a release could not show in them).
+   */
+  readonly releaser?: MemoryReleaser;
+  /**
+   * Above the act line, release at most this often (ms), and no sooner than 20 times the last
+   * release's duration after it (a slow trim must not stall the coordinator). Default 1000.
+   */
+  readonly releaseEveryMs?: number;
 }
 
 const MB = 2 ** 20;
 const MAX_EVENTS = 500;
 
 const USEFUL_SPILL_SHARE = 0.02;
+
+/** Releases above the act line are spaced at least this many times their own duration apart. */
+const RELEASE_COST_FACTOR = 20;
+/** Between full releases, the mapped store pages are dropped at most this often (ms). */
+const DROP_EVERY_MS = 100;
+
+/** Phase changes are published here (bench/memory-sampler.mjs labels its samples with them). */
+const phaseChannel = channel('leindex:phase');
 
 /** The events of every governor in this process, newest last (bounded), for `leindex diagnostics`. */
 const processLog: MemoryEvent[] = [];
@@ -156,6 +237,8 @@ export class MemoryGovernor {
     flushes: 0,
     recycles: 0,
     workerDeaths: 0,
+    releases: 0,
+    releasedBytes: 0,
   };
   private readonly startedAt = performance.now();
   private timer: NodeJS.Timeout | undefined;
@@ -167,6 +250,15 @@ export class MemoryGovernor {
   private maxThreads: number | undefined;
   private samples = 0;
   private workerHeap: number | undefined;
+  private currentPhase = 'start';
+  private readonly releaser: MemoryReleaser;
+  private lastReleaseAt = -Infinity;
+  private lastReleaseMs = 0;
+  private lastDropAt = -Infinity;
+  /** The least file-backed RSS seen (the node binary's pages): what a drop cannot go below. */
+  private fileFloor = Infinity;
+  private readonly pendingDrops = { count: 0, bytes: 0, ms: 0 };
+  private readonly phasePeaks: Record<string, { rssBytes: number; anonBytes: number }> = {};
 
   constructor(
     readonly budget: MemoryBudget,
@@ -175,6 +267,19 @@ export class MemoryGovernor {
     this.policy = new MemoryPolicy(options.policy);
     this.sampler = options.sampler ?? processSampler();
     this.log = options.logger ?? silentLogger;
+    this.releaser = options.releaser ?? (this.sampler.simulated ? noReleaser : nativeReleaser);
+    // Budget or not: the allocator should give back what it frees, as it frees it.
+    this.releaser.tune();
+  }
+
+  /**
+   * What the budget is held against. With a releaser, the whole RSS: the mapped store's
+   * pages can be dropped, so they are the governor's to control. Without one, RSS minus
+   * file-backed pages (clean cache the kernel reclaims under pressure): spilling would
+   * otherwise re-map the very pages it counted.
+   */
+  pressure(s: MemorySample): number {
+    return this.releaser.available ? s.rss : pressureOf(s);
   }
 
   get actAtBytes(): number {
@@ -250,6 +355,14 @@ export class MemoryGovernor {
     return Math.min(requested, this.maxThreads);
   }
 
+  /** The run entered a phase (discover, parse, merge...): peaks are kept per phase. */
+  phase(name: string): void {
+    this.observe(this.sampler.sampleSync());
+    this.currentPhase = name;
+    if (phaseChannel.hasSubscribers) phaseChannel.publish({ phase: name });
+    this.observe(this.sampler.sampleSync());
+  }
+
   /** A worker died (out of memory or a crash): logged with the shard that was running. */
   workerDied(what: string): void {
     this.counts.workerDeaths++;
@@ -262,19 +375,84 @@ export class MemoryGovernor {
    */
   checkpoint(): void {
     if (!this.running) return;
-    const s = this.sampler.sampleSync();
+    let s = this.sampler.sampleSync();
     this.observe(s);
+    s = this.releaseIfDue(s);
     // Spilling a few MB (a reload window) again and again would only thrash the merge.
     if (this.spillableBytes() < this.usefulSpillBytes()) return;
-    if (this.policy.urgent(pressureOf(s), this.budget.bytes, s.atMs)) this.spillAll();
+    if (this.policy.urgent(this.pressure(s), this.budget.bytes, s.atMs)) this.spillAll();
+  }
+
+  /**
+   * Gives memory back now (malloc trim, mapped store pages dropped) and logs what RSS fell by;
+   * returns the sample taken after (undefined without a releaser). run-index calls it when the
+   * parse workers are gone.
+   */
+  release(why: string): MemorySample | undefined {
+    if (!this.releaser.available) return undefined;
+    const before = this.sampler.sampleSync();
+    const t = performance.now();
+    this.releaser.trim();
+    const trimmedAt = performance.now();
+    this.releaser.dropMapped();
+    const after = this.sampler.sampleSync();
+    this.observe(after);
+    this.lastReleaseAt = this.lastDropAt = after.atMs;
+    this.lastReleaseMs = performance.now() - t;
+    const freed = Math.max(0, before.rss - after.rss);
+    this.counts.releases++;
+    this.counts.releasedBytes += freed;
+    const ms = (a: number, b: number): string => (b - a).toFixed(1);
+    const detail = `trim ${ms(t, trimmedAt)} ms, drop ${ms(trimmedAt, performance.now())} ms`;
+    this.record('release', `${why} (${detail})`, freed, performance.now() - t, 1);
+    return after;
+  }
+
+  /**
+   * Drops the mapped store pages only (a few ms: no malloc trim). Aggregated into one log
+   * entry per episode, like reloads: the merge may need one every few hundred reads.
+   */
+  private dropMapped(): MemorySample {
+    const before = this.sampler.sampleSync();
+    const t = performance.now();
+    this.releaser.dropMapped();
+    const after = this.sampler.sampleSync();
+    this.observe(after);
+    this.lastDropAt = after.atMs;
+    const freed = Math.max(0, before.rss - after.rss);
+    this.counts.releases++;
+    this.counts.releasedBytes += freed;
+    this.pendingDrops.count++;
+    this.pendingDrops.bytes += freed;
+    this.pendingDrops.ms += performance.now() - t;
+    return after;
+  }
+
+  /**
+   * Above the act line, the cheapest actions first: a full release when the last one is long
+   * enough ago, else dropping the mapped store pages when they are a useful share of the
+   * budget. Returns the sample to decide on (taken after whatever was done).
+   */
+  private releaseIfDue(s: MemorySample): MemorySample {
+    if (!this.releaser.available || this.pressure(s) < this.actAtBytes) return s;
+    // A release that took long (malloc_trim walks every free chunk of every arena) waits longer:
+    // releasing takes at most 1/RELEASE_COST_FACTOR of the time.
+    const wait = Math.max(this.options.releaseEveryMs ?? 1000, this.lastReleaseMs * RELEASE_COST_FACTOR);
+    if (s.atMs - this.lastReleaseAt >= wait) return this.release('above the act line') ?? s;
+    const droppable = s.rssFile - this.fileFloor;
+    if (droppable >= this.usefulSpillBytes() && s.atMs - this.lastDropAt >= DROP_EVERY_MS)
+      return this.dropMapped();
+    return s;
   }
 
   /** One sample and at most one action (the timer calls this; tests call it directly). */
   async tick(): Promise<void> {
-    const s = await this.sampler.sample();
+    let s = await this.sampler.sample();
     this.observe(s);
     this.flushReloads();
-    const action = this.policy.decide(pressureOf(s), this.budget.bytes, s.atMs);
+    // Releasing costs a few ms and loses nothing: before any rung of the ladder.
+    s = this.releaseIfDue(s);
+    const action = this.policy.decide(this.pressure(s), this.budget.bytes, s.atMs);
     if (action) await this.act(action);
   }
 
@@ -287,8 +465,10 @@ export class MemoryGovernor {
       maxThreads: this.maxThreads,
       peakRssBytes: this.peak,
       peakAnonBytes: this.peakAnon,
+      heldAgainst: this.releaser.available ? 'rss' : 'rss-minus-file',
       samples: this.samples,
       ...this.counts,
+      phasePeaks: { ...this.phasePeaks },
       events: [...this.events],
     };
   }
@@ -315,8 +495,8 @@ export class MemoryGovernor {
     const prev = this.prevForGrowth;
     this.prevForGrowth = cur;
     const growth =
-      prev && cur.atMs > prev.atMs ? (pressureOf(cur) - pressureOf(prev)) / (cur.atMs - prev.atMs) : 0;
-    return nextSampleDelay(pressureOf(cur), this.budget.bytes, growth, this.policy.actAt, {
+      prev && cur.atMs > prev.atMs ? (this.pressure(cur) - this.pressure(prev)) / (cur.atMs - prev.atMs) : 0;
+    return nextSampleDelay(this.pressure(cur), this.budget.bytes, growth, this.policy.actAt, {
       ...(this.options.minIntervalMs !== undefined ? { minMs: this.options.minIntervalMs } : {}),
       ...(this.options.maxIntervalMs !== undefined ? { maxMs: this.options.maxIntervalMs } : {}),
     });
@@ -328,6 +508,10 @@ export class MemoryGovernor {
     if (s.rss > this.peak) this.peak = s.rss;
     const anon = pressureOf(s);
     if (anon > this.peakAnon) this.peakAnon = anon;
+    if (s.rssFile < this.fileFloor) this.fileFloor = s.rssFile;
+    const p = (this.phasePeaks[this.currentPhase] ??= { rssBytes: 0, anonBytes: 0 });
+    if (s.rss > p.rssBytes) p.rssBytes = s.rss;
+    if (anon > p.anonBytes) p.anonBytes = anon;
   }
 
   private usefulSpillBytes(): number {
@@ -391,11 +575,20 @@ export class MemoryGovernor {
       this.record('spill', c.name, freed, performance.now() - t, 1);
       this.log.debug(`memory governor: spilled ${c.name} (${Math.round(freed / MB)} MB)`);
     }
-    if (total > 0 && total >= this.usefulSpillBytes()) collectGarbage();
+    if (total > 0 && total >= this.usefulSpillBytes()) {
+      collectGarbage();
+      // What the GC freed goes back to malloc, not to the kernel, until trimmed.
+      this.release(`after spilling ${Math.round(total / MB)} MB`);
+    }
   }
 
   /** Turns aggregated reloads into log entries (one per cache per episode). */
   private flushReloads(only?: string): void {
+    if (this.pendingDrops.count > 0 && only === undefined) {
+      const d = this.pendingDrops;
+      this.record('release', `store pages dropped x${d.count}`, d.bytes, d.ms, d.count);
+      d.count = d.bytes = d.ms = 0;
+    }
     for (const [name, p] of this.pendingReloads) {
       if (only !== undefined && name !== only) continue;
       this.record('reload', name, p.bytes, p.ms, p.count);

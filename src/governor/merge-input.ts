@@ -16,6 +16,12 @@ export interface FragmentStore {
   flush(): Promise<void>;
 }
 
+/** Figures of a fragment the index summary counts. */
+export interface FragmentStats {
+  readonly vectorCount: number;
+  readonly errorCount: number;
+}
+
 export interface MergeInputMeta {
   readonly relPath: string;
   readonly language: LanguageId;
@@ -53,7 +59,11 @@ class StashedInput implements MergeInput {
     this.reader = reader;
     this.readerBytes = reader.bytes.byteLength;
     this.stored = stored;
+    this.stats = { vectorCount: reader.vectorCount, errorCount: reader.errorCount };
   }
+
+  /** What the index summary needs of the fragment, kept so it need not be re-read. */
+  readonly stats: FragmentStats;
 
   readonly relPath: string;
   readonly language: LanguageId;
@@ -126,6 +136,11 @@ export class MergeInputStash implements Spillable {
     this.spilled = false;
     this.window.clear();
     this.windowBytes = 0;
+  }
+
+  /** The summary figures of an input added here (without re-reading a spilled fragment). */
+  statsOf(input: MergeInput): FragmentStats | undefined {
+    return input instanceof StashedInput ? input.stats : undefined;
   }
 
   /** The reader of an entry, re-read from the store when it was spilled. */

@@ -41,6 +41,8 @@ export interface MemorySampler {
   sampleSync(): MemorySample;
   /** Releases what sampling holds open (pidusage's descriptors). */
   close(): void;
+  /** The samples do not come from this process (tests): releasing memory cannot show in them. */
+  readonly simulated?: boolean;
 }
 
 /** Samples a process (default this one): pidusage for RSS and CPU, process.memoryUsage() for the heap. */
@@ -110,6 +112,7 @@ export function scriptedSampler(rssValues: readonly number[]): MemorySampler & {
     };
   };
   return {
+    simulated: true,
     get taken() {
       return i;
     },

@@ -22,8 +22,9 @@ const MIN_WORKER_HEAP_MB = 64;
 const UNCAPPED_ABOVE_MB = 4096;
 /**
  * Measured on the benchmark corpus (Node 20, glibc): a parse worker peaks at ~150 MB (its V8
- * isolate, freed when the pool stops, plus a 64 MB malloc arena that glibc keeps for the life
- * of the process), and the coordinator needs ~160 MB besides the merge's own working set.
+ * isolate, freed when the pool stops, plus its share of the malloc arenas, which the governor
+ * gives back with malloc_trim once it stops: see MemoryReleaser), and the coordinator needs
+ * ~160 MB besides the merge's own working set.
  */
 const WORKER_PEAK_MB = 150;
 const COORDINATOR_BASE_MB = 160;

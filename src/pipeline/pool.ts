@@ -162,7 +162,6 @@ export class ParsePool implements PoolControl {
         } catch (err) {
           failure ??= err instanceof Error ? err : new Error(String(err));
         } finally {
-          this.doneSinceRecycle++;
           this.release();
         }
       }
@@ -197,6 +196,7 @@ export class ParsePool implements PoolControl {
       }
       const file = shard[0];
       if (!file) return;
+      this.doneSinceRecycle++;
       await onResult(
         {
           buffer: new SharedArrayBuffer(0),
@@ -217,6 +217,8 @@ export class ParsePool implements PoolControl {
       );
       return;
     }
+    // Counted before the callback: a recycle asked from it sees every shard that came back so far.
+    this.doneSinceRecycle++;
     await onResult(result, shard);
   }
 

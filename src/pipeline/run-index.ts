@@ -168,6 +168,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     t = now;
     if (phase) phaseCpuMs[phase] = cpuMsSince(cpuLap);
     cpuLap = process.cpuUsage();
+    // The governor keeps its peaks per phase (and publishes the change for bench/memory-sampler.mjs).
+    if (phase) governor.phase(NEXT_PHASE[phase]);
     return d;
   };
 
@@ -181,6 +183,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     await governor.stop();
     throw err;
   }
+  governor.phase('discover');
   if (discarded) log.warn(`previous index discarded: ${discarded}; building a fresh one`);
   let parsePool: ParsePool | undefined;
   // The merge input, spillable: once in the store, the governor may drop fragments (re-read lazily).
@@ -362,6 +365,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     }
     // The workers' heaps and parser memory are not needed past here: free them before the merge.
     await parsePool?.destroy();
+    // Their malloc arenas stay with the process until trimmed; the store pages they wrote stay mapped.
+    if (parsePool) governor.release('parse workers stopped');
     parsePool = undefined;
     phases.parseMs = lap('parseMs');
     pool.utilization = phases.parseMs > 0 ? pool.workerBusyMs / (phases.parseMs * Math.max(1, threads)) : 0;
@@ -469,6 +474,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     await stash.flush();
     governor.checkpoint();
     const graph = mergeFragments(inputs);
+    governor.phase('encode');
     const blobs = encodeGraph(graph);
     const digest = graphDigest(graph, blobs[BLOB.strings]);
     phases.mergeMs = lap('mergeMs');
@@ -517,6 +523,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       threads,
       discarded,
       usedGit: found.usedGit,
+      // Kept by the stash: a spilled fragment is not re-read for two numbers.
+      fragmentStats: (i) => stash.statsOf(i) ?? i.fragment,
     });
     const generation = await writer.publish(
       graph.stats,
@@ -560,6 +568,18 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     await writer.close();
   }
 }
+
+/** The phase that follows each one (the names the governor's per-phase peaks use). */
+const NEXT_PHASE: Record<keyof PhaseTimes, string> = {
+  discoverMs: 'diff',
+  diffMs: 'parse',
+  parseMs: 'load',
+  loadMs: 'merge',
+  mergeMs: 'vectors',
+  vectorMs: 'store',
+  storeMs: 'done',
+  totalMs: 'done',
+};
 
 function zeroPhases(): PhaseTimes {
   return {
@@ -630,6 +650,7 @@ interface SummaryInput {
   threads: number;
   discarded: string | undefined;
   usedGit: boolean;
+  fragmentStats: (input: MergeInput) => { vectorCount: number; errorCount: number };
 }
 
 function buildSummary(s: SummaryInput): Omit<IndexSummary, 'memory'> {
@@ -641,12 +662,13 @@ function buildSummary(s: SummaryInput): Omit<IndexSummary, 'memory'> {
   let bytes = 0;
   let vectors = 0;
   for (const i of s.inputs) {
-    vectors += i.fragment.vectorCount;
+    const f = s.fragmentStats(i);
+    vectors += f.vectorCount;
     languages[i.language] = (languages[i.language] ?? 0) + 1;
     bytes += i.size;
-    if (i.fragment.errorCount > 0) {
+    if (f.errorCount > 0) {
       errFiles++;
-      errRegions += i.fragment.errorCount;
+      errRegions += f.errorCount;
     }
   }
   const byKind: Record<string, number> = {};
