@@ -137,7 +137,7 @@ export function loadModel(path: string = defaultModelPath(), opts: LoadOptions =
     size = fstatSync(fd).size;
     head = new Uint8Array(Math.min(size, MODEL_HEADER_WORDS * 4));
     readSync(fd, head, 0, head.byteLength, 0);
-    const end = head.byteLength === MODEL_HEADER_WORDS * 4 ? bucketOffset(head) : size;
+    const end = head.byteLength === MODEL_HEADER_WORDS * 4 ? rowOffsets(head).buckets : size;
     eager = new Uint8Array(Math.min(size, Math.max(end, head.byteLength)));
     readSync(fd, eager, 0, eager.byteLength, 0);
   } finally {
@@ -173,7 +173,7 @@ function loadOnDemand(path: string): EmbeddingModel {
     const size = fstatSync(fd).size;
     const head = new Uint8Array(Math.min(size, MODEL_HEADER_WORDS * 4));
     readSync(fd, head, 0, head.byteLength, 0);
-    const end = head.byteLength === MODEL_HEADER_WORDS * 4 ? vectorOffset(head) : 0;
+    const end = head.byteLength === MODEL_HEADER_WORDS * 4 ? rowOffsets(head).vectors : 0;
     if (end <= head.byteLength || end > size) {
       closeSync(fd);
       return loadModel(path); // not a model, or a damaged one: the eager path says why
@@ -195,39 +195,24 @@ function loadOnDemand(path: string): EmbeddingModel {
   }
 }
 
-/** Byte offset where the vector rows start, from a header alone (0 if it is not one). */
-function vectorOffset(header: Uint8Array): number {
+/**
+ * Byte offsets where the token vector rows and the bucket vectors start, from a header alone
+ * (both 0 if it is not one).
+ */
+function rowOffsets(header: Uint8Array): { vectors: number; buckets: number } {
   const dv = new DataView(header.buffer, header.byteOffset, header.byteLength);
   const w = (k: keyof typeof H): number => dv.getUint32(H[k] * 4, true);
-  if (w('magic') !== MODEL_MAGIC || w('version') !== MODEL_FORMAT_VERSION) return 0;
+  if (w('magic') !== MODEL_MAGIC || w('version') !== MODEL_FORMAT_VERSION) return { vectors: 0, buckets: 0 };
   const vocab = w('vocabSize');
   const rows = vocab + w('bucketCount');
-  return (
+  const vectors =
     MODEL_HEADER_WORDS * 4 +
     pad4(w('metaBytes')) +
     (vocab + 1) * 4 +
     pad4(w('poolBytes')) +
     vocab * 4 +
-    rows * 4
-  );
-}
-
-/** Byte offset where the bucket vectors start, from a header alone (0 if it is not one). */
-function bucketOffset(header: Uint8Array): number {
-  const dv = new DataView(header.buffer, header.byteOffset, header.byteLength);
-  const w = (k: keyof typeof H): number => dv.getUint32(H[k] * 4, true);
-  if (w('magic') !== MODEL_MAGIC || w('version') !== MODEL_FORMAT_VERSION) return 0;
-  const vocab = w('vocabSize');
-  const rows = vocab + w('bucketCount');
-  return (
-    MODEL_HEADER_WORDS * 4 +
-    pad4(w('metaBytes')) +
-    (vocab + 1) * 4 +
-    pad4(w('poolBytes')) +
-    vocab * 4 +
-    rows * 4 +
-    vocab * w('dim')
-  );
+    rows * 4;
+  return { vectors, buckets: vectors + vocab * w('dim') };
 }
 
 /** How decodeModel gets the bucket block when `bytes` stops where it begins. */
