@@ -6,7 +6,7 @@
 
 import { appendFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contextFor } from '../../src/query/context.js';
 import { impactOf } from '../../src/query/impact.js';
@@ -14,6 +14,7 @@ import { resolveSymbol } from '../../src/query/lookup.js';
 import { IndexSession } from '../../src/query/session.js';
 import { edgeKindIndex, symbolRef } from '../../src/query/symbol-info.js';
 import { SymbolKind } from '../../src/protocol.js';
+import { benchArgs } from './questions.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -25,13 +26,7 @@ function quantiles(xs: number[]): { p50: number; p90: number; p99: number; max: 
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const arg = (name: string): string | undefined => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const root = resolve(arg('--root') ?? join(REPO, 'bench/corpus'));
-  const indexDir = resolve(arg('--index-dir') ?? join(root, '.leindex'));
+  const { arg, has, root, indexDir } = benchArgs();
   const count = Number(arg('--count') ?? 300);
 
   // Graph load: a fresh decode each time (the first also opens the store).
@@ -114,8 +109,7 @@ async function main(): Promise<void> {
   };
   await session.close();
   process.stdout.write(`${JSON.stringify(row)}\n`);
-  if (argv.includes('--record'))
-    appendFileSync(join(REPO, 'bench/analyze/results.jsonl'), `${JSON.stringify(row)}\n`);
+  if (has('--record')) appendFileSync(join(REPO, 'bench/analyze/results.jsonl'), `${JSON.stringify(row)}\n`);
 }
 
 await main();

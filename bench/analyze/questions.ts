@@ -95,18 +95,33 @@ export function scoreBundle(session: IndexSession, bundle: Bundle, q: ResolvedQu
   };
 }
 
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
+/** The command line every bench/analyze script shares: `--root` (the corpus), `--index-dir`. */
+export function benchArgs(argv: string[] = process.argv.slice(2)): {
+  arg: (name: string) => string | undefined;
+  has: (flag: string) => boolean;
+  root: string;
+  indexDir: string;
+} {
   const arg = (name: string): string | undefined => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const root = resolve(arg('--root') ?? join(REPO, 'bench/corpus'));
-  const session = IndexSession.open(root, resolve(arg('--index-dir') ?? join(root, '.leindex')));
+  return {
+    arg,
+    has: (flag) => argv.includes(flag),
+    root,
+    indexDir: resolve(arg('--index-dir') ?? join(root, '.leindex')),
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+async function main(): Promise<void> {
+  const { has, root, indexDir } = benchArgs();
+  const session = IndexSession.open(root, indexDir);
   const model = loadModel();
   const rows: unknown[] = [];
   try {
@@ -136,7 +151,7 @@ async function main(): Promise<void> {
   } finally {
     await session.close();
   }
-  if (argv.includes('--record')) {
+  if (has('--record')) {
     const line = { bench: 'analyze-questions-graph-reference', date: new Date().toISOString(), rows };
     appendFileSync(join(HERE, 'results.jsonl'), `${JSON.stringify(line)}\n`);
   }

@@ -29,7 +29,7 @@
 
 import { appendFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { analyzeQuery } from '../../src/query/analyze.js';
 import type { Bundle } from '../../src/query/bundle.js';
@@ -37,10 +37,9 @@ import type { GravityTrace } from '../../src/query/gravity.js';
 import { searchIndex } from '../../src/query/search.js';
 import { IndexSession } from '../../src/query/session.js';
 import { edgeKindIds, encloses } from '../../src/query/symbol-info.js';
-import { loadQuestions, resolveQuestion, type ResolvedQuestion } from './questions.js';
+import { benchArgs, loadQuestions, resolveQuestion, type ResolvedQuestion } from './questions.js';
 
 const HERE = fileURLToPath(new URL('../../../bench/analyze/', import.meta.url));
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** How deep the search ranks are read for the "not found by search" diagnosis. */
 const SEARCH_DEPTH = 50;
@@ -188,13 +187,8 @@ function mean(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const arg = (name: string): string | undefined => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const root = resolve(arg('--root') ?? join(REPO, 'bench/corpus'));
-  const session = IndexSession.open(root, resolve(arg('--index-dir') ?? join(root, '.leindex')));
+  const { arg, has, root, indexDir } = benchArgs();
+  const session = IndexSession.open(root, indexDir);
   const budgets = (arg('--budgets') ?? '2000,8000').split(',').map(Number);
   const only = arg('--only')?.split(',');
   const rows: QuestionScore[] = [];
@@ -234,7 +228,7 @@ async function main(): Promise<void> {
     };
   });
   for (const s of summary) process.stderr.write(`mean @${s.budget}: ${JSON.stringify(s)}\n`);
-  if (argv.includes('--record')) {
+  if (has('--record')) {
     const line = {
       bench: 'analyze-questions',
       label: arg('--label') ?? '',
