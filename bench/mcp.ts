@@ -15,6 +15,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import pidusage from 'pidusage';
 import { SymbolKind } from '../src/protocol.js';
 import { IndexSession } from '../src/query/session.js';
+import { prng as rng } from '../scripts/embed/linalg.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(repo, 'bin', 'leindex.js');
@@ -89,16 +90,6 @@ async function rssMb(pid: number): Promise<number> {
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return +(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0).toFixed(2);
-}
-
-/** A seeded PRNG (mulberry32), so every run asks the same questions. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---- the questions: files, symbols and directories drawn from the index itself

@@ -17,23 +17,13 @@ import { IndexReader } from '../src/store/read.js';
 import { IndexWriter } from '../src/store/write.js';
 import { runIndex } from '../src/pipeline/run-index.js';
 import { BIN, indexTree, tempDir, testOptions } from './helpers/workspace.js';
+import { prng as rng } from '../scripts/embed/linalg.js';
 
 const WORDS = [
   'alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet',
   'kilo', 'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo', 'sierra', 'tango',
   'uniform', 'victor', 'whiskey', 'xray', 'yankee', 'zulu', 'amber', 'basalt', 'cobalt', 'dune',
 ]; // prettier-ignore
-
-/** mulberry32: the same tree every run. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** File i of a synthetic tree: three functions whose names and docs mix a skewed vocabulary. */
 function source(i: number, variant = 0, extra = ''): string {

@@ -14,24 +14,13 @@ import { TRAILER_BYTES } from '../src/vector/format.js';
 import type { VectorHits } from '../src/vector/query.js';
 import { VectorIndexView } from '../src/vector/view.js';
 import { tempDir, type Workspace } from './helpers/workspace.js';
+import { prng } from '../scripts/embed/linalg.js';
 
 let ws: Workspace;
 test.before(() => {
   ws = tempDir('leindex-vector-');
 });
 test.after(() => ws.cleanup());
-
-/** Deterministic PRNG (mulberry32) so every run sees the same vectors. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * n unit vectors around `clusters` random centres (the same centres for every `seed` of one

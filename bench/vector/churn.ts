@@ -11,7 +11,8 @@ import { VectorIndexBuilder } from '../../src/vector/builder.js';
 import { DEFAULT_VECTOR_PARAMS } from '../../src/vector/options.js';
 import { VectorIndexView } from '../../src/vector/view.js';
 import { arg, makeRecall, percentile, record, round, setup, time } from './common.js';
-import { loadCorpusVectors, prng, TRUTH_K, type CorpusVectors } from './corpus-vectors.js';
+import { prng } from '../../scripts/embed/linalg.js';
+import { loadCorpusVectors, TRUTH_K, type CorpusVectors } from './corpus-vectors.js';
 
 /** Cumulative churn after each step, as a fraction of the corpus. */
 const STEPS = [0.1, 0.15, 0.25, 0.5, 0.5];

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { embedQuery, loadModel } from '../../src/embed/embedder.js';
 import { IndexSession } from '../../src/query/session.js';
 import { nativeExactSearch } from '../../native/usearch.js';
+import { prng } from '../../scripts/embed/linalg.js';
 
 /** The key scheme the pipeline uses: file * 2^20 + row of the vector in its fragment. */
 export const ROW_BITS = 2 ** 20;
@@ -29,18 +30,6 @@ export interface CorpusVectors {
 export const TRUTH_K = 10;
 const SYMBOL_QUERIES = 1000;
 const TEXT_QUERIES = 1000;
-
-/** Deterministic PRNG (mulberry32): the same held-out set on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function firstSentence(doc: string): string {
   const text = doc.replace(/\s+/g, ' ').trim();

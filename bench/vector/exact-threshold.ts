@@ -12,7 +12,8 @@ import { DEFAULT_VECTOR_PARAMS } from '../../src/vector/options.js';
 import type { VectorHits } from '../../src/vector/query.js';
 import { VectorIndexView } from '../../src/vector/view.js';
 import { arg, percentile, record, round, setup, time } from './common.js';
-import { loadCorpusVectors, prng, TRUTH_K } from './corpus-vectors.js';
+import { prng } from '../../scripts/embed/linalg.js';
+import { loadCorpusVectors, TRUTH_K } from './corpus-vectors.js';
 
 const SIZES = [1000, 2000, 5000, 10_000, 20_000, 40_000, 80_000];
 const QUERIES = 500;
