@@ -145,6 +145,21 @@ export class IndexReader {
     return b ? b.subarray(0, b.length) : undefined;
   }
 
+  /**
+   * A named blob of this generation as a view into lmdb-js's reused read buffer, or
+   * undefined: valid only until the next read from this store (as fragmentInPassing). For a
+   * blob a caller reduces at once and does not keep: no copy, and no fresh memory (which is
+   * what a cold read pays for) beyond the read buffer every read reuses.
+   */
+  blobInPassing(name: string): Uint8Array | undefined {
+    try {
+      const b = this.dbs.blobs.getBinaryFast([this.generation, name]);
+      return b ? b.subarray(0, b.length) : undefined;
+    } catch (err) {
+      throw storeFailure(err, `blob ${name}`);
+    }
+  }
+
   private get blobs(): Database<Uint8Array, never> {
     return this.dbs.blobs as unknown as Database<Uint8Array, never>;
   }
