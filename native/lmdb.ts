@@ -9,6 +9,11 @@ import { createRequire } from 'node:module';
 import type * as Lmdb from 'lmdb';
 
 const require = createRequire(import.meta.url);
+// msgpackr (lmdb-js's encoding of non-binary values) otherwise loads a second native addon,
+// msgpackr-extract, to decode long strings faster: leindex's msgpack values are a few small
+// records (generation info, summary, skipped files), and loading it was ~6 ms of every
+// process start. Set only when the user has not chosen.
+process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED ??= 'true';
 const lmdb = require('lmdb') as typeof Lmdb;
 
 export const open: typeof Lmdb.open = lmdb.open;
