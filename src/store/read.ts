@@ -5,14 +5,8 @@
 
 import { LeindexError } from '../errors.js';
 import type { FileTable, IndexGraph, ResolutionStats } from '../graph/graph.js';
-import {
-  BLOB,
-  RECORD,
-  decodeFileTable,
-  decodeGraph,
-  type GenerationInfo,
-  type SkippedRecord,
-} from './layout.js';
+import { decodeColumns, decodeStrings } from './codec.js';
+import { BLOB, RECORD, decodeGraph, type GenerationInfo, type SkippedRecord } from './layout.js';
 import type { Database } from '../../native/lmdb.js';
 import { SCHEMA_VERSION, openDbs, storeExists, storeFailure, type StoreDbs } from './open.js';
 
@@ -35,10 +29,20 @@ export function readOwned(db: Database<Uint8Array, never>, key: unknown): Uint8A
 export function readFileTableOf(dbs: StoreDbs, gen: number): FileTable | undefined {
   const blobs = dbs.blobs as unknown as Database<Uint8Array, never>;
   const cols = readOwned(blobs, [gen, BLOB.files]);
-  const paths = readOwned(blobs, [gen, BLOB.filePaths]);
-  const hashes = readOwned(blobs, [gen, BLOB.fileHashes]);
-  if (!cols || !paths || !hashes) return undefined;
-  return decodeFileTable(cols, paths, hashes);
+  // Paths and hashes become strings at once: read in passing (lmdb-js's reused buffer, no
+  // copy kept), each decoded before the next read reuses the buffer.
+  const strings = (name: string): string[] | undefined => {
+    const b = dbs.blobs.getBinaryFast([gen, name]);
+    return b ? decodeStrings(b.subarray(0, b.length)) : undefined;
+  };
+  const relPath = strings(BLOB.filePaths);
+  const contentHash = strings(BLOB.fileHashes);
+  if (!cols || !relPath || !contentHash) return undefined;
+  return {
+    ...(decodeColumns(cols, true) as unknown as Omit<FileTable, 'relPath' | 'contentHash'>),
+    relPath,
+    contentHash,
+  };
 }
 
 export class IndexReader {
