@@ -24,9 +24,6 @@ const FRAGMENT_CACHE = 2048;
 /** The embedding model, shared by every session of the process (read-only). */
 let sharedModel: EmbeddingModel | undefined;
 
-/** callers() counts up to this (the structural prior saturates at 49 callers). */
-export const MAX_CALLER_COUNT = 255;
-
 /**
  * The parts of the graph a search needs, loaded without decoding the string table (strings
  * are read one at a time): what keeps a cold search in a fresh process cheap.
@@ -37,25 +34,21 @@ export interface GraphView {
   fileSymbolCount: number;
   str(id: number): string | undefined;
   /**
-   * Incoming call and import edges of symbol `id`, up to MAX_CALLER_COUNT. Counted once for
-   * every symbol from the reverse edges, which a view does not keep: read in passing, they
-   * are no fresh memory (keeping them was 4.3 MB, ~18 ms of a cold search on the corpus).
+   * Incoming call and import edges of symbol `id`. A view keeps only the offsets and kinds
+   * of the reverse edges (1.2 MB on the corpus), copied from a read in passing: the whole
+   * CSR with its targets was 4.3 MB of fresh memory, ~18 ms of a cold search.
    */
   callers(id: number): number;
 }
 
-/** Per symbol: incoming call and import edges, capped at MAX_CALLER_COUNT. */
-function countCallers(reverse: Pick<Csr, 'offsets' | 'kinds'>, symbols: number): Uint8Array {
-  const out = new Uint8Array(symbols);
+/** Incoming call and import edges of symbol `id` in a reverse CSR. */
+function countCallers(reverse: Pick<Csr, 'offsets' | 'kinds'>, id: number): number {
   const { offsets, kinds } = reverse;
-  for (let id = 0; id < symbols; id++) {
-    let n = 0;
-    for (let e = offsets[id] ?? 0, end = offsets[id + 1] ?? 0; e < end && n < MAX_CALLER_COUNT; e++) {
-      if (kinds[e] === EdgeKind.calls || kinds[e] === EdgeKind.imports) n++;
-    }
-    out[id] = n;
+  let n = 0;
+  for (let e = offsets[id] ?? 0, end = offsets[id + 1] ?? 0; e < end; e++) {
+    if (kinds[e] === EdgeKind.calls || kinds[e] === EdgeKind.imports) n++;
   }
-  return out;
+  return n;
 }
 
 /** What a query result says about one symbol. Lines are 1-based, inclusive. */
@@ -118,13 +111,12 @@ export class IndexSession {
     if (this.cachedView) return this.cachedView;
     const g = this.cachedGraph;
     if (g) {
-      let counts: Uint8Array | undefined;
       this.cachedView = {
         symbols: g.symbols,
         files: g.files,
         fileSymbolCount: g.fileSymbolCount,
         str: (id) => g.strings[id],
-        callers: (id) => (counts ??= countCallers(g.reverse, g.symbols.kind.length))[id] ?? 0,
+        callers: (id) => countCallers(g.reverse, id),
       };
       return this.cachedView;
     }
@@ -135,21 +127,21 @@ export class IndexSession {
     };
     const strings = new LazyStrings(need(BLOB.strings));
     const symbols = decodeColumns(need(BLOB.symbols), true) as unknown as SymbolTable;
-    let counts: Uint8Array | undefined;
-    const callerCounts = (): Uint8Array => {
+    let reverse: Pick<Csr, 'offsets' | 'kinds'> | undefined;
+    const reverseEdges = (): Pick<Csr, 'offsets' | 'kinds'> => {
       const bytes = this.reader.blobInPassing(BLOB.reverse);
       if (!bytes)
         throw new LeindexError('E_STORE_CORRUPT', `generation ${this.generation} lacks blob ${BLOB.reverse}`);
-      // Views into the read buffer (copied only if misaligned), dropped before the next read.
-      const reverse = decodeColumns(bytes, true) as unknown as Csr;
-      return countCallers(reverse, symbols.kind.length);
+      // Views into the read buffer (valid until the next read): copy the two columns kept.
+      const csr = decodeColumns(bytes, true) as unknown as Csr;
+      return { offsets: csr.offsets.slice(), kinds: csr.kinds.slice() };
     };
     this.cachedView = {
       symbols,
       files: this.files(),
       fileSymbolCount: this.reader.info.fileSymbolCount,
       str: (id) => strings.get(id),
-      callers: (id) => (counts ??= callerCounts())[id] ?? 0,
+      callers: (id) => countCallers((reverse ??= reverseEdges()), id),
     };
     return this.cachedView;
   }
