@@ -11,6 +11,9 @@ import { ExitCode } from '../src/errors.js';
 import { IndexSession } from '../src/query/session.js';
 import { searchIndex, type SearchOptions } from '../src/query/search.js';
 import { termBag } from '../src/search/terms.js';
+import { EdgeKind } from '../src/graph/graph.js';
+import { VECTOR_DIR } from '../src/pipeline/vectors.js';
+import { stampVectorFile } from '../src/vector/format.js';
 import { BIN, copyFixture, indexTree, tempDir, type Workspace } from './helpers/workspace.js';
 
 let ws: Workspace;
@@ -54,6 +57,35 @@ for (const [query, want] of EXPECTED) {
     assert.is(got[0], want, got.join(', '));
   });
 }
+
+test('a view read from the store agrees with the decoded graph; the vector file is stamped as it is', async () => {
+  const fresh = IndexSession.open(ws.dir);
+  const decoded = IndexSession.open(ws.dir);
+  try {
+    const g = decoded.graph();
+    const a = fresh.view();
+    const b = decoded.view();
+    assert.equal(a.files.relPath, g.files.relPath);
+    assert.equal(a.files.contentHash, g.files.contentHash);
+    let withCallers = 0;
+    for (let id = 0; id < g.symbols.kind.length; id++) {
+      let n = 0;
+      for (let e = g.reverse.offsets[id]!; e < g.reverse.offsets[id + 1]!; e++) {
+        if (g.reverse.kinds[e] === EdgeKind.calls || g.reverse.kinds[e] === EdgeKind.imports) n++;
+      }
+      assert.is(a.callers(id), n, `callers of #${id} (store)`);
+      assert.is(b.callers(id), n, `callers of #${id} (graph)`);
+      if (n > 0) withCallers++;
+    }
+    assert.ok(withCallers > 0, 'some symbol has callers');
+    const vectors = fresh.reader.info.vectors;
+    assert.ok(vectors?.stamp, 'the generation records a stamp of its vector file');
+    assert.equal(stampVectorFile(join(fresh.indexDir, VECTOR_DIR, vectors.file)), vectors.stamp);
+  } finally {
+    await fresh.close();
+    await decoded.close();
+  }
+});
 
 test('identifier queries route to name lookup, exact before prefix, prefix still found', () => {
   const exact = searchIndex(session, 'LruCache', { limit: 5 });

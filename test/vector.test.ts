@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LeindexError } from '../src/errors.js';
 import { VectorIndexBuilder } from '../src/vector/builder.js';
-import { TRAILER_BYTES } from '../src/vector/format.js';
+import { TRAILER_BYTES, stampVectorFile } from '../src/vector/format.js';
 import type { VectorHits } from '../src/vector/query.js';
 import { VectorIndexView } from '../src/vector/view.js';
 import { tempDir, type Workspace } from './helpers/workspace.js';
@@ -319,6 +319,27 @@ test('missing, truncated, damaged and mismatched files are LeindexErrors', () =>
   expectCode(() => VectorIndexBuilder.fromFile(path, { expectDim: 128 }), 'E_STORE_CORRUPT');
   // The intact file still opens.
   assert.is(VectorIndexView.open(path, { verify: 'full' }).size, 1000);
+});
+
+test('a stamp skips the graph checksum only while the file is as its writer left it', () => {
+  const path = buildFile('stamped.vec', 1000);
+  const stamp = stampVectorFile(path);
+  assert.is(VectorIndexView.open(path, { stamp, exactBelow: 0 }).size, 1000);
+  // Damage written through the filesystem moves the file's ctime: the old stamp vouches for
+  // nothing and the checksum refuses the file.
+  const bytes = readFileSync(path);
+  for (let i = 0; i < 20; i++) {
+    const at = bytes.length - TRAILER_BYTES - 1 - i * 211;
+    bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+  }
+  writeFileSync(path, bytes);
+  expectCode(() => VectorIndexView.open(path, { stamp }), 'E_STORE_CORRUPT');
+  // What a stamp does trust: a stamp taken of the damaged file (no writer would take one)
+  // lets it through, which shows the checksum really is skipped; without one it is checked.
+  const forged = stampVectorFile(path);
+  assert.is(VectorIndexView.open(path, { stamp: forged }).size, 1000);
+  expectCode(() => VectorIndexView.open(path), 'E_STORE_CORRUPT');
+  expectCode(() => VectorIndexView.open(path, { stamp: forged, verify: 'full' }), 'E_STORE_CORRUPT');
 });
 
 test('empty index, k above size, zero and bad queries, bad keys', () => {

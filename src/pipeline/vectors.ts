@@ -11,6 +11,7 @@ import type { FragmentReader } from '../graph/fragment.js';
 import type { FileTable } from '../graph/graph.js';
 import type { Logger } from '../util/log.js';
 import { VectorIndexBuilder } from '../vector/builder.js';
+import { stampVectorFile, type VectorFileStamp } from '../vector/format.js';
 
 export const VECTOR_DIR = 'vectors';
 /** Vector key = fileKey * ROW_SPAN + symbol row (a file has far fewer than 2^20 symbols). */
@@ -29,6 +30,8 @@ export interface VectorFileRecord {
   file: string;
   count: number;
   dim: number;
+  /** The file as its writer left it (format.ts): opens that find it so skip the graph CRC. */
+  stamp?: VectorFileStamp;
 }
 
 export interface VectorStageInit {
@@ -150,8 +153,12 @@ export class VectorStage {
     if (!this.builder || this.builder.size === 0) return { record: undefined, fileKey };
     mkdirSync(this.dir, { recursive: true });
     const file = `gen-${this.init.generation}.usearch`;
-    const info = this.builder.save(join(this.dir, file));
-    return { record: { file, count: this.builder.size, dim: info.dim }, fileKey };
+    const path = join(this.dir, file);
+    const info = this.builder.save(path);
+    return {
+      record: { file, count: this.builder.size, dim: info.dim, stamp: stampVectorFile(path) },
+      fileKey,
+    };
   }
 
   /** Deletes vector files no kept generation names (leftovers of crashed or old runs). */

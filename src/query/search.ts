@@ -10,7 +10,6 @@ import { createRequire } from 'node:module';
 import type ignoreFactory from 'ignore';
 import { embedQuery } from '../embed/embedder.js';
 import { LeindexError } from '../errors.js';
-import { EdgeKind } from '../graph/graph.js';
 import { LANGUAGES, NONE, SYMBOL_KIND_NAMES, SymbolFlag, SymbolKind, type LanguageId } from '../protocol.js';
 import { moduleNamesOfPath, projectsInQuery, projectTable, type ProjectRange } from '../search/projects.js';
 import {
@@ -356,11 +355,7 @@ const KIND_PRIOR: Record<number, number> = {
  */
 function structurePrior(session: IndexSession, id: number, w: Weights): number {
   const g = session.view();
-  const { reverse } = g;
-  let callers = 0;
-  for (let e = reverse.offsets[id] ?? 0; e < (reverse.offsets[id + 1] ?? 0); e++) {
-    if (reverse.kinds[e] === EdgeKind.calls || reverse.kinds[e] === EdgeKind.imports) callers++;
-  }
+  const callers = g.callers(id);
   let prior =
     (KIND_PRIOR[g.symbols.kind[id] ?? 0] ?? 0.5) * 0.5 +
     Math.min(1, Math.log1p(callers) / Math.log(50)) * 0.5;

@@ -7,7 +7,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { LeindexError } from '../errors.js';
 import { FragmentReader } from '../graph/fragment.js';
-import type { Csr, FileTable, IndexGraph, SymbolTable } from '../graph/graph.js';
+import { EdgeKind, type Csr, type FileTable, type IndexGraph, type SymbolTable } from '../graph/graph.js';
 import { LazyStrings, decodeColumns } from '../store/codec.js';
 import { BLOB } from '../store/layout.js';
 import { NameIndex } from '../search/names.js';
@@ -31,9 +31,24 @@ let sharedModel: EmbeddingModel | undefined;
 export interface GraphView {
   symbols: SymbolTable;
   files: FileTable;
-  reverse: Csr;
   fileSymbolCount: number;
   str(id: number): string | undefined;
+  /**
+   * Incoming call and import edges of symbol `id`. A view keeps only the offsets and kinds
+   * of the reverse edges (1.2 MB on the corpus), copied from a read in passing: the whole
+   * CSR with its targets was 4.3 MB of fresh memory, ~18 ms of a cold search.
+   */
+  callers(id: number): number;
+}
+
+/** Incoming call and import edges of symbol `id` in a reverse CSR. */
+function countCallers(reverse: Pick<Csr, 'offsets' | 'kinds'>, id: number): number {
+  const { offsets, kinds } = reverse;
+  let n = 0;
+  for (let e = offsets[id] ?? 0, end = offsets[id + 1] ?? 0; e < end; e++) {
+    if (kinds[e] === EdgeKind.calls || kinds[e] === EdgeKind.imports) n++;
+  }
+  return n;
 }
 
 /** What a query result says about one symbol. Lines are 1-based, inclusive. */
@@ -96,7 +111,13 @@ export class IndexSession {
     if (this.cachedView) return this.cachedView;
     const g = this.cachedGraph;
     if (g) {
-      this.cachedView = { ...g, str: (id) => g.strings[id] };
+      this.cachedView = {
+        symbols: g.symbols,
+        files: g.files,
+        fileSymbolCount: g.fileSymbolCount,
+        str: (id) => g.strings[id],
+        callers: (id) => countCallers(g.reverse, id),
+      };
       return this.cachedView;
     }
     const need = (name: string): Uint8Array => {
@@ -105,12 +126,22 @@ export class IndexSession {
       return b;
     };
     const strings = new LazyStrings(need(BLOB.strings));
+    const symbols = decodeColumns(need(BLOB.symbols), true) as unknown as SymbolTable;
+    let reverse: Pick<Csr, 'offsets' | 'kinds'> | undefined;
+    const reverseEdges = (): Pick<Csr, 'offsets' | 'kinds'> => {
+      const bytes = this.reader.blobInPassing(BLOB.reverse);
+      if (!bytes)
+        throw new LeindexError('E_STORE_CORRUPT', `generation ${this.generation} lacks blob ${BLOB.reverse}`);
+      // Views into the read buffer (valid until the next read): copy the two columns kept.
+      const csr = decodeColumns(bytes, true) as unknown as Csr;
+      return { offsets: csr.offsets.slice(), kinds: csr.kinds.slice() };
+    };
     this.cachedView = {
-      symbols: decodeColumns(need(BLOB.symbols), true) as unknown as SymbolTable,
+      symbols,
       files: this.files(),
-      reverse: decodeColumns(need(BLOB.reverse), true) as unknown as Csr,
       fileSymbolCount: this.reader.info.fileSymbolCount,
       str: (id) => strings.get(id),
+      callers: (id) => countCallers((reverse ??= reverseEdges()), id),
     };
     return this.cachedView;
   }

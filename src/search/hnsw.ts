@@ -18,7 +18,9 @@ export class HnswVectors implements VectorSource {
   ) {}
 
   private open(): { view: VectorIndexView; fileOfKey: Map<number, number> } {
-    this.view ??= VectorIndexView.open(join(this.session.indexDir, VECTOR_DIR, this.file));
+    this.view ??= VectorIndexView.open(join(this.session.indexDir, VECTOR_DIR, this.file), {
+      stamp: this.session.reader.info.vectors?.stamp,
+    });
     if (!this.fileOfKey) {
       const keys = this.session.files().fileKey;
       this.fileOfKey = new Map();

@@ -57,7 +57,9 @@ interface Run {
 }
 
 function run(namesBlob: Uint8Array, idsBlob: Uint8Array, map?: Int32Array): Run {
-  return { names: new LazyStrings(namesBlob), ids: decodeColumns(idsBlob).ids as Int32Array, map };
+  // The blob is the caller's to give (IndexReader.blob returns an aligned copy): its ids are
+  // used in place (a second copy was 0.6 MB of fresh memory on the corpus).
+  return { names: new LazyStrings(namesBlob), ids: decodeColumns(idsBlob, true).ids as Int32Array, map };
 }
 
 export class NameIndex {

@@ -71,13 +71,22 @@ export function projectTable(relPaths: readonly string[]): Map<string, ProjectRa
       }
     }
   };
+  const prefixes: string[] = [];
   relPaths.forEach((path, i) => {
-    const dirs = path.split('/').slice(0, -1).slice(0, PROJECT_DEPTH);
+    // The path's directories down to PROJECT_DEPTH as prefixes (`a`, `a/b`), by indexOf: a
+    // split of every path (and the arrays it makes) was most of this table's ~30 ms in a
+    // fresh process.
+    prefixes.length = 0;
+    for (let from = 0; prefixes.length < PROJECT_DEPTH;) {
+      const slash = path.indexOf('/', from);
+      if (slash < 0) break;
+      prefixes.push(path.slice(0, slash));
+      from = slash + 1;
+    }
     let same = 0;
-    while (same < open.length && same < dirs.length && open[same]!.dir === dirs.slice(0, same + 1).join('/'))
-      same++;
+    while (same < open.length && same < prefixes.length && open[same]!.dir === prefixes[same]) same++;
     close(i, same);
-    for (let k = same; k < dirs.length; k++) open.push({ dir: dirs.slice(0, k + 1).join('/'), from: i });
+    for (let k = same; k < prefixes.length; k++) open.push({ dir: prefixes[k]!, from: i });
   });
   close(relPaths.length, 0);
   return out;

@@ -2,6 +2,7 @@
 // column blobs plus its string table, the file table, the skipped files and the summary.
 // Pure encode/decode, shared by the read path and the write path. Any thread.
 
+import type { VectorFileStamp } from '../vector/format.js';
 import type { Csr, FileTable, IndexGraph, ResolutionStats, SymbolTable } from '../graph/graph.js';
 import { decodeColumns, decodeStrings, encodeColumns, encodeStrings, type Column } from './codec.js';
 import type { SkipReason } from '../protocol.js';
@@ -46,7 +47,7 @@ export interface GenerationInfo {
   fileSymbolCount: number;
   digest: string;
   /** The HNSW vector file of this generation (under <indexDir>/vectors), when it has vectors. */
-  vectors?: { file: string; count: number; dim: number };
+  vectors?: { file: string; count: number; dim: number; stamp?: VectorFileStamp };
   /** The lexical index's parameters (src/search/lexicon.ts); absent when it was not built. */
   lexicon?: {
     bucketBits: number;

@@ -5,14 +5,8 @@
 
 import { LeindexError } from '../errors.js';
 import type { FileTable, IndexGraph, ResolutionStats } from '../graph/graph.js';
-import {
-  BLOB,
-  RECORD,
-  decodeFileTable,
-  decodeGraph,
-  type GenerationInfo,
-  type SkippedRecord,
-} from './layout.js';
+import { decodeColumns, decodeStrings } from './codec.js';
+import { BLOB, RECORD, decodeGraph, type GenerationInfo, type SkippedRecord } from './layout.js';
 import type { Database } from '../../native/lmdb.js';
 import { SCHEMA_VERSION, openDbs, storeExists, storeFailure, type StoreDbs } from './open.js';
 
@@ -35,10 +29,20 @@ export function readOwned(db: Database<Uint8Array, never>, key: unknown): Uint8A
 export function readFileTableOf(dbs: StoreDbs, gen: number): FileTable | undefined {
   const blobs = dbs.blobs as unknown as Database<Uint8Array, never>;
   const cols = readOwned(blobs, [gen, BLOB.files]);
-  const paths = readOwned(blobs, [gen, BLOB.filePaths]);
-  const hashes = readOwned(blobs, [gen, BLOB.fileHashes]);
-  if (!cols || !paths || !hashes) return undefined;
-  return decodeFileTable(cols, paths, hashes);
+  // Paths and hashes become strings at once: read in passing (lmdb-js's reused buffer, no
+  // copy kept), each decoded before the next read reuses the buffer.
+  const strings = (name: string): string[] | undefined => {
+    const b = dbs.blobs.getBinaryFast([gen, name]);
+    return b ? decodeStrings(b.subarray(0, b.length)) : undefined;
+  };
+  const relPath = strings(BLOB.filePaths);
+  const contentHash = strings(BLOB.fileHashes);
+  if (!cols || !relPath || !contentHash) return undefined;
+  return {
+    ...(decodeColumns(cols, true) as unknown as Omit<FileTable, 'relPath' | 'contentHash'>),
+    relPath,
+    contentHash,
+  };
 }
 
 export class IndexReader {
@@ -143,6 +147,21 @@ export class IndexReader {
   fragmentInPassing(contentHash: string): Uint8Array | undefined {
     const b = this.dbs.fragments.getBinaryFast(contentHash);
     return b ? b.subarray(0, b.length) : undefined;
+  }
+
+  /**
+   * A named blob of this generation as a view into lmdb-js's reused read buffer, or
+   * undefined: valid only until the next read from this store (as fragmentInPassing). For a
+   * blob a caller reduces at once and does not keep: no copy, and no fresh memory (which is
+   * what a cold read pays for) beyond the read buffer every read reuses.
+   */
+  blobInPassing(name: string): Uint8Array | undefined {
+    try {
+      const b = this.dbs.blobs.getBinaryFast([this.generation, name]);
+      return b ? b.subarray(0, b.length) : undefined;
+    } catch (err) {
+      throw storeFailure(err, `blob ${name}`);
+    }
   }
 
   private get blobs(): Database<Uint8Array, never> {

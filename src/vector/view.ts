@@ -6,7 +6,7 @@
 import { NativeIndex } from '../../native/usearch.js';
 import { describeError, LeindexError } from '../errors.js';
 import { ExactRows } from './exact.js';
-import { inspectVectorFile, type VectorFileInfo, type VerifyMode } from './format.js';
+import { inspectVectorFile, type VectorFileInfo, type VectorFileStamp, type VerifyMode } from './format.js';
 import { DEFAULT_EXACT_BELOW } from './options.js';
 import { checkK, checkQuery, graphSearch, NO_HITS, type VectorHits } from './query.js';
 
@@ -22,6 +22,11 @@ export interface ViewOptions {
    * crash on it; 'full' also checksums the vectors; 'layout' only checks sizes and headers.
    */
   readonly verify?: VerifyMode;
+  /**
+   * The stamp its writer recorded (stampVectorFile): in 'graph' mode a file found exactly
+   * as stamped is not re-read for its graph CRC.
+   */
+  readonly stamp?: VectorFileStamp | undefined;
 }
 
 export class VectorIndexView {
@@ -40,7 +45,7 @@ export class VectorIndexView {
 
   /** Opens `path`: E_INDEX_MISSING if absent, E_STORE_CORRUPT if damaged or of another dim. */
   static open(path: string, options: ViewOptions = {}): VectorIndexView {
-    const info = inspectVectorFile(path, options.verify ?? 'graph', options.dim);
+    const info = inspectVectorFile(path, options.verify ?? 'graph', options.dim, options.stamp);
     if (info.present <= (options.exactBelow ?? DEFAULT_EXACT_BELOW)) {
       return new VectorIndexView(info, undefined, ExactRows.read(info));
     }
