@@ -4,6 +4,7 @@
 // Main thread.
 
 import type { IndexSession } from '../../src/query/session.js';
+import { prng } from '../../scripts/embed/linalg.js';
 
 export interface Query {
   type: string;
@@ -15,20 +16,9 @@ export function arg(argv: string[], name: string): string | undefined {
   return i >= 0 ? argv[i + 1] : undefined;
 }
 
-/** mulberry32: a seeded generator, so every run draws the same queries. */
-export function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function drawQueries(session: IndexSession, count: number): Query[] {
   const g = session.graph();
-  const rand = rng(42);
+  const rand = prng(42);
   const out: Query[] = [];
   const pick = (): number => Math.floor(rand() * g.fileSymbolCount);
   const fixed = [
