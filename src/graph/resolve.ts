@@ -381,10 +381,32 @@ class Resolver {
     return id;
   }
 
+  /** Per file: its directory's id. A TS/JS specifier, and a relative Python one, mean the same from every file of a directory. */
+  private fileDir: Int32Array | undefined;
+
+  /** The moduleMemo row of (f, spec): f, or nFiles + a per-directory row when only the directory matters. */
+  private moduleMemoRow(f: number, spec: string): number {
+    const family = this.family(f);
+    if (family === 'r' || (family === 'p' && !spec.startsWith('.'))) return f;
+    if (!this.fileDir) {
+      const dirs = new Int32Array(this.nFiles);
+      const ids = new Map<string, number>();
+      this.ctx.inputs.forEach((input, i) => {
+        const dir = input.relPath.slice(0, Math.max(0, input.relPath.lastIndexOf('/')));
+        let id = ids.get(dir);
+        if (id === undefined) ids.set(dir, (id = ids.size));
+        dirs[i] = id;
+      });
+      this.fileDir = dirs;
+    }
+    return this.nFiles + (this.fileDir[f] ?? 0) * 2 + (family === 'p' ? 1 : 0);
+  }
+
   private resolveModule(f: number, spec: string): ModuleTarget | undefined {
     const { names } = this.ctx;
     const key = names.intern(spec);
-    const v = this.moduleMemo.get(f, key);
+    const row = this.moduleMemoRow(f, spec);
+    const v = this.moduleMemo.get(row, key);
     if (v !== MISSING) {
       // -1: unresolved; >= 0: file × 2 + certain; else external, name id -2 - v.
       if (v === -1) return undefined;
@@ -393,7 +415,7 @@ class Resolver {
     }
     const t = this.ctx.modules.resolve(f, spec);
     this.moduleMemo.set(
-      f,
+      row,
       key,
       !t ? -1 : t.kind === 'file' ? t.file * 2 + (t.certain ? 1 : 0) : -2 - names.intern(t.name),
     );
