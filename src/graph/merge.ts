@@ -219,6 +219,8 @@ export class NameTable {
  */
 export class StringTable {
   readonly list: string[] = [];
+  /** Graph string id → its name id. */
+  readonly nameIds: number[] = [];
   /** Name id → graph string id + 1 (0 = not in the graph's table). */
   private graphId = new Int32Array(1024);
   constructor(readonly names: NameTable) {}
@@ -241,6 +243,7 @@ export class StringTable {
     if (id < 0) {
       id = this.list.length;
       this.list.push(this.names.list[nameId] ?? '');
+      this.nameIds.push(nameId);
       this.graphId[nameId] = id + 1;
     }
     return id;
