@@ -99,7 +99,7 @@ class Resolver {
   /** Glob rows that are re-exports (`export * from`), not plain imports. */
   private rowReexportGlob = new Uint8Array(0);
   /** (file, local binding name) → the first import row that binds it. */
-  private readonly importsByLocal: PairTable;
+  private importsByLocal: PairTable;
   /** (file, exported name) → the first re-export row that exports it (globs excluded); then reexportNext. */
   private readonly reexportsByName: PairTable;
   private reexportNext = new Int32Array(0);
@@ -123,7 +123,7 @@ class Resolver {
     this.nFiles = ctx.inputs.length;
     // Sized for a few entries per file, so the tables rarely grow (each growth rehashes).
     const sized = Math.max(1024, ctx.inputs.length * 8);
-    this.importsByLocal = new PairTable(sized);
+    this.importsByLocal = new PairTable(16); // sized in collectImports
     this.reexportsByName = new PairTable(sized);
     this.bindingMemo = new PairTable(sized);
     this.exportMemo = new PairTable(sized);
@@ -308,6 +308,7 @@ class Resolver {
       importStart[f + 1] = (importStart[f] ?? 0) + n;
     }
     const rows = importStart[this.nFiles] ?? 0;
+    this.importsByLocal = new PairTable(rows); // at most one entry per row: never grows
     this.importStart = importStart;
     this.rowQualifier = new Int32Array(rows);
     this.rowName = new Int32Array(rows);
