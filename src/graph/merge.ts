@@ -71,7 +71,17 @@ export class EdgeList {
 export class NameTable {
   readonly list: string[] = [];
   private readonly ids = new Map<string, number>();
-  private readonly perFile: (Int32Array | undefined)[] = [];
+  /** File f's fragment string i → name id + 1 (0: not interned yet) at stringBase[f] + i: one array, not one per file. */
+  private readonly perString: Int32Array;
+  private readonly stringBase: Int32Array;
+
+  /** stringCounts: each file's fragment string count. */
+  constructor(stringCounts: readonly number[] = []) {
+    const base = new Int32Array(stringCounts.length + 1);
+    stringCounts.forEach((n, f) => (base[f + 1] = (base[f] ?? 0) + n));
+    this.stringBase = base;
+    this.perString = new Int32Array(base[stringCounts.length] ?? 0);
+  }
 
   /**
    * The last string asked for and its id (NONE: not interned yet): one name is looked up
@@ -102,23 +112,17 @@ export class NameTable {
     return id;
   }
 
-  /**
-   * File f's fragment string id → name id, NONE until first asked for (strings are interned on
-   * first use: docs and signatures are never decoded here).
-   */
-  of(f: number, frag: FragmentReader): Int32Array {
-    let map = this.perFile[f];
-    if (!map) this.perFile[f] = map = new Int32Array(frag.stringCount).fill(NONE);
-    return map;
-  }
-
   /** The name id of fragment string `local` of file f, NONE for NONE (as FragmentReader.str). */
   id(f: number, frag: FragmentReader, local: number): number {
     if (local < 0 || local >= frag.stringCount) return NONE;
-    const map = this.of(f, frag);
-    let v = map[local] ?? NONE;
-    if (v === NONE) map[local] = v = this.idOfBytes(frag, local);
-    return v;
+    const at = (this.stringBase[f] ?? 0) + local;
+    if (f + 1 >= this.stringBase.length || at >= (this.stringBase[f + 1] ?? 0))
+      throw new Error(`NameTable: file ${f} has no room for string ${local}`);
+    const v = this.perString[at]! - 1;
+    if (v !== NONE) return v;
+    const id = this.idOfBytes(frag, local);
+    this.perString[at] = id + 1;
+    return id;
   }
 
   /**
@@ -364,7 +368,7 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
       throw new Error('merge input must be sorted by relPath, without duplicates');
   }
   const modules = new ModuleResolver(inputs);
-  const names = new NameTable();
+  const names = new NameTable(inputs.map((i) => i.fragment.stringCount));
   const strings = new StringTable(names);
   let fileSymbols = 0;
   let refCount = 0;
