@@ -251,12 +251,12 @@ export const MISSING = -0x80000000;
 
 /**
  * A hash map from a pair of non-negative ints to an int, open addressing over one Int32Array
- * of (a + 1, b, value, unused) slots: the merge's memos keyed by (file, name id) without a Map
- * per file or a string per key. One slot is one cache line access (at 100k files the tables
+ * of (a + 1, b, value) slots: the merge's memos keyed by (file, name id) without a Map
+ * per file or a string per key. A probe touches one cache line, mostly (at 100k files the tables
  * outgrow the caches, and three parallel arrays cost three misses per probe).
  */
 export class PairTable {
-  /** Slot i at 4i: a + 1 (0 = empty), b, value. */
+  /** Slot i at 3i: a + 1 (0 = empty), b, value. */
   private slots: Int32Array;
   private mask: number;
   size = 0;
@@ -264,11 +264,11 @@ export class PairTable {
   constructor(capacity = 1024) {
     let n = 16;
     while (n < capacity * 2) n *= 2;
-    this.slots = new Int32Array(n * 4);
+    this.slots = new Int32Array(n * 3);
     this.mask = n - 1;
   }
 
-  /** The position (4 × slot) of (a, b), or of the empty slot where it would go. */
+  /** The position (3 × slot) of (a, b), or of the empty slot where it would go. */
   private slot(a: number, b: number): number {
     // murmur3's finaliser over both keys: linear probing needs the low bits well mixed.
     let h = Math.imul(a, 0x9e3779b1) ^ b;
@@ -280,7 +280,7 @@ export class PairTable {
     const slots = this.slots;
     let i = h & this.mask;
     for (;;) {
-      const at = i << 2;
+      const at = i * 3;
       const k = slots[at] ?? 0;
       if (k === 0 || (k === a + 1 && slots[at + 1] === b)) return at;
       i = (i + 1) & this.mask;
@@ -310,9 +310,9 @@ export class PairTable {
   private grow(): void {
     const old = this.slots;
     const n = (this.mask + 1) * 2;
-    this.slots = new Int32Array(n * 4);
+    this.slots = new Int32Array(n * 3);
     this.mask = n - 1;
-    for (let j = 0; j < old.length; j += 4) {
+    for (let j = 0; j < old.length; j += 3) {
       const k = old[j] ?? 0;
       if (k === 0) continue;
       const at = this.slot(k - 1, old[j + 1] ?? 0);
