@@ -451,6 +451,14 @@ export class FragmentReader {
     return this.buf.toString('utf8', this.poolStart + a, this.poolStart + b);
   }
 
+  /**
+   * Where string `id` (0 <= id < stringCount) lies in `bytes`: its UTF-8 from strStart(id) to
+   * strStart(id + 1) (id + 1 may be stringCount). For readers that hash the bytes themselves.
+   */
+  strStart(id: number): number {
+    return this.poolStart + (this.words[this.strBase + id] ?? 0);
+  }
+
   symStr(row: number, column: 'name' | 'qualifiedName' | 'signature' | 'doc'): string | undefined {
     return this.str(this.sym(row, column));
   }

@@ -71,7 +71,17 @@ export class EdgeList {
 export class NameTable {
   readonly list: string[] = [];
   private readonly ids = new Map<string, number>();
-  private readonly perFile: (Int32Array | undefined)[] = [];
+  /** File f's fragment string i → name id + 1 (0: not interned yet) at stringBase[f] + i: one array, not one per file. */
+  private readonly perString: Int32Array;
+  private readonly stringBase: Int32Array;
+
+  /** stringCounts: each file's fragment string count. */
+  constructor(stringCounts: readonly number[] = []) {
+    const base = new Int32Array(stringCounts.length + 1);
+    stringCounts.forEach((n, f) => (base[f + 1] = (base[f] ?? 0) + n));
+    this.stringBase = base;
+    this.perString = new Int32Array(base[stringCounts.length] ?? 0);
+  }
 
   /**
    * The last string asked for and its id (NONE: not interned yet): one name is looked up
@@ -102,23 +112,102 @@ export class NameTable {
     return id;
   }
 
-  /**
-   * File f's fragment string id → name id, NONE until first asked for (strings are interned on
-   * first use: docs and signatures are never decoded here).
-   */
-  of(f: number, frag: FragmentReader): Int32Array {
-    let map = this.perFile[f];
-    if (!map) this.perFile[f] = map = new Int32Array(frag.stringCount).fill(NONE);
-    return map;
-  }
-
   /** The name id of fragment string `local` of file f, NONE for NONE (as FragmentReader.str). */
   id(f: number, frag: FragmentReader, local: number): number {
     if (local < 0 || local >= frag.stringCount) return NONE;
-    const map = this.of(f, frag);
-    let v = map[local] ?? NONE;
-    if (v === NONE) map[local] = v = this.intern(frag.strUncached(local) ?? '');
-    return v;
+    const at = (this.stringBase[f] ?? 0) + local;
+    if (f + 1 >= this.stringBase.length || at >= (this.stringBase[f + 1] ?? 0))
+      throw new Error(`NameTable: file ${f} has no room for string ${local}`);
+    const v = this.perString[at]! - 1;
+    if (v !== NONE) return v;
+    const id = this.idOfBytes(frag, local);
+    this.perString[at] = id + 1;
+    return id;
+  }
+
+  /**
+   * Byte-keyed index over the UTF-8 every fragment stores: a string already seen in another
+   * fragment is found by hashing and comparing its bytes, without decoding it into a JS string
+   * and hashing that (at 100k files, most of the interning and much of the garbage). Entries
+   * are added only by decoding their bytes, so two byte sequences that decode alike (invalid
+   * UTF-8) share the string's one id, exactly as interning the decoded strings would.
+   */
+  private slots = new Int32Array(1 << 16); // entry + 1; 0 = empty
+  private entryHash = new Int32Array(1 << 15);
+  private entryStart = new Int32Array(1 << 15);
+  private entryLen = new Int32Array(1 << 15);
+  private entryName = new Int32Array(1 << 15);
+  private entries = 0;
+  private arena = new Uint8Array(1 << 20);
+  private arenaUsed = 0;
+
+  private idOfBytes(frag: FragmentReader, local: number): number {
+    const bytes = frag.bytes;
+    const a = frag.strStart(local);
+    const b = frag.strStart(local + 1);
+    const len = b - a;
+    let h = 0x811c9dc5 ^ len;
+    for (let i = a; i < b; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h ^= h >>> 12;
+    const mask = this.slots.length - 1;
+    const arena = this.arena;
+    let s = h & mask;
+    for (;;) {
+      const e = this.slots[s]! - 1;
+      if (e < 0) break;
+      if (this.entryHash[e] === h && this.entryLen[e] === len) {
+        const at = this.entryStart[e]!;
+        let i = 0;
+        while (i < len && arena[at + i] === bytes[a + i]) i++;
+        if (i === len) return this.entryName[e]!;
+      }
+      s = (s + 1) & mask;
+    }
+    const name = this.intern(frag.strUncached(local) ?? '');
+    this.addEntry(h, bytes, a, len, name, s);
+    return name;
+  }
+
+  private addEntry(h: number, bytes: Uint8Array, a: number, len: number, name: number, slot: number): void {
+    const e = this.entries;
+    if (e === this.entryHash.length) {
+      const grow = (old: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+        const next = new Int32Array(old.length * 2);
+        next.set(old);
+        return next;
+      };
+      this.entryHash = grow(this.entryHash);
+      this.entryStart = grow(this.entryStart);
+      this.entryLen = grow(this.entryLen);
+      this.entryName = grow(this.entryName);
+    }
+    if (this.arenaUsed + len > this.arena.length) {
+      let n = this.arena.length * 2;
+      while (n < this.arenaUsed + len) n *= 2;
+      const next = new Uint8Array(n);
+      next.set(this.arena.subarray(0, this.arenaUsed));
+      this.arena = next;
+    }
+    this.arena.set(bytes.subarray(a, a + len), this.arenaUsed);
+    this.entryHash[e] = h;
+    this.entryStart[e] = this.arenaUsed;
+    this.entryLen[e] = len;
+    this.entryName[e] = name;
+    this.arenaUsed += len;
+    this.entries = e + 1;
+    this.slots[slot] = e + 1;
+    if (this.entries * 2 > this.slots.length) {
+      const slots = new Int32Array(this.slots.length * 2);
+      const mask = slots.length - 1;
+      for (let k = 0; k < this.entries; k++) {
+        let s = this.entryHash[k]! & mask;
+        while (slots[s] !== 0) s = (s + 1) & mask;
+        slots[s] = k + 1;
+      }
+      this.slots = slots;
+    }
   }
 
   /** The text of fragment string `local` of file f, undefined for NONE (as FragmentReader.str). */
@@ -134,6 +223,8 @@ export class NameTable {
  */
 export class StringTable {
   readonly list: string[] = [];
+  /** Graph string id → its name id. */
+  readonly nameIds: number[] = [];
   /** Name id → graph string id + 1 (0 = not in the graph's table). */
   private graphId = new Int32Array(1024);
   constructor(readonly names: NameTable) {}
@@ -156,6 +247,7 @@ export class StringTable {
     if (id < 0) {
       id = this.list.length;
       this.list.push(this.names.list[nameId] ?? '');
+      this.nameIds.push(nameId);
       this.graphId[nameId] = id + 1;
     }
     return id;
@@ -276,7 +368,7 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
       throw new Error('merge input must be sorted by relPath, without duplicates');
   }
   const modules = new ModuleResolver(inputs);
-  const names = new NameTable();
+  const names = new NameTable(inputs.map((i) => i.fragment.stringCount));
   const strings = new StringTable(names);
   let fileSymbols = 0;
   let refCount = 0;

@@ -99,7 +99,7 @@ class Resolver {
   /** Glob rows that are re-exports (`export * from`), not plain imports. */
   private rowReexportGlob = new Uint8Array(0);
   /** (file, local binding name) → the first import row that binds it. */
-  private readonly importsByLocal: PairTable;
+  private importsByLocal: PairTable;
   /** (file, exported name) → the first re-export row that exports it (globs excluded); then reexportNext. */
   private readonly reexportsByName: PairTable;
   private reexportNext = new Int32Array(0);
@@ -123,18 +123,19 @@ class Resolver {
     this.nFiles = ctx.inputs.length;
     // Sized for a few entries per file, so the tables rarely grow (each growth rehashes).
     const sized = Math.max(1024, ctx.inputs.length * 8);
-    this.importsByLocal = new PairTable(sized);
+    this.importsByLocal = new PairTable(16); // sized in collectImports
     this.reexportsByName = new PairTable(sized);
     this.bindingMemo = new PairTable(sized);
     this.exportMemo = new PairTable(sized);
     this.moduleMemo = new PairTable(sized);
     this.uniqueMemo = new PairTable(sized);
+    this.pairOf = new PairTable(sized);
     this.flow = new FlowCollector(ctx.edges, ctx.cols.length);
   }
 
   run(): ResolutionStats {
     this.indexSymbols();
-    this.indexLastSegments();
+    this.indexQualifiedPairs();
     this.collectImports();
     // Inheritance (and parameters) first: method lookup through base classes needs the
     // `bases` map, argument flow needs every callee's parameters.
@@ -175,43 +176,87 @@ class Resolver {
   }
 
   /**
-   * Which last segments (after the last '.') qualified names have, by file and anywhere: a
-   * lookup of `${prefix}.${name}` (name without a dot) can only hit a qualified name whose last
-   * segment is `name`, so most scope and member lookups are answered without building the string.
+   * Every dotted qualified name of a file symbol split at its last dot, as name ids: (prefix,
+   * last segment) → a pair id. A lookup of `${prefix}.${name}` (name without a dot) is then two
+   * table probes on ids, with no string built and hashed: what scope and member lookups do for
+   * every reference.
    */
-  private lastSegmentIn: PairTable = new PairTable(16);
-  private lastSegmentAnywhere = new Uint8Array(0);
+  private readonly pairOf: PairTable;
+  /** (file, pair id) → the file's first symbol with that qualified name. */
+  private pairInFile: PairTable = new PairTable(16);
+  /** Per pair id: how many file symbols have that qualified name, and the first of them. */
+  private pairCount = new Int32Array(0);
+  private pairFirst = new Int32Array(0);
+  /** The name id of '' (the prefix of a qualified name without one). */
+  private emptyName = NONE;
 
-  private indexLastSegments(): void {
-    const { cols, symbolStart, names } = this.ctx;
+  private indexQualifiedPairs(): void {
+    const { cols, symbolStart, names, strings } = this.ctx;
     const fileSymbols = symbolStart[this.nFiles] ?? 0;
-    this.lastSegmentIn = new PairTable(fileSymbols);
-    const anywhere: number[] = [];
+    this.emptyName = names.intern('');
+    this.pairInFile = new PairTable(fileSymbols);
+    // Per graph string id of a qualified name: its pair id, -1 = not yet split, -2 = no dot.
+    const pairOfQn = new Int32Array(strings.list.length).fill(-1);
+    let count = new Int32Array(1024);
+    let first = new Int32Array(1024);
+    let pairs = 0;
     for (let f = 0; f < this.nFiles; f++) {
       for (let id = (symbolStart[f] ?? 0) + 1; id < (symbolStart[f + 1] ?? 0); id++) {
-        const qn = this.str(cols.qualifiedName[id] ?? NONE);
-        const dot = qn.lastIndexOf('.');
-        if (dot < 0) continue;
-        const name = this.str(cols.name[id] ?? NONE);
-        const seg = qn.length - dot - 1 === name.length && qn.endsWith(name) ? name : qn.slice(dot + 1);
-        const segId = names.intern(seg);
-        this.lastSegmentIn.set(f, segId, 1);
-        anywhere[segId] = 1;
+        const qnId = cols.qualifiedName[id] ?? NONE;
+        let pid = qnId === NONE ? -2 : (pairOfQn[qnId] ?? -2);
+        if (pid === -1) {
+          const qn = this.str(qnId);
+          const dot = qn.lastIndexOf('.');
+          if (dot < 0) pid = -2;
+          else {
+            const name = this.str(cols.name[id] ?? NONE);
+            const seg = qn.length - dot - 1 === name.length && qn.endsWith(name) ? name : qn.slice(dot + 1);
+            const segId = names.intern(seg);
+            const prefixId = names.intern(qn.slice(0, dot));
+            pid = this.pairOf.get(prefixId, segId);
+            if (pid === MISSING) {
+              pid = pairs++;
+              this.pairOf.set(prefixId, segId, pid);
+              if (pid === count.length) {
+                const c = new Int32Array(pid * 2);
+                c.set(count);
+                count = c;
+                const fi = new Int32Array(pid * 2);
+                fi.set(first);
+                first = fi;
+              }
+              first[pid] = id;
+            }
+          }
+          pairOfQn[qnId] = pid;
+        }
+        if (pid < 0) continue;
+        count[pid]!++;
+        if (this.pairInFile.get(f, pid) === MISSING) this.pairInFile.set(f, pid, id);
       }
     }
-    this.lastSegmentAnywhere = Uint8Array.from(anywhere, (x) => x ?? 0);
+    this.pairCount = count;
+    this.pairFirst = first;
   }
 
   /**
-   * False when no qualified name (of file f; f < 0: of any file) can be `${prefix}.${name}`
-   * whatever the prefix; true when one may.
+   * The pair id of `${prefix}.${name}` (prefix: a graph string id, NONE as ''; seg: the name id
+   * of a name without a dot), or MISSING when no file symbol has that qualified name.
    */
-  private mayEndWith(f: number, name: string): boolean {
-    if (name.includes('.')) return true;
-    const segId = this.ctx.names.lookup(name);
-    if (segId === NONE) return false;
-    if (f < 0) return (this.lastSegmentAnywhere[segId] ?? 0) === 1;
-    return this.lastSegmentIn.get(f, segId) !== MISSING;
+  private pairId(prefix: number, seg: number): number {
+    if (seg === NONE) return MISSING;
+    const p = prefix === NONE ? this.emptyName : (this.ctx.strings.nameIds[prefix] ?? NONE);
+    return p === NONE ? MISSING : this.pairOf.get(p, seg);
+  }
+
+  /** The first symbol of file f with qualified name pair `pid` (MISSING: none). */
+  private pairIn(f: number, pid: number): number {
+    return pid === MISSING ? MISSING : this.pairInFile.get(f, pid);
+  }
+
+  /** The only file symbol with qualified name pair `pid`, or MISSING (none, or several). */
+  private pairUnique(pid: number): number {
+    return pid !== MISSING && this.pairCount[pid] === 1 ? (this.pairFirst[pid] ?? MISSING) : MISSING;
   }
 
   /** The bucket key of a name (see indexSymbols), -1 when no file symbol has it. */
@@ -263,6 +308,7 @@ class Resolver {
       importStart[f + 1] = (importStart[f] ?? 0) + n;
     }
     const rows = importStart[this.nFiles] ?? 0;
+    this.importsByLocal = new PairTable(rows); // at most one entry per row: never grows
     this.importStart = importStart;
     this.rowQualifier = new Int32Array(rows);
     this.rowName = new Int32Array(rows);
@@ -381,10 +427,32 @@ class Resolver {
     return id;
   }
 
+  /** Per file: its directory's id. A TS/JS specifier, and a relative Python one, mean the same from every file of a directory. */
+  private fileDir: Int32Array | undefined;
+
+  /** The moduleMemo row of (f, spec): f, or nFiles + a per-directory row when only the directory matters. */
+  private moduleMemoRow(f: number, spec: string): number {
+    const family = this.family(f);
+    if (family === 'r' || (family === 'p' && !spec.startsWith('.'))) return f;
+    if (!this.fileDir) {
+      const dirs = new Int32Array(this.nFiles);
+      const ids = new Map<string, number>();
+      this.ctx.inputs.forEach((input, i) => {
+        const dir = input.relPath.slice(0, Math.max(0, input.relPath.lastIndexOf('/')));
+        let id = ids.get(dir);
+        if (id === undefined) ids.set(dir, (id = ids.size));
+        dirs[i] = id;
+      });
+      this.fileDir = dirs;
+    }
+    return this.nFiles + (this.fileDir[f] ?? 0) * 2 + (family === 'p' ? 1 : 0);
+  }
+
   private resolveModule(f: number, spec: string): ModuleTarget | undefined {
     const { names } = this.ctx;
     const key = names.intern(spec);
-    const v = this.moduleMemo.get(f, key);
+    const row = this.moduleMemoRow(f, spec);
+    const v = this.moduleMemo.get(row, key);
     if (v !== MISSING) {
       // -1: unresolved; >= 0: file × 2 + certain; else external, name id -2 - v.
       if (v === -1) return undefined;
@@ -393,7 +461,7 @@ class Resolver {
     }
     const t = this.ctx.modules.resolve(f, spec);
     this.moduleMemo.set(
-      f,
+      row,
       key,
       !t ? -1 : t.kind === 'file' ? t.file * 2 + (t.certain ? 1 : 0) : -2 - names.intern(t.name),
     );
@@ -533,13 +601,20 @@ class Resolver {
   /** A member of a type: in its own file by qualified name, then anywhere (Rust impls), then its bases. */
   private methodOf(typeId: number, name: string, depth: number): Target {
     const { cols } = this.ctx;
-    if (this.mayEndWith(-1, name)) {
+    if (name.includes('.')) {
       const qn = `${this.str(cols.qualifiedName[typeId] ?? NONE)}.${name}`;
       const file = cols.file[typeId] ?? NONE;
       const own = file >= 0 ? this.fileQname(file, qn) : undefined;
       if (own !== undefined) return { id: own, module: undefined };
       const anywhere = this.allQname(qn);
       if (anywhere.length === 1 && anywhere[0] !== undefined) return { id: anywhere[0], module: undefined };
+    } else {
+      const pid = this.pairId(cols.qualifiedName[typeId] ?? NONE, this.ctx.names.lookup(name));
+      const file = cols.file[typeId] ?? NONE;
+      const own = file >= 0 ? this.pairIn(file, pid) : MISSING;
+      if (own !== MISSING) return { id: own, module: undefined };
+      const anywhere = this.pairUnique(pid);
+      if (anywhere !== MISSING) return { id: anywhere, module: undefined };
     }
     if (depth > 8) return undefined;
     for (const base of this.bases.get(typeId) ?? []) {
@@ -771,13 +846,19 @@ class Resolver {
   private scoped(f: number, from: number, name: string): { id: number; conf: number } | undefined {
     const { cols } = this.ctx;
     const base = this.moduleRow(f);
-    const nested = this.mayEndWith(f, name);
-    for (let s = from; nested && s > base && s >= 0; s = cols.parent[s] ?? base) {
+    const dotted = name.includes('.');
+    const seg = dotted ? NONE : this.ctx.names.lookup(name);
+    for (let s = from; (dotted || seg !== NONE) && s > base && s >= 0; s = cols.parent[s] ?? base) {
       // Members of a class are not in scope by bare name in any of our languages (they need
       // this./self.), so class scopes are passed over.
       if (CLASS_LIKE.has(cols.kind[s] ?? -1)) continue;
-      const id = this.fileQname(f, `${this.str(cols.qualifiedName[s] ?? NONE)}.${name}`);
-      if (id !== undefined && id !== from) return { id, conf: Confidence.local };
+      if (dotted) {
+        const id = this.fileQname(f, `${this.str(cols.qualifiedName[s] ?? NONE)}.${name}`);
+        if (id !== undefined && id !== from) return { id, conf: Confidence.local };
+      } else {
+        const id = this.pairIn(f, this.pairId(cols.qualifiedName[s] ?? NONE, seg));
+        if (id !== MISSING && id !== from) return { id, conf: Confidence.local };
+      }
     }
     const top = this.topLevel(f, name);
     if (top !== undefined) return { id: top, conf: Confidence.local };
@@ -868,8 +949,16 @@ class Resolver {
       }
       // A type path not bound in this file (Rust `Foo::new` via the crate, Python `Klass.method`).
       const last = segs[segs.length - 1] ?? '';
-      const byQ = this.mayEndWith(-1, name) ? this.allQname(`${last}.${name}`) : new Int32Array(0);
-      if (byQ.length === 1 && byQ[0] !== undefined) return { id: byQ[0], conf: Confidence.qualifiedName };
+      if (name.includes('.')) {
+        const byQ = this.allQname(`${last}.${name}`);
+        if (byQ.length === 1 && byQ[0] !== undefined) return { id: byQ[0], conf: Confidence.qualifiedName };
+      } else {
+        const { names } = this.ctx;
+        const prefix = names.lookup(last);
+        const seg = prefix === NONE ? NONE : names.lookup(name);
+        const byQ = seg === NONE ? MISSING : this.pairUnique(this.pairOf.get(prefix, seg));
+        if (byQ !== MISSING) return { id: byQ, conf: Confidence.qualifiedName };
+      }
       if (container || this.binding(f, head)) return undefined;
     }
     // Unknown receiver (`x.len()`, `this.repo.save()`): a project-unique method name only.
