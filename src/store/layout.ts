@@ -2,6 +2,7 @@
 // column blobs plus its string table, the file table, the skipped files and the summary.
 // Pure encode/decode, shared by the read path and the write path. Any thread.
 
+import type { LexiconInfo } from '../search/lexicon.js';
 import type { VectorFileStamp } from '../vector/format.js';
 import type { Csr, FileTable, IndexGraph, ResolutionStats, SymbolTable } from '../graph/graph.js';
 import { decodeColumns, decodeStrings, encodeColumns, encodeStrings, type Column } from './codec.js';
@@ -48,27 +49,12 @@ export interface GenerationInfo {
   digest: string;
   /** The HNSW vector file of this generation (under <indexDir>/vectors), when it has vectors. */
   vectors?: { file: string; count: number; dim: number; stamp?: VectorFileStamp };
-  /** The lexical index's parameters (src/search/lexicon.ts); absent when it was not built. */
-  lexicon?: {
-    bucketBits: number;
-    docCount: number;
-    avgLength: number;
-    termCount: number;
-    postings: number;
-    /**
-     * The generation whose base segment this one reads: its blobs named LEXICON_BLOB_PREFIX*
-     * are kept as long as a kept generation names it here (absent: this generation's own).
-     */
-    baseGeneration?: number;
-    delta?: {
-      bucketBits: number;
-      files: number;
-      symbols: number;
-      postings: number;
-      deadFiles: number;
-      deadSymbols: number;
-    };
-  };
+  /**
+   * The lexical index's parameters (src/search/lexicon.ts); absent when it was not built. Its
+   * baseGeneration's blobs named LEXICON_BLOB_PREFIX* are kept as long as a kept generation
+   * names it (absent: this generation's own).
+   */
+  lexicon?: LexiconInfo;
 }
 
 /** The three blobs of a file table. */
