@@ -3,7 +3,7 @@
 // for a missing index. Plus scanFreshness on its own.
 
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -66,6 +66,41 @@ test('diagnostics --json reports what the index run counted', () => {
     });
     const withBudget = JSON.parse(env.stdout) as IndexDiagnostics;
     assert.equal([withBudget.memory.budgetMb, withBudget.memory.budgetSource], [512, 'env']);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('diagnostics checks the vector file in full: a flipped byte is reported with its code', () => {
+  const ws = copyFixture('ts-app');
+  try {
+    const indexed = leindex(['index', ws.dir, '--json', '--no-git']);
+    assert.is(indexed.code, 0, indexed.stderr);
+    const summary = JSON.parse(indexed.stdout) as { vectors: number };
+    const ok = leindex(['diagnostics', '--path', ws.dir, '--json']);
+    assert.is(ok.code, 0, ok.stderr);
+    const before = JSON.parse(ok.stdout) as IndexDiagnostics;
+    assert.ok(before.vectors, 'the generation has a vector file');
+    assert.is(before.vectors.ok, true);
+    assert.is(before.vectors.count, summary.vectors);
+    assert.ok(before.vectors.bytes > 0);
+
+    // One byte inside the vector rows (the file's start): the stamp still matches, so only
+    // the full check can see it.
+    const path = join(ws.dir, '.leindex', 'vectors', before.vectors.file);
+    const bytes = readFileSync(path);
+    const { mtime } = statSync(path);
+    bytes[8] = bytes[8]! ^ 0xff;
+    writeFileSync(path, bytes);
+    utimesSync(path, mtime, mtime);
+    const r = leindex(['diagnostics', '--path', ws.dir, '--json']);
+    assert.is(r.code, ExitCode.storeCorrupt, r.stderr);
+    const d = JSON.parse(r.stdout) as IndexDiagnostics;
+    assert.is(d.status, 'unreadable');
+    assert.is(d.problem?.code, 'E_STORE_CORRUPT');
+    assert.is(d.vectors?.ok, false);
+    const text = leindex(['diagnostics', ws.dir]);
+    assert.match(text.stdout, 'DAMAGED');
   } finally {
     ws.cleanup();
   }

@@ -11,7 +11,10 @@ import { isLeindexError, type ErrorCode } from '../errors.js';
 import { edgeCount, edgesByKind, type FileTable } from '../graph/graph.js';
 import type { IndexSummary } from '../pipeline/run-index.js';
 import { LANGUAGES, SKIP_REASONS, SYMBOL_KIND_NAMES, type SkipReason } from '../protocol.js';
+import { VECTOR_DIR } from '../pipeline/vectors.js';
+import type { GenerationInfo } from '../store/layout.js';
 import { storePath } from '../store/open.js';
+import { inspectVectorFile } from '../vector/format.js';
 import { IndexSession } from './session.js';
 
 const MIB = 2 ** 20;
@@ -60,6 +63,11 @@ export interface IndexDiagnostics {
   references: { total: number; resolved: number };
   syntaxErrors: { files: number; regions: number };
   freshness: FreshnessScan | undefined;
+  /**
+   * The generation's HNSW vector file, checked in full (every byte against its CRCs: a
+   * search checks the whole file only when its recorded stamp differs), when it has one.
+   */
+  vectors: { file: string; count: number; dim: number; bytes: number; ok: boolean; ms: number } | undefined;
   /** The process holding the writer lock (an index run in progress), if any. */
   writer: { pid: number; since: string } | undefined;
   storeBytes: number;
@@ -94,6 +102,7 @@ export async function collectDiagnostics(input: DiagnosticsInput): Promise<Index
     references: { total: 0, resolved: 0 },
     syntaxErrors: { files: 0, regions: 0 },
     freshness: undefined,
+    vectors: undefined,
     writer: readWriterLock(options.indexDir),
     storeBytes: fileSize(join(storePath(options.indexDir), 'data.mdb')),
     memory: memoryReport(options),
@@ -129,15 +138,46 @@ export async function collectDiagnostics(input: DiagnosticsInput): Promise<Index
     } else {
       fillFromGraph(out, session);
     }
+    if (info.vectors) {
+      const v = checkVectorFile(options.indexDir, info.vectors);
+      out.vectors = v.report;
+      if (v.problem) {
+        out.status = 'unreadable';
+        out.problem = v.problem;
+      }
+    }
     if (input.checkFreshness ?? true) {
       const since = input.baselineMs ?? Date.parse(info.createdAt);
       out.freshness = await scanFreshness(root, session.files(), since);
-      if (out.freshness.stale) out.status = 'stale';
+      if (out.freshness.stale && out.status === 'ok') out.status = 'stale';
     }
     return out;
   } finally {
     if (owned) await session.close();
   }
+}
+
+/** The full check of a generation's vector file: a damaged one is a problem, with its error. */
+function checkVectorFile(
+  indexDir: string,
+  vectors: NonNullable<GenerationInfo['vectors']>,
+): { report: NonNullable<IndexDiagnostics['vectors']>; problem: IndexDiagnostics['problem'] } {
+  const started = performance.now();
+  const report = { file: vectors.file, count: vectors.count, dim: vectors.dim, bytes: 0, ok: false, ms: 0 };
+  let problem: IndexDiagnostics['problem'];
+  try {
+    report.bytes = inspectVectorFile(join(indexDir, VECTOR_DIR, vectors.file), 'full', vectors.dim).fileBytes;
+    report.ok = true;
+  } catch (err) {
+    if (!isLeindexError(err)) throw err;
+    problem = {
+      code: err.code,
+      message: err.message,
+      hint: err.hint ?? 'run `leindex index` again: the next run rebuilds the vector file',
+    };
+  }
+  report.ms = round1(performance.now() - started);
+  return { report, problem };
 }
 
 /** Counts from the graph itself, for a generation without a summary record. */
@@ -321,6 +361,12 @@ export function formatDiagnostics(d: IndexDiagnostics): string {
     lines.push(`  refs      ${d.references.total} (${pct}% resolved)`);
     if (d.syntaxErrors.files)
       lines.push(`  syntax    ${d.syntaxErrors.regions} error regions in ${d.syntaxErrors.files} files`);
+  }
+  if (d.vectors) {
+    const v = d.vectors;
+    lines.push(
+      `  vectors   ${v.count} × ${v.dim} in ${v.file}: ${v.ok ? `${(v.bytes / 1e6).toFixed(1)} MB, checksums verified in ${v.ms} ms` : 'DAMAGED'}`,
+    );
   }
   if (d.freshness) {
     const f = d.freshness;

@@ -33,6 +33,16 @@ const output = {
       scan_ms: z.number(),
     })
     .optional(),
+  vectors: z
+    .object({
+      file: z.string(),
+      count: z.number(),
+      dim: z.number(),
+      bytes: z.number(),
+      ok: z.boolean().describe('every byte of the vector file matches its checksums'),
+      check_ms: z.number(),
+    })
+    .optional(),
   writer: z.object({ pid: z.number(), since: z.string() }).optional(),
   store_bytes: z.number(),
   memory: z.object({
@@ -118,6 +128,10 @@ export const diagnosticsTool = defineTool({
         sample: d.freshness.sample,
         scan_ms: Math.round(d.freshness.ms * 10) / 10,
       };
+    if (d.vectors) {
+      const { ms, ...v } = d.vectors;
+      data.vectors = { ...v, check_ms: ms };
+    }
     if (d.writer) data.writer = d.writer;
     if (job)
       data.job = {
