@@ -59,6 +59,14 @@ export const projectPathArg = z
   .optional()
   .describe("A project root this server serves, or a path inside one; default: the server's first root");
 
+/** How a symbol tool's `symbol` argument names one symbol (see src/query/lookup.ts). */
+const SYMBOL_SPEC = '"path/file.ts:Qualified.name", "path:LINE", "Qualified.name" or a plain name';
+
+/** The `symbol` argument of the tools that act on one symbol (`spec`: what forms it takes). */
+export function symbolArg(spec: string = SYMBOL_SPEC): z.ZodString {
+  return z.string().min(1).max(2048).describe(spec);
+}
+
 /**
  * Runs `fn` on the project's current generation. If the generation was dropped under the
  * query (another process published twice since we looked), re-opens and runs once more.

@@ -12,7 +12,7 @@ import { resolveSymbol } from '../../query/lookup.js';
 import { estimateTokens } from '../../query/tokens.js';
 import { budgetOf, tokenBudgetArg } from '../budget.js';
 import { notes, viewFields, viewShape, type ViewFields } from '../result.js';
-import { defineTool, projectPathArg, withView } from '../tool.js';
+import { defineTool, projectPathArg, symbolArg, withView } from '../tool.js';
 import { symbolSpec } from './read-symbol.js';
 
 /**
@@ -149,11 +149,7 @@ export const contextTool = defineTool({
     'before changing a function or class; cheaper than reading the files around it.',
   input: {
     project_path: projectPathArg,
-    symbol: z
-      .string()
-      .min(1)
-      .max(2048)
-      .describe('"path/file.ts:Qualified.name", "path:LINE", "Qualified.name" or a plain name'),
+    symbol: symbolArg(),
     token_budget: tokenBudgetArg('the bundle'),
     include_tests: z.boolean().optional().describe('Also pull in tests (default: left out)'),
   },

@@ -8,7 +8,7 @@ import { ambiguityNote } from '../../query/context.js';
 import { impactOf, type ImpactFile, type ImpactItem } from '../../query/impact.js';
 import { TextBudget, budgetOf, tokenBudgetArg } from '../budget.js';
 import { notes, viewFields, viewShape } from '../result.js';
-import { defineTool, projectPathArg, withView } from '../tool.js';
+import { defineTool, projectPathArg, symbolArg, withView } from '../tool.js';
 import { refData, refSchema } from './context.js';
 import { symbolSpec } from './read-symbol.js';
 
@@ -60,11 +60,7 @@ export const impactAnalysisTool = defineTool({
     'rule it follows. Use it before changing a signature or behaviour.',
   input: {
     project_path: projectPathArg,
-    symbol: z
-      .string()
-      .min(1)
-      .max(2048)
-      .describe('"path/file.ts:Qualified.name", "path:LINE", "Qualified.name" or a plain name'),
+    symbol: symbolArg(),
     depth: z
       .number()
       .int()

@@ -10,7 +10,7 @@ import { budgetOf, capText, tokenBudgetArg } from '../budget.js';
 import { projectRelative } from '../paths.js';
 import type { ProjectView } from '../project.js';
 import { notes, viewFields, viewShape } from '../result.js';
-import { defineTool, projectPathArg, withView } from '../tool.js';
+import { defineTool, projectPathArg, symbolArg, withView } from '../tool.js';
 
 /** Other matches listed when a name is ambiguous. */
 const MAX_ALTERNATIVES = 10;
@@ -53,11 +53,7 @@ export const readSymbolTool = defineTool({
     '(exact over suffix over case-insensitive, non-test, exported, most called) is shown and the others are listed.',
   input: {
     project_path: projectPathArg,
-    symbol: z
-      .string()
-      .min(1)
-      .max(2048)
-      .describe('"file:Qualified.name", "file:LINE", or "Qualified.name" alone'),
+    symbol: symbolArg('"file:Qualified.name", "file:LINE", or "Qualified.name" alone'),
     token_budget: tokenBudgetArg('the source shown'),
   },
   output,
