@@ -1,18 +1,12 @@
 // The real `leindex` binary as a user runs it: stdout carries results, stderr messages,
 // exit codes as documented, config validation naming the key.
 
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ExitCode } from '../src/errors.js';
-import { BIN, copyFixture, tempDir } from './helpers/workspace.js';
-
-function leindex(args: string[], cwd?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { copyFixture, leindex, tempDir } from './helpers/workspace.js';
 
 test('index --json prints one JSON summary on stdout and nothing else', () => {
   const ws = copyFixture('py-app');

@@ -11,12 +11,7 @@ import { ExitCode } from '../src/errors.js';
 import type { IndexDiagnostics } from '../src/query/diagnostics.js';
 import { scanFreshness } from '../src/query/diagnostics.js';
 import { IndexSession } from '../src/query/session.js';
-import { BIN, copyFixture, indexTree, tempDir } from './helpers/workspace.js';
-
-function leindex(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { BIN, copyFixture, indexTree, leindex, tempDir } from './helpers/workspace.js';
 
 test('diagnostics --json reports what the index run counted', () => {
   const ws = copyFixture('ts-app');

@@ -3,7 +3,6 @@
 // limits, bad patterns, a runaway regex stopped by the deadline, files deleted or changed after
 // indexing, and the real CLI's output and exit codes.
 
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -12,12 +11,14 @@ import { ExitCode, LeindexError } from '../src/errors.js';
 import { formatHits } from '../src/cli/grep-command.js';
 import { grepIndex, type GrepOptions, type GrepResult } from '../src/query/grep.js';
 import { IndexSession } from '../src/query/session.js';
-import { BIN, FIXTURE_REPOS, copyFixture, indexTree, tempDir, type Workspace } from './helpers/workspace.js';
-
-function leindex(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import {
+  copyFixture,
+  FIXTURE_REPOS,
+  indexTree,
+  leindex,
+  tempDir,
+  type Workspace,
+} from './helpers/workspace.js';
 
 /** All three fixture repos in one tree, indexed once and shared by the read-only tests. */
 let mixed: Workspace;

@@ -2,7 +2,6 @@
 // stdout, notes and errors on stderr, exit codes, and the impact risk rule on a generated
 // repo where the expected levels are known.
 
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -12,12 +11,7 @@ import type { ContextResult } from '../src/query/context.js';
 import type { ImpactResult } from '../src/query/impact.js';
 import type { CallNode, SymbolReport } from '../src/query/symbol-report.js';
 import { estimateTokens } from '../src/query/tokens.js';
-import { BIN, copyFixture, indexTree, tempDir, type Workspace } from './helpers/workspace.js';
-
-function leindex(args: string[], cwd?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { copyFixture, indexTree, leindex, tempDir, type Workspace } from './helpers/workspace.js';
 
 const workspaces: Workspace[] = [];
 async function indexed(name: string, indexDir?: string): Promise<string> {
@@ -56,7 +50,7 @@ test('context --json: the resolved symbol and a bundle within the budget', async
 
 test('context: default budget from the config, --index-dir, ambiguity on stderr', async () => {
   const root = await indexed('ts-app', 'idx');
-  const r = leindex(['context', 'greet', '--json', '--index-dir', join(root, 'idx')], root);
+  const r = leindex(['context', 'greet', '--json', '--index-dir', join(root, 'idx')], { cwd: root });
   assert.is(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as ContextResult;
   assert.is(out.bundle.budget, 8000);

@@ -2,7 +2,6 @@
 // routing, the lexical index's postings, fusion arithmetic, demotion of tests and vendored
 // code, filters, incremental updates reaching results, and bad queries through the real CLI.
 
-import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -14,18 +13,13 @@ import { termBag } from '../src/search/terms.js';
 import { EdgeKind } from '../src/graph/graph.js';
 import { VECTOR_DIR } from '../src/pipeline/vectors.js';
 import { stampVectorFile } from '../src/vector/format.js';
-import { BIN, copyFixture, indexTree, tempDir, type Workspace } from './helpers/workspace.js';
+import { copyFixture, indexTree, leindex, tempDir, type Workspace } from './helpers/workspace.js';
 
 let ws: Workspace;
 let session: IndexSession;
 
 function top(query: string, opts: SearchOptions = {}): string[] {
   return searchIndex(session, query, { limit: 5, ...opts }).hits.map((h) => `${h.file}#${h.qualifiedName}`);
-}
-
-function leindex(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input, maxBuffer: 1 << 24 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 test.before(async () => {
@@ -219,7 +213,7 @@ test('CLI: --json fields, stdin query, exit 1 on no match, bad queries', () => {
   assert.is(rows[0]!.start_line, 2);
 
   const report = `Bug: users stay logged in forever.\n${'The session never expires and purge does nothing. '.repeat(2000)}`;
-  const stdin = leindex(['search', '-', '--path', ws.dir, '--json'], report);
+  const stdin = leindex(['search', '-', '--path', ws.dir, '--json'], { input: report });
   assert.is(stdin.code, 0, stdin.stderr);
   assert.match(stdin.stderr, 'query cut');
   assert.ok((JSON.parse(stdin.stdout) as { symbol: string }[]).some((r) => r.symbol === 'purgeExpired'));

@@ -1,6 +1,7 @@
 // Test helpers: temp copies of fixture repos, indexing them with explicit options, and
 // reading the published graph back. Every test gets its own temp directory and removes it.
 
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,20 @@ import { IndexReader } from '../../src/store/read.js';
 export const TEST_SRC = fileURLToPath(new URL('../../../test/', import.meta.url));
 export const FIXTURE_REPOS = join(TEST_SRC, 'fixtures', 'repos');
 export const BIN = fileURLToPath(new URL('../../../bin/leindex.js', import.meta.url));
+
+/** Runs the CLI in a fresh process: exit code, stdout and stderr (stdin `input`, in `cwd`). */
+export function leindex(
+  args: string[],
+  opts: { cwd?: string; input?: string } = {},
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd,
+    input: opts.input,
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 export interface Workspace {
   readonly dir: string;
