@@ -28,7 +28,7 @@ export class AnalyzeCommand extends Command {
   question = Option.String({ name: 'question' });
   tokens = Option.String('--tokens', { description: 'Token budget (default: token_budget, 8000)' });
   includeTests = Option.Boolean('--include-tests', false, { description: 'Let tests pull like other code' });
-  root = Option.String('--path', { description: 'Project root (default: the current directory)' });
+  root = commonOptions.root();
   indexDir = commonOptions.indexDir();
   json = commonOptions.json();
 

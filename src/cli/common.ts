@@ -9,6 +9,7 @@ import { resolveOptions, type IndexOptions } from '../config.js';
 import { ExitCode, LeindexError, describeError, isLeindexError } from '../errors.js';
 
 export const commonOptions = {
+  root: () => Option.String('--path', { description: 'Project root (default: the current directory)' }),
   indexDir: () =>
     Option.String('--index-dir', { description: 'Where the index lives (default <root>/.leindex)' }),
   json: () => Option.Boolean('--json', false, { description: 'Print the result as JSON on stdout' }),

@@ -30,7 +30,7 @@ export class ContextCommand extends Command {
   includeTests = Option.Boolean('--include-tests', false, {
     description: 'Let tests pull like other code (default: only when the symbol is a test)',
   });
-  root = Option.String('--path', { description: 'Project root (default: the current directory)' });
+  root = commonOptions.root();
   indexDir = commonOptions.indexDir();
   json = commonOptions.json();
 

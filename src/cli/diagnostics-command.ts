@@ -19,7 +19,7 @@ export class DiagnosticsCommand extends Command {
   });
 
   target = Option.String({ required: false, name: 'path' });
-  pathFlag = Option.String('--path', { description: 'Project root (default: the current directory)' });
+  pathFlag = commonOptions.root();
   indexDir = commonOptions.indexDir();
   noFreshness = Option.Boolean('--no-freshness', false, {
     description: 'Skip the stat scan that tells whether files changed since indexing',

@@ -26,7 +26,7 @@ export class ImpactCommand extends Command {
 
   symbol = Option.String({ name: 'symbol' });
   depth = Option.String('--depth', { description: 'How many edges to follow back (default 3)' });
-  root = Option.String('--path', { description: 'Project root (default: the current directory)' });
+  root = commonOptions.root();
   indexDir = commonOptions.indexDir();
   json = commonOptions.json();
 

@@ -39,7 +39,7 @@ export class SearchCommand extends Command {
   });
 
   query = Option.String({ required: true, name: 'query' });
-  root = Option.String('--path', { description: 'Project root (default: current directory)' });
+  root = commonOptions.root();
   limit = Option.String('--limit,-n', { description: 'Results to print (default 20)' });
   offset = Option.String('--offset', { description: 'Skip this many results first (default 0)' });
   lang = Option.Array('--lang', { description: 'Only these languages (repeatable or comma-separated)' });

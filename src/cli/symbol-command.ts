@@ -25,7 +25,7 @@ export class SymbolCommand extends Command {
   callers = Option.Boolean('--callers', false, { description: 'Show callers' });
   callees = Option.Boolean('--callees', false, { description: 'Show callees' });
   depth = Option.String('--depth', { description: 'How many call levels to follow (default 1)' });
-  root = Option.String('--path', { description: 'Project root (default: the current directory)' });
+  root = commonOptions.root();
   indexDir = commonOptions.indexDir();
   json = commonOptions.json();
 
