@@ -30,6 +30,8 @@ export interface ExpectedSymbol {
 
 export interface Question {
   id: string;
+  /** `dev`: the methods were tuned on it; `held`: held out, written and committed before any scored run. */
+  split?: 'dev' | 'held';
   project: string;
   language: string;
   question: string;

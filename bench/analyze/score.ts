@@ -24,8 +24,11 @@
 // and whether its first line is in the outline of its class (inOutline).
 //   not reached  never reached from the seeds (search rank given: `search #k` or `search -`)
 //
+// Means are reported per split (`dev`: the questions the parameters were tuned on; `held`:
+// held-out questions, committed before any scored run) and over all questions.
+//
 // Usage: node dist/bench/analyze/score.js [--root DIR] [--index-dir DIR] [--budgets 2000,8000]
-//        [--label TEXT] [--only ID,...] [--record]
+//        [--label TEXT] [--only ID,...] [--split dev|held] [--record]
 
 import { appendFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -58,6 +61,7 @@ export interface Miss {
 
 export interface QuestionScore {
   question: string;
+  split: 'dev' | 'held';
   budget: number;
   tokens: number;
   blocks: number;
@@ -144,6 +148,7 @@ export function scoreAnalyze(
   return {
     bundle: r.bundle,
     score: {
+      split: q.split ?? 'dev',
       blocksShown: blocks.map(
         (b) => `${b.qualifiedName}${b.outline ? ' (outline)' : ''} ${b.tokens}t ${b.score} ${b.reason}`,
       ),
@@ -182,6 +187,11 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
+}
+
 function mean(xs: number[]): number {
   return xs.length === 0 ? 0 : round(xs.reduce((a, b) => a + b, 0) / xs.length);
 }
@@ -191,12 +201,14 @@ async function main(): Promise<void> {
   const session = IndexSession.open(root, indexDir);
   const budgets = (arg('--budgets') ?? '2000,8000').split(',').map(Number);
   const only = arg('--only')?.split(',');
+  const split = arg('--split');
   const rows: QuestionScore[] = [];
   const load0 = loadavg()[0] ?? 0;
   try {
     session.graph();
     for (const raw of loadQuestions()) {
       if (only && !only.includes(raw.id)) continue;
+      if (split && (raw.split ?? 'dev') !== split) continue;
       const q = resolveQuestion(session, raw);
       const ranks = searchRanksOf(session, q);
       for (const budget of budgets) {
@@ -216,18 +228,24 @@ async function main(): Promise<void> {
   } finally {
     await session.close();
   }
-  const summary = budgets.map((budget) => {
-    const at = rows.filter((r) => r.budget === budget);
+  const means = (budget: number, which: string): Record<string, number | string> => {
+    const at = rows.filter((r) => r.budget === budget && (which === 'all' || r.split === which));
     return {
+      split: which,
       budget,
+      questions: at.length,
       mustRecall: mean(at.map((r) => r.mustRecall)),
       niceRecall: mean(at.map((r) => r.niceRecall)),
       recall: mean(at.map((r) => r.recall)),
       precision: mean(at.map((r) => r.precision)),
       exact: mean(at.map((r) => r.exact)),
+      cpuMsMedian: median(at.map((r) => r.cpuMs)),
     };
-  });
-  for (const s of summary) process.stderr.write(`mean @${s.budget}: ${JSON.stringify(s)}\n`);
+  };
+  const summary = ['dev', 'held', 'all'].flatMap((which) => budgets.map((b) => means(b, which)));
+  for (const s of summary) {
+    if (s.questions) process.stderr.write(`mean ${s.split} @${s.budget}: ${JSON.stringify(s)}\n`);
+  }
   if (has('--record')) {
     const line = {
       bench: 'analyze-questions',
