@@ -2,9 +2,12 @@
 // repo and through the real CLI.
 
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { analyzeQuery, focusDirs, identifiersIn } from '../src/query/analyze.js';
+import { searchIndex } from '../src/query/search.js';
 import { IndexSession } from '../src/query/session.js';
 import { BIN, copyFixture, indexTree, type Workspace } from './helpers/workspace.js';
 
@@ -85,6 +88,51 @@ test('an identifier form seeds only symbols of that name', () => {
   for (const s of r.seeds) {
     const m = /^name (.*)$/.exec(s.via);
     if (m) assert.is(s.qualifiedName.split('.').pop(), m[1]?.split(/\.|::/).pop(), JSON.stringify(s));
+  }
+});
+
+test('a class found by search brings its method most relevant to the question along', () => {
+  const r = analyzeQuery(session, 'How does LruCache evict old entries?', { budget: 4000 });
+  const cls = r.seeds.findIndex((s) => s.qualifiedName === 'LruCache');
+  assert.ok(cls >= 0, JSON.stringify(r.seeds));
+  const method = r.seeds.findIndex((s) => s.via.endsWith('method of LruCache'));
+  assert.ok(method > cls, JSON.stringify(r.seeds));
+  assert.ok(r.seeds[method]?.qualifiedName.startsWith('LruCache.'), JSON.stringify(r.seeds));
+  assert.is(r.seeds[method]?.score, r.seeds[cls]?.score);
+});
+
+test('a declaration file seeds after the implementation it declares', async () => {
+  const copy = copyFixture('search-app');
+  try {
+    mkdirSync(join(copy.dir, 'types'));
+    // A declaration that matches the question better than the implementation does.
+    writeFileSync(
+      join(copy.dir, 'types/cache.d.ts'),
+      `/** Eviction of the least-recently-used entry: when the cache is full, the oldest entry is evicted. */
+export interface LruEviction {
+  /** Evicts the oldest entry of a full cache. */
+  evictOldest(): void;
+}
+`,
+    );
+    await indexTree(copy.dir);
+    const s = IndexSession.open(copy.dir);
+    try {
+      const question = 'How does LruCache evict the oldest entry when full?';
+      const plain = searchIndex(s, question, { limit: 5 }).hits;
+      assert.is(plain[0]?.file, 'types/cache.d.ts', 'search alone ranks the declaration first');
+      const r = analyzeQuery(s, question, { budget: 4000 });
+      assert.is(r.seeds[0]?.file, 'src/cache.ts', JSON.stringify(r.seeds));
+      const decl = r.seeds.findIndex((x) => x.file === 'types/cache.d.ts');
+      assert.ok(
+        decl < 0 || (r.seeds[decl]?.score ?? 1) <= 0.5 * (r.seeds[0]?.score ?? 0) + 0.1,
+        JSON.stringify(r.seeds),
+      );
+    } finally {
+      await s.close();
+    }
+  } finally {
+    copy.cleanup();
   }
 });
 
