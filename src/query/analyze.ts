@@ -96,6 +96,14 @@ const MAX_FOCUS_SHARE = 0.1;
 const FOCUS_MASS = 0.5;
 /** Hits read from a search of the whole index to confirm the focus. */
 const FOCUS_DEPTH = 50;
+/** Hits read from a search for each query form. */
+const FORM_DEPTH = 10;
+/**
+ * Hits read from an identifier form's search before keeping those of its name and ranking
+ * them by where they sit: `HashMap::insert` has dozens of `insert`s around it, and ten hits
+ * held `HashSet.insert` and `RustcEntry.insert` but not `HashMap.insert`.
+ */
+const IDENTIFIER_DEPTH = 100;
 /** An identifier form's hit that does not sit where the identifier says pulls this much. */
 const IDENTIFIER_MISFIT = 0.7;
 
@@ -214,7 +222,7 @@ export function analyzeQuery(session: IndexSession, query: string, options: Anal
       let hits: SearchHit[];
       try {
         hits = searchIndex(session, form.text, {
-          limit: 10,
+          limit: form.identifier === undefined ? FORM_DEPTH : IDENTIFIER_DEPTH,
           mode: form.mode,
           ...(paths.length > 0 ? { paths } : {}),
           ...(options.includeTests ? { includeTests: true } : {}),
