@@ -179,6 +179,26 @@ test('a symbol vector read in passing equals the one from the cached fragment', 
   assert.is(compared, 12);
 });
 
+test('vectors opened in a worker (prefetchVectors, as the CLI does) rank exactly as in process', async () => {
+  const background = IndexSession.open(ws.dir);
+  try {
+    background.prefetchVectors();
+    for (const [query] of EXPECTED) {
+      for (const mode of ['auto', 'semantic'] as const) {
+        const a = searchIndex(session, query, { limit: 10, mode });
+        const b = searchIndex(background, query, { limit: 10, mode });
+        assert.equal(b.hits, a.hits, `${query} (${mode})`);
+        assert.ok(
+          b.hits.some((h) => h.parts.vector > 0),
+          'vectors took part',
+        );
+      }
+    }
+  } finally {
+    await background.close();
+  }
+});
+
 test('re-indexing after edits updates results (added, changed and deleted files)', async () => {
   const local = copyFixture('search-app');
   try {
