@@ -5,6 +5,7 @@
 // so that mapping the file overlaps the rest of the search's loading. Main thread.
 
 import { join } from 'node:path';
+import { LeindexError } from '../errors.js';
 import type { IndexSession } from '../query/session.js';
 import { VECTOR_DIR, splitVectorKey } from '../pipeline/vectors.js';
 import type { VectorHits } from '../vector/query.js';
@@ -30,10 +31,15 @@ export class HnswVectors implements VectorSource {
     options: HnswOptions = {},
   ) {
     if (options.background) {
-      this.worker = VectorViewWorker.start(this.path, {
-        stamp: this.session.reader.info.vectors?.stamp,
-        ...(options.workerFile !== undefined ? { workerFile: options.workerFile } : {}),
-      });
+      try {
+        this.worker = VectorViewWorker.start(this.path, {
+          stamp: this.session.reader.info.vectors?.stamp,
+          ...(options.workerFile !== undefined ? { workerFile: options.workerFile } : {}),
+        });
+      } catch {
+        // No thread to be had (resource limits): the file is opened here on first use.
+        this.worker = undefined;
+      }
     }
   }
 
@@ -51,8 +57,18 @@ export class HnswVectors implements VectorSource {
   }
 
   private search(q: Float32Array, k: number): VectorHits {
-    // The worker answers as the view below would (same file, same code), dimension check included.
-    if (this.worker) return this.worker.search(q, k);
+    // The worker answers as the view below would (same file, same code), dimension check
+    // included, and fails as it would (a damaged file is the same LeindexError). A worker that
+    // died (E_WORKER) is only a lost head start: the file is opened here instead.
+    if (this.worker) {
+      try {
+        return this.worker.search(q, k);
+      } catch (err) {
+        if (!(err instanceof LeindexError && err.code === 'E_WORKER')) throw err;
+        this.worker.close();
+        this.worker = undefined;
+      }
+    }
     this.view ??= VectorIndexView.open(this.path, { stamp: this.session.reader.info.vectors?.stamp });
     if (this.view.dim !== q.length) return { keys: new Float64Array(0), similarities: new Float32Array(0) };
     return this.view.search(q, k);
