@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The installed `leindex` binary: runs the compiled CLI.
-import { main } from '../dist/src/cli/main.js';
+// The installed `leindex` binary: runs the compiled CLI (`leindex search` from its one-file
+// bundle when there is a current one: dist/src/cli/bundle.js).
+import { bundledSearch } from '../dist/src/cli/bundle.js';
 
 // A closed stdout (`leindex ... | head`) is a normal way to stop reading, not an error.
 process.stdout.on('error', (err) => {
@@ -8,4 +9,7 @@ process.stdout.on('error', (err) => {
   throw err;
 });
 
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const main =
+  (argv[0] === 'search' ? bundledSearch() : undefined) ?? (await import('../dist/src/cli/main.js')).main;
+process.exitCode = await main(argv);

@@ -51,14 +51,27 @@ interface Compiled {
   version(): string;
 }
 
-// usearch's package root (javascript/dist/cjs/usearch.js → ../../..), where node-gyp-build
-// finds the prebuild for this platform, as usearch's own wrapper does.
-const usearchMain = require.resolve('usearch');
-const usearchRoot = join(dirname(usearchMain), '..', '..', '..');
-const nodeGypBuild = createRequire(usearchMain)('node-gyp-build') as (dir: string) => unknown;
-const compiled = nodeGypBuild(usearchRoot) as Compiled;
+let loaded: Compiled | undefined;
 
-export const usearchVersion: string = compiled.version();
+/**
+ * The addon, loaded on first use: a search whose vector file is opened in a worker thread
+ * (src/vector/view-worker.ts) never needs it on its main thread (~12 ms of a cold start).
+ */
+function compiled(): Compiled {
+  if (!loaded) {
+    // usearch's package root (javascript/dist/cjs/usearch.js → ../../..), where node-gyp-build
+    // finds the prebuild for this platform, as usearch's own wrapper does.
+    const usearchMain = require.resolve('usearch');
+    const usearchRoot = join(dirname(usearchMain), '..', '..', '..');
+    const nodeGypBuild = createRequire(usearchMain)('node-gyp-build') as (dir: string) => unknown;
+    loaded = nodeGypBuild(usearchRoot) as Compiled;
+  }
+  return loaded;
+}
+
+export function usearchVersion(): string {
+  return compiled().version();
+}
 
 export interface NativeIndexConfig {
   readonly dimensions: number;
@@ -82,7 +95,7 @@ export class NativeIndex {
     for (const n of [c.dimensions, c.connectivity, c.expansionAdd, c.expansionSearch]) {
       if (!Number.isInteger(n) || n < 0) throw new Error(`bad index parameter ${n}`);
     }
-    this.index = new compiled.CompiledIndex(
+    this.index = new (compiled().CompiledIndex)(
       c.dimensions,
       'cos',
       c.quantization,
@@ -160,7 +173,7 @@ export function nativeExactSearch(
 ): NativeHits[] {
   if (dataset.constructor !== queries.constructor) throw new Error('dataset and queries differ in type');
   if (!Number.isInteger(k) || k < 1 || k > dataset.length / dims) throw new Error('bad k for exact search');
-  return splitHits(compiled.exactSearch(dataset, queries, dims, k, 'cos', threads), k);
+  return splitHits(compiled().exactSearch(dataset, queries, dims, k, 'cos', threads), k);
 }
 
 /** The addon answers a query matrix with k slots per row and a count of filled ones. */

@@ -3,6 +3,9 @@
 // SharedArrayBuffer. Plain data types and constants only; imported by both sides.
 // Changing anything here is a format change: bump FRAGMENT_FORMAT_VERSION.
 
+import type { MessagePort } from 'node:worker_threads';
+import type { VectorFileStamp } from './vector/format.js';
+
 /** Languages leindex parses. `tsx` is TypeScript with JSX; `.jsx` files parse as javascript. */
 export const LANGUAGES = ['typescript', 'tsx', 'javascript', 'python', 'rust'] as const;
 export type LanguageId = (typeof LANGUAGES)[number];
@@ -377,3 +380,53 @@ export interface GrepBatchDone {
 }
 
 export type GrepWorkerMessage = GrepHitMessage | GrepFileDone | GrepBatchDone;
+
+// ---------------------------------------------------------------------------------------
+// vector view worker: messages between `VectorViewWorker` (src/vector/view-worker.ts, main
+// thread) and workers/vector-worker.ts, which maps the vector file with usearch while the
+// main thread loads the rest of a cold search, then answers its nearest-neighbour queries.
+// The main thread waits for an answer synchronously (Atomics.wait on `signal`, then
+// receiveMessageOnPort on `port`), so a search stays one synchronous call.
+// ---------------------------------------------------------------------------------------
+
+/** What the vector worker opens, and how it answers. */
+export interface VectorWorkerData {
+  /** The vector file (VectorIndexView.open). */
+  readonly path: string;
+  /** Its writer's stamp, passed on to the open (skips the graph CRC when it matches). */
+  readonly stamp: VectorFileStamp | undefined;
+  /** Where queries arrive and answers go (transferred; the main thread reads it synchronously). */
+  readonly port: MessagePort;
+  /**
+   * Int32[2]: [0] answers posted so far (bumped and notified after each, and once more when
+   * the worker exits), [1] set to 1 once the worker has exited, with or without a reason.
+   */
+  readonly signal: SharedArrayBuffer;
+}
+
+/** Index of the answer counter and of the exited flag in VectorWorkerData.signal. */
+export const VECTOR_SIGNAL = { answers: 0, exited: 1 } as const;
+
+export interface VectorSearchRequest {
+  readonly type: 'search';
+  /** A unit query vector; an index of another dimension answers no hits. */
+  readonly query: Float32Array;
+  readonly k: number;
+}
+
+export interface VectorSearchAnswer {
+  readonly type: 'hits';
+  /** VectorHits: keys and cosine similarities, best first. */
+  readonly keys: Float64Array;
+  readonly similarities: Float32Array;
+}
+
+/** The open or a search failed: a LeindexError's code, message and hint, as data. */
+export interface VectorWorkerFailure {
+  readonly type: 'error';
+  readonly code: string;
+  readonly message: string;
+  readonly hint: string | undefined;
+}
+
+export type VectorWorkerAnswer = VectorSearchAnswer | VectorWorkerFailure;

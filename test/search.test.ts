@@ -13,6 +13,8 @@ import { termBag } from '../src/search/terms.js';
 import { EdgeKind } from '../src/graph/graph.js';
 import { VECTOR_DIR } from '../src/pipeline/vectors.js';
 import { stampVectorFile } from '../src/vector/format.js';
+import { HnswVectors } from '../src/search/hnsw.js';
+import { embedQuery } from '../src/embed/embedder.js';
 import { copyFixture, indexTree, leindex, tempDir, type Workspace } from './helpers/workspace.js';
 
 let ws: Workspace;
@@ -177,6 +179,51 @@ test('a symbol vector read in passing equals the one from the cached fragment', 
     if (compared >= 12) break;
   }
   assert.is(compared, 12);
+});
+
+test('vectors opened in a worker (prefetchVectors, as the CLI does) rank exactly as in process', async () => {
+  const background = IndexSession.open(ws.dir);
+  try {
+    background.prefetchVectors();
+    for (const [query] of EXPECTED) {
+      for (const mode of ['auto', 'semantic'] as const) {
+        const a = searchIndex(session, query, { limit: 10, mode });
+        const b = searchIndex(background, query, { limit: 10, mode });
+        assert.equal(b.hits, a.hits, `${query} (${mode})`);
+        assert.ok(
+          b.hits.some((h) => h.parts.vector > 0),
+          'vectors took part',
+        );
+      }
+    }
+  } finally {
+    await background.close();
+  }
+});
+
+test('a vector worker that dies costs only its head start: the file is opened in process', () => {
+  const scratch = tempDir('leindex-dying-worker-');
+  try {
+    const dies = join(scratch.dir, 'dies.mjs');
+    writeFileSync(
+      dies,
+      `import { workerData } from 'node:worker_threads';
+       const s = new Int32Array(workerData.signal);
+       process.on('exit', () => { Atomics.store(s, 1, 1); Atomics.add(s, 0, 1); Atomics.notify(s, 0); });
+       process.exit(1);`,
+    );
+    const file = session.reader.info.vectors?.file;
+    assert.ok(file, 'the fixture index has a vector file');
+    const q = session.model();
+    const query = embedQuery(q, 'where are expired sessions cleaned up');
+    const inProcess = new HnswVectors(session, file).nearest(query, 20);
+    const fallback = new HnswVectors(session, file, { background: true, workerFile: dies });
+    assert.ok(inProcess.ids.length > 0);
+    assert.equal(fallback.nearest(query, 20), inProcess);
+    fallback.release();
+  } finally {
+    scratch.cleanup();
+  }
 });
 
 test('re-indexing after edits updates results (added, changed and deleted files)', async () => {

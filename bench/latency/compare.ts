@@ -1,7 +1,8 @@
 // Prints what search returns for a fixed set of varied queries (the latency benchmark's
 // query set plus filters and modes), one JSON line per query, so two builds can be diffed:
 // a speed change must not change a ranking. Usage:
-//   node dist/bench/latency/compare.js <root> --index-dir D [--queries 60] > out.jsonl
+//   node dist/bench/latency/compare.js <root> --index-dir D [--queries 60] [--worker] > out.jsonl
+// --worker opens the vector index in a worker thread (prefetchVectors), as the CLI does.
 // Main thread.
 
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ function main(): void {
   const indexDir = arg(argv, '--index-dir') ?? join(root, '.leindex');
   const n = Number(arg(argv, '--queries') ?? 60);
   const session = IndexSession.open(root, indexDir);
+  if (argv.includes('--worker')) session.prefetchVectors();
   const queries = drawQueries(session, n);
   const variants: SearchOptions[] = [
     { limit: 10 },

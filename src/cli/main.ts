@@ -1,10 +1,11 @@
 // The `leindex` command line: registers the commands with clipanion and runs one. Only the
 // module of the command being run is loaded (each pulls in its own dependencies: the store,
-// the parse pool, the MCP SDK), which keeps a cold `leindex search` or `serve` start short.
+// the parse pool, the MCP SDK), which keeps a cold `leindex search` or `serve` start short
+// (`leindex search` itself usually runs from a one-file bundle instead: bundle.ts).
 // Main thread. Exit codes are documented in README.md and come from errors.ts.
 
-import { Builtins, Cli, type Command, type CommandClass } from 'clipanion';
-import { ExitCode } from '../errors.js';
+import type { CommandClass } from 'clipanion';
+import { runCli } from './run.js';
 
 type Loader = () => Promise<CommandClass>;
 
@@ -23,25 +24,9 @@ const COMMANDS: Record<string, Loader> = {
 };
 
 export async function main(argv: string[]): Promise<number> {
-  const cli = new Cli({
-    binaryName: 'leindex',
-    binaryLabel: 'leindex',
-    binaryVersion: '0.1.0',
-    enableColors: process.stdout.isTTY === true && !process.env.NO_COLOR,
-  });
   const first = argv[0];
   const only = first !== undefined ? COMMANDS[first] : undefined;
-  for (const load of only ? [only] : Object.values(COMMANDS)) cli.register(await load());
-  cli.register(Builtins.HelpCommand);
-  cli.register(Builtins.VersionCommand);
-  // A command line clipanion cannot parse is a usage error (exit 2), not the exit 1 that
-  // search and grep reserve for "nothing matched".
-  let command: Command;
-  try {
-    command = cli.process(argv);
-  } catch (err) {
-    process.stderr.write(cli.error(err, { colored: process.stderr.isTTY === true && !process.env.NO_COLOR }));
-    return ExitCode.usage;
-  }
-  return cli.run(command);
+  const commands: CommandClass[] = [];
+  for (const load of only ? [only] : Object.values(COMMANDS)) commands.push(await load());
+  return runCli(argv, commands);
 }

@@ -153,7 +153,12 @@ export class LazyStrings {
   readonly length: number;
   private readonly buf: Buffer;
   private readonly base: number;
-  private readonly cache: (string | undefined)[];
+  /**
+   * Strings decoded so far. A Map, not an array of `length` slots: a query reads a few
+   * thousand of the corpus's 160k strings, and the holey array cost ~2 ms and 320 page
+   * faults (1.3 MB of fresh memory) to make in a cold search.
+   */
+  private readonly cache = new Map<number, string>();
 
   private readonly offsets: Uint32Array;
 
@@ -162,15 +167,14 @@ export class LazyStrings {
     this.length = this.buf.readUInt32LE(0);
     this.base = 4 + 4 * (this.length + 1);
     this.offsets = offsetsOf(this.buf, this.length);
-    this.cache = new Array<string | undefined>(this.length);
   }
 
   get(i: number): string | undefined {
     if (i < 0 || i >= this.length) return undefined;
-    let s = this.cache[i];
+    let s = this.cache.get(i);
     if (s === undefined) {
       s = this.buf.toString('utf8', this.base + this.offsets[i]!, this.base + this.offsets[i + 1]!);
-      this.cache[i] = s;
+      this.cache.set(i, s);
     }
     return s;
   }

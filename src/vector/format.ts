@@ -14,7 +14,7 @@ import {
   writeSync,
   type BigIntStats,
 } from 'node:fs';
-import zlib from 'node:zlib';
+import { createRequire } from 'node:module';
 import { describeError, LeindexError } from '../errors.js';
 import { bytesPerScalar, type VectorQuantization } from './options.js';
 
@@ -351,11 +351,20 @@ export function sealVectorFile(path: string, fields: TrailerFields): VectorFileI
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-// zlib.crc32 arrived in Node 20.15; a table CRC (same polynomial) keeps 20.10+ working.
-const nativeCrc = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+const require = createRequire(import.meta.url);
+type Crc = (data: Uint8Array, value?: number) => number;
+let nativeCrc: Crc | null | undefined;
+/** Below this many bytes the table CRC is used: a stamped open checks only the trailer. */
+const NATIVE_CRC_FROM = 64 * 1024;
 let table: Uint32Array | undefined;
 function crc32(data: Uint8Array, value = 0): number {
-  if (nativeCrc) return nativeCrc(data, value);
+  // node:zlib is loaded only for a large checksum: loading it was ~7 ms of every cold search,
+  // which (with a stamped vector file) checksums only the 100-byte trailer. zlib.crc32
+  // arrived in Node 20.15; the table CRC (same polynomial) keeps 20.10+ working.
+  if (data.length >= NATIVE_CRC_FROM) {
+    nativeCrc ??= (require('node:zlib') as { crc32?: Crc }).crc32 ?? null;
+    if (nativeCrc) return nativeCrc(data, value);
+  }
   table ??= Uint32Array.from({ length: 256 }, (_, n) => {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;

@@ -1,0 +1,83 @@
+// Runs `leindex search` from its one-file bundle (dist/src/cli/search.bundle.cjs, built by
+// `npm run build` through scripts/bundle-cli.mjs) with a V8 code cache beside it: a cold
+// search then reads and compiles one file, not ~40 ES modules and clipanion's ~25 CommonJS
+// files, and most of its functions come precompiled. bin/leindex.js asks here first and
+// falls back to main.ts when there is no bundle or it is older than the compiled modules
+// (a `tsc` build without the bundling step). Imports nothing but node builtins. Main thread.
+
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+
+export const SEARCH_BUNDLE = fileURLToPath(new URL('./search.bundle.cjs', import.meta.url));
+/** Written by `tsc` on every build that changes an output: a bundle older than it is stale. */
+const TS_BUILD_INFO = fileURLToPath(new URL('../../.tsbuildinfo', import.meta.url));
+
+export type CliMain = (argv: string[]) => Promise<number>;
+
+function mtime(path: string): number | undefined {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The bundled search command's main, or undefined when there is no current bundle (or
+ * LEINDEX_BUNDLE=off). The code cache (`<bundle>.cache`) is written after the first run
+ * that lacks a usable one, best effort: a read-only install just compiles every time.
+ */
+export function bundledSearch(bundle = SEARCH_BUNDLE): CliMain | undefined {
+  if (process.env.LEINDEX_BUNDLE === 'off') return undefined;
+  let st: { size: number; mtimeMs: number };
+  try {
+    st = statSync(bundle);
+  } catch {
+    return undefined;
+  }
+  const compiled = mtime(TS_BUILD_INFO);
+  if (compiled !== undefined && st.mtimeMs < compiled) return undefined;
+  const cacheFile = `${bundle}.cache`;
+  // V8 checks a cache against the source's length only: the header ties it to this very
+  // bundle file (size and mtime), so a rebuilt bundle never runs another one's code.
+  const header = Buffer.from(`LXCC ${st.size} ${st.mtimeMs}\n`);
+  let cachedData: Buffer | undefined;
+  try {
+    const bytes = readFileSync(cacheFile);
+    cachedData = bytes.subarray(0, header.length).equals(header) ? bytes.subarray(header.length) : undefined;
+  } catch {
+    cachedData = undefined;
+  }
+  const source = readFileSync(bundle, 'utf8');
+  // The CommonJS wrapper, as node's own loader builds it.
+  const script = new vm.Script(
+    `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
+    cachedData ? { filename: bundle, cachedData } : { filename: bundle },
+  );
+  const module = { exports: {} as { main?: CliMain } };
+  (script.runInThisContext() as (...args: unknown[]) => void)(
+    module.exports,
+    createRequire(bundle),
+    module,
+    bundle,
+    dirname(bundle),
+  );
+  const main = module.exports.main;
+  if (typeof main !== 'function') return undefined;
+  if (cachedData && !script.cachedDataRejected) return main;
+  return async (argv) => {
+    const code = await main(argv);
+    // After the run, so the cache holds the functions a search compiled, not only the top level.
+    try {
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, Buffer.concat([header, script.createCachedData()]));
+      renameSync(tmp, cacheFile);
+    } catch {
+      // A read-only install: no cache, every search compiles.
+    }
+    return code;
+  };
+}

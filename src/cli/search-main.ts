@@ -1,0 +1,10 @@
+// `leindex search` alone: the entry scripts/bundle-cli.mjs bundles (with clipanion) into one
+// file, dist/src/cli/search.bundle.cjs, that bin/leindex.js runs for a search (bundle.ts).
+// Same command, same output as through main.ts. Main thread.
+
+import { runCli } from './run.js';
+import { SearchCommand } from './search-command.js';
+
+export function main(argv: string[]): Promise<number> {
+  return runCli(argv, [SearchCommand]);
+}
