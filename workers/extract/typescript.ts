@@ -18,7 +18,14 @@ import { parserFor, type Tree } from '../../native/tree-sitter.js';
 import type { FragmentBuilder } from '../../src/graph/fragment.js';
 import type { LanguageId } from '../../src/protocol.js';
 import { CallValueUse, RefKind, SymbolFlag, SymbolKind } from '../../src/protocol.js';
-import { attributeComplexity, cleanDoc, cleanSignature, LineIndex, type ExtractContext } from './common.js';
+import {
+  attributeComplexity,
+  cleanDoc,
+  cleanSignature,
+  countErrors,
+  LineIndex,
+  type ExtractContext,
+} from './common.js';
 
 type TreeCursor = ReturnType<Tree['walk']>;
 
@@ -88,6 +95,9 @@ const CJS_TARGET =
  */
 const RESTART_LINE =
   /^(?:@[\w$]|(?:export|import|function|class|interface|const|let|var|enum|declare|namespace)\b|async\s+function\b|abstract\s+class\b|type\s+[\w$]+\s*[=<]|module\.exports\b)/gm;
+/** Node types a module's statement list holds when the parse kept its structure. */
+const STATEMENT_TYPE =
+  /(?:_statement|_declaration|_signature|_block|^comment|^module|^internal_module|^hash_bang_line|^import_alias)$/;
 /** At most this many restarts per file (each is one small parse). */
 const MAX_RESTARTS = 5000;
 /** `key:` at the start of an object literal's pair: an identifier, a quoted string or a number. */
@@ -2566,32 +2576,37 @@ class Extraction {
     const tree = this.tree;
     const whole = [{ tree, limit: Infinity }];
     if (!tree.rootNode.hasError) return whole;
-    // the module-level statements as parsed, and the first ERROR among them
+    // the module-level statements as parsed, up to the first ERROR node that swallowed a
+    // declaration (a restart line inside it); an error that stays on its own lines is local
     const starts: number[] = [];
     const ends: number[] = [];
+    let bounds: number[] | undefined;
     let firstError = -1;
     const c = tree.walk();
     if (c.gotoFirstChild()) {
       do {
-        if (c.nodeType === 'ERROR') {
-          firstError = c.startIndex;
+        const s = c.startIndex;
+        const e = c.endIndex;
+        const type = c.nodeType;
+        if (type === 'ERROR') {
+          bounds ??= this.restartLines();
+          const b = bounds[lastIndexBefore(bounds, e)] ?? -1;
+          if (b > s) {
+            firstError = s;
+            break;
+          }
+        } else if (!STATEMENT_TYPE.test(type) && c.nodeIsNamed) {
+          // debris of a broken declaration: `formal_parameters`, `identifier` … as statements
+          bounds ??= this.restartLines();
+          firstError = s;
           break;
         }
-        starts.push(c.startIndex);
-        ends.push(c.endIndex);
+        starts.push(s);
+        ends.push(e);
       } while (c.gotoNextSibling());
     }
-    if (firstError < 0) return whole;
+    if (firstError < 0 || !bounds) return whole;
     const t = this.text;
-    const bounds: number[] = [];
-    RESTART_LINE.lastIndex = 0;
-    for (let m = RESTART_LINE.exec(t); m; m = RESTART_LINE.exec(t)) {
-      const at = m.index;
-      // a declaration under a decorator line restarts at the decorator
-      const prev = t.lastIndexOf('\n', at - 2) + 1;
-      if (at > 0 && t.charCodeAt(prev) === 64 && prev < at) continue;
-      bounds.push(at);
-    }
     // restart at the broken declaration: the last restart line at or before the error, moved
     // back to the start of a parsed statement that holds it
     let from = bounds[lastIndexBefore(bounds, firstError + 1)] ?? 0;
@@ -2612,6 +2627,21 @@ class Extraction {
     return out;
   }
 
+  /** Offsets of the lines that start a module-level declaration (RESTART_LINE). */
+  restartLines(): number[] {
+    const t = this.text;
+    const bounds: number[] = [];
+    RESTART_LINE.lastIndex = 0;
+    for (let m = RESTART_LINE.exec(t); m; m = RESTART_LINE.exec(t)) {
+      const at = m.index;
+      // a declaration under a decorator line restarts at the decorator
+      const prev = t.lastIndexOf('\n', at - 2) + 1;
+      if (at > 0 && t.charCodeAt(prev) === 64 && prev < at) continue;
+      bounds.push(at);
+    }
+    return bounds;
+  }
+
   /** Parses only [start, end) of the text (node offsets stay those of the whole text). */
   parseRange(parser: ReturnType<typeof parserFor>, start: number, end: number): Tree {
     const t = this.text;
@@ -2627,7 +2657,14 @@ class Extraction {
   }
 
   run(): void {
-    for (const { tree, limit } of this.recoveredTrees()) this.walk(tree, limit);
+    const trees = this.recoveredTrees();
+    for (const { tree, limit } of trees) this.walk(tree, limit);
+    if (trees.length > 1) {
+      // the syntax errors are those of the trees walked: one broken declaration is one region
+      let n = 0;
+      for (const { tree, limit } of trees) n += countErrors(tree, limit);
+      this.builder.errorCount = n;
+    }
     this.importRefs();
     this.exportRefs();
     this.buildSymbols();
