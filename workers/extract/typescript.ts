@@ -519,6 +519,8 @@ interface Cand {
   ownerPath: string | undefined;
   /** Declares a name in its scope (false for `exports.x = …` and `export default …`). */
   binding: boolean;
+  /** `X.y = function …`: a method when X is a module-level class or function, else a function. */
+  classOwned: boolean;
   /** Signature source: how to cut the declaration text. */
   sig: number;
 
@@ -593,11 +595,14 @@ interface ExportRec {
 
 /**
  * An object literal whose function-valued members are symbols: the value of a module-level
- * `const x = {…}` (methods `x.m`, parented by range), `exports.x = {…}` (methods of x),
+ * `const x = {…}` (functions `x.m`, parented by range), `exports.x = {…}` (functions of x),
  * `module.exports = {…}` / `export default {…}` (the module's functions, exported: the object
  * has no name, so `create` in an ESLint rule file is `create`, as `exports.create = …` is)
  * and `Foo.prototype = {…}` (methods of Foo). Nested objects and objects inside functions are
- * not: their functions are part of the enclosing symbol's body.
+ * not: their functions are part of the enclosing symbol's body. Members of a plain object are
+ * functions, not methods: a call on an unknown receiver resolves to a project-unique *method*
+ * name, and object keys are often builtin names (`objectTraps.getPrototypeOf` would take every
+ * `Object.getPrototypeOf(…)`, mobx's `arrayExtensions.unshift` every `arr.unshift(…)`).
  */
 interface MemberObject {
   kind: number;
@@ -1150,6 +1155,7 @@ class Extraction {
       ctorOwner: undefined,
       ownerPath: undefined,
       binding: true,
+      classOwned: false,
       sig: SIG_BODY,
       parent: undefined,
       qualifiedName: '',
@@ -1359,7 +1365,7 @@ class Extraction {
             r.nameCat === IDENT &&
             this.decls[this.frec[pd - 1] ?? -1]?.moduleLevel
           ) {
-            this.markMemberObject(d, SymbolKind.method, 0, undefined);
+            this.markMemberObject(d, SymbolKind.function, 0, undefined);
           }
         }
         return;
@@ -1818,7 +1824,7 @@ class Extraction {
         const kind = isFn ? SymbolKind.function : isCls ? SymbolKind.class : SymbolKind.variable;
         const cand = this.assignedCand(d, rec, cat, kind, exportName);
         cand.flags |= SymbolFlag.exported;
-        if (cat === OBJECT) this.markMemberObject(d, SymbolKind.method, 0, undefined); // its range holds them
+        if (cat === OBJECT) this.markMemberObject(d, SymbolKind.function, 0, undefined); // its range holds them
       }
       return;
     }
@@ -1828,9 +1834,11 @@ class Extraction {
     } else if (m[6] !== undefined && cat === OBJECT) {
       this.markMemberObject(d, SymbolKind.method, 0, m[6]); // Foo.prototype = { … }
     } else if (m[7] !== undefined && m[8] !== undefined && isFn) {
-      // res.send = function send(…) {…}: a method of the (module-level) object res
-      const cand = this.assignedCand(d, rec, cat, SymbolKind.method, m[8]);
+      // res.send = function send(…) {…}: a function property of res (a method when res is a
+      // module-level class or constructor function, see buildSymbols)
+      const cand = this.assignedCand(d, rec, cat, SymbolKind.function, m[8]);
       cand.ownerPath = m[7];
+      cand.classOwned = true;
     }
   }
 
@@ -2126,6 +2134,9 @@ class Extraction {
         }
       }
       c.parent = parent;
+      if (c.classOwned && (parent?.kind === SymbolKind.class || parent?.kind === SymbolKind.function)) {
+        c.kind = SymbolKind.method;
+      }
       let q = prefix ? `${prefix}.${c.name}` : c.name;
       if (q.length > MAX_QUALIFIED_NAME) q = `${q.slice(0, MAX_QUALIFIED_NAME - 1)}…`;
       c.qualifiedName = q;
