@@ -59,6 +59,17 @@ test('broken.ts: syntax errors are counted, the file still yields its symbols', 
   assert.is(f.sym(symbolRow(f, 'before'), 'flags') & SymbolFlag.hasError, 0);
 });
 
+test('recovery.ts: re-parsed by declaration; the parser then parses whole files again', () => {
+  const f = extract(join(FIXTURES, 'recovery.ts'));
+  // the error regions counted are those of the trees walked: the broken interface only
+  assert.ok(f.errorCount >= 1, `errors: ${f.errorCount}`);
+  assert.is(f.sym(symbolRow(f, 'Later'), 'flags') & SymbolFlag.hasError, 0);
+  // the same thread's parser had included ranges set: the next file is parsed in full
+  const { f: next } = extractSource('export function first() {}\n\nexport function last() {}\n');
+  assert.is(next.errorCount, 0);
+  assert.ok(symbolRow(next, 'first') > 0 && symbolRow(next, 'last') > 0, describeFragment(next));
+});
+
 test('doc comments: JSDoc, line comments, directives, blank lines, decorators', () => {
   const { f } = extractSource(
     [

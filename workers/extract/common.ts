@@ -122,18 +122,25 @@ export function attributeComplexity(builder: FragmentBuilder, branchOffsets: rea
 }
 
 /** Counts ERROR and MISSING regions without recursion (a TreeCursor walk that skips clean subtrees). */
-export function countErrors(tree: Tree): number {
+export function countErrors(tree: Tree, limit = Infinity): number {
   if (!tree.rootNode.hasError) return 0;
   let count = 0;
+  let depth = 0;
   const cursor = tree.walk();
   for (;;) {
+    // (a partial count: module-level statements from `limit` on are not counted)
+    if (depth === 1 && cursor.startIndex >= limit) break;
     const node = cursor.currentNode;
     // An error region is counted once, not every node inside it; clean subtrees are skipped.
     if (node.type === 'ERROR' || node.isMissing) count++;
-    else if (node.hasError && cursor.gotoFirstChild()) continue;
+    else if (node.hasError && cursor.gotoFirstChild()) {
+      depth++;
+      continue;
+    }
     if (cursor.gotoNextSibling()) continue;
     let up = false;
     while (cursor.gotoParent()) {
+      depth--;
       if (cursor.gotoNextSibling()) {
         up = true;
         break;

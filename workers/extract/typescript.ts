@@ -14,11 +14,18 @@
 // the source text by offset. Nothing recurses: the walk keeps its ancestors in arrays indexed
 // by depth, so 10,000-deep nesting is only a deeper array.
 
-import type { Tree } from '../../native/tree-sitter.js';
+import { parserFor, type Tree } from '../../native/tree-sitter.js';
 import type { FragmentBuilder } from '../../src/graph/fragment.js';
 import type { LanguageId } from '../../src/protocol.js';
 import { CallValueUse, RefKind, SymbolFlag, SymbolKind } from '../../src/protocol.js';
-import { attributeComplexity, cleanDoc, cleanSignature, LineIndex, type ExtractContext } from './common.js';
+import {
+  attributeComplexity,
+  cleanDoc,
+  cleanSignature,
+  countErrors,
+  LineIndex,
+  type ExtractContext,
+} from './common.js';
 
 type TreeCursor = ReturnType<Tree['walk']>;
 
@@ -75,9 +82,32 @@ const DIRECTIVE_COMMENT =
 const MODIFIER_WORDS = new Set(['public', 'private', 'protected', 'readonly', 'override', 'declare']);
 /** Functions and methods flagged `test`: `test`, `testFoo`, `test_foo` (not `testimony`). */
 const TEST_NAME = /^test(?:[A-Z0-9_$]|$)/;
-/** Assignment targets that define CommonJS exports or prototype methods. */
+/**
+ * Module-level assignment targets that define symbols: CommonJS exports (1-2, 3), prototype
+ * methods (4-5), a prototype object (6: `Foo.prototype = { … }`) and a function-valued
+ * property of a name (7-8: `res.send = function …`, `Foo.create = () => …`).
+ */
 const CJS_TARGET =
-  /^(?:(exports|module\.exports)\.([\w$]+)|(module\.exports)|([\w$]+)\.prototype\.([\w$]+))$/;
+  /^(?:(exports|module\.exports)\.([\w$]+)|(module\.exports)|([\w$]+)\.prototype\.([\w$]+)|([\w$]+)\.prototype|(?!this\.)([\w$]+)\.([\w$]+))$/;
+/**
+ * A line that starts a module-level declaration at column 0: where the parse restarts after a
+ * syntax error that broke the file's statement structure (see `recoveredTrees`).
+ */
+const RESTART_LINE =
+  /^(?:@[\w$]|(?:export|import|function|class|interface|const|let|var|enum|declare|namespace)\b|async\s+function\b|abstract\s+class\b|type\s+[\w$]+\s*[=<]|module\.exports\b)/gm;
+/** Node types a module's statement list holds when the parse kept its structure. */
+const STATEMENT_TYPE =
+  /(?:_statement|_declaration|_signature|_block|^comment|^module|^internal_module|^hash_bang_line|^import_alias)$/;
+/** At most this many restarts per file (each is one small parse). */
+const MAX_RESTARTS = 5000;
+/** `key:` at the start of an object literal's pair: an identifier, a quoted string or a number. */
+const PAIR_KEY = /^(?:([\w$\u0080-\uffff]+)|'([^'\n\\]*)'|"([^"\n\\]*)")\s*:/;
+/**
+ * The method of a call-registered method, `AST_Node.DEFMETHOD("name", function …)`: a
+ * property ending in METHOD / Method (DEFMETHOD, defineMethod, addMethod), not any call with
+ * a string and a function (`app.get('/x', fn)`, `emitter.on('data', fn)` define nothing).
+ */
+const METHOD_REGISTRAR = /^(?:[A-Z_]*METHOD|[a-z]+Method)$/;
 /** A constructor expression the text can name: `X`, `ns.X`, `a?.b!.X`. */
 const NEW_TARGET = /^[\w$\u0080-\uffff#.\s?!]+$/;
 const DOTTED_PATH = /^[\w$\u0080-\uffff]+(?:\.[\w$\u0080-\uffff]+)*$/;
@@ -392,6 +422,7 @@ const FL_CJS = 8; // ASSIGN: a CommonJS / prototype definition
 const FL_EXPORTS_OBJECT = 16; // OBJECT: `module.exports = { … }`
 const FL_CLASS_KW = 32; // ERROR: saw `class`, the next name opens a recovered class
 const FL_ROUTED = 64; // FUNC_EXPR: the value of a field; its parameters and body are the field's
+const FL_REGISTRAR = 128; // CALL: a module-level `X.DEFMETHOD("name", function …)` statement
 
 interface LanguageTables {
   /** Category by node type id; -1 = not seen yet. */
@@ -488,6 +519,8 @@ interface Cand {
   ownerPath: string | undefined;
   /** Declares a name in its scope (false for `exports.x = …` and `export default …`). */
   binding: boolean;
+  /** `X.y = function …`: a method when X is a module-level class or function, else a function. */
+  classOwned: boolean;
   /** Signature source: how to cut the declaration text. */
   sig: number;
 
@@ -560,6 +593,23 @@ interface ExportRec {
   hasDeclaration: boolean;
 }
 
+/**
+ * An object literal whose function-valued members are symbols: the value of a module-level
+ * `const x = {…}` (functions `x.m`, parented by range), `exports.x = {…}` (functions of x),
+ * `module.exports = {…}` / `export default {…}` (the module's functions, exported: the object
+ * has no name, so `create` in an ESLint rule file is `create`, as `exports.create = …` is)
+ * and `Foo.prototype = {…}` (methods of Foo). Nested objects and objects inside functions are
+ * not: their functions are part of the enclosing symbol's body. Members of a plain object are
+ * functions, not methods: a call on an unknown receiver resolves to a project-unique *method*
+ * name, and object keys are often builtin names (`objectTraps.getPrototypeOf` would take every
+ * `Object.getPrototypeOf(…)`, mobx's `arrayExtensions.unshift` every `arr.unshift(…)`).
+ */
+interface MemberObject {
+  kind: number;
+  flags: number;
+  ownerPath: string | undefined;
+}
+
 interface CjsRec {
   start: number;
   match: RegExpExecArray;
@@ -596,6 +646,8 @@ class Extraction {
   readonly imports: ImportRec[] = [];
   readonly exports: ExportRec[] = [];
   readonly cjs: CjsRec[] = [];
+  /** Object literals whose members are symbols (an OBJECT / PASS frame's `frec`). */
+  readonly memberObjs: MemberObject[] = [];
   readonly params: Param[] = [];
   readonly comments: number[] = [];
   /** Offsets of ERROR and MISSING nodes, in document order. */
@@ -819,14 +871,21 @@ class Extraction {
     return code;
   }
 
-  /** Visits every node once, in document order, without recursion. */
-  walk(): void {
-    const c = this.tree.walk();
+  /**
+   * Visits every node of `tree` once, in document order, without recursion; stops before the
+   * first module-level statement that starts at or after `limit`.
+   */
+  walk(tree: Tree, limit: number): void {
+    const c = tree.walk();
     this.cursor = c;
-    this.treeHasError = this.tree.rootNode.hasError;
+    this.treeHasError = tree.rootNode.hasError;
     const cats = this.tab.cat;
     let d = 0;
     for (;;) {
+      if (d === 1 && c.startIndex >= limit) {
+        this.leave(0);
+        return;
+      }
       // the cursor is on an unvisited node at depth d
       const id = c.nodeTypeId;
       if (cats[id] === TOKEN) {
@@ -913,7 +972,16 @@ class Extraction {
         }
         return true;
       case METHOD:
-        if (pcat === CLASS_BODY || pcat === ERROR) this.openCand(d, cat);
+        if (pcat === CLASS_BODY || (pcat === ERROR && (this.fflag[pd] ?? 0) & FL_CLASS_KW)) {
+          // (a method_definition in any other error region is a misparse: `if (x) {…}`)
+          this.openCand(d, cat);
+        } else if (pcat === OBJECT && (this.frec[pd] ?? -1) >= 0) {
+          this.openCand(d, cat);
+          this.memberCand(this.cands[this.frec[d] ?? -1], this.frec[pd] ?? -1);
+        }
+        return true;
+      case PAIR:
+        this.fstart[d] = c.startIndex;
         return true;
       case MSIG:
         if (pcat === CLASS_BODY || pcat === IFACE_BODY) this.openCand(d, cat);
@@ -1087,6 +1155,7 @@ class Extraction {
       ctorOwner: undefined,
       ownerPath: undefined,
       binding: true,
+      classOwned: false,
       sig: SIG_BODY,
       parent: undefined,
       qualifiedName: '',
@@ -1255,6 +1324,8 @@ class Extraction {
         if (++call.argc === 1 && cat === STRING) {
           call.strStart = c.startIndex;
           call.strEnd = c.endIndex;
+        } else if (cat === FUNC_EXPR && call.argc === 2 && (this.fflag[pd - 1] ?? 0) & FL_REGISTRAR) {
+          this.registeredMethod(d, call);
         } else if (cat === IDENT) {
           const s = c.startIndex;
           (call.args ??= []).push(call.argc - 1, s, this.identAt(s), undefined);
@@ -1289,10 +1360,25 @@ class Extraction {
             r.cand = cand;
             this.frec[d] = this.cands.length;
             this.cands.push(cand);
+          } else if (
+            (cat === OBJECT || cat === PASS) &&
+            r.nameCat === IDENT &&
+            this.decls[this.frec[pd - 1] ?? -1]?.moduleLevel
+          ) {
+            this.markMemberObject(d, SymbolKind.function, 0, undefined);
           }
         }
         return;
       }
+      case PASS:
+        // `const x = {…} as const`
+        if (cat === OBJECT && (this.frec[pd] ?? -1) >= 0) this.frec[d] = this.frec[pd] ?? -1;
+        return;
+      case PAIR:
+        if (cat === FUNC_EXPR && this.fcat[pd - 1] === OBJECT && (this.frec[pd - 1] ?? -1) >= 0) {
+          this.memberPair(d, pd);
+        }
+        return;
       case PARAMS:
         if ((this.fflag[pd] ?? 0) & FL_DEF_PARAMS && cat !== COMMENT && this.tab.named[id]) {
           const cand = this.cands[prec];
@@ -1327,7 +1413,10 @@ class Extraction {
         this.importChild(d, prec, cat);
         return;
       case EXPR_STMT:
-        if (cat === ASSIGN && (this.fflag[pd] ?? 0) & FL_TOP) this.fflag[d] = FL_TOP;
+        if ((this.fflag[pd] ?? 0) & FL_TOP) {
+          if (cat === ASSIGN) this.fflag[d] = FL_TOP;
+          else if (cat === CALL) this.fflag[d] = FL_REGISTRAR;
+        }
         return;
       case ASSIGN:
         if ((this.fflag[pd] ?? 0) & (FL_TOP | FL_CJS)) this.assignChild(d, pd, field, cat);
@@ -1612,6 +1701,9 @@ class Extraction {
         if (cat === FUNC_EXPR && this.startsWithAsync(start)) cand.flags |= SymbolFlag.async;
         this.frec[d] = this.cands.length;
         this.cands.push(cand);
+      } else if (field === F_VALUE && cat === OBJECT) {
+        // `export default { name, setup() {…} }`
+        this.markMemberObject(d, SymbolKind.function, SymbolFlag.exported, undefined);
       }
     } else if (field !== 0) {
       rec.hasDeclaration = true;
@@ -1700,6 +1792,7 @@ class Extraction {
         this.pushRef(RefKind.reexport, vs, name, undefined, 'default', 0, -3);
       } else if (cat === OBJECT) {
         this.fflag[d] = FL_EXPORTS_OBJECT;
+        this.markMemberObject(d, SymbolKind.function, SymbolFlag.exported, undefined);
       } else if (isFn || isCls) {
         const cand = this.assignedCand(
           d,
@@ -1731,13 +1824,81 @@ class Extraction {
         const kind = isFn ? SymbolKind.function : isCls ? SymbolKind.class : SymbolKind.variable;
         const cand = this.assignedCand(d, rec, cat, kind, exportName);
         cand.flags |= SymbolFlag.exported;
+        if (cat === OBJECT) this.markMemberObject(d, SymbolKind.function, 0, undefined); // its range holds them
       }
       return;
     }
     if (m[4] !== undefined && m[5] !== undefined && isFn) {
       const cand = this.assignedCand(d, rec, cat, SymbolKind.method, m[5]);
       cand.ownerPath = m[4];
+    } else if (m[6] !== undefined && cat === OBJECT) {
+      this.markMemberObject(d, SymbolKind.method, 0, m[6]); // Foo.prototype = { … }
+    } else if (m[7] !== undefined && m[8] !== undefined && isFn) {
+      // res.send = function send(…) {…}: a function property of res (a method when res is a
+      // module-level class or constructor function, see buildSymbols)
+      const cand = this.assignedCand(d, rec, cat, SymbolKind.function, m[8]);
+      cand.ownerPath = m[7];
+      cand.classOwned = true;
     }
+  }
+
+  /** Marks the OBJECT (or `{…} as const`) frame at depth d: its function members are symbols. */
+  markMemberObject(d: number, kind: number, flags: number, ownerPath: string | undefined): void {
+    this.frec[d] = this.memberObjs.length;
+    this.memberObjs.push({ kind, flags, ownerPath });
+  }
+
+  /** A method or function-valued pair of a member object becomes its symbol. */
+  memberCand(cand: Cand | undefined, obj: number): void {
+    const o = this.memberObjs[obj];
+    if (!cand || !o) return;
+    cand.kind = o.kind;
+    cand.flags |= o.flags;
+    cand.ownerPath = o.ownerPath;
+    cand.binding = false;
+  }
+
+  /** `key: function (…) {…}` / `key: (…) => …` in a member object (pd = the pair's frame). */
+  memberPair(d: number, pd: number): void {
+    const s = this.fstart[pd] ?? -1;
+    const m = s >= 0 ? PAIR_KEY.exec(this.text.slice(s, s + 200)) : null;
+    if (!m) return; // a computed key `[k]: …`
+    const name = m[1] ?? m[2] ?? m[3] ?? '';
+    if (name === '') return;
+    const cand = this.newCand(FUNC_EXPR, SymbolKind.method, s);
+    cand.name = name;
+    cand.nameStart = m[1] !== undefined ? s : s + 1;
+    cand.nameEnd = cand.nameStart + name.length;
+    if (this.startsWithAsync(this.cursor.startIndex)) cand.flags |= SymbolFlag.async;
+    this.memberCand(cand, this.frec[pd - 1] ?? -1);
+    this.frec[d] = this.cands.length;
+    this.cands.push(cand);
+  }
+
+  /**
+   * `AST_Node.DEFMETHOD("size", function () {…})` as a module-level statement: the method
+   * `AST_Node.size`. Its range starts at the name string, so the registering call stays the
+   * module's; its signature and doc start at the statement.
+   */
+  registeredMethod(d: number, call: CallRec): void {
+    const t = this.text;
+    if (call.calleeCat !== MEMBER || call.strStart < 0) return;
+    const callee = /^([\w$\u0080-\uffff]+(?:\s*\.\s*[\w$\u0080-\uffff]+)*)\s*\.\s*([\w$]+)$/.exec(
+      t.slice(call.calleeStart, Math.min(call.calleeEnd, call.calleeStart + MAX_QUALIFIER)),
+    );
+    const name = t.slice(call.strStart + 1, call.strEnd - 1);
+    if (!callee?.[1] || !METHOD_REGISTRAR.test(callee[2] ?? '') || !/^[\w$\u0080-\uffff]+$/.test(name))
+      return;
+    const cand = this.newCand(FUNC_EXPR, SymbolKind.method, call.strStart);
+    cand.name = name;
+    cand.nameStart = call.strStart + 1;
+    cand.nameEnd = call.strEnd - 1;
+    cand.anchor = call.calleeStart;
+    cand.binding = false;
+    cand.ownerPath = callee[1].replace(WS_RUN, '');
+    if (this.startsWithAsync(this.cursor.startIndex)) cand.flags |= SymbolFlag.async;
+    this.frec[d] = this.cands.length;
+    this.cands.push(cand);
   }
 
   assignedCand(d: number, rec: CjsRec, cat: number, kind: number, name: string): Cand {
@@ -1858,7 +2019,9 @@ class Extraction {
     switch (c.sig) {
       case SIG_BODY: {
         let from = sigStart;
-        if (!c.binding && c.name === 'default' && c.nameStart === c.start) from = lead.anchor; // export default …
+        if (!c.binding && c.name === 'default' && c.nameStart === c.start)
+          from = lead.anchor; // export default …
+        else if (c.cat === FUNC_EXPR && c.anchor < from) from = c.anchor; // X.DEFMETHOD("name", …
         const end =
           c.bodyStart >= 0
             ? c.bodyStart
@@ -1971,6 +2134,9 @@ class Extraction {
         }
       }
       c.parent = parent;
+      if (c.classOwned && (parent?.kind === SymbolKind.class || parent?.kind === SymbolKind.function)) {
+        c.kind = SymbolKind.method;
+      }
       let q = prefix ? `${prefix}.${c.name}` : c.name;
       if (q.length > MAX_QUALIFIED_NAME) q = `${q.slice(0, MAX_QUALIFIED_NAME - 1)}…`;
       c.qualifiedName = q;
@@ -2409,8 +2575,107 @@ class Extraction {
     }
   }
 
+  /**
+   * The trees to walk, in document order, each with the offset its walk stops at. A file whose
+   * syntax error broke the module's statement structure (a module-level ERROR node: e.g.
+   * tree-sitter-typescript 0.23.2 on interface call signatures without `;`, whose error region
+   * swallows every later declaration) is parsed again from the broken declaration on, one
+   * module-level declaration at a time (split at lines that start one at column 0), so an
+   * error stays inside its declaration. Files without such an error are walked as parsed.
+   */
+  recoveredTrees(): { tree: Tree; limit: number }[] {
+    const tree = this.tree;
+    const whole = [{ tree, limit: Infinity }];
+    if (!tree.rootNode.hasError) return whole;
+    // the module-level statements as parsed, up to the first ERROR node that swallowed a
+    // declaration (a restart line inside it); an error that stays on its own lines is local
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let bounds: number[] | undefined;
+    let firstError = -1;
+    const c = tree.walk();
+    if (c.gotoFirstChild()) {
+      do {
+        const s = c.startIndex;
+        const e = c.endIndex;
+        const type = c.nodeType;
+        if (type === 'ERROR') {
+          bounds ??= this.restartLines();
+          const b = bounds[lastIndexBefore(bounds, e)] ?? -1;
+          if (b > s) {
+            firstError = s;
+            break;
+          }
+        } else if (!STATEMENT_TYPE.test(type) && c.nodeIsNamed) {
+          // debris of a broken declaration: `formal_parameters`, `identifier` … as statements
+          bounds ??= this.restartLines();
+          firstError = s;
+          break;
+        }
+        starts.push(s);
+        ends.push(e);
+      } while (c.gotoNextSibling());
+    }
+    if (firstError < 0 || !bounds) return whole;
+    const t = this.text;
+    // restart at the broken declaration: the last restart line at or before the error, moved
+    // back to the start of a parsed statement that holds it
+    let from = bounds[lastIndexBefore(bounds, firstError + 1)] ?? 0;
+    for (let i = starts.length - 1; i >= 0; i--) {
+      if ((ends[i] ?? 0) <= from) break;
+      if ((starts[i] ?? 0) < from) from = starts[i] ?? 0;
+    }
+    const out = [{ tree, limit: from }];
+    const parser = parserFor(this.lang);
+    const first = lastIndexBefore(bounds, from + 1) + 1;
+    const last = Math.min(bounds.length, first + MAX_RESTARTS);
+    for (let i = first; i <= last; i++) {
+      const end = i < last ? (bounds[i] ?? t.length) : t.length;
+      if (end <= from) continue;
+      out.push({ tree: this.parseRange(parser, from, end), limit: Infinity });
+      from = end;
+    }
+    return out;
+  }
+
+  /** Offsets of the lines that start a module-level declaration (RESTART_LINE). */
+  restartLines(): number[] {
+    const t = this.text;
+    const bounds: number[] = [];
+    RESTART_LINE.lastIndex = 0;
+    for (let m = RESTART_LINE.exec(t); m; m = RESTART_LINE.exec(t)) {
+      const at = m.index;
+      // a declaration under a decorator line restarts at the decorator
+      const prev = t.lastIndexOf('\n', at - 2) + 1;
+      if (at > 0 && t.charCodeAt(prev) === 64 && prev < at) continue;
+      bounds.push(at);
+    }
+    return bounds;
+  }
+
+  /** Parses only [start, end) of the text (node offsets stay those of the whole text). */
+  parseRange(parser: ReturnType<typeof parserFor>, start: number, end: number): Tree {
+    const t = this.text;
+    const position = (off: number): { row: number; column: number } => ({
+      row: this.lines.lineOf(off),
+      column: off - (t.lastIndexOf('\n', off - 1) + 1),
+    });
+    return parser.parse(t, null, {
+      includedRanges: [
+        { startIndex: start, endIndex: end, startPosition: position(start), endPosition: position(end) },
+      ],
+    });
+  }
+
   run(): void {
-    this.walk();
+    const trees = this.recoveredTrees();
+    for (const { tree, limit } of trees) this.walk(tree, limit);
+    if (trees.length > 1) {
+      // the syntax errors are those of the trees walked: one broken declaration is one region
+      let n = 0;
+      for (const { tree, limit } of trees) n += countErrors(tree, limit);
+      this.builder.errorCount = n;
+    }
     this.importRefs();
     this.exportRefs();
     this.buildSymbols();
