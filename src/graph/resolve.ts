@@ -130,15 +130,17 @@ class Resolver {
 
   constructor(private readonly ctx: ResolveContext) {
     this.nFiles = ctx.inputs.length;
-    // Sized for a few entries per file, so the tables rarely grow (each growth rehashes).
-    const sized = Math.max(1024, ctx.inputs.length * 8);
+    // Sized for what they held per file on the synthetic trees and the corpus (bindings and
+    // exports ~7, module specifiers ~2, re-exports ~1.5, qualified pairs ~10 at most): a table
+    // that outgrows that doubles, one sized for the worst case was 24 MB each at 100k files.
+    const perFile = (n: number): number => Math.max(1024, ctx.inputs.length * n);
     this.importsByLocal = new PairTable(16); // sized in collectImports
-    this.reexportsByName = new PairTable(sized);
-    this.bindingMemo = new PairTable(sized);
-    this.exportMemo = new PairTable(sized);
-    this.moduleMemo = new PairTable(sized);
-    this.uniqueMemo = new PairTable(sized);
-    this.pairOf = new PairTable(sized);
+    this.reexportsByName = new PairTable(perFile(2));
+    this.bindingMemo = new PairTable(perFile(8));
+    this.exportMemo = new PairTable(perFile(8));
+    this.moduleMemo = new PairTable(perFile(2));
+    this.uniqueMemo = new PairTable(1024);
+    this.pairOf = new PairTable(perFile(2));
     this.flow = new FlowCollector(ctx.edges, ctx.cols.length);
   }
 
@@ -709,10 +711,12 @@ class Resolver {
   private binding(f: number, local: string, depth = 0): Target {
     if (f < 0 || f >= this.nFiles) return undefined;
     const key = this.ctx.names.intern(local);
+    const row = this.importsByLocal.get(f, key);
+    // No import binds the name and no glob import could: nothing to memoise (most lookups).
+    if (row === MISSING && ((this.globHead[f] ?? -1) < 0 || this.family(f) === 'j')) return undefined;
     const v = this.bindingMemo.get(f, key);
     if (v !== MISSING) return this.decodeTarget(v);
     this.bindingMemo.set(f, key, -1);
-    const row = this.importsByLocal.get(f, key);
     let t: Target;
     if (row !== MISSING) t = this.importTarget(f, this.importRow(f, row), depth);
     if (!t) {
