@@ -893,9 +893,7 @@ class Resolver {
       if (member) {
         if (cols.kind[member.id] !== SymbolKind.field) return false; // a method or a nested type
         key = member.id;
-        const own = this.str(cols.qualifiedName[member.id] ?? NONE).startsWith(
-          `${this.str(cols.qualifiedName[type] ?? NONE)}.`,
-        );
+        const own = this.nestedIn(member.id, type);
         conf = own ? FlowConfidence.ownField : FlowConfidence.inheritedField;
       } else {
         key = this.flow.undeclaredField(type, name);
@@ -1000,7 +998,7 @@ class Resolver {
     instantiate: boolean,
   ): { id: number; conf: number } | undefined {
     if (!name) return undefined;
-    const q = qualifier?.replace(/::$/, '');
+    const q = trimColons(qualifier);
     if (!q) {
       const s = this.scoped(f, from, name);
       if (s && this.ctx.cols.file[s.id] !== NONE) return s;
@@ -1012,11 +1010,7 @@ class Resolver {
       if (type === undefined) return undefined;
       const t = this.methodOf(type, name, 0);
       if (!t) return undefined;
-      const own =
-        this.ctx.cols.parent[t.id] === type ||
-        this.str(this.ctx.cols.qualifiedName[t.id] ?? NONE).startsWith(
-          `${this.str(this.ctx.cols.qualifiedName[type] ?? NONE)}.`,
-        );
+      const own = this.ctx.cols.parent[t.id] === type || this.nestedIn(t.id, type);
       return { id: t.id, conf: own ? Confidence.receiver : Confidence.inherited };
     }
     if (q === 'super') {
@@ -1027,7 +1021,7 @@ class Resolver {
       }
       return undefined;
     }
-    const segs = q.split(/\.|::/).filter(Boolean);
+    const segs = this.pathSegments(q);
     const head = segs[0] ?? '';
     if (head !== 'this' && head !== 'self') {
       let container: Target;
@@ -1066,6 +1060,22 @@ class Resolver {
     return this.uniqueByName(f, name, CALLABLE_KINDS, true);
   }
 
+  /** Does symbol `id`'s qualified name start with `${qualified name of outer}.`? (No string built.) */
+  private nestedIn(id: number, outer: number): boolean {
+    const inner = this.str(this.ctx.cols.qualifiedName[id] ?? NONE);
+    const prefix = this.str(this.ctx.cols.qualifiedName[outer] ?? NONE);
+    return inner.length > prefix.length && inner.charCodeAt(prefix.length) === 46 && inner.startsWith(prefix);
+  }
+
+  /** A qualifier's segments split at `.` and `::`, empty ones dropped; memoised (treat as read-only). */
+  private readonly segmentsOf = new Map<string, readonly string[]>();
+
+  private pathSegments(q: string): string[] {
+    let segs = this.segmentsOf.get(q);
+    if (segs === undefined) this.segmentsOf.set(q, (segs = q.split(/\.|::/).filter(Boolean)));
+    return segs as string[];
+  }
+
   private moduleOfRow(id: number): number | undefined {
     const { cols } = this.ctx;
     const f = cols.file[id] ?? NONE;
@@ -1084,13 +1094,13 @@ class Resolver {
       const t = this.enclosingType(f, from);
       return t === undefined ? undefined : { id: t, conf: Confidence.local };
     }
-    const q = qualifier?.replace(/::$/, '');
+    const q = trimColons(qualifier);
     if (!q) {
       const s = this.scoped(f, from, name);
       if (s) return cols.file[s.id] === NONE ? undefined : s;
       return this.uniqueByName(f, name, TYPE_KINDS, false);
     }
-    const segs = q.split(/\.|::/).filter(Boolean);
+    const segs = this.pathSegments(q);
     let container: Target;
     if (this.lang(f) === 'rust') {
       const split = this.ctx.modules.rustSplitPath(f, segs);
@@ -1201,6 +1211,11 @@ function pushTo<K>(map: Map<K, number[]>, key: K, value: number): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+/** A qualifier without one trailing `::` (as .replace(/::$/, '')). */
+function trimColons(q: string | undefined): string | undefined {
+  return q !== undefined && q.endsWith('::') ? q.slice(0, -2) : q;
 }
 
 function band(conf: number): string {
