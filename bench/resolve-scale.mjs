@@ -5,7 +5,9 @@
 // and declared types from per-file to per-package hubs), indexes it once without embeddings,
 // then loads every fragment back and times mergeFragments (merge + cross-file resolution + data
 // flow) several times in this process. Parsing is not what this measures.
-// Prints JSON lines; appends the summary to bench/runs/resolve-scale-<date>.jsonl.
+// Prints JSON lines; appends the summary to bench/runs/resolve-scale-<date>.jsonl. Each run
+// records its CPU per merge phase (MergeOptions.onPhase); minCpuMs and phaseMinCpuMs are the
+// least any run took, the figures a loaded machine disturbs least.
 // With --reuse-index an index already built in DIR is used as it is (no generation, no indexing),
 // so peakRssMb is the merge's own (plus the loaded fragments), not the indexing run's.
 // Usage: node bench/resolve-scale.mjs [--files N] [--dir DIR] [--reps N] [--threads N] [--regen]
