@@ -5,7 +5,9 @@
 // and declared types from per-file to per-package hubs), indexes it once without embeddings,
 // then loads every fragment back and times mergeFragments (merge + cross-file resolution + data
 // flow) several times in this process. Parsing is not what this measures.
-// Prints JSON lines; appends the summary to bench/runs/resolve-scale-<date>.jsonl.
+// Prints JSON lines; appends the summary to bench/runs/resolve-scale-<date>.jsonl. Each run
+// records its CPU per merge phase (MergeOptions.onPhase); minCpuMs and phaseMinCpuMs are the
+// least any run took, the figures a loaded machine disturbs least.
 // With --reuse-index an index already built in DIR is used as it is (no generation, no indexing),
 // so peakRssMb is the merge's own (plus the loaded fragments), not the indexing run's.
 // Usage: node bench/resolve-scale.mjs [--files N] [--dir DIR] [--reps N] [--threads N] [--regen]
@@ -397,13 +399,30 @@ for (let r = 0; r < reps; r++) {
   globalThis.gc?.();
   const c0 = process.cpuUsage();
   const w0 = performance.now();
-  graph = mergeFragments(inputs, { onFlow: (s) => (flow = s) });
+  // CPU time per merge phase (process-wide, so GC threads count where they run).
+  const phaseCpuMs = {};
+  let mark = c0;
+  const onPhase = (name) => {
+    const d = process.cpuUsage(mark);
+    mark = process.cpuUsage();
+    phaseCpuMs[name] = Math.round((d.user + d.system) / 1000);
+  };
+  graph = mergeFragments(inputs, { onFlow: (s) => (flow = s), onPhase });
   const wall = performance.now() - w0;
   const c = process.cpuUsage(c0);
-  runs.push({ wallMs: Math.round(wall), cpuMs: Math.round((c.user + c.system) / 1000) });
-  log(`merge+resolve run ${r + 1}: ${runs[r].wallMs} ms wall, ${runs[r].cpuMs} ms cpu`);
+  runs.push({ wallMs: Math.round(wall), cpuMs: Math.round((c.user + c.system) / 1000), phaseCpuMs });
+  log(
+    `merge+resolve run ${r + 1}: ${runs[r].wallMs} ms wall, ${runs[r].cpuMs} ms cpu ${JSON.stringify(phaseCpuMs)}`,
+  );
 }
 const median = (k) => runs.map((x) => x[k]).sort((a, b) => a - b)[runs.length >> 1];
+/** Per phase, the least CPU any run took: the figure least disturbed by other load. */
+const phaseMinCpuMs = Object.fromEntries(
+  Object.keys(runs[0]?.phaseCpuMs ?? {}).map((k) => [
+    k,
+    Math.min(...runs.map((x) => x.phaseCpuMs[k] ?? Infinity)),
+  ]),
+);
 const s = graph.stats;
 const calls = (s.refs.call ?? 0) + (s.refs.instantiate ?? 0);
 const resolvedCalls = (s.resolved.call ?? 0) + (s.resolved.instantiate ?? 0);
@@ -422,6 +441,8 @@ const row = {
   pipelineMergeMs: summary ? Math.round(summary.phases.mergeMs) : undefined,
   mergeWallMs: median('wallMs'),
   mergeCpuMs: median('cpuMs'),
+  minCpuMs: Math.min(...runs.map((x) => x.cpuMs)),
+  phaseMinCpuMs,
   runs,
   symbols: graph.fileSymbolCount,
   refs: Object.values(s.refs).reduce((a, b) => a + b, 0),

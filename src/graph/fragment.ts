@@ -305,7 +305,12 @@ export class FragmentReader {
   readonly vectorDim: number;
   readonly vectorCount: number;
   readonly termCount: number;
-  private readonly words: Int32Array;
+  /**
+   * The fragment as 32-bit words: column `c` of symbol row r is words[symColumnAt(c) + r], of
+   * reference row r words[refColumnAt(c) + r]. For passes over every row of many fragments (the
+   * merge), which read the columns directly instead of calling sym / ref per cell.
+   */
+  readonly words: Int32Array;
   private readonly vecBase: number;
   private readonly termBase: number;
   /** Symbol row → vector index, built on the first vectorIndexOf. */
@@ -314,9 +319,14 @@ export class FragmentReader {
   private readonly refBase: number;
   private readonly strBase: number;
   private readonly poolStart: number;
-  private readonly cache: (string | undefined)[];
-  /** The same bytes as a Buffer, for its native UTF-8 slicing (no copy). */
-  private readonly buf: Buffer;
+  /**
+   * Decoded strings, allocated on the first str(): the merge decodes through strUncached and
+   * 100k fragments each holding an empty array of their string count was ~40 MB of heap that
+   * every full garbage collection walked.
+   */
+  private cache: (string | undefined)[] | undefined;
+  /** The same bytes as a Buffer, for its native UTF-8 slicing (no copy); made on first use. */
+  private bufView: Buffer | undefined;
 
   constructor(bytes: Uint8Array) {
     if (bytes.byteOffset % 4 !== 0) bytes = bytes.slice(); // realign (store reads may be unaligned)
@@ -347,8 +357,10 @@ export class FragmentReader {
     this.vecBase = this.poolStart / 4 + Math.ceil(poolBytes / 4);
     this.termCount = head[HEADER.termCount] ?? 0;
     this.termBase = this.vecBase + 2 * this.vectorCount + Math.ceil((this.vectorCount * this.vectorDim) / 4);
-    this.cache = new Array<string | undefined>(this.stringCount);
-    this.buf = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+  }
+
+  private get buf(): Buffer {
+    return (this.bufView ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength));
   }
 
   sym(row: number, column: SymbolColumn): number {
@@ -357,6 +369,16 @@ export class FragmentReader {
 
   ref(row: number, column: RefColumn): number {
     return this.words[this.refBase + refCol[column] * this.refCount + row] ?? NONE;
+  }
+
+  /** Where symbol column `column` starts in `words` (row r at symColumnAt(column) + r). */
+  symColumnAt(column: SymbolColumn): number {
+    return this.symBase + symbolCol[column] * this.symbolCount;
+  }
+
+  /** Where reference column `column` starts in `words` (row r at refColumnAt(column) + r). */
+  refColumnAt(column: RefColumn): number {
+    return this.refBase + refCol[column] * this.refCount;
   }
 
   /** The symbol row of the i-th vector. */
@@ -428,12 +450,13 @@ export class FragmentReader {
   /** The string with this id, or undefined for NONE. */
   str(id: number): string | undefined {
     if (id < 0 || id >= this.stringCount) return undefined;
-    let s = this.cache[id];
+    const cache = (this.cache ??= new Array<string | undefined>(this.stringCount));
+    let s = cache[id];
     if (s === undefined) {
       const a = this.words[this.strBase + id] ?? 0;
       const b = this.words[this.strBase + id + 1] ?? 0;
       s = this.buf.toString('utf8', this.poolStart + a, this.poolStart + b);
-      this.cache[id] = s;
+      cache[id] = s;
     }
     return s;
   }
@@ -444,7 +467,7 @@ export class FragmentReader {
    */
   strUncached(id: number): string | undefined {
     if (id < 0 || id >= this.stringCount) return undefined;
-    const cached = this.cache[id];
+    const cached = this.cache?.[id];
     if (cached !== undefined) return cached;
     const a = this.words[this.strBase + id] ?? 0;
     const b = this.words[this.strBase + id + 1] ?? 0;

@@ -67,10 +67,16 @@ export class EdgeList {
  * Every fragment's strings interned once into one table (the merge's working names, not the
  * graph's string table): per file, fragment string id → name id. Strings are decoded without
  * the fragment's cache, so 100k fragments do not each keep their own `self`, `run`, `label`.
+ *
+ * One byte-keyed hash index over UTF-8 holds every name: a fragment string is found by hashing
+ * and comparing the bytes the fragment stores (no decoding), a JS string by hashing its UTF-8
+ * the same way. Only strings that have no UTF-8 of their own (lone surrogates) live in a Map.
+ * A Map of every name (hundreds of thousands of fresh strings) was most of the interning.
  */
 export class NameTable {
   readonly list: string[] = [];
-  private readonly ids = new Map<string, number>();
+  /** Names the byte index cannot hold (lone surrogates): by their text. */
+  private readonly unencodable = new Map<string, number>();
   /** File f's fragment string i → name id + 1 (0: not interned yet) at stringBase[f] + i: one array, not one per file. */
   private readonly perString: Int32Array;
   private readonly stringBase: Int32Array;
@@ -93,7 +99,7 @@ export class NameTable {
   /** The name id of a string, or NONE (never adds). */
   lookup(s: string): number {
     if (s === this.lastString) return this.lastId;
-    const id = this.ids.get(s) ?? NONE;
+    const id = this.find(s);
     this.lastString = s;
     this.lastId = id;
     return id;
@@ -101,15 +107,24 @@ export class NameTable {
 
   intern(s: string): number {
     if (s === this.lastString && this.lastId !== NONE) return this.lastId;
-    let id = this.ids.get(s);
-    if (id === undefined) {
+    let id = this.find(s);
+    if (id === NONE) {
       id = this.list.length;
-      this.ids.set(s, id);
       this.list.push(s);
+      const len = this.encode(s);
+      if (len < 0) this.unencodable.set(s, id);
+      else this.addEntry(this.hash(this.scratch, 0, len), this.scratch, 0, len, id, this.freeSlot);
     }
     this.lastString = s;
     this.lastId = id;
     return id;
+  }
+
+  /** The name id of s, or NONE; sets freeSlot (where s's bytes would go) when s is encodable. */
+  private find(s: string): number {
+    const len = this.encode(s);
+    if (len < 0) return this.unencodable.get(s) ?? NONE;
+    return this.probe(this.scratch, 0, len, this.hash(this.scratch, 0, len));
   }
 
   /** The name id of fragment string `local` of file f, NONE for NONE (as FragmentReader.str). */
@@ -126,62 +141,112 @@ export class NameTable {
   }
 
   /**
-   * Byte-keyed index over the UTF-8 every fragment stores: a string already seen in another
-   * fragment is found by hashing and comparing its bytes, without decoding it into a JS string
-   * and hashing that (at 100k files, most of the interning and much of the garbage). Entries
-   * are added only by decoding their bytes, so two byte sequences that decode alike (invalid
-   * UTF-8) share the string's one id, exactly as interning the decoded strings would.
+   * Open addressing, slot i at 2i: entry + 1 (0 = empty) and the entry's hash, so a probe reads
+   * one cache line until the hash matches. Entry e at 3e: arena start, byte length, name id.
    */
-  private slots = new Int32Array(1 << 16); // entry + 1; 0 = empty
-  private entryHash = new Int32Array(1 << 15);
-  private entryStart = new Int32Array(1 << 15);
-  private entryLen = new Int32Array(1 << 15);
-  private entryName = new Int32Array(1 << 15);
+  private slots = new Int32Array(2 << 16);
+  private entry = new Int32Array(3 << 15);
   private entries = 0;
   private arena = new Uint8Array(1 << 20);
   private arenaUsed = 0;
+  /** Set by probe on a miss: the empty slot where the bytes would go. */
+  private freeSlot = 0;
+  /** The UTF-8 of the last string encode()d. */
+  private scratch = new Uint8Array(256);
 
-  private idOfBytes(frag: FragmentReader, local: number): number {
-    const bytes = frag.bytes;
-    const a = frag.strStart(local);
-    const b = frag.strStart(local + 1);
-    const len = b - a;
+  /** UTF-8 of s into scratch; its length, or -1 when s has a lone surrogate (no UTF-8 of its own). */
+  private encode(s: string): number {
+    const n = s.length;
+    if (this.scratch.length < n * 3) this.scratch = new Uint8Array(n * 3 + 64);
+    const out = this.scratch;
+    let w = 0;
+    for (let i = 0; i < n; i++) {
+      let c = s.charCodeAt(i);
+      if (c < 0x80) out[w++] = c;
+      else if (c < 0x800) {
+        out[w++] = 0xc0 | (c >> 6);
+        out[w++] = 0x80 | (c & 63);
+      } else if (c >= 0xd800 && c < 0xe000) {
+        const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+        if (c >= 0xdc00 || d < 0xdc00 || d >= 0xe000) return -1;
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+        out[w++] = 0xf0 | (c >> 18);
+        out[w++] = 0x80 | ((c >> 12) & 63);
+        out[w++] = 0x80 | ((c >> 6) & 63);
+        out[w++] = 0x80 | (c & 63);
+      } else {
+        out[w++] = 0xe0 | (c >> 12);
+        out[w++] = 0x80 | ((c >> 6) & 63);
+        out[w++] = 0x80 | (c & 63);
+      }
+    }
+    return w;
+  }
+
+  private hash(bytes: Uint8Array, a: number, len: number): number {
     let h = 0x811c9dc5 ^ len;
-    for (let i = a; i < b; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    for (let i = a; i < a + len; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
     h ^= h >>> 15;
     h = Math.imul(h, 0x2c1b3c6d);
     h ^= h >>> 12;
-    const mask = this.slots.length - 1;
+    return h;
+  }
+
+  /** The name id of these bytes, or NONE (freeSlot: where they would go). */
+  private probe(bytes: Uint8Array, a: number, len: number, h: number): number {
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     const arena = this.arena;
+    const entry = this.entry;
     let s = h & mask;
     for (;;) {
-      const e = this.slots[s]! - 1;
+      const e = slots[2 * s]! - 1;
       if (e < 0) break;
-      if (this.entryHash[e] === h && this.entryLen[e] === len) {
-        const at = this.entryStart[e]!;
+      if (slots[2 * s + 1] === h && entry[3 * e + 1] === len) {
+        const at = entry[3 * e]!;
         let i = 0;
         while (i < len && arena[at + i] === bytes[a + i]) i++;
-        if (i === len) return this.entryName[e]!;
+        if (i === len) return entry[3 * e + 2]!;
       }
       s = (s + 1) & mask;
     }
-    const name = this.intern(frag.strUncached(local) ?? '');
-    this.addEntry(h, bytes, a, len, name, s);
+    this.freeSlot = s;
+    return NONE;
+  }
+
+  /**
+   * A fragment string by its bytes. A miss decodes them; bytes that are not valid UTF-8 decode
+   * to U+FFFD and are interned through the decoded string's own UTF-8, so two sequences that
+   * decode alike share one id, exactly as interning the decoded strings would.
+   */
+  private idOfBytes(frag: FragmentReader, local: number): number {
+    const bytes = frag.bytes;
+    const a = frag.strStart(local);
+    const len = frag.strStart(local + 1) - a;
+    const h = this.hash(bytes, a, len);
+    const found = this.probe(bytes, a, len, h);
+    if (found !== NONE) return found;
+    const slot = this.freeSlot;
+    const text = frag.strUncached(local) ?? '';
+    if (text.includes('\ufffd')) {
+      const name = this.intern(text);
+      if (this.probe(bytes, a, len, h) === NONE) this.addEntry(h, bytes, a, len, name, this.freeSlot);
+      return name;
+    }
+    const name = this.list.length;
+    this.list.push(text);
+    this.addEntry(h, bytes, a, len, name, slot);
+    this.lastString = undefined; // a NONE remembered for this text is stale now
     return name;
   }
 
   private addEntry(h: number, bytes: Uint8Array, a: number, len: number, name: number, slot: number): void {
     const e = this.entries;
-    if (e === this.entryHash.length) {
-      const grow = (old: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-        const next = new Int32Array(old.length * 2);
-        next.set(old);
-        return next;
-      };
-      this.entryHash = grow(this.entryHash);
-      this.entryStart = grow(this.entryStart);
-      this.entryLen = grow(this.entryLen);
-      this.entryName = grow(this.entryName);
+    if (3 * e === this.entry.length) {
+      const next = new Int32Array(this.entry.length * 2);
+      next.set(this.entry);
+      this.entry = next;
     }
     if (this.arenaUsed + len > this.arena.length) {
       let n = this.arena.length * 2;
@@ -190,21 +255,28 @@ export class NameTable {
       next.set(this.arena.subarray(0, this.arenaUsed));
       this.arena = next;
     }
-    this.arena.set(bytes.subarray(a, a + len), this.arenaUsed);
-    this.entryHash[e] = h;
-    this.entryStart[e] = this.arenaUsed;
-    this.entryLen[e] = len;
-    this.entryName[e] = name;
+    const arena = this.arena;
+    const at = this.arenaUsed;
+    for (let i = 0; i < len; i++) arena[at + i] = bytes[a + i]!; // names are short: no subarray object
+    this.entry[3 * e] = at;
+    this.entry[3 * e + 1] = len;
+    this.entry[3 * e + 2] = name;
     this.arenaUsed += len;
     this.entries = e + 1;
-    this.slots[slot] = e + 1;
-    if (this.entries * 2 > this.slots.length) {
-      const slots = new Int32Array(this.slots.length * 2);
-      const mask = slots.length - 1;
-      for (let k = 0; k < this.entries; k++) {
-        let s = this.entryHash[k]! & mask;
-        while (slots[s] !== 0) s = (s + 1) & mask;
-        slots[s] = k + 1;
+    this.slots[2 * slot] = e + 1;
+    this.slots[2 * slot + 1] = h;
+    if (this.entries * 4 > this.slots.length) {
+      // Over half full: double, re-placing the old slots' entries (their hashes are in the slots).
+      const old = this.slots;
+      const slots = new Int32Array(old.length * 2);
+      const mask = (slots.length >> 1) - 1;
+      for (let j = 0; j < old.length; j += 2) {
+        if (old[j] === 0) continue;
+        const hh = old[j + 1]!;
+        let s = hh & mask;
+        while (slots[2 * s] !== 0) s = (s + 1) & mask;
+        slots[2 * s] = old[j]!;
+        slots[2 * s + 1] = hh;
       }
       this.slots = slots;
     }
@@ -360,9 +432,15 @@ export class SymbolColumns {
 export interface MergeOptions {
   /** Receives the data-flow counts (keys bucketed, keys over the fan-out cap): for benchmarks. */
   onFlow?: (stats: FlowStats) => void;
+  /**
+   * Called as each phase of the merge ends, for benchmarks: modules, symbols, index, imports,
+   * structure, uses (resolution passes), flow (data-flow edges), csr (edge tables).
+   */
+  onPhase?: (phase: string) => void;
 }
 
 export function mergeFragments(inputs: readonly MergeInput[], options: MergeOptions = {}): IndexGraph {
+  const phase = options.onPhase ?? ((): void => undefined);
   for (let i = 1; i < inputs.length; i++) {
     if ((inputs[i - 1]?.relPath ?? '') >= (inputs[i]?.relPath ?? ''))
       throw new Error('merge input must be sorted by relPath, without duplicates');
@@ -381,45 +459,61 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
   // Sized like the corpus' edges (a little over one per reference and symbol), grown if needed.
   const edges = new EdgeList(refCount + fileSymbols);
 
-  inputs.forEach((input, fileIdx) => {
+  phase('modules');
+  for (let fileIdx = 0; fileIdx < inputs.length; fileIdx++) {
+    const input = inputs[fileIdx]!;
     const frag = input.fragment;
     const base = cols.length;
     symbolStart[fileIdx] = base;
-    for (let r = 0; r < frag.symbolCount; r++) {
+    // The columns read straight from the fragment's words (sym() per cell was a third of this loop).
+    const w = frag.words;
+    const nSym = frag.symbolCount;
+    const kindAt = frag.symColumnAt('kind');
+    const nameAt = frag.symColumnAt('name');
+    const qnAt = frag.symColumnAt('qualifiedName');
+    const parentAt = frag.symColumnAt('parent');
+    const startLineAt = frag.symColumnAt('startLine');
+    const endLineAt = frag.symColumnAt('endLine');
+    const startOffsetAt = frag.symColumnAt('startOffset');
+    const endOffsetAt = frag.symColumnAt('endOffset');
+    const complexityAt = frag.symColumnAt('complexity');
+    const flagsAt = frag.symColumnAt('flags');
+    for (let r = 0; r < nSym; r++) {
       let id: number;
       if (r === 0) {
         // The module row: its names come from the path, not the content.
         const modName = modules.moduleName(fileIdx);
         id = cols.add(
           fileIdx,
-          frag.sym(r, 'kind'),
+          w[kindAt]!,
           strings.intern(moduleShortName(input.relPath)),
           strings.intern(modName),
           NONE,
         );
       } else {
-        const p = frag.sym(r, 'parent');
-        const parent = p >= 0 && p < frag.symbolCount ? base + p : base;
+        const p = w[parentAt + r]!;
+        const parent = p >= 0 && p < nSym ? base + p : base;
         id = cols.add(
           fileIdx,
-          frag.sym(r, 'kind'),
-          internName(strings, names.id(fileIdx, frag, frag.sym(r, 'name'))),
-          internName(strings, names.id(fileIdx, frag, frag.sym(r, 'qualifiedName'))),
+          w[kindAt + r]!,
+          internName(strings, names.id(fileIdx, frag, w[nameAt + r]!)),
+          internName(strings, names.id(fileIdx, frag, w[qnAt + r]!)),
           parent,
         );
         edges.add(parent, id, EdgeKind.contains, Confidence.certain);
       }
-      cols.startLine[id] = frag.sym(r, 'startLine');
-      cols.endLine[id] = frag.sym(r, 'endLine');
-      cols.startOffset[id] = frag.sym(r, 'startOffset');
-      cols.endOffset[id] = frag.sym(r, 'endOffset');
-      cols.complexity[id] = frag.sym(r, 'complexity');
-      cols.flags[id] = frag.sym(r, 'flags');
+      cols.startLine[id] = w[startLineAt + r]!;
+      cols.endLine[id] = w[endLineAt + r]!;
+      cols.startOffset[id] = w[startOffsetAt + r]!;
+      cols.endOffset[id] = w[endOffsetAt + r]!;
+      cols.complexity[id] = w[complexityAt + r]!;
+      cols.flags[id] = w[flagsAt + r]!;
     }
-  });
+  }
   const fileSymbolCount = cols.length;
   symbolStart[inputs.length] = fileSymbolCount;
 
+  phase('symbols');
   const stats = resolveReferences({
     inputs,
     modules,
@@ -429,8 +523,10 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
     symbolStart,
     edges,
     onFlow: options.onFlow,
+    onPhase: options.onPhase,
   });
 
+  phase('flow');
   const n = cols.length;
   const symbols = cols.table();
   const m = edges.length;
@@ -442,6 +538,8 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
     edges.conf.subarray(0, m),
     true,
   );
+  const reverse = reverseCsr(n, forward);
+  phase('csr');
   return {
     files: {
       relPath: inputs.map((i) => i.relPath),
@@ -457,7 +555,7 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
     symbols,
     fileSymbolCount,
     forward,
-    reverse: reverseCsr(n, forward),
+    reverse,
     stats,
   };
 }

@@ -154,13 +154,23 @@ export class ModuleResolver {
     const start = this.rustStart(fromFile, segs);
     if (!start) return undefined;
     if ('external' in start) return { module: { kind: 'external', name: start.external }, rest: [] };
-    for (let n = start.remaining.length; n >= 0; n--) {
-      const key = [start.crate, ...start.base, ...start.remaining.slice(0, n)].join('::');
+    // The key of each prefix, longest first: joined once, then cut one segment at a time.
+    const rem = start.remaining;
+    const prefix = start.base.length > 0 ? `${start.crate}::${start.base.join('::')}` : start.crate;
+    let key = rem.length > 0 ? `${prefix}::${rem.join('::')}` : prefix;
+    for (let n = rem.length; n >= 0; n--) {
       const i = this.rustModules.get(key);
-      if (i !== undefined)
-        return { module: { kind: 'file', file: i, certain: true }, rest: start.remaining.slice(n) };
+      if (i !== undefined) return { module: { kind: 'file', file: i, certain: true }, rest: rem.slice(n) };
+      if (n > 0) key = key.slice(0, key.length - (rem[n - 1]?.length ?? 0) - 2);
     }
     return undefined;
+  }
+
+  /** Per Rust file: its module's key (`crate::a::b`), made on first use. */
+  private readonly rustKeys: (string | undefined)[] = [];
+
+  private rustKey(file: number, info: { crate: string; path: string[] }): string {
+    return (this.rustKeys[file] ??= [info.crate, ...info.path].join('::'));
   }
 
   /** Where a Rust path starts: a crate and module path, plus the segments still to walk. */
@@ -182,7 +192,7 @@ export class ModuleResolver {
       return { crate: info.crate, base, remaining: segs.slice(i) };
     }
     // 2018-edition paths: a child module of this one, then a crate of the project, then external.
-    if (this.rustModules.has([info.crate, ...info.path, first].join('::'))) {
+    if (this.rustModules.has(`${this.rustKey(fromFile, info)}::${first}`)) {
       return { crate: info.crate, base: [...info.path], remaining: segs };
     }
     if (this.rustCrates.has(first)) return { crate: first, base: [], remaining: segs.slice(1) };

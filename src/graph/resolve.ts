@@ -25,6 +25,8 @@ export interface ResolveContext {
   edges: EdgeList;
   /** Receives the data-flow counts (benchmarks). */
   onFlow?: ((stats: FlowStats) => void) | undefined;
+  /** Called as each resolution phase ends (see MergeOptions.onPhase). */
+  onPhase?: ((phase: string) => void) | undefined;
 }
 
 const TYPE_KINDS = new Set<number>([
@@ -48,6 +50,13 @@ const CLASS_LIKE = new Set<number>([
   SymbolKind.interface,
   SymbolKind.enum,
 ]);
+/**
+ * Files with at most this many symbols are searched by scanning their rows (contiguous ids, a
+ * cache line or two) instead of probing the project-wide tables: at 100k files every probe of
+ * those is a cache miss, and a name bucket's binary search is several.
+ */
+const SCAN_LIMIT = 64;
+
 /** Module-level symbols that hold state (a function or class name read as a value is not state). */
 const STATE_KINDS = new Set<number>([SymbolKind.variable, SymbolKind.constant]);
 
@@ -121,26 +130,34 @@ class Resolver {
 
   constructor(private readonly ctx: ResolveContext) {
     this.nFiles = ctx.inputs.length;
-    // Sized for a few entries per file, so the tables rarely grow (each growth rehashes).
-    const sized = Math.max(1024, ctx.inputs.length * 8);
+    // Sized for what they held per file on the synthetic trees and the corpus (bindings and
+    // exports ~7, module specifiers ~2, re-exports ~1.5, qualified pairs ~10 at most): a table
+    // that outgrows that doubles, one sized for the worst case was 24 MB each at 100k files.
+    const perFile = (n: number): number => Math.max(1024, ctx.inputs.length * n);
     this.importsByLocal = new PairTable(16); // sized in collectImports
-    this.reexportsByName = new PairTable(sized);
-    this.bindingMemo = new PairTable(sized);
-    this.exportMemo = new PairTable(sized);
-    this.moduleMemo = new PairTable(sized);
-    this.uniqueMemo = new PairTable(sized);
-    this.pairOf = new PairTable(sized);
+    this.reexportsByName = new PairTable(perFile(2));
+    this.bindingMemo = new PairTable(perFile(8));
+    this.exportMemo = new PairTable(perFile(8));
+    this.moduleMemo = new PairTable(perFile(2));
+    this.uniqueMemo = new PairTable(1024);
+    this.pairOf = new PairTable(perFile(2));
     this.flow = new FlowCollector(ctx.edges, ctx.cols.length);
   }
 
   run(): ResolutionStats {
+    const phase = this.ctx.onPhase ?? ((): void => undefined);
     this.indexSymbols();
     this.indexQualifiedPairs();
+    phase('index');
     this.collectImports();
+    phase('imports');
     // Inheritance (and parameters) first: method lookup through base classes needs the
     // `bases` map, argument flow needs every callee's parameters.
     for (let f = 0; f < this.nFiles; f++) this.resolveFile(f, 'structure');
+    phase('structure');
     for (let f = 0; f < this.nFiles; f++) this.resolveFile(f, 'uses');
+    phase('uses');
+    this.tallyStats();
     const flowStats = this.flow.finish(this.bases);
     this.ctx.onFlow?.(flowStats);
     return this.stats;
@@ -152,11 +169,17 @@ class Resolver {
     return this.ctx.strings.list[id] ?? '';
   }
 
+  /** The bucket key of empty names (see indexSymbols) and the graph string id of ''. */
+  private emptyKey = 0;
+  private emptyGraphId = NONE;
+
   private indexSymbols(): void {
     const { cols, symbolStart, strings } = this.ctx;
     const fileSymbols = symbolStart[this.nFiles] ?? 0;
     const nStrings = strings.list.length;
     const emptyId = strings.lookup('');
+    this.emptyKey = nStrings;
+    this.emptyGraphId = emptyId;
     // The empty name (NONE or '') gets the extra key nStrings; strings interned later (external
     // names) have ids >= nStrings and are in no bucket.
     const key = (s: number): number => (s === NONE || s === emptyId ? nStrings : s);
@@ -189,18 +212,31 @@ class Resolver {
   private pairFirst = new Int32Array(0);
   /** The name id of '' (the prefix of a qualified name without one). */
   private emptyName = NONE;
+  /** Per file symbol: its qualified name's (prefix, last segment) name ids; segment NONE: no dot. */
+  private symPrefix = new Int32Array(0);
+  private symSeg = new Int32Array(0);
 
   private indexQualifiedPairs(): void {
     const { cols, symbolStart, names, strings } = this.ctx;
     const fileSymbols = symbolStart[this.nFiles] ?? 0;
     this.emptyName = names.intern('');
-    this.pairInFile = new PairTable(fileSymbols);
+    let large = 0; // symbols of the files too large to scan: the only ones pairInFile holds
+    for (let f = 0; f < this.nFiles; f++) {
+      const n = (symbolStart[f + 1] ?? 0) - (symbolStart[f] ?? 0);
+      if (n > SCAN_LIMIT) large += n;
+    }
+    this.pairInFile = new PairTable(large);
+    this.symPrefix = new Int32Array(fileSymbols);
+    this.symSeg = new Int32Array(fileSymbols).fill(NONE);
     // Per graph string id of a qualified name: its pair id, -1 = not yet split, -2 = no dot.
     const pairOfQn = new Int32Array(strings.list.length).fill(-1);
+    const prefixOfQn = new Int32Array(strings.list.length);
+    const segOfQn = new Int32Array(strings.list.length);
     let count = new Int32Array(1024);
     let first = new Int32Array(1024);
     let pairs = 0;
     for (let f = 0; f < this.nFiles; f++) {
+      const small = (symbolStart[f + 1] ?? 0) - (symbolStart[f] ?? 0) <= SCAN_LIMIT;
       for (let id = (symbolStart[f] ?? 0) + 1; id < (symbolStart[f + 1] ?? 0); id++) {
         const qnId = cols.qualifiedName[id] ?? NONE;
         let pid = qnId === NONE ? -2 : (pairOfQn[qnId] ?? -2);
@@ -213,6 +249,8 @@ class Resolver {
             const seg = qn.length - dot - 1 === name.length && qn.endsWith(name) ? name : qn.slice(dot + 1);
             const segId = names.intern(seg);
             const prefixId = names.intern(qn.slice(0, dot));
+            prefixOfQn[qnId] = prefixId;
+            segOfQn[qnId] = segId;
             pid = this.pairOf.get(prefixId, segId);
             if (pid === MISSING) {
               pid = pairs++;
@@ -232,7 +270,9 @@ class Resolver {
         }
         if (pid < 0) continue;
         count[pid]!++;
-        if (this.pairInFile.get(f, pid) === MISSING) this.pairInFile.set(f, pid, id);
+        this.symPrefix[id] = prefixOfQn[qnId]!;
+        this.symSeg[id] = segOfQn[qnId]!;
+        if (!small && this.pairInFile.get(f, pid) === MISSING) this.pairInFile.set(f, pid, id);
       }
     }
     this.pairCount = count;
@@ -249,9 +289,26 @@ class Resolver {
     return p === NONE ? MISSING : this.pairOf.get(p, seg);
   }
 
-  /** The first symbol of file f with qualified name pair `pid` (MISSING: none). */
+  /** The first symbol of file f with qualified name pair `pid` (MISSING: none); f too large to scan. */
   private pairIn(f: number, pid: number): number {
     return pid === MISSING ? MISSING : this.pairInFile.get(f, pid);
+  }
+
+  /**
+   * The first symbol of file f whose qualified name is `${prefix}.${name}` (prefix and seg as
+   * for pairId), or MISSING: pairIn(f, pairId(prefix, seg)), by a scan of a small file's rows.
+   */
+  private pairInFileOf(f: number, prefix: number, seg: number): number {
+    if (seg === NONE) return MISSING;
+    const { symbolStart } = this.ctx;
+    const a = symbolStart[f] ?? 0;
+    const b = symbolStart[f + 1] ?? 0;
+    if (b - a > SCAN_LIMIT) return this.pairIn(f, this.pairId(prefix, seg));
+    const p = prefix === NONE ? this.emptyName : (this.ctx.strings.nameIds[prefix] ?? NONE);
+    if (p === NONE) return MISSING;
+    const { symSeg, symPrefix } = this;
+    for (let id = a + 1; id < b; id++) if (symSeg[id] === seg && symPrefix[id] === p) return id;
+    return MISSING;
   }
 
   /** The only file symbol with qualified name pair `pid`, or MISSING (none, or several). */
@@ -269,6 +326,15 @@ class Resolver {
     const { cols, symbolStart } = this.ctx;
     const a = symbolStart[f] ?? 0;
     const b = symbolStart[f + 1] ?? 0;
+    if (b - a <= SCAN_LIMIT) {
+      const empty = this.emptyGraphId;
+      for (let id = a + 1; id < b; id++) {
+        if (cols.parent[id] !== a) continue;
+        const s = cols.name[id] ?? NONE;
+        if ((s === NONE || s === empty ? this.emptyKey : s) === k) return id;
+      }
+      return undefined;
+    }
     const idx = this.byName;
     const end = idx.start[k + 1] ?? 0;
     for (let i = idx.lowerBound(k, a + 1); i < end; i++) {
@@ -283,7 +349,17 @@ class Resolver {
   private fileQname(f: number, qname: string): number | undefined {
     const k = this.keyOf(qname);
     if (k < 0) return undefined;
-    const { symbolStart } = this.ctx;
+    const { cols, symbolStart } = this.ctx;
+    const a = symbolStart[f] ?? 0;
+    const b = symbolStart[f + 1] ?? 0;
+    if (b - a <= SCAN_LIMIT) {
+      const empty = this.emptyGraphId;
+      for (let id = a + 1; id < b; id++) {
+        const s = cols.qualifiedName[id] ?? NONE;
+        if ((s === NONE || s === empty ? this.emptyKey : s) === k) return id;
+      }
+      return undefined;
+    }
     const idx = this.byQualified;
     const i = idx.lowerBound(k, (symbolStart[f] ?? 0) + 1);
     const id = i < (idx.start[k + 1] ?? 0) ? (idx.ids[i] ?? 0) : NONE;
@@ -300,9 +376,11 @@ class Resolver {
     const importStart = new Int32Array(this.nFiles + 1);
     for (let f = 0; f < this.nFiles; f++) {
       const frag = this.frag(f);
+      const w = frag.words;
+      const kindAt = frag.refColumnAt('kind');
       let n = 0;
       for (let r = 0; r < frag.refCount; r++) {
-        const kind = frag.ref(r, 'kind');
+        const kind = w[kindAt + r];
         if (kind === RefKind.import || kind === RefKind.reexport) n++;
       }
       importStart[f + 1] = (importStart[f] ?? 0) + n;
@@ -319,21 +397,31 @@ class Resolver {
     this.globNext = new Int32Array(rows).fill(-1);
     this.globHead = new Int32Array(this.nFiles).fill(-1);
     const empty = names.intern('');
+    const list = names.list;
     let i = 0;
     for (let f = 0; f < this.nFiles; f++) {
       const frag = this.frag(f);
-      const nameOf = (id: number): number => names.id(f, frag, id);
+      const w = frag.words;
+      const kindAt = frag.refColumnAt('kind');
+      const qualifierAt = frag.refColumnAt('qualifier');
+      const nameAt = frag.refColumnAt('name');
+      const aliasAt = frag.refColumnAt('alias');
+      const auxAt = frag.refColumnAt('aux');
+      const python = this.lang(f) === 'python';
       let lastGlob = -1;
       for (let r = 0; r < frag.refCount; r++) {
-        const kind = frag.ref(r, 'kind');
+        const kind = w[kindAt + r];
         if (kind !== RefKind.import && kind !== RefKind.reexport) continue;
-        this.rowQualifier[i] = nameOf(frag.ref(r, 'qualifier'));
-        const nameId = nameOf(frag.ref(r, 'name'));
-        this.rowName[i] = nameId === NONE ? empty : nameId;
-        this.rowAlias[i] = nameOf(frag.ref(r, 'alias'));
-        this.rowAux[i] = frag.ref(r, 'aux');
-        const row = this.importRow(f, i);
-        if (row.name === '*' && row.alias === undefined) {
+        const qualifier = names.id(f, frag, w[qualifierAt + r]!);
+        let nameId = names.id(f, frag, w[nameAt + r]!);
+        if (nameId === NONE) nameId = empty;
+        const alias = names.id(f, frag, w[aliasAt + r]!);
+        this.rowQualifier[i] = qualifier;
+        this.rowName[i] = nameId;
+        this.rowAlias[i] = alias;
+        this.rowAux[i] = w[auxAt + r]!;
+        const name = list[nameId] ?? '';
+        if (name === '*' && alias === NONE) {
           if (lastGlob < 0) this.globHead[f] = i;
           else this.globNext[lastGlob] = i;
           lastGlob = i;
@@ -342,7 +430,7 @@ class Resolver {
           continue;
         }
         if (kind === RefKind.reexport) {
-          const exported = names.intern(row.alias ?? row.name);
+          const exported = alias !== NONE ? alias : nameId;
           const head = this.reexportsByName.get(f, exported);
           if (head === MISSING) this.reexportsByName.set(f, exported, i);
           else {
@@ -351,11 +439,15 @@ class Resolver {
             this.reexportNext[last] = i;
           }
         }
-        const bound = this.localNameOf(f, row);
-        if (bound) {
-          const key = names.intern(bound);
-          if (this.importsByLocal.get(f, key) === MISSING) this.importsByLocal.set(f, key, i);
-        }
+        // The name the row binds (as localNameOf, on ids).
+        let bound = NONE;
+        if (alias !== NONE && list[alias] !== '') bound = alias;
+        else if (python && name === '' && qualifier !== NONE && list[qualifier] !== '') {
+          const head = (list[qualifier] ?? '').replace(/^\.+/, '').split('.')[0];
+          if (head) bound = names.intern(head); // `import a.b` binds `a`
+        } else if (name !== '' && name !== '*') bound = nameId;
+        if (bound !== NONE && this.importsByLocal.get(f, bound) === MISSING)
+          this.importsByLocal.set(f, bound, i);
         i++;
       }
     }
@@ -384,16 +476,6 @@ class Resolver {
     if (v < 0) return undefined;
     const id = v >>> 1;
     return { id, module: v & 1 ? (this.ctx.cols.file[id] ?? NONE) : undefined };
-  }
-
-  /** The name an import binds in the importing file. */
-  private localNameOf(f: number, row: ImportRow): string | undefined {
-    if (row.alias) return row.alias;
-    if (this.lang(f) === 'python' && row.name === '' && row.qualifier) {
-      return row.qualifier.replace(/^\.+/, '').split('.')[0] || undefined; // `import a.b` binds `a`
-    }
-    if (row.name === '' || row.name === '*') return undefined;
-    return row.name;
   }
 
   private frag(f: number): FragmentReader {
@@ -609,11 +691,12 @@ class Resolver {
       const anywhere = this.allQname(qn);
       if (anywhere.length === 1 && anywhere[0] !== undefined) return { id: anywhere[0], module: undefined };
     } else {
-      const pid = this.pairId(cols.qualifiedName[typeId] ?? NONE, this.ctx.names.lookup(name));
+      const prefix = cols.qualifiedName[typeId] ?? NONE;
+      const seg = this.ctx.names.lookup(name);
       const file = cols.file[typeId] ?? NONE;
-      const own = file >= 0 ? this.pairIn(file, pid) : MISSING;
+      const own = file >= 0 ? this.pairInFileOf(file, prefix, seg) : MISSING;
       if (own !== MISSING) return { id: own, module: undefined };
-      const anywhere = this.pairUnique(pid);
+      const anywhere = this.pairUnique(this.pairId(prefix, seg));
       if (anywhere !== MISSING) return { id: anywhere, module: undefined };
     }
     if (depth > 8) return undefined;
@@ -628,10 +711,12 @@ class Resolver {
   private binding(f: number, local: string, depth = 0): Target {
     if (f < 0 || f >= this.nFiles) return undefined;
     const key = this.ctx.names.intern(local);
+    const row = this.importsByLocal.get(f, key);
+    // No import binds the name and no glob import could: nothing to memoise (most lookups).
+    if (row === MISSING && ((this.globHead[f] ?? -1) < 0 || this.family(f) === 'j')) return undefined;
     const v = this.bindingMemo.get(f, key);
     if (v !== MISSING) return this.decodeTarget(v);
     this.bindingMemo.set(f, key, -1);
-    const row = this.importsByLocal.get(f, key);
     let t: Target;
     if (row !== MISSING) t = this.importTarget(f, this.importRow(f, row), depth);
     if (!t) {
@@ -655,8 +740,16 @@ class Resolver {
     const base = this.moduleRow(f);
     const { edges, names } = this.ctx;
     const text = (id: number): string | undefined => names.text(f, frag, id);
+    // Reference columns read straight from the fragment's words.
+    const w = frag.words;
+    const kindAt = frag.refColumnAt('kind');
+    const fromAt = frag.refColumnAt('from');
+    const nameAt = frag.refColumnAt('name');
+    const qualifierAt = frag.refColumnAt('qualifier');
+    const aliasAt = frag.refColumnAt('alias');
+    const auxAt = frag.refColumnAt('aux');
     for (let r = 0; r < frag.refCount; r++) {
-      const kind = frag.ref(r, 'kind');
+      const kind = w[kindAt + r]!;
       const structural =
         kind === RefKind.import ||
         kind === RefKind.reexport ||
@@ -665,30 +758,24 @@ class Resolver {
       if (kind === RefKind.param) {
         // Parameters make no edge; collected first, so every call site sees its callee's.
         if (phase === 'structure') {
-          const row = frag.ref(r, 'from');
+          const row = w[fromAt + r]!;
           if (row > 0 && row < frag.symbolCount) {
             const python = this.lang(f) === 'python'; // keyword arguments pair by name
-            this.flow.param(
-              base + row,
-              frag.ref(r, 'aux'),
-              python ? (text(frag.ref(r, 'name')) ?? '') : '',
-              python,
-            );
+            this.flow.param(base + row, w[auxAt + r]!, python ? (text(w[nameAt + r]!) ?? '') : '', python);
           }
-        } else this.count('param', false);
+        } else this.count(RefKind.param, false);
         continue;
       }
       if (structural !== (phase === 'structure')) continue;
-      const kindName = REF_KIND_NAMES[kind] ?? 'unknown';
-      const fromRow = frag.ref(r, 'from');
+      const fromRow = w[fromAt + r]!;
       const from = fromRow >= 0 && fromRow < frag.symbolCount ? base + fromRow : base;
-      const name = text(frag.ref(r, 'name')) ?? '';
-      const qualifier = text(frag.ref(r, 'qualifier'));
+      const name = text(w[nameAt + r]!) ?? '';
+      const qualifier = text(w[qualifierAt + r]!);
       let resolved = false;
       switch (kind) {
         case RefKind.argument:
           // The call row just before it says which callee (if any) its value reaches.
-          resolved = this.flow.argument(frag.ref(r, 'aux'), text(frag.ref(r, 'alias')));
+          resolved = this.flow.argument(w[auxAt + r]!, text(w[aliasAt + r]!));
           break;
         case RefKind.read:
         case RefKind.write:
@@ -701,8 +788,8 @@ class Resolver {
             file: f,
             qualifier,
             name,
-            alias: text(frag.ref(r, 'alias')),
-            aux: frag.ref(r, 'aux'),
+            alias: text(w[aliasAt + r]!),
+            aux: w[auxAt + r]!,
           };
           const mod =
             this.lang(f) === 'rust' && row.aux !== 1
@@ -724,7 +811,7 @@ class Resolver {
           let src = from;
           if (fromRow === NONE) {
             // Rust `impl Trait for Type` with Type defined in another file.
-            const owner = this.resolveType(f, base, text(frag.ref(r, 'alias')) ?? '', undefined);
+            const owner = this.resolveType(f, base, text(w[aliasAt + r]!) ?? '', undefined);
             if (!owner) break;
             src = owner.id;
           }
@@ -743,8 +830,8 @@ class Resolver {
             edges.add(from, t.id, EdgeKind.calls, t.conf);
             this.stats.callConfidence[band(t.conf)] = (this.stats.callConfidence[band(t.conf)] ?? 0) + 1;
             resolved = true;
-            const used = frag.ref(r, 'alias') !== NONE;
-            this.flow.call(from, t.id, this.paramOwner(t.id), t.conf, frag.ref(r, 'aux'), used);
+            const used = w[aliasAt + r]! !== NONE;
+            this.flow.call(from, t.id, this.paramOwner(t.id), t.conf, w[auxAt + r]!, used);
           } else this.flow.unresolvedCall();
           break;
         }
@@ -763,7 +850,7 @@ class Resolver {
           break;
         }
       }
-      this.count(kindName, resolved);
+      this.count(kind, resolved);
     }
   }
 
@@ -806,9 +893,7 @@ class Resolver {
       if (member) {
         if (cols.kind[member.id] !== SymbolKind.field) return false; // a method or a nested type
         key = member.id;
-        const own = this.str(cols.qualifiedName[member.id] ?? NONE).startsWith(
-          `${this.str(cols.qualifiedName[type] ?? NONE)}.`,
-        );
+        const own = this.nestedIn(member.id, type);
         conf = own ? FlowConfidence.ownField : FlowConfidence.inheritedField;
       } else {
         key = this.flow.undeclaredField(type, name);
@@ -837,9 +922,23 @@ class Resolver {
     return true;
   }
 
-  private count(kindName: string, resolved: boolean): void {
-    this.stats.refs[kindName] = (this.stats.refs[kindName] ?? 0) + 1;
-    if (resolved) this.stats.resolved[kindName] = (this.stats.resolved[kindName] ?? 0) + 1;
+  /** References (and those resolved) by RefKind, the last slot for unknown kinds; in stats at the end. */
+  private readonly refTally = new Float64Array(REF_KIND_NAMES.length + 1);
+  private readonly resolvedTally = new Float64Array(REF_KIND_NAMES.length + 1);
+  /** The kinds in the order they were first counted (the order of the stats' keys). */
+  private readonly refOrder: number[] = [];
+  private readonly resolvedOrder: number[] = [];
+
+  private count(kind: number, resolved: boolean): void {
+    const k = kind >= 0 && kind < REF_KIND_NAMES.length ? kind : REF_KIND_NAMES.length;
+    if (this.refTally[k]!++ === 0) this.refOrder.push(k);
+    if (resolved && this.resolvedTally[k]!++ === 0) this.resolvedOrder.push(k);
+  }
+
+  private tallyStats(): void {
+    const name = (k: number): string => REF_KIND_NAMES[k] ?? 'unknown';
+    for (const k of this.refOrder) this.stats.refs[name(k)] = this.refTally[k] ?? 0;
+    for (const k of this.resolvedOrder) this.stats.resolved[name(k)] = this.resolvedTally[k] ?? 0;
   }
 
   /** A name as seen from inside symbol `from`: nested scopes outward, then the file's imports. */
@@ -856,7 +955,7 @@ class Resolver {
         const id = this.fileQname(f, `${this.str(cols.qualifiedName[s] ?? NONE)}.${name}`);
         if (id !== undefined && id !== from) return { id, conf: Confidence.local };
       } else {
-        const id = this.pairIn(f, this.pairId(cols.qualifiedName[s] ?? NONE, seg));
+        const id = this.pairInFileOf(f, cols.qualifiedName[s] ?? NONE, seg);
         if (id !== MISSING && id !== from) return { id, conf: Confidence.local };
       }
     }
@@ -899,7 +998,7 @@ class Resolver {
     instantiate: boolean,
   ): { id: number; conf: number } | undefined {
     if (!name) return undefined;
-    const q = qualifier?.replace(/::$/, '');
+    const q = trimColons(qualifier);
     if (!q) {
       const s = this.scoped(f, from, name);
       if (s && this.ctx.cols.file[s.id] !== NONE) return s;
@@ -911,11 +1010,7 @@ class Resolver {
       if (type === undefined) return undefined;
       const t = this.methodOf(type, name, 0);
       if (!t) return undefined;
-      const own =
-        this.ctx.cols.parent[t.id] === type ||
-        this.str(this.ctx.cols.qualifiedName[t.id] ?? NONE).startsWith(
-          `${this.str(this.ctx.cols.qualifiedName[type] ?? NONE)}.`,
-        );
+      const own = this.ctx.cols.parent[t.id] === type || this.nestedIn(t.id, type);
       return { id: t.id, conf: own ? Confidence.receiver : Confidence.inherited };
     }
     if (q === 'super') {
@@ -926,7 +1021,7 @@ class Resolver {
       }
       return undefined;
     }
-    const segs = q.split(/\.|::/).filter(Boolean);
+    const segs = this.pathSegments(q);
     const head = segs[0] ?? '';
     if (head !== 'this' && head !== 'self') {
       let container: Target;
@@ -965,6 +1060,22 @@ class Resolver {
     return this.uniqueByName(f, name, CALLABLE_KINDS, true);
   }
 
+  /** Does symbol `id`'s qualified name start with `${qualified name of outer}.`? (No string built.) */
+  private nestedIn(id: number, outer: number): boolean {
+    const inner = this.str(this.ctx.cols.qualifiedName[id] ?? NONE);
+    const prefix = this.str(this.ctx.cols.qualifiedName[outer] ?? NONE);
+    return inner.length > prefix.length && inner.charCodeAt(prefix.length) === 46 && inner.startsWith(prefix);
+  }
+
+  /** A qualifier's segments split at `.` and `::`, empty ones dropped; memoised (treat as read-only). */
+  private readonly segmentsOf = new Map<string, readonly string[]>();
+
+  private pathSegments(q: string): string[] {
+    let segs = this.segmentsOf.get(q);
+    if (segs === undefined) this.segmentsOf.set(q, (segs = q.split(/\.|::/).filter(Boolean)));
+    return segs as string[];
+  }
+
   private moduleOfRow(id: number): number | undefined {
     const { cols } = this.ctx;
     const f = cols.file[id] ?? NONE;
@@ -983,13 +1094,13 @@ class Resolver {
       const t = this.enclosingType(f, from);
       return t === undefined ? undefined : { id: t, conf: Confidence.local };
     }
-    const q = qualifier?.replace(/::$/, '');
+    const q = trimColons(qualifier);
     if (!q) {
       const s = this.scoped(f, from, name);
       if (s) return cols.file[s.id] === NONE ? undefined : s;
       return this.uniqueByName(f, name, TYPE_KINDS, false);
     }
-    const segs = q.split(/\.|::/).filter(Boolean);
+    const segs = this.pathSegments(q);
     let container: Target;
     if (this.lang(f) === 'rust') {
       const split = this.ctx.modules.rustSplitPath(f, segs);
@@ -1100,6 +1211,11 @@ function pushTo<K>(map: Map<K, number[]>, key: K, value: number): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+/** A qualifier without one trailing `::` (as .replace(/::$/, '')). */
+function trimColons(q: string | undefined): string | undefined {
+  return q !== undefined && q.endsWith('::') ? q.slice(0, -2) : q;
 }
 
 function band(conf: number): string {
