@@ -262,4 +262,45 @@ test('read/write refs are deduplicated per symbol; calls are not', () => {
   assert.is(count(RefKind.read, 'go'), 0);
 });
 
+test('dispatch facts: declared types, generic bounds and positions, trait impl methods', () => {
+  const { f } = extractSource(
+    [
+      'pub struct Chan<T, S> { permits: S, list: Vec<T>, inner: Arc<a::Chan<T, S>> }',
+      "impl<'a, T, S: Permits + Send> Rx<'a, T, S> where T: Clone + a::Item {",
+      '    fn permits(&self) -> &S { &self.permits }',
+      "    fn recv(&mut self, cx: &mut Context<'_>, n: usize) -> Self { todo!() }",
+      '}',
+      'fn drain<R>(r: &dyn Read, x: impl Write) -> R where R: de::Deserialize {}',
+      'impl Permits for crate::b::Bounded { fn add_permit(&self) {} }',
+      'impl Clone for Bounded { fn clone(&self) -> Self { todo!() } }',
+    ].join('\n'),
+  );
+  const rowOf = (q: string): number => symbolRow(f, q);
+  const decl = refsOfKind(f, RefKind.declType).map(
+    (r) => `${f.symStr(r.from, 'qualifiedName')}|${r.alias ?? ''}|${r.name}`,
+  );
+  assert.ok(decl.includes('Chan.permits||S'), decl.join('\n'));
+  assert.ok(decl.includes('Chan.inner||Arc<a::Chan<T,S>>'), 'references and spaces dropped, generics kept');
+  assert.ok(!decl.some((d) => d.startsWith('Chan.list|')), 'a std collection types no receiver');
+  assert.ok(decl.includes('Rx.permits||S'), 'a return type');
+  assert.ok(decl.includes('Rx.recv|cx|Context'), 'a parameter, lifetime dropped');
+  assert.ok(decl.includes('Rx.recv||Rx'), '`Self` is the impl type');
+  assert.ok(!decl.some((d) => d.startsWith('Rx.recv|n|')), 'a primitive types nothing');
+  assert.ok(decl.includes('drain|r|Read') && decl.includes('drain|x|Write'), '`dyn` / `impl` dropped');
+  const params = refsOfKind(f, RefKind.typeParam).map(
+    (r) => `${f.symStr(r.from, 'qualifiedName')}|${r.name}|${r.qualifier ?? ''}|${r.aux}`,
+  );
+  assert.ok(params.includes('Chan|S||1'), params.join('\n'));
+  assert.ok(
+    params.includes('Rx.permits|S|Permits|1'),
+    'impl bound, position in `Rx<T, S>` (lifetimes skipped)',
+  );
+  assert.ok(params.includes('Rx.recv|T|a::Item|0'), 'a where-clause bound; std marker traits dropped');
+  assert.ok(params.includes('drain|R|de::Deserialize|-1'), "a fn's own bounded generic");
+  const impls = refsOfKind(f, RefKind.implOf).map(
+    (r) => `${r.from === rowOf('Bounded.add_permit')}|${r.name}|${r.alias ?? ''}`,
+  );
+  assert.equal(impls, ['true|Permits|crate::b::Bounded'], 'std trait impls (Clone) are left out');
+});
+
 test.run();
