@@ -262,6 +262,39 @@ test('read/write refs are deduplicated per symbol; calls are not', () => {
   assert.is(count(RefKind.read, 'go'), 0);
 });
 
+test('items inside item-level macros are symbols, at their own offsets and lines', () => {
+  const source = [
+    'cfg_rt! {',
+    '    /// Spawns.',
+    '    pub fn spawn() -> u8 { helper() }',
+    '    macro_rules! m { ($x:ident) => { fn $x() {} } }',
+    '}',
+    'pub trait Ext {',
+    '    cfg_io! {',
+    '        fn read_to_string(&mut self) -> usize { 0 }',
+    '    }',
+    '}',
+    'thread_local! { static X: u8 = { 1 } }',
+    'quote! { pub fn #name() {} }',
+    'fn helper() -> u8 { 1 }',
+  ].join('\n');
+  const { f, text } = extractSource(source);
+  const spawn = symbolRow(f, 'spawn');
+  assert.is(f.sym(spawn, 'startOffset'), text.indexOf('pub fn spawn'));
+  assert.is(f.sym(spawn, 'startLine'), 2);
+  assert.is(f.symStr(spawn, 'doc'), 'Spawns.');
+  assert.is(f.symStr(spawn, 'signature'), 'pub fn spawn() -> u8');
+  assert.ok(symbolRow(f, 'Ext.read_to_string') > 0, 'a trait item inside a macro');
+  const names = Array.from({ length: f.symbolCount - 1 }, (_, i) => f.symStr(i + 1, 'qualifiedName'));
+  assert.not.ok(names.includes('name'), 'a quote! template is not parsed as items');
+  assert.not.ok(names.includes('X'), 'a body that does not parse as items stays a macro');
+  assert.ok(
+    refsOfKind(f, RefKind.call).some((r) => r.name === 'helper' && r.from === spawn),
+    'calls in the body belong to the fn',
+  );
+  assert.is(f.errorCount, 0);
+});
+
 test('dispatch facts: declared types, generic bounds and positions, trait impl methods', () => {
   const { f } = extractSource(
     [

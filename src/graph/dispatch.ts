@@ -24,11 +24,18 @@ export interface DispatchHost {
   readonly names: NameTable;
   readonly cols: SymbolColumns;
   readonly symbolStart: Int32Array;
-  resolveType(f: number, from: number, name: string, qualifier: string | undefined): number | undefined;
+  resolveType(
+    f: number,
+    from: number,
+    name: string,
+    qualifier: string | undefined,
+  ): { id: number; conf: number } | undefined;
   /** A member (method or field) of a type, own or inherited. */
   memberOf(typeId: number, name: string): number | undefined;
   enclosingType(f: number, from: number): number | undefined;
   basesOf(id: number): readonly number[];
+  /** A method of the type's own file with this member name (when a field has the same name). */
+  methodNamed(typeId: number, name: string): number | undefined;
   /** A graph string (the symbol columns' name ids). */
   str(id: number): string;
 }
@@ -74,8 +81,9 @@ export class Dispatcher {
   private implsByType: Map<number, number[]> | undefined;
   private subtypes: Map<number, number[]> | undefined;
   private readonly callMemo = new Map<string, TypeValue | null>();
+  private readonly receiverMemo = new Map<string, TypeValue | null>();
   /** Counts for benchmarks: calls typed to a concrete type, to a trait, impl edges added, fan-outs capped. */
-  readonly stats = { typed: 0, traitCalls: 0, implEdges: 0, capped: 0 };
+  readonly stats = { typed: 0, traitCalls: 0, implEdges: 0, capped: 0, named: 0 };
 
   constructor(private readonly host: DispatchHost) {}
 
@@ -95,7 +103,11 @@ export class Dispatcher {
     this.collect();
     if ((!t || t.conf <= Confidence.uniqueName) && qualifier) {
       const typed = this.receiverTargets(f, from, name, qualifier);
-      if (typed?.length) return typed;
+      if (typed?.length) {
+        // The same target by a unique name keeps the better of the two confidences.
+        if (t && typed[0]!.id === t.id && typed[0]!.conf < t.conf) typed[0] = t;
+        return typed;
+      }
     }
     if (!t) return undefined;
     const { cols } = this.host;
@@ -116,7 +128,14 @@ export class Dispatcher {
   ): DispatchTarget[] | undefined {
     const q = qualifier.replace(/::$/, '');
     if (q === 'self' || q === 'this' || q === 'Self' || q === 'super') return undefined;
-    const recv = this.evalChain(f, from, q, 0);
+    if (!this.mayType(f, from, q)) return this.namedReceiver(f, from, name, q);
+    // One function's calls repeat their receivers (`self.inner.x()`, `self.inner.y()`).
+    const key = `${from}\u0000${q}`;
+    let recv = this.receiverMemo.get(key);
+    if (recv === undefined) {
+      recv = this.evalChain(f, from, q, 0) ?? null;
+      this.receiverMemo.set(key, recv);
+    }
     if (!recv) return undefined;
     if (recv.traits === undefined) {
       const m = this.findMethod(recv.id, name);
@@ -133,6 +152,41 @@ export class Dispatcher {
     }
     if (out.length) this.stats.traitCalls++;
     return out.length ? out : undefined;
+  }
+
+  /**
+   * A receiver with no declared type named after a type in scope (`state.enter()` in a
+   * closure `|state|` with `State` in the file, `entered.current()`): that type's method, at
+   * a confidence below a project-unique name. Only a plain snake_case name of a struct / class
+   * / enum that the file defines or imports, and only when that type has the method.
+   */
+  private namedReceiver(f: number, from: number, name: string, q: string): DispatchTarget[] | undefined {
+    if (!/^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/.test(q) || q.length < 3) return undefined;
+    const typeName = q.replace(/(?:^|_)([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    const type = this.typeNamed(f, from, typeName, undefined);
+    if (type === undefined || !TYPE_KINDS.has(this.host.cols.kind[type] ?? -1)) return undefined;
+    const m = this.findMethod(type, name);
+    if (m === undefined) return undefined;
+    this.stats.named++;
+    return [{ id: m, conf: Confidence.namedReceiver }];
+  }
+
+  /**
+   * Whether the receiver's head can have a type at all: self / this, a type path, or a name
+   * the enclosing fn declares or assigns (most unresolved calls are on other locals).
+   */
+  private mayType(f: number, from: number, q: string): boolean {
+    const head = /^[A-Za-z_$][\w$]*/.exec(q)?.[0];
+    if (!head) return false;
+    if (head === 'self' || head === 'this' || /^[A-Z]/.test(head) || q.startsWith(`${head}::`)) return true;
+    const { cols } = this.host;
+    const base = this.host.symbolStart[f] ?? 0;
+    for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
+      if (this.paramDecl.get(s)?.has(head) || this.assigned.get(s)?.has(head)) return true;
+      const kind = cols.kind[s];
+      if (kind !== SymbolKind.function && kind !== SymbolKind.method) break;
+    }
+    return false;
   }
 
   /** The trait's implementations of method `name`, or none past MAX_DISPATCH_IMPLS. */
@@ -191,6 +245,21 @@ export class Dispatcher {
     return cur;
   }
 
+  /**
+   * A type (or fn) named in file f as seen from `from`, through scopes and imports only: a
+   * project-unique name elsewhere (`Write` when one crate defines a trait of that name) is no
+   * evidence of what a declared type means.
+   */
+  private typeNamed(
+    f: number,
+    from: number,
+    name: string,
+    qualifier: string | undefined,
+  ): number | undefined {
+    const t = this.host.resolveType(f, from, name, qualifier);
+    return t && t.conf > Confidence.uniqueName ? t.id : undefined;
+  }
+
   private implSelf(f: number, from: number): number | undefined {
     const { cols } = this.host;
     const base = this.host.symbolStart[f] ?? 0;
@@ -199,7 +268,7 @@ export class Dispatcher {
       if (row === undefined) continue;
       const segs = row.type.split('::');
       const name = segs.pop() ?? '';
-      const t = this.host.resolveType(f, s, name, segs.length ? segs.join('::') : undefined);
+      const t = this.typeNamed(f, s, name, segs.length ? segs.join('::') : undefined);
       return t !== undefined && TYPE_KINDS.has(cols.kind[t] ?? -1) ? t : undefined;
     }
     return undefined;
@@ -213,7 +282,7 @@ export class Dispatcher {
       return t === undefined ? undefined : { id: t, args: undefined };
     }
     return this.typeValue(
-      this.host.resolveType(f, from, last, segs.length ? segs.join('::') : undefined),
+      this.typeNamed(f, from, last, segs.length ? segs.join('::') : undefined),
       undefined,
     );
   }
@@ -260,7 +329,7 @@ export class Dispatcher {
       v = this.evalChain(f, from, `${q.replace(/::$/, '')}${path ? '::' : '.'}${name}()`, depth);
     } else {
       // A bare call: a fn of this file or an import, typed by its return type.
-      const fn = this.host.resolveType(f, from, name, undefined);
+      const fn = this.typeNamed(f, from, name, undefined);
       const decl = fn === undefined ? undefined : this.declOf.get(fn);
       if (fn !== undefined && decl !== undefined)
         v = this.resolveText(decl, this.host.cols.file[fn] ?? f, fn, undefined, f, from, depth + 1);
@@ -311,6 +380,10 @@ export class Dispatcher {
     const { cols } = this.host;
     const m = this.host.memberOf(typeId, name);
     if (m !== undefined && cols.kind[m] === SymbolKind.method) return m;
+    if (m !== undefined && cols.kind[m] === SymbolKind.field) {
+      const own = this.host.methodNamed(typeId, name);
+      if (own !== undefined) return own;
+    }
     for (const id of this.implsByTypeMap().get(typeId) ?? []) if (this.symName(id) === name) return id;
     for (const trait of this.host.basesOf(typeId)) {
       const d = this.host.memberOf(trait, name);
@@ -355,7 +428,7 @@ export class Dispatcher {
         if (p) return undefined;
       }
     }
-    const id = this.host.resolveType(
+    const id = this.typeNamed(
       f,
       scope,
       last,
@@ -369,7 +442,7 @@ export class Dispatcher {
     for (const b of bounds.split('+')) {
       const segs = b.split('::');
       const name = segs.pop() ?? '';
-      const id = this.host.resolveType(f, scope, name, segs.length ? segs.join('::') : undefined);
+      const id = this.typeNamed(f, scope, name, segs.length ? segs.join('::') : undefined);
       if (id !== undefined && TRAIT_KINDS.has(this.host.cols.kind[id] ?? -1)) traits.push(id);
     }
     return traits.length ? { traits } : undefined;
@@ -410,7 +483,7 @@ export class Dispatcher {
     for (let f = 0; f < inputs.length; f++) {
       const frag = this.frag(f);
       const base = symbolStart[f] ?? 0;
-      const ts = inputs[f]?.language !== 'rust' && inputs[f]?.language !== 'python';
+      const ts = inputs[f]?.language !== 'rust'; // TS, JS and Python: types from param / paramType rows
       const paramName = new Map<number, string>(); // TS: (fn row × 64 + position) → parameter name
       for (let r = 0; r < frag.refCount; r++) {
         const kind = frag.ref(r, 'kind');
@@ -447,7 +520,9 @@ export class Dispatcher {
           }
           case RefKind.call:
           case RefKind.instantiate: {
-            const use = this.text(f, frag, frag.ref(r, 'alias'));
+            const alias = frag.ref(r, 'alias');
+            if (alias === NONE) break;
+            const use = this.text(f, frag, alias);
             if (use?.startsWith('=') && /^=[A-Za-z_$][\w$]*$/.test(use)) {
               let m = this.assigned.get(id);
               if (!m) this.assigned.set(id, (m = new Map<string, number>()));
@@ -506,12 +581,12 @@ export class Dispatcher {
     const byTrait = new Map<number, number[]>();
     const byType = new Map<number, number[]>();
     for (const row of this.implRows) {
-      const trait = this.host.resolveType(row.f, row.method, row.trait, row.traitQ);
+      const trait = this.typeNamed(row.f, row.method, row.trait, row.traitQ);
       if (trait !== undefined && TRAIT_KINDS.has(this.host.cols.kind[trait] ?? -1))
         push(byTrait, trait, row.method);
       const segs = row.type.split('::');
       const name = segs.pop() ?? '';
-      const type = this.host.resolveType(row.f, row.method, name, segs.length ? segs.join('::') : undefined);
+      const type = this.typeNamed(row.f, row.method, name, segs.length ? segs.join('::') : undefined);
       if (type !== undefined && TYPE_KINDS.has(this.host.cols.kind[type] ?? -1))
         push(byType, type, row.method);
     }

@@ -47,6 +47,8 @@ export const Confidence = {
   dispatchImpl: 55,
   /** By a unique name across the project. */
   uniqueName: 50,
+  /** A receiver named after a type in scope (`state.enter()`, `State` in the file), its type otherwise unknown. */
+  namedReceiver: 45,
 } as const;
 
 /** One row per file, sorted by relPath. Symbols of file i are rows symbolStart[i] .. symbolStart[i+1]-1. */

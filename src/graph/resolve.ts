@@ -137,10 +137,18 @@ class Resolver {
       names: ctx.names,
       cols: ctx.cols,
       symbolStart: ctx.symbolStart,
-      resolveType: (f, from, name, q) => this.resolveType(f, from, name, q)?.id,
+      resolveType: (f, from, name, q) => this.resolveType(f, from, name, q),
       memberOf: (type, name) => this.methodOf(type, name, 0)?.id,
       enclosingType: (f, from) => this.enclosingType(f, from),
       basesOf: (id) => this.bases.get(id) ?? [],
+      methodNamed: (type, name) => {
+        // A method that shares its name with a field (`level` and `level()`): the qualified
+        // name lookup finds the field first.
+        const file = this.ctx.cols.file[type] ?? NONE;
+        for (const id of this.allQname(`${this.str(this.ctx.cols.qualifiedName[type] ?? NONE)}.${name}`))
+          if (this.ctx.cols.file[id] === file && this.ctx.cols.kind[id] === SymbolKind.method) return id;
+        return undefined;
+      },
       str: (id) => this.str(id),
     });
   }
@@ -1135,5 +1143,6 @@ function band(conf: number): string {
   if (conf >= Confidence.inferred) return 'inferred';
   if (conf >= Confidence.qualifiedName) return 'qualified';
   if (conf >= Confidence.dispatchImpl) return 'dispatch';
-  return 'name';
+  if (conf >= Confidence.uniqueName) return 'name';
+  return 'namedReceiver';
 }

@@ -28,7 +28,7 @@
 // #[macro_export]. `Self` in call qualifiers, struct literals and return/param types is
 // resolved to the impl's type name.
 
-import { queryFor, type SyntaxNode } from '../../native/tree-sitter.js';
+import { parserFor, queryFor, type SyntaxNode } from '../../native/tree-sitter.js';
 import { NONE, RefKind, SymbolFlag, SymbolKind } from '../../src/protocol.js';
 import {
   attributeComplexity,
@@ -168,7 +168,107 @@ interface PendingImplements {
 }
 
 export function extractRust(ctx: ExtractContext): void {
+  // Items inside item-level macros (`cfg_rt! { pub fn spawn .. }`) are a token tree to the
+  // grammar. The same text with the macro's `name! {` and `}` blanked out parses them as
+  // items at the same offsets and lines. A wrapper whose body then parses with errors (a
+  // `thread_local!` body is not quite items) is put back; at most three parses in all.
+  let macros = itemMacros(ctx.text);
+  if (macros.length) {
+    const parser = parserFor('rust');
+    for (let attempt = 0; attempt < 2 && macros.length; attempt++) {
+      const text = blankMacros(ctx.text, macros);
+      parser.reset();
+      const tree = parser.parse(text);
+      if (!tree.rootNode.hasError || ctx.tree.rootNode.hasError) {
+        ctx = { ...ctx, text, tree };
+        break;
+      }
+      const errors = queryFor('rust', '(ERROR) @error (MISSING) @error')
+        .captures(tree.rootNode)
+        .map((c) => c.node.startIndex);
+      macros = macros.filter((m) => !errors.some((e) => e >= m.start && e <= m.close));
+    }
+  }
   new RustExtraction(ctx).run();
+}
+
+/** Macros whose braces hold code templates (`#var` interpolation), not items. */
+const TEMPLATE_MACROS = new Set([
+  'quote',
+  'quote_spanned',
+  'parse_quote',
+  'parse_quote_spanned',
+  'macro_rules',
+]);
+/** An item-level macro invocation with a brace body, at the start of a line. */
+const ITEM_MACRO = /^[ \t]*((?:[A-Za-z_]\w*::)*([a-z_]\w*))[ \t]*![ \t]*\{/gm;
+/** What a body of items starts with (after attributes / doc comments). */
+const ITEM_START =
+  /^(?:#!?\[|\/\/[/!]|pub\b|fn\b|async\b|unsafe\b|impl\b|struct\b|enum\b|union\b|trait\b|mod\b|use\b|const\b|static\b|type\b|extern\b|macro_rules!)/;
+
+/** An item-level macro: its name's offset, its body's `{` and `}`. */
+interface ItemMacro {
+  start: number;
+  open: number;
+  close: number;
+}
+
+/**
+ * The item-level macro wrappers `name! { items }` of a file. Template macros and bodies with
+ * `$` metavariables or `#x` interpolation (outside nested macros) are left alone.
+ */
+export function itemMacros(text: string): ItemMacro[] {
+  ITEM_MACRO.lastIndex = 0;
+  if (!ITEM_MACRO.test(text)) return [];
+  const lex = lexRust(text);
+  const out: ItemMacro[] = [];
+  ITEM_MACRO.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = ITEM_MACRO.exec(text))) {
+    const open = m.index + m[0].length - 1;
+    const start = m.index + m[0].length - m[0].trimStart().length;
+    if (TEMPLATE_MACROS.has(m[2] ?? '') || lex.deadEnd(start) > start + 1) continue;
+    const close = lex.close.get(open);
+    if (close === undefined) continue;
+    if (!ITEM_START.test(text.slice(open + 1, close).trimStart()) || isTemplate(text, open, close, lex))
+      continue;
+    out.push({ start, open, close });
+  }
+  return out;
+}
+
+/** The text with these wrappers blanked: same length, so offsets and lines stay. */
+export function blankMacros(text: string, macros: readonly ItemMacro[]): string {
+  const out = text.split(''); // UTF-16 code units, as offsets count
+  for (const m of macros) {
+    for (let i = m.start; i <= m.open; i++) if (out[i] !== '\n') out[i] = ' ';
+    out[m.close] = ' ';
+  }
+  return out.join('');
+}
+
+/**
+ * A `$x` metavariable or `#x` / `#(..)` interpolation in live code of (open, close), outside
+ * comments, strings and nested macro invocations (a `macro_rules!` inside is fine).
+ */
+function isTemplate(text: string, open: number, close: number, lex: RustLex): boolean {
+  const re = /\$|(?<!r)#\s*[A-Za-z_(]|!\s*(?:[A-Za-z_]\w*\s*)?[({[]/g;
+  re.lastIndex = open + 1;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) && m.index < close) {
+    const d = lex.deadEnd(m.index);
+    if (d > m.index + 1) {
+      re.lastIndex = d;
+      continue;
+    }
+    if (m[0].startsWith('!')) {
+      const bracket = m.index + m[0].length - 1;
+      re.lastIndex = (lex.close.get(bracket) ?? bracket) + 1;
+      continue;
+    }
+    return true;
+  }
+  return false;
 }
 
 class RustExtraction {
