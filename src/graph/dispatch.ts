@@ -1,10 +1,11 @@
 // Call resolution through declared types and trait / interface dispatch: types a call's
-// receiver from the facts each fragment recorded on its own (declType: field, parameter and
-// return types; typeParam: generic bounds and positions; implOf: trait impl methods; plus
-// `let x = call()` assignments and TS parameter types), walks `self.a.b().c` step by step,
-// and maps a call on a trait-typed receiver (bound `T: Trait`, `dyn` / `impl Trait`, an
-// interface) to the trait's method and, when few enough, to its implementations.
-// Coordinator thread, called by the resolver (resolve.ts) for each call it resolves weakly.
+// receiver from facts each fragment recorded from its own file (Rust declType: field,
+// parameter and return types; typeParam: generic bounds and positions; implOf: trait impl
+// methods; TS / JS / Python param, paramType, returnType rows and field annotations; any
+// language's `x = call()` values), walks `self.a.b().c` step by step, and maps a call on a
+// trait-typed receiver (bound `T: Trait`, `dyn` / `impl Trait`, an interface) to the trait's
+// method and, when few enough, to its implementations. Last, a receiver named after a type
+// in scope (`state` for `State`). Coordinator thread, called by resolve.ts for each call.
 
 import type { FragmentReader } from './fragment.js';
 import { Confidence } from './graph.js';
@@ -82,6 +83,8 @@ export class Dispatcher {
   private subtypes: Map<number, number[]> | undefined;
   private readonly callMemo = new Map<string, TypeValue | null>();
   private readonly receiverMemo = new Map<string, TypeValue | null>();
+  /** (file, local name) → the type it is named after, -1: none. */
+  private readonly namedMemo = new Map<string, number>();
   /** Counts for benchmarks: calls typed to a concrete type, to a trait, impl edges added, fan-outs capped. */
   readonly stats = { typed: 0, traitCalls: 0, implEdges: 0, capped: 0, named: 0 };
 
@@ -162,9 +165,16 @@ export class Dispatcher {
    */
   private namedReceiver(f: number, from: number, name: string, q: string): DispatchTarget[] | undefined {
     if (!/^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/.test(q) || q.length < 3) return undefined;
-    const typeName = q.replace(/(?:^|_)([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-    const type = this.typeNamed(f, from, typeName, undefined);
-    if (type === undefined || !TYPE_KINDS.has(this.host.cols.kind[type] ?? -1)) return undefined;
+    // Memoised per file: the same local names recur in every function of a file.
+    const key = `${f}\u0000${q}`;
+    let type = this.namedMemo.get(key);
+    if (type === undefined) {
+      const typeName = q.replace(/(?:^|_)([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+      const t = this.typeNamed(f, from, typeName, undefined);
+      type = t !== undefined && TYPE_KINDS.has(this.host.cols.kind[t] ?? -1) ? t : -1;
+      this.namedMemo.set(key, type);
+    }
+    if (type < 0) return undefined;
     const m = this.findMethod(type, name);
     if (m === undefined) return undefined;
     this.stats.named++;
@@ -347,7 +357,7 @@ export class Dispatcher {
     depth: number,
   ): TypeValue | undefined {
     if (cur.traits !== undefined || /^\d+$/.test(name)) return undefined;
-    const field = this.host.memberOf(cur.id, name);
+    const field = this.member(cur.id, name);
     if (field === undefined || this.host.cols.kind[field] !== SymbolKind.field) return undefined;
     const decl = this.declOf.get(field);
     if (decl === undefined) return undefined;
@@ -375,10 +385,26 @@ export class Dispatcher {
     return this.resolveText(decl, this.host.cols.file[method] ?? f, method, args, f, from, depth + 1);
   }
 
+  /**
+   * A member of a type as the resolver finds it, own or inherited, kept only in the type's
+   * language family: the resolver's last resort, a project-unique `Type.name` anywhere, would
+   * otherwise let a Python `Value` find a Rust `Value.encode`.
+   */
+  private member(typeId: number, name: string): number | undefined {
+    const m = this.host.memberOf(typeId, name);
+    if (m === undefined) return undefined;
+    const { cols, inputs } = this.host;
+    const family = (f: number): string => {
+      const lang = inputs[f]?.language ?? '';
+      return lang === 'rust' || lang === 'python' ? lang : 'js';
+    };
+    return family(cols.file[typeId] ?? NONE) === family(cols.file[m] ?? NONE) ? m : undefined;
+  }
+
   /** A method of a concrete type: its own or inherited, else in a trait impl for it, else a trait default. */
   private findMethod(typeId: number, name: string): number | undefined {
     const { cols } = this.host;
-    const m = this.host.memberOf(typeId, name);
+    const m = this.member(typeId, name);
     if (m !== undefined && cols.kind[m] === SymbolKind.method) return m;
     if (m !== undefined && cols.kind[m] === SymbolKind.field) {
       const own = this.host.methodNamed(typeId, name);
