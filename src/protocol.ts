@@ -247,6 +247,19 @@ export const SymbolFlag = {
  *              argument of an enclosing call, 'return' returned (a return / yield, an arrow
  *              function's expression body, a Rust fn body's tail expression). NONE = discarded,
  *              chained (`f().g()`) or not known.
+ *
+ * Type facts for dispatch (src/graph/dispatch.ts), appended; they make no edge of their own:
+ * - declType:  a declared type, as normalised text (`Tx<T,Semaphore>`, `S`, `Deserializer<R>`:
+ *              no spaces, references, `mut`, `dyn`, `impl` or lifetimes; `Self` replaced by
+ *              the impl's type). name = the type text; from = a field row (its type), or a fn
+ *              row with alias NONE (its return type) or alias = a parameter name (that
+ *              parameter's type).
+ * - typeParam: a generic parameter in scope of `from` (a fn: its own and its impl block's; a
+ *              struct / enum / trait: its own): name = the parameter, qualifier = its trait
+ *              bounds as paths joined by '+' (NONE when unbounded), aux = its position among
+ *              the arguments of the impl's (or the struct's) own type, -1 when not one of them.
+ * - implOf:    a method of `impl Trait for Type`: name = the trait's last segment, qualifier =
+ *              its path prefix, alias = the implementing type's path as written (`a::Type`).
  */
 export const RefKind = {
   import: 0,
@@ -262,6 +275,9 @@ export const RefKind = {
   write: 10,
   param: 11,
   argument: 12,
+  declType: 13,
+  typeParam: 14,
+  implOf: 15,
 } as const;
 export type RefKindName = keyof typeof RefKind;
 export const REF_KIND_NAMES = Object.keys(RefKind) as RefKindName[];

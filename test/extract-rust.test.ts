@@ -262,4 +262,78 @@ test('read/write refs are deduplicated per symbol; calls are not', () => {
   assert.is(count(RefKind.read, 'go'), 0);
 });
 
+test('items inside item-level macros are symbols, at their own offsets and lines', () => {
+  const source = [
+    'cfg_rt! {',
+    '    /// Spawns.',
+    '    pub fn spawn() -> u8 { helper() }',
+    '    macro_rules! m { ($x:ident) => { fn $x() {} } }',
+    '}',
+    'pub trait Ext {',
+    '    cfg_io! {',
+    '        fn read_to_string(&mut self) -> usize { 0 }',
+    '    }',
+    '}',
+    'thread_local! { static X: u8 = { 1 } }',
+    'quote! { pub fn #name() {} }',
+    'fn helper() -> u8 { 1 }',
+  ].join('\n');
+  const { f, text } = extractSource(source);
+  const spawn = symbolRow(f, 'spawn');
+  assert.is(f.sym(spawn, 'startOffset'), text.indexOf('pub fn spawn'));
+  assert.is(f.sym(spawn, 'startLine'), 2);
+  assert.is(f.symStr(spawn, 'doc'), 'Spawns.');
+  assert.is(f.symStr(spawn, 'signature'), 'pub fn spawn() -> u8');
+  assert.ok(symbolRow(f, 'Ext.read_to_string') > 0, 'a trait item inside a macro');
+  const names = Array.from({ length: f.symbolCount - 1 }, (_, i) => f.symStr(i + 1, 'qualifiedName'));
+  assert.not.ok(names.includes('name'), 'a quote! template is not parsed as items');
+  assert.not.ok(names.includes('X'), 'a body that does not parse as items stays a macro');
+  assert.ok(
+    refsOfKind(f, RefKind.call).some((r) => r.name === 'helper' && r.from === spawn),
+    'calls in the body belong to the fn',
+  );
+  assert.is(f.errorCount, 0);
+});
+
+test('dispatch facts: declared types, generic bounds and positions, trait impl methods', () => {
+  const { f } = extractSource(
+    [
+      'pub struct Chan<T, S> { permits: S, list: Vec<T>, inner: Arc<a::Chan<T, S>> }',
+      "impl<'a, T, S: Permits + Send> Rx<'a, T, S> where T: Clone + a::Item {",
+      '    fn permits(&self) -> &S { &self.permits }',
+      "    fn recv(&mut self, cx: &mut Context<'_>, n: usize) -> Self { todo!() }",
+      '}',
+      'fn drain<R>(r: &dyn Read, x: impl Write) -> R where R: de::Deserialize {}',
+      'impl Permits for crate::b::Bounded { fn add_permit(&self) {} }',
+      'impl Clone for Bounded { fn clone(&self) -> Self { todo!() } }',
+    ].join('\n'),
+  );
+  const rowOf = (q: string): number => symbolRow(f, q);
+  const decl = refsOfKind(f, RefKind.declType).map(
+    (r) => `${f.symStr(r.from, 'qualifiedName')}|${r.alias ?? ''}|${r.name}`,
+  );
+  assert.ok(decl.includes('Chan.permits||S'), decl.join('\n'));
+  assert.ok(decl.includes('Chan.inner||Arc<a::Chan<T,S>>'), 'references and spaces dropped, generics kept');
+  assert.ok(!decl.some((d) => d.startsWith('Chan.list|')), 'a std collection types no receiver');
+  assert.ok(decl.includes('Rx.permits||S'), 'a return type');
+  assert.ok(decl.includes('Rx.recv|cx|Context'), 'a parameter, lifetime dropped');
+  assert.ok(decl.includes('Rx.recv||Rx'), '`Self` is the impl type');
+  assert.ok(!decl.some((d) => d.startsWith('Rx.recv|n|')), 'a primitive types nothing');
+  assert.ok(decl.includes('drain|r|Read') && decl.includes('drain|x|Write'), '`dyn` / `impl` dropped');
+  const params = refsOfKind(f, RefKind.typeParam).map(
+    (r) => `${f.symStr(r.from, 'qualifiedName')}|${r.name}|${r.qualifier ?? ''}|${r.aux}`,
+  );
+  assert.ok(params.includes('Chan|S||1'), params.join('\n'));
+  assert.ok(
+    params.includes('Rx.permits|S|Permits|1'),
+    'impl bound, position in `Rx<T, S>` (lifetimes skipped)',
+  );
+  assert.ok(params.includes('Rx.recv|T|a::Item|0'), 'a where-clause bound; std marker traits dropped');
+  assert.ok(params.includes('drain|R|de::Deserialize|-1'), "a fn's own bounded generic");
+  const impls = refsOfKind(f, RefKind.implOf).map(
+    (r) => `${r.from === rowOf('Bounded.add_permit')}|${r.name}|${r.alias ?? ''}`,
+  );
+  assert.equal(impls, ['true|Permits|crate::b::Bounded'], 'std trait impls (Clone) are left out');
+});
+
 test.run();

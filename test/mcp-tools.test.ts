@@ -191,7 +191,8 @@ test('leindex_symbol_lookup: a batch with callers and callees; a miss is one ent
   assert.ok(callers.some((c) => c.qualified_name === 'SessionStore.open' && c.depth === 1));
   const deep = callers.find((c) => c.qualified_name === 'testPurgeExpired');
   assert.is(deep?.depth, 2);
-  assert.is(deep?.via, 'SessionStore.purgeExpired');
+  // The test calls both (`store.open(..)` and `store.purgeExpired()`, `store` a SessionStore).
+  assert.ok(['SessionStore.purgeExpired', 'SessionStore.open'].includes(deep?.via ?? ''), deep?.via);
   assert.is(now?.callees, undefined, 'callers only, as asked');
   assert.is(
     purge?.definitions[0]?.doc,

@@ -73,7 +73,8 @@ test('symbol --json: definitions with signature and doc, callers and callees to 
   assert.is(def.signature, 'function register(name: string): User');
   assert.is(def.doc, 'Creates a user and stores it.');
   assert.ok(def.flags.includes('exported'));
-  assert.equal(rep.callees!.nodes.map((n) => n.qualifiedName).sort(), ['Repo', 'User', 'log']);
+  // `r.save(u)` with `const r = new Repository()` (an alias of Repo): typed through the local.
+  assert.equal(rep.callees!.nodes.map((n) => n.qualifiedName).sort(), ['Repo', 'Repo.save', 'User', 'log']);
   assert.is(rep.callers!.count, 0);
   const deep = JSON.parse(
     leindex(['symbol', 'Repo.validate', '--callers', '--depth', '3', '--path', root, '--json']).stdout,

@@ -10,7 +10,17 @@ import { symbolKey } from '../src/graph/dump.js';
 import { EDGE_KINDS, type IndexGraph } from '../src/graph/graph.js';
 import { TEST_SRC, copyFixture, indexTree, readDump, readGraph } from './helpers/workspace.js';
 
-const REPOS = ['ts-app', 'py-app', 'rs-app', 'ts-flow', 'py-flow', 'rs-flow', 'js-app'];
+const REPOS = [
+  'ts-app',
+  'py-app',
+  'rs-app',
+  'ts-flow',
+  'py-flow',
+  'rs-flow',
+  'js-app',
+  'rs-dispatch',
+  'ts-dispatch',
+];
 const UPDATE = process.env.LEINDEX_UPDATE_GOLDEN === '1';
 
 function listFiles(dir: string): string[] {

@@ -37,10 +37,18 @@ export const Confidence = {
   receiver: 85,
   /** Through the inheritance chain of a known receiver. */
   inherited: 75,
+  /** Through a receiver typed from declared types (a parameter, field, return type, `let x = call()`). */
+  inferred: 80,
   /** By qualified name match (Type.method) across the project. */
   qualifiedName: 70,
+  /** A trait / interface method called on a receiver known only by its bound (`T: Trait`, `dyn Trait`). */
+  dispatch: 65,
+  /** An implementation of that method (`impl Trait for Type`, `class C implements I`), few enough to list. */
+  dispatchImpl: 55,
   /** By a unique name across the project. */
   uniqueName: 50,
+  /** A receiver named after a type in scope (`state.enter()`, `State` in the file), its type otherwise unknown. */
+  namedReceiver: 45,
 } as const;
 
 /** One row per file, sorted by relPath. Symbols of file i are rows symbolStart[i] .. symbolStart[i+1]-1. */

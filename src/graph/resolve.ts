@@ -8,6 +8,7 @@
 // Coordinator thread, called by mergeFragments.
 
 import { FlowCollector, FlowConfidence, type FlowStats } from './dataflow.js';
+import { Dispatcher } from './dispatch.js';
 import type { FragmentReader } from './fragment.js';
 import { Confidence, EdgeKind, MISSING, PairTable, type ResolutionStats } from './graph.js';
 import type { EdgeList, MergeInput, NameTable, StringTable, SymbolColumns } from './merge.js';
@@ -142,7 +143,29 @@ class Resolver {
     this.uniqueMemo = new PairTable(1024);
     this.pairOf = new PairTable(perFile(2));
     this.flow = new FlowCollector(ctx.edges, ctx.cols.length);
+    this.dispatch = new Dispatcher({
+      inputs: ctx.inputs,
+      names: ctx.names,
+      cols: ctx.cols,
+      symbolStart: ctx.symbolStart,
+      resolveType: (f, from, name, q) => this.resolveType(f, from, name, q),
+      memberOf: (type, name) => this.methodOf(type, name, 0)?.id,
+      enclosingType: (f, from) => this.enclosingType(f, from),
+      basesOf: (id) => this.bases.get(id) ?? [],
+      methodNamed: (type, name) => {
+        // A method that shares its name with a field (`level` and `level()`): the qualified
+        // name lookup finds the field first.
+        const file = this.ctx.cols.file[type] ?? NONE;
+        for (const id of this.allQname(`${this.str(this.ctx.cols.qualifiedName[type] ?? NONE)}.${name}`))
+          if (this.ctx.cols.file[id] === file && this.ctx.cols.kind[id] === SymbolKind.method) return id;
+        return undefined;
+      },
+      str: (id) => this.str(id),
+    });
   }
+
+  /** Calls through declared receiver types and trait / interface dispatch (dispatch.ts). */
+  private readonly dispatch: Dispatcher;
 
   run(): ResolutionStats {
     const phase = this.ctx.onPhase ?? ((): void => undefined);
@@ -755,6 +778,8 @@ class Resolver {
         kind === RefKind.reexport ||
         kind === RefKind.inherits ||
         kind === RefKind.implements;
+      // Type facts for dispatch (dispatch.ts reads them itself): no edge, not a reference.
+      if (kind === RefKind.declType || kind === RefKind.typeParam || kind === RefKind.implOf) continue;
       if (kind === RefKind.param) {
         // Parameters make no edge; collected first, so every call site sees its callee's.
         if (phase === 'structure') {
@@ -825,7 +850,15 @@ class Resolver {
         }
         case RefKind.call:
         case RefKind.instantiate: {
-          const t = this.resolveCall(f, from, name, qualifier, kind === RefKind.instantiate);
+          let t = this.resolveCall(f, from, name, qualifier, kind === RefKind.instantiate);
+          const via = kind === RefKind.call ? this.dispatch.call(f, from, name, qualifier, t) : undefined;
+          for (const d of via ?? []) {
+            if (d === via?.[0]) t = d;
+            else {
+              edges.add(from, d.id, EdgeKind.calls, d.conf);
+              this.stats.callConfidence[band(d.conf)] = (this.stats.callConfidence[band(d.conf)] ?? 0) + 1;
+            }
+          }
           if (t) {
             edges.add(from, t.id, EdgeKind.calls, t.conf);
             this.stats.callConfidence[band(t.conf)] = (this.stats.callConfidence[band(t.conf)] ?? 0) + 1;
@@ -1104,7 +1137,8 @@ class Resolver {
     let container: Target;
     if (this.lang(f) === 'rust') {
       const split = this.ctx.modules.rustSplitPath(f, segs);
-      if (split?.module.kind === 'external') return undefined;
+      // `chan::Tx` after `use crate::chan;`: the head is an import, not an external crate.
+      if (split?.module.kind === 'external' && !this.binding(f, segs[0] ?? '')) return undefined;
       if (split?.module.kind === 'file') container = this.memberPath(split.module.file, split.rest, 0);
     }
     if (!container) {
@@ -1222,6 +1256,9 @@ function band(conf: number): string {
   if (conf >= Confidence.imported) return 'imported';
   if (conf >= Confidence.local) return 'local';
   if (conf >= Confidence.receiver) return 'receiver';
+  if (conf >= Confidence.inferred) return 'inferred';
   if (conf >= Confidence.qualifiedName) return 'qualified';
-  return 'name';
+  if (conf >= Confidence.dispatchImpl) return 'dispatch';
+  if (conf >= Confidence.uniqueName) return 'name';
+  return 'namedReceiver';
 }

@@ -180,6 +180,12 @@ export class LineIndex {
     }
     return lo;
   }
+
+  /** Row and column (UTF-16 units from the line start) of an offset, as tree-sitter edits take them. */
+  positionOf(offset: number): { row: number; column: number } {
+    const row = this.lineOf(offset);
+    return { row, column: offset - (this.starts[row] ?? 0) };
+  }
 }
 
 /**

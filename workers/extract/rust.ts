@@ -28,7 +28,7 @@
 // #[macro_export]. `Self` in call qualifiers, struct literals and return/param types is
 // resolved to the impl's type name.
 
-import { queryFor, type SyntaxNode } from '../../native/tree-sitter.js';
+import { parserFor, queryFor, type SyntaxNode } from '../../native/tree-sitter.js';
 import { NONE, RefKind, SymbolFlag, SymbolKind } from '../../src/protocol.js';
 import {
   attributeComplexity,
@@ -146,6 +146,17 @@ interface Frame {
   readonly implType?: string;
   readonly traitImpl?: boolean;
   readonly exported?: boolean;
+  /** impl blocks: generic parameters with bounds and their position in the type's arguments (dispatch facts). */
+  readonly typeParams?: readonly TypeParam[];
+  /** Trait impls: the trait's path and the implementing type's path as written. */
+  readonly trait?: { name: string; qualifier: string | undefined; typePath: string };
+}
+
+/** A generic parameter: its trait bounds (paths joined by '+', '' = none) and position (-1: none). */
+interface TypeParam {
+  readonly name: string;
+  bounds: string;
+  readonly pos: number;
 }
 
 interface PendingImplements {
@@ -157,7 +168,133 @@ interface PendingImplements {
 }
 
 export function extractRust(ctx: ExtractContext): void {
+  // Items inside item-level macros (`cfg_rt! { pub fn spawn .. }`) are a token tree to the
+  // grammar. The same text with the macro's `name! {` and `}` blanked out parses them as
+  // items at the same offsets and lines: an incremental reparse of the edited tree (a quarter
+  // of a full parse on the corpus's 361 such files, the same trees). A wrapper whose body then
+  // parses with errors (a `thread_local!` body is not quite items) is put back.
+  let macros = itemMacros(ctx.text);
+  if (macros.length) {
+    const parser = parserFor('rust');
+    const lines = new LineIndex(ctx.text);
+    let tree = ctx.tree;
+    let changed = macros;
+    for (let attempt = 0; attempt < 2 && macros.length; attempt++) {
+      for (const m of changed) {
+        for (const [s, e] of [
+          [m.start, m.open + 1],
+          [m.close, m.close + 1],
+        ] as const) {
+          const end = lines.positionOf(e);
+          tree.edit({
+            startIndex: s,
+            oldEndIndex: e,
+            newEndIndex: e,
+            startPosition: lines.positionOf(s),
+            oldEndPosition: end,
+            newEndPosition: end,
+          });
+        }
+      }
+      const text = blankMacros(ctx.text, macros);
+      parser.reset();
+      tree = parser.parse(text, tree);
+      if (!tree.rootNode.hasError || ctx.tree.rootNode.hasError) {
+        ctx = { ...ctx, text, tree };
+        break;
+      }
+      const errors = queryFor('rust', '(ERROR) @error (MISSING) @error')
+        .captures(tree.rootNode)
+        .map((c) => c.node.startIndex);
+      changed = macros.filter((m) => errors.some((e) => e >= m.start && e <= m.close));
+      macros = macros.filter((m) => !changed.includes(m));
+    }
+  }
   new RustExtraction(ctx).run();
+}
+
+/** Macros whose braces hold code templates (`#var` interpolation), not items. */
+const TEMPLATE_MACROS = new Set([
+  'quote',
+  'quote_spanned',
+  'parse_quote',
+  'parse_quote_spanned',
+  'macro_rules',
+]);
+/** An item-level macro invocation with a brace body, at the start of a line. */
+const ITEM_MACRO = /^[ \t]*((?:[A-Za-z_]\w*::)*([a-z_]\w*))[ \t]*![ \t]*\{/gm;
+/** What a body of items starts with (after attributes / doc comments). */
+const ITEM_START =
+  /^(?:#!?\[|\/\/[/!]|pub\b|fn\b|async\b|unsafe\b|impl\b|struct\b|enum\b|union\b|trait\b|mod\b|use\b|const\b|static\b|type\b|extern\b|macro_rules!)/;
+
+/** An item-level macro: its name's offset, its body's `{` and `}`. */
+interface ItemMacro {
+  start: number;
+  open: number;
+  close: number;
+}
+
+/**
+ * The item-level macro wrappers `name! { items }` of a file. Template macros and bodies with
+ * `$` metavariables or `#x` interpolation (outside nested macros) are left alone.
+ */
+export function itemMacros(text: string): ItemMacro[] {
+  ITEM_MACRO.lastIndex = 0;
+  if (!ITEM_MACRO.test(text)) return [];
+  const lex = lexRust(text);
+  const out: ItemMacro[] = [];
+  ITEM_MACRO.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = ITEM_MACRO.exec(text))) {
+    const open = m.index + m[0].length - 1;
+    const start = m.index + m[0].length - m[0].trimStart().length;
+    if (TEMPLATE_MACROS.has(m[2] ?? '') || lex.deadEnd(start) > start + 1) continue;
+    const close = lex.close.get(open);
+    if (close === undefined) continue;
+    if (!ITEM_START.test(text.slice(open + 1, close).trimStart()) || isTemplate(text, open, close, lex))
+      continue;
+    out.push({ start, open, close });
+  }
+  return out;
+}
+
+/** The text with these wrappers blanked: same length, so offsets and lines stay. */
+export function blankMacros(text: string, macros: readonly ItemMacro[]): string {
+  const cuts: [number, number][] = [];
+  for (const m of macros) cuts.push([m.start, m.open + 1], [m.close, m.close + 1]);
+  cuts.sort((a, b) => a[0] - b[0]);
+  const parts: string[] = [];
+  let at = 0;
+  for (const [s, e] of cuts) {
+    parts.push(text.slice(at, s), text.slice(s, e).replace(/[^\n]/g, ' '));
+    at = e;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
+}
+
+/**
+ * A `$x` metavariable or `#x` / `#(..)` interpolation in live code of (open, close), outside
+ * comments, strings and nested macro invocations (a `macro_rules!` inside is fine).
+ */
+function isTemplate(text: string, open: number, close: number, lex: RustLex): boolean {
+  const re = /\$|(?<!r)#\s*[A-Za-z_(]|!\s*(?:[A-Za-z_]\w*\s*)?[({[]/g;
+  re.lastIndex = open + 1;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) && m.index < close) {
+    const d = lex.deadEnd(m.index);
+    if (d > m.index + 1) {
+      re.lastIndex = d;
+      continue;
+    }
+    if (m[0].startsWith('!')) {
+      const bracket = m.index + m[0].length - 1;
+      re.lastIndex = (lex.close.get(bracket) ?? bracket) + 1;
+      continue;
+    }
+    return true;
+  }
+  return false;
 }
 
 class RustExtraction {
@@ -178,6 +315,8 @@ class RustExtraction {
   private readonly implements: PendingImplements[] = [];
   private readonly fnRanges: number[] = [];
   private readonly macroRows: number[] = [];
+  /** The declType text of the last fn return type read (fnTypeFacts checks which generics it names). */
+  private lastReturn: { row: number; text: string } | undefined;
   /** Argument lists of the calls swept so far: is a call an argument of another? */
   private readonly nesting = new CallNesting();
 
@@ -448,7 +587,13 @@ class RustExtraction {
     if (keyword === 'fn') {
       if (bodyAt >= 0) this.fnRanges.push(pre.start, end);
       this.signatureRefs(rec, nameEnd, headerEnd);
-    } else if (keyword === 'trait') {
+      this.fnTypeFacts(rec.row, nameEnd, headerEnd, implFrame);
+    } else if (kind === SymbolKind.struct || kind === SymbolKind.enum || kind === SymbolKind.trait) {
+      const whereAt = this.topLevelWord(nameEnd, headerEnd, 'where');
+      for (const p of this.typeParams(nameEnd, whereAt, headerEnd, nameEnd - name.length, nameEnd + 1, true))
+        this.refs.add(RefKind.typeParam, rec.row, p.name, p.bounds || undefined, undefined, nameEnd, p.pos);
+    }
+    if (keyword === 'trait') {
       this.supertraits(rec.row, nameEnd, headerEnd);
     }
     if (keyword === 'macro_rules!') this.macroRows.push(rec.row);
@@ -485,7 +630,14 @@ class RustExtraction {
       if (variants && text.charCodeAt(body) === 123) {
         const bodyClose = this.lex.close.get(body);
         if (bodyClose !== undefined) this.members(body, bodyClose, rec, false, pub);
-      } else this.typeRefs(nameEnd, e, rec.row);
+      } else {
+        this.typeRefs(nameEnd, e, rec.row);
+        if (!variants) {
+          const colon = this.topLevel(nameEnd, e, 58 /* : */);
+          const t = colon < e ? this.typeText(colon + 1, e) : undefined;
+          if (t) this.refs.add(RefKind.declType, rec.row, t, undefined, undefined, colon + 1, 0);
+        }
+      }
     }
   }
 
@@ -548,9 +700,17 @@ class RustExtraction {
     const whereAt = this.topLevelWord(g.end, headEnd, 'where');
     const typeEnd = whereAt >= 0 ? whereAt : headEnd;
     let typeName: string;
+    let traitInfo: Frame['trait'];
+    const selfStart = forAt >= 0 ? forAt + 3 : g.end;
     if (forAt >= 0) {
       const trait = this.mainPath(g.end, forAt);
       const type = this.mainPath(forAt + 3, typeEnd);
+      if (trait && type)
+        traitInfo = {
+          name: trait.name,
+          qualifier: trait.qualifier,
+          typePath: type.qualifier ? `${type.qualifier}::${type.name}` : type.name,
+        };
       typeName = type?.name ?? text.slice(forAt + 3, typeEnd).trim();
       if (type) this.claimed.add(type.at);
       if (trait) {
@@ -568,7 +728,17 @@ class RustExtraction {
       typeName = type?.name ?? text.slice(g.end, typeEnd).trim();
       if (type) this.claimed.add(type.at);
     }
-    this.pushFrame({ end, row: -1, kind: -1, generics: g.names, implType: typeName, traitImpl: forAt >= 0 });
+    const typeParams = this.typeParams(i + 4, whereAt >= 0 ? whereAt : -1, headEnd, selfStart, typeEnd);
+    this.pushFrame({
+      end,
+      row: -1,
+      kind: -1,
+      generics: g.names,
+      implType: typeName,
+      traitImpl: forAt >= 0,
+      typeParams,
+      ...(traitInfo ? { trait: traitInfo } : {}),
+    });
     this.typeRefs(i + 4, headEnd, this.from()); // bounds and generic arguments: `impl From<User> for Foo`
   }
 
@@ -637,6 +807,8 @@ class RustExtraction {
       if (colon < e) {
         const t = this.mainType(colon + 1, e, inScope);
         if (t) this.refs.add(RefKind.paramType, rec.row, t.name, t.qualifier, undefined, t.at, pos);
+        const decl = named ? this.typeText(colon + 1, e) : undefined;
+        if (decl) this.refs.add(RefKind.declType, rec.row, decl, undefined, named, colon + 1, pos);
       }
       pos++;
     }
@@ -645,9 +817,113 @@ class RustExtraction {
     if (ARROW.test(text)) {
       const retStart = ARROW.lastIndex;
       const whereAt = this.topLevelWord(retStart, headerEnd, 'where');
-      const t = this.mainType(retStart, whereAt >= 0 ? whereAt : headerEnd, inScope);
+      const retEnd = whereAt >= 0 ? whereAt : headerEnd;
+      const t = this.mainType(retStart, retEnd, inScope);
       if (t) this.refs.add(RefKind.returnType, rec.row, t.name, t.qualifier, undefined, t.at, 0);
+      const decl = this.typeText(retStart, retEnd);
+      if (decl) {
+        this.refs.add(RefKind.declType, rec.row, decl, undefined, undefined, retStart, -1);
+        this.lastReturn = { row: rec.row, text: decl };
+      }
     }
+  }
+
+  /**
+   * Dispatch facts of a fn: typeParam rows for its own bounded generics (`<T: A>`, `where T: A`)
+   * and for its impl block's generics (with their position in the impl's type), implOf for a
+   * method of `impl Trait for Type`.
+   */
+  private fnTypeFacts(row: number, nameEnd: number, headerEnd: number, implFrame: Frame | undefined): void {
+    const whereAt = this.topLevelWord(nameEnd, headerEnd, 'where');
+    const own = this.typeParams(nameEnd, whereAt, headerEnd, -1, -1, false);
+    const seen = new Set<string>();
+    for (const p of own) {
+      seen.add(p.name);
+      if (p.bounds) this.refs.add(RefKind.typeParam, row, p.name, p.bounds, undefined, nameEnd, -1);
+    }
+    // An impl's generics: bounded ones type receivers in the body; a positional one only
+    // matters when the return type names it (`fn semaphore(&self) -> &S` of `impl<T, S> Tx<T, S>`).
+    const ret = this.lastReturn?.row === row ? this.lastReturn.text : '';
+    for (const p of implFrame?.typeParams ?? []) {
+      if (seen.has(p.name)) continue;
+      if (!p.bounds && (p.pos < 0 || !new RegExp(`\\b${p.name}\\b`).test(ret))) continue;
+      this.refs.add(RefKind.typeParam, row, p.name, p.bounds || undefined, undefined, nameEnd, p.pos);
+    }
+    const trait = implFrame?.trait;
+    if (trait && !STD_TYPES.has(trait.name))
+      this.refs.add(RefKind.implOf, row, trait.name, trait.qualifier, trait.typePath, nameEnd, 0);
+  }
+
+  /**
+   * The generic parameters of `<...>` at `at` with their bounds (inline and from a `where`
+   * clause at whereAt..end), and each one's position among the generic arguments of the type
+   * written at typeStart..typeEnd (`impl<T, S: Sem> Rx<T, S>`: S is 1). `all`: unbounded
+   * parameters too, at their own position (a struct's, which is its own type).
+   */
+  private typeParams(
+    at: number,
+    whereAt: number,
+    end: number,
+    typeStart: number,
+    typeEnd: number,
+    all = false,
+  ): TypeParam[] {
+    const text = this.text;
+    const out: TypeParam[] = [];
+    const i = skipSpace(text, at);
+    if (text.charCodeAt(i) === 60) {
+      const close = this.skipAngles(i, text.length);
+      let own = 0;
+      for (const [s, e] of this.splitTopLevel(i + 1, close - 1)) {
+        const p = text.slice(s, e).trim();
+        if (p.startsWith("'") || p.startsWith('const')) continue;
+        const m = /^([A-Za-z_]\w*)\s*(?::([\s\S]*?))?(?:=[\s\S]*)?$/.exec(p);
+        if (!m?.[1]) continue;
+        out.push({ name: m[1], bounds: boundPaths(m[2] ?? ''), pos: all ? own : -1 });
+        own++;
+      }
+    }
+    if (whereAt >= 0) {
+      for (const [s, e] of this.splitTopLevel(whereAt + 5, end)) {
+        const m = /^\s*([A-Za-z_]\w*)\s*:([\s\S]*)$/.exec(text.slice(s, e));
+        const p = m?.[1] ? out.find((q) => q.name === m[1]) : undefined;
+        const b = boundPaths(m?.[2] ?? '');
+        if (p && b) p.bounds = p.bounds ? `${p.bounds}+${b}` : b;
+      }
+    }
+    if (!all && typeStart >= 0 && typeEnd > typeStart) {
+      const typeArgs = typeArgNames(text.slice(typeStart, typeEnd));
+      return out.map((p) => ({ name: p.name, bounds: p.bounds, pos: typeArgs.indexOf(p.name) }));
+    }
+    return out;
+  }
+
+  /**
+   * A type expression in [from, to) as declType text (see RefKind.declType), or undefined when
+   * it names no user type worth typing a receiver with (primitives, tuples, fn types, std
+   * collections).
+   */
+  private typeText(from: number, to: number): string | undefined {
+    if (to - from > 300) return undefined;
+    let t = this.text
+      .slice(from, to)
+      .replace(/'\w+/g, '')
+      .replace(/\b(?:dyn|impl|mut|const)\b|&|\*/g, '')
+      .replace(/\s+/g, '')
+      .replace(/<,+/g, '<')
+      .replace(/,+>/g, '>')
+      .replace(/,,+/g, ',')
+      .replace(/<>/g, '')
+      .replace(/^::/, '')
+      .replace(/,$/, '');
+    if (!t || !/^[A-Za-z_]/.test(t) || t.startsWith('fn(')) return undefined;
+    const head = /^(?:\w+::)*(\w+)/.exec(t)?.[1] ?? '';
+    if (head === 'Self') {
+      const self = this.selfType();
+      if (!self) return undefined;
+      t = self + t.slice(4);
+    } else if (PRIMITIVES.has(head) || (STD_TYPES.has(head) && !WRAPPERS.has(head))) return undefined;
+    return t.length > 160 ? undefined : t;
   }
 
   /** Generic parameter names of `<...>` at (or after whitespace from) `at`; `end` is just past it. */
@@ -1211,6 +1487,47 @@ class RustExtraction {
 }
 
 const ARROW = /\s*->\s*/y;
+/** Smart pointers a method call sees through (auto-deref): dispatch types their first argument. */
+const WRAPPERS = new Set(['Box', 'Arc', 'Rc', 'Pin']);
+
+/** `A + b::C<X> + 'a + ?Sized` -> 'A+b::C' (std marker traits and lifetimes dropped). */
+function boundPaths(bounds: string): string {
+  const out: string[] = [];
+  let depth = 0;
+  let item = '';
+  for (const ch of `${bounds}+`) {
+    if (ch === '<' || ch === '(') depth++;
+    else if ((ch === '>' || ch === ')') && depth > 0) depth--;
+    if (ch === '+' && depth === 0) {
+      const m = /^\s*(?:(?:::)?((?:\w+\s*::\s*)*)(\w+))/.exec(item);
+      const t = item.trim();
+      if (m?.[2] && !t.startsWith("'") && !t.startsWith('?') && !t.startsWith('(') && !STD_TYPES.has(m[2]))
+        out.push(`${(m[1] ?? '').replace(/\s+/g, '')}${m[2]}`);
+      item = '';
+    } else item += ch;
+  }
+  return out.join('+');
+}
+
+/** The generic argument names of a type as written: `a::Rx<'a, T, S>` -> ['T', 'S'] (lifetimes skipped). */
+function typeArgNames(type: string): string[] {
+  const open = type.indexOf('<');
+  const close = type.lastIndexOf('>');
+  if (open < 0 || close < open) return [];
+  const out: string[] = [];
+  let depth = 0;
+  let item = '';
+  for (const ch of `${type.slice(open + 1, close)},`) {
+    if (ch === '<' || ch === '(' || ch === '[') depth++;
+    else if ((ch === '>' || ch === ')' || ch === ']') && depth > 0) depth--;
+    if (ch === ',' && depth === 0) {
+      const t = item.trim();
+      if (!t.startsWith("'")) out.push(t);
+      item = '';
+    } else item += ch;
+  }
+  return out;
+}
 /** Tokens of a use tree. */
 const USE_TOKEN = new RegExp(`\\/\\/[^\\n]*|\\/\\*[\\s\\S]*?\\*\\/|::|[{},;*]|${ID}`, 'g');
 /** Inside macro token trees: `.name(`, `path(`, `path::<T>(`, `name!`. */
