@@ -21,9 +21,12 @@ import { LeindexError, describeError } from '../errors.js';
 
 /**
  * Bump on any change to what the store holds or how it is encoded (including the fragment
- * format, which is folded in). A mismatch is reported, and `leindex index` rebuilds.
+ * format, which is folded in, and what the extractors put in a fragment: fragments are reused
+ * by content hash, so an index written by an older extractor would otherwise keep its old
+ * facts for every unchanged file). A mismatch is reported, and `leindex index` rebuilds.
+ * 6: dispatch facts (declType, typeParam, implOf), object-literal functions, Rust macro items.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 export interface StoreDbs {
   env: RootDatabase;
