@@ -512,6 +512,15 @@ class Resolver {
   }
 
   /** Language family of a file: TS / TSX / JS share one namespace of names, Python and Rust their own. */
+  /** Per file: 1 when it only declares (`.d.ts`, `.d.mts`, `.d.cts`, `.pyi`), 0 when not, -1 unknown. */
+  private declarationFiles: Int8Array | undefined;
+
+  private isDeclarationFile(f: number): boolean {
+    const flags = (this.declarationFiles ??= new Int8Array(this.ctx.inputs.length).fill(-1));
+    if (flags[f] === -1) flags[f] = /\.d\.[cm]?ts$|\.pyi$/.test(this.ctx.inputs[f]?.relPath ?? '') ? 1 : 0;
+    return flags[f] === 1;
+  }
+
   private family(f: number): string {
     const lang = this.lang(f);
     return lang === 'python' ? 'p' : lang === 'rust' ? 'r' : 'j';
@@ -1174,17 +1183,37 @@ class Resolver {
     const memo = this.uniqueMemo.get(nameKey, kindKey);
     if (memo !== MISSING) return memo < 0 ? undefined : { id: memo, conf: Confidence.uniqueName };
     const { cols } = this.ctx;
+    // A declaration file (`.d.ts`, `.pyi`) restating an implementation under the same qualified
+    // name (ESLint's Linter.verifyAndFix in linter.js and twice in types/index.d.ts) does not
+    // make the name ambiguous: the implementation is the target. A declaration alone still is.
     let found = NONE;
+    let declared = NONE;
+    let declarations = 0;
+    let mixed = false;
     for (const id of this.byName.bucket(this.keyOf(name))) {
       const k = cols.kind[id] ?? -1;
       if (!kinds.has(k) || (methodsOnly && k !== SymbolKind.method)) continue;
-      if (this.family(cols.file[id] ?? 0) !== family) continue;
+      const file = cols.file[id] ?? 0;
+      if (this.family(file) !== family) continue;
+      if (this.isDeclarationFile(file)) {
+        if (declared !== NONE && cols.qualifiedName[declared] !== cols.qualifiedName[id]) mixed = true;
+        declared = declared === NONE ? id : declared;
+        declarations++;
+        continue;
+      }
       if (found !== NONE) {
         found = NONE;
+        mixed = true;
         break;
       }
       found = id;
     }
+    if (found === NONE && !mixed && declarations === 1) found = declared;
+    else if (
+      found !== NONE &&
+      (mixed || (declarations > 0 && cols.qualifiedName[declared] !== cols.qualifiedName[found]))
+    )
+      found = NONE;
     const t = found === NONE ? undefined : { id: found, conf: Confidence.uniqueName };
     this.uniqueMemo.set(nameKey, kindKey, found);
     return t;
