@@ -297,6 +297,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       run.serial || small
         ? 0
         : governor.threadsFor(Math.max(1, Math.min(options.threads, cpus().length * 4)));
+    // Under a budget that holds one worker, vectors go into the index after the parse.
+    const deferVectors = vectorStage !== undefined && threads > 0 && governor.deferVectors();
     if (toParse.length > 0) {
       parsePool = new ParsePool({
         threads,
@@ -355,10 +357,10 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
             mtimeMs: o.mtimeMs,
           } as const;
           // Vectors go into the HNSW index now, while the bytes are at hand (the stash may
-          // spill them before the merge).
+          // spill them before the merge), unless they wait for the parse to end.
           if (vectorStage) {
             vectorStage.drop(o.relPath);
-            vectorStage.add(o.relPath, new FragmentReader(bytes));
+            if (!deferVectors) vectorStage.add(o.relPath, new FragmentReader(bytes));
           }
           parsed.set(o.relPath, stash.add(meta, bytes, false));
         }
@@ -371,12 +373,13 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     }
     // The workers' heaps and parser memory are not needed past here: free them before the merge.
     await parsePool?.destroy();
-    // Under a budget the vector index waits on disk through the merge (~47 MB on the benchmark
-    // corpus); finish() loads it back only if it still has to change.
-    if (governor.budget.source !== 'physical') vectorStage?.park();
     // Their malloc arenas stay with the process until trimmed; the store pages they wrote stay mapped.
     if (parsePool) governor.release('parse workers stopped');
     parsePool = undefined;
+    if (deferVectors) for (const [relPath, input] of parsed) vectorStage?.add(relPath, input.fragment);
+    // Under a budget the vector index waits on disk through the merge (~47 MB on the benchmark
+    // corpus); finish() loads it back only if it still has to change.
+    if (governor.budget.source !== 'physical' && vectorStage?.park()) governor.release('vector index parked');
     phases.parseMs = lap('parseMs');
     pool.utilization = phases.parseMs > 0 ? pool.workerBusyMs / (phases.parseMs * Math.max(1, threads)) : 0;
 

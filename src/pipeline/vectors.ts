@@ -137,11 +137,11 @@ export class VectorStage {
    * Saves the index as this generation's file now and lets go of its memory (~47 MB on the
    * benchmark corpus, held through the merge otherwise). finish() uses the file as it is when
    * nothing else changes, and loads it back when something does. Nothing to do before the
-   * first vector is added (or the previous file loaded).
+   * first vector is added (or the previous file loaded): returns whether it parked.
    */
-  park(): void {
+  park(): boolean {
     const b = this.builder;
-    if (!b || b.size === 0) return;
+    if (!b || b.size === 0) return false;
     mkdirSync(this.dir, { recursive: true });
     const file = `gen-${this.init.generation}.usearch`;
     const path = join(this.dir, file);
@@ -150,6 +150,7 @@ export class VectorStage {
     this.parked = { file, dim: info.dim, count: b.size, rebuildAdvised };
     this.builder = undefined;
     this.pendingLoad = path;
+    return true;
   }
 
   /**
