@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { graphDigest } from '../src/graph/graph.js';
+import { BLOB } from '../src/store/layout.js';
 import { IndexReader } from '../src/store/read.js';
+import { IndexWriter } from '../src/store/write.js';
 import { BIN, indexTree, tempDir } from './helpers/workspace.js';
 
 function writeTree(root: string, files: number, variant: number): void {
@@ -115,6 +117,55 @@ test('Ctrl-C (SIGINT) stops cleanly with exit 130, releases the lock, keeps the 
     try {
       assert.is(reader.generation, first.generation);
       assert.is(graphDigest(reader.graph()), first.digest);
+    } finally {
+      await reader.close();
+    }
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('blobs written ahead of the switch stay invisible; a writer that stops before it leaves them to the next', async () => {
+  const ws = tempDir();
+  try {
+    writeTree(ws.dir, 30, 1);
+    const first = await indexTree(ws.dir, { embeddings: false });
+    const idx = join(ws.dir, '.leindex');
+    const { writer } = await IndexWriter.open(idx, { rebuild: false });
+    const gen = writer.nextGeneration;
+    const junk = new Uint8Array(1000).fill(7);
+    try {
+      writer.begin();
+      // Names the generation will have, with bytes no reader could decode.
+      await writer.putBlobs({ [BLOB.strings]: junk, [BLOB.symbols]: junk });
+      const got = writer.blobAt(gen, BLOB.strings);
+      assert.ok(got && Buffer.from(got).equals(Buffer.from(junk)), 'committed before the switch');
+      const reader = IndexReader.open(idx);
+      try {
+        assert.is(reader.generation, first.generation);
+        assert.is(graphDigest(reader.graph()), first.digest);
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      // Stops here: no publish.
+      await writer.close();
+    }
+    const { writer: next } = await IndexWriter.open(idx, { rebuild: false });
+    try {
+      assert.is(next.crashedGeneration, gen);
+      assert.is(next.blobAt(gen, BLOB.strings), undefined, 'the stopped generation is dropped');
+      assert.ok((next.blobAt(first.generation, BLOB.strings)?.byteLength ?? 0) > 0, 'the previous one stays');
+    } finally {
+      await next.close();
+    }
+    // The next run publishes over the same generation number, whole.
+    writeTree(ws.dir, 30, 2);
+    const again = await indexTree(ws.dir, { embeddings: false });
+    assert.is(again.generation, gen);
+    const reader = IndexReader.open(idx);
+    try {
+      assert.is(graphDigest(reader.graph()), again.digest);
     } finally {
       await reader.close();
     }

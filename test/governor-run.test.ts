@@ -7,7 +7,7 @@
 // exit 4 and leaves the previous index readable.
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -19,6 +19,8 @@ import { governSession } from '../src/governor/session.js';
 import { IndexSession } from '../src/query/session.js';
 import { IndexReader } from '../src/store/read.js';
 import { runIndex } from '../src/pipeline/run-index.js';
+import { VECTOR_DIR } from '../src/pipeline/vectors.js';
+import { inspectVectorFile } from '../src/vector/format.js';
 import { BIN, FIXTURE_REPOS, copyFixture, indexTree, tempDir, testOptions } from './helpers/workspace.js';
 
 const MB = 2 ** 20;
@@ -91,6 +93,55 @@ test('through the worker pool (two copies of every fixture repo): same digest, s
       releases.some((w) => w.startsWith('above the act line')),
       releases.join(', '),
     );
+  } finally {
+    ws.cleanup();
+    idx.cleanup();
+  }
+});
+
+/** The vector record of an index's current generation, and its file checked in full. */
+async function vectorsOf(indexDir: string): Promise<{ count: number; present: number }> {
+  const reader = IndexReader.open(indexDir);
+  try {
+    const v = reader.info.vectors;
+    if (!v) throw new Error(`${indexDir} has no vectors`);
+    const file = inspectVectorFile(join(indexDir, VECTOR_DIR, v.file), 'full', v.dim);
+    return { count: v.count, present: file.present };
+  } finally {
+    await reader.close();
+  }
+}
+
+test('under a budget the vector index waits on disk through the merge: the same vectors, fresh and after a deletion', async () => {
+  const ws = tempDir();
+  const idx = tempDir();
+  try {
+    for (const repo of ['ts-app', 'py-app'])
+      cpSync(join(FIXTURE_REPOS, repo), join(ws.dir, repo), { recursive: true });
+    const free = await indexTree(ws.dir, { indexDir: join(idx.dir, 'free') });
+    const tight = await indexUnder(ws.dir, join(idx.dir, 'tight'));
+    assert.ok(free.vectors > 0, 'the fixtures have embedded symbols');
+    assert.is(tight.vectors, free.vectors);
+    const want = await vectorsOf(join(idx.dir, 'free'));
+    assert.is(want.count, free.vectors);
+    assert.equal(await vectorsOf(join(idx.dir, 'tight')), want, 'parked, then published as it was');
+    // An edit and a deletion: the edit's vectors change during the parse, the deleted file's
+    // go in finish(), which loads the parked file back first.
+    writeFileSync(
+      join(ws.dir, 'ts-app', 'src', 'util.ts'),
+      'export function onlyOne(a: number): number {\n  return a + 1;\n}\n',
+    );
+    rmSync(join(ws.dir, 'py-app'), { recursive: true });
+    const after = await indexUnder(ws.dir, join(idx.dir, 'tight'));
+    assert.is(after.files.deleted > 0, true);
+    const rebuilt = await indexTree(ws.dir, { indexDir: join(idx.dir, 'rebuilt') }, { rebuild: true });
+    assert.is(after.digest, rebuilt.digest);
+    const got = await vectorsOf(join(idx.dir, 'tight'));
+    assert.ok(
+      got.count < want.count,
+      `vectors of the deleted files are gone (${got.count} of ${want.count})`,
+    );
+    assert.equal(got, await vectorsOf(join(idx.dir, 'rebuilt')));
   } finally {
     ws.cleanup();
     idx.cleanup();

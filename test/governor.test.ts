@@ -402,6 +402,10 @@ test('governor: worker heap caps and thread counts follow the budget', () => {
   assert.is(new MemoryGovernor(budget(512)).threadsFor(8), 2);
   assert.is(new MemoryGovernor(budget(256)).threadsFor(2), 1);
   assert.is(new MemoryGovernor(budget(96)).threadsFor(2), 1, 'never none');
+  // Vectors wait for the end of the parse only where one worker is all the budget holds.
+  assert.is(new MemoryGovernor(budget(256)).deferVectors(), true);
+  assert.is(new MemoryGovernor(budget(512)).deferVectors(), false);
+  assert.is(new MemoryGovernor(budget(24_000)).deferVectors(), false);
 });
 
 test('floor: a budget below it is E_RESOURCE_LIMIT (exit 4)', () => {

@@ -20,7 +20,7 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { resolveBudget, type MemoryBudget, type RequestedBudgetSource } from './budget.js';
 import { MemoryPolicy, nextSampleDelay, type PolicyAction, type PolicyOptions } from './policy.js';
 import { pressureOf, processSampler, type MemorySample, type MemorySampler } from './sampler.js';
-import { checkBudgetFloor, maxThreadsFor, workerHeapMbFor } from './sizing.js';
+import { checkBudgetFloor, deferVectorsFor, maxThreadsFor, workerHeapMbFor } from './sizing.js';
 
 /** A cache the governor may drop; whatever it held must reload lazily, giving the same answers. */
 export interface Spillable {
@@ -353,6 +353,11 @@ export class MemoryGovernor {
   threadsFor(requested: number): number {
     this.maxThreads = maxThreadsFor(this.budget);
     return Math.min(requested, this.maxThreads);
+  }
+
+  /** Whether the vector index is built after the parse (see deferVectorsFor). */
+  deferVectors(): boolean {
+    return deferVectorsFor(this.budget);
   }
 
   /** The run entered a phase (discover, parse, merge...): peaks are kept per phase. */

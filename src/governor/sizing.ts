@@ -56,3 +56,14 @@ export function workerHeapMbFor(budget: MemoryBudget, threads: number): number |
   if (budgetMb > UNCAPPED_ABOVE_MB) return undefined;
   return Math.max(MIN_WORKER_HEAP_MB, Math.floor(((budgetMb - COORDINATOR_MB) * 0.5) / Math.max(1, threads)));
 }
+
+/**
+ * Whether the vector index is built after the parse instead of alongside it: when the budget
+ * holds one parse worker. Measured on the benchmark corpus at 256 MB: the index (~47 MB, its
+ * largest at the end of the parse) and the worker's isolate and arenas then never meet; the
+ * parse-phase peak fell from 323–364 to 256 MB, the build after it peaked at 273 MB. Its
+ * ~14 s of CPU no longer overlaps the worker's, which costs wall time, so only then.
+ */
+export function deferVectorsFor(budget: MemoryBudget): boolean {
+  return maxThreadsFor(budget) <= 1;
+}

@@ -22,7 +22,13 @@ import {
 } from '../protocol.js';
 import { BLOB, encodeFileTable, encodeGraph, type SkippedRecord } from '../store/layout.js';
 import { IndexWriter } from '../store/write.js';
-import { buildLexicon, isLexiconBaseBlob, previousLexicon } from '../search/lexicon.js';
+import {
+  buildLexicon,
+  isLexiconBaseBlob,
+  previousLexicon,
+  type LexiconBuild,
+  type LexiconInfo,
+} from '../search/lexicon.js';
 import { encodeNameIndex } from '../search/names.js';
 import { createProgress, silentLogger, type Logger } from '../util/log.js';
 import { discoverFiles, type DiscoveredFile } from './discover.js';
@@ -291,6 +297,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       run.serial || small
         ? 0
         : governor.threadsFor(Math.max(1, Math.min(options.threads, cpus().length * 4)));
+    // Under a budget that holds one worker, vectors go into the index after the parse.
+    const deferVectors = vectorStage !== undefined && threads > 0 && governor.deferVectors();
     if (toParse.length > 0) {
       parsePool = new ParsePool({
         threads,
@@ -349,10 +357,10 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
             mtimeMs: o.mtimeMs,
           } as const;
           // Vectors go into the HNSW index now, while the bytes are at hand (the stash may
-          // spill them before the merge).
+          // spill them before the merge), unless they wait for the parse to end.
           if (vectorStage) {
             vectorStage.drop(o.relPath);
-            vectorStage.add(o.relPath, new FragmentReader(bytes));
+            if (!deferVectors) vectorStage.add(o.relPath, new FragmentReader(bytes));
           }
           parsed.set(o.relPath, stash.add(meta, bytes, false));
         }
@@ -368,6 +376,10 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     // Their malloc arenas stay with the process until trimmed; the store pages they wrote stay mapped.
     if (parsePool) governor.release('parse workers stopped');
     parsePool = undefined;
+    if (deferVectors) for (const [relPath, input] of parsed) vectorStage?.add(relPath, input.fragment);
+    // Under a budget the vector index waits on disk through the merge (~47 MB on the benchmark
+    // corpus); finish() loads it back only if it still has to change.
+    if (governor.budget.source !== 'physical' && vectorStage?.park()) governor.release('vector index parked');
     phases.parseMs = lap('parseMs');
     pool.utilization = phases.parseMs > 0 ? pool.workerBusyMs / (phases.parseMs * Math.max(1, threads)) : 0;
 
@@ -475,31 +487,33 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     governor.checkpoint();
     const graph = mergeFragments(inputs);
     governor.phase('encode');
-    const blobs = encodeGraph(graph);
-    const digest = graphDigest(graph, blobs[BLOB.strings]);
+    const digest = await writeGraphBlobs(writer, graph);
     phases.mergeMs = lap('mergeMs');
 
     // ---- the lexical search index, from the terms the workers put in each fragment: only
     // the files that differ from the previous base, unless it is time to compact
-    const lexicon = buildLexicon(
-      graph,
-      (file) => {
-        const input = inputs[file];
-        if (!input) throw new Error(`no merge input for file #${file}`);
-        return input.fragment;
-      },
-      {
-        generation: writer.nextGeneration,
-        previous: previousLexicon(prevInfo?.lexicon, (gen, name) => writer.blobAt(gen, name)),
-        compactShare: run.lexiconCompactShare,
-      },
+    const lexicon = await writeLexiconBlobs(writer, graph, () =>
+      buildLexicon(
+        graph,
+        (file) => {
+          const input = inputs[file];
+          if (!input) throw new Error(`no merge input for file #${file}`);
+          return input.fragment;
+        },
+        {
+          generation: writer.nextGeneration,
+          previous: previousLexicon(prevInfo?.lexicon, (gen, name) => writer.blobAt(gen, name)),
+          compactShare: run.lexiconCompactShare,
+        },
+      ),
     );
-    Object.assign(blobs, lexicon.blobs, encodeNameIndex(graph, lexicon.covered));
     phases.lexiconMs = lap('lexiconMs');
     throwIfAborted(run.signal);
 
     // ---- vectors: complete, save the generation's HNSW file
     const vectors = vectorStage?.finish(inputs);
+    // The graph and lexicon blobs are in the store already; the file table again with its keys.
+    const blobs: Record<string, Uint8Array> = {};
     if (vectors) {
       graph.files.fileKey = vectors.fileKey;
       Object.assign(blobs, encodeFileTable(graph.files));
@@ -534,7 +548,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         createdAt: new Date().toISOString(),
         fileSymbolCount: graph.fileSymbolCount,
         digest,
-        lexicon: lexicon.info,
+        lexicon,
         ...(vectors?.record ? { vectors: vectors.record } : {}),
       },
       skipped,
@@ -567,6 +581,28 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     await parsePool?.destroy();
     await writer.close();
   }
+}
+
+/**
+ * Encodes the graph's blobs and writes them to the store now (invisible until publish), so
+ * they are not held through the lexicon build; returns the graph's digest.
+ */
+async function writeGraphBlobs(writer: IndexWriter, graph: IndexGraph): Promise<string> {
+  const blobs = encodeGraph(graph);
+  const digest = graphDigest(graph, blobs[BLOB.strings]);
+  await writer.putBlobs(blobs);
+  return digest;
+}
+
+/** Builds the lexical and name indexes, writes their blobs now, and keeps only the lexicon's info. */
+async function writeLexiconBlobs(
+  writer: IndexWriter,
+  graph: IndexGraph,
+  build: () => LexiconBuild,
+): Promise<LexiconInfo> {
+  const lexicon = build();
+  await writer.putBlobs({ ...lexicon.blobs, ...encodeNameIndex(graph, lexicon.covered) });
+  return lexicon.info;
 }
 
 /** The phase that follows each one (the names the governor's per-phase peaks use). */

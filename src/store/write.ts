@@ -1,6 +1,7 @@
 // The write path of the store: one IndexWriter per index run. Fragments stream in as workers
 // finish (fire-and-forget puts that lmdb-js batches, with a bound on unflushed bytes as
-// backpressure); the new generation's blobs are written next; then one transaction switches
+// backpressure); the new generation's blobs are written next (some as soon as they are
+// encoded: putBlobs); then one transaction switches
 // `current` to it. A crash at any point before that switch leaves the previous generation
 // current and whole; the next writer clears the leftovers. Coordinator thread.
 
@@ -33,6 +34,7 @@ export interface OpenWriterResult {
 export class IndexWriter {
   private pendingBytes = 0;
   private closed = false;
+  private begun = false;
   /** Content hashes put in this session, so a fragment shared by several files is put once. */
   private readonly putThisSession = new Set<string>();
 
@@ -171,6 +173,22 @@ export class IndexWriter {
   /** Marks the start of writing a generation (so a crash mid-way is detected next time). */
   begin(): void {
     this.dbs.meta.putSync('pending', this.nextGeneration);
+    this.begun = true;
+  }
+
+  /**
+   * Writes blobs of the generation being built ahead of publish, and resolves once they are
+   * committed, so the caller can drop them instead of holding every blob until the end (the
+   * graph's 20 MB while the lexicon is built, on the benchmark corpus). Readers do not see
+   * them: they read the generation `current` names, which only publish switches; a run that
+   * stops before that leaves them to the next writer, which drops the pending generation.
+   * publish may write a blob of the same name again (the last one stands).
+   */
+  async putBlobs(blobs: Record<string, Uint8Array>): Promise<void> {
+    if (!this.begun) throw new Error('IndexWriter.putBlobs before begin');
+    const gen = this.nextGeneration;
+    for (const [name, bytes] of Object.entries(blobs)) void this.dbs.blobs.put([gen, name], bytes);
+    await this.dbs.blobs.flushed;
   }
 
   /** Stores a fragment by content hash; returns a promise only when backpressure applies. */

@@ -202,6 +202,19 @@ export class VectorIndexBuilder {
   }
 
   /**
+   * Saves the index to `path` (as save does) and gives its memory back: the builder then
+   * holds a read-only view of that file and must not be used again; VectorIndexBuilder.fromFile
+   * loads it back for more changes. The index run parks its index this way before the merge,
+   * which needs the room under a small memory budget.
+   */
+  park(path: string): VectorFileInfo {
+    const info = this.save(path);
+    // usearch's view() resets the in-memory index (frees its vectors and links) before it maps the file.
+    this.native.view(path);
+    return info;
+  }
+
+  /**
    * Writes the index to `path` atomically: a temp file in the same folder, the trailer,
    * fsync, rename, fsync of the folder. A reader sees the old file or the new one, whole.
    */
