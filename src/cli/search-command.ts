@@ -2,7 +2,6 @@
 // query from stdin (a pasted bug report). Prints results on stdout (JSON array with --json),
 // exits 1 when nothing matches. Main thread.
 
-import { availableParallelism, loadavg } from 'node:os';
 import { Command, Option } from 'clipanion';
 import { languageName } from '../config.js';
 import { LeindexError } from '../errors.js';
@@ -67,7 +66,7 @@ export class SearchCommand extends Command {
       session = IndexSession.open(root, options.indexDir);
       // Every mode but text ranks by vectors too: map the vector file in a worker beside the
       // rest when a core is free for it (starting a worker costs ~50 ms CPU of its own).
-      if (routeQuery(query, mode).weights.vector > 0 && spareCore()) session.prefetchVectors();
+      if (routeQuery(query, mode).weights.vector > 0 && vectorWorkerAsked()) session.prefetchVectors();
       const result = searchIndex(session, query, {
         limit: parseIntFlag(this.limit, '--limit') ?? 20,
         offset: this.offset === '0' ? 0 : (parseIntFlag(this.offset, '--offset') ?? 0),
@@ -92,15 +91,14 @@ export class SearchCommand extends Command {
 }
 
 /**
- * Whether a core is idle on average (1-minute load average below cores - 1): the vector
- * worker then shortens a cold search by ~90 ms; on a busy machine it only adds its start-up
- * cost (measured: +150 ms CPU, no shorter, at load 10 on 2 cores). LEINDEX_VECTOR_WORKER=on
- * or off decides instead (benchmarks).
+ * Whether to open the vector index in a worker: only when LEINDEX_VECTOR_WORKER=on. It takes
+ * ~95 ms of CPU off the main thread but costs a second node bootstrap (~150 ms CPU); on the
+ * 2-core VM it never shortened a cold search: idle (load ~1, 8 interleaved runs of one query)
+ * 445 ms median with it against 430 without, and at load 10 only its cost showed. Off until a
+ * machine shows a gain.
  */
-function spareCore(): boolean {
-  const forced = process.env.LEINDEX_VECTOR_WORKER;
-  if (forced === 'on' || forced === 'off') return forced === 'on';
-  return loadavg()[0]! < availableParallelism() - 1;
+function vectorWorkerAsked(): boolean {
+  return process.env.LEINDEX_VECTOR_WORKER === 'on';
 }
 
 function splitList(values: readonly string[] | undefined): string[] {
