@@ -99,11 +99,13 @@ const random = rng(42);
 const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)] as T;
 const files = g.files.relPath;
 const symbols: string[] = [];
+const names: string[] = []; // the same symbols' own names (`[Hash.symbol]` has dots of its own)
 const wanted = new Set<number>([SymbolKind.function, SymbolKind.method, SymbolKind.class, SymbolKind.struct]);
 for (let id = 0; id < g.fileSymbolCount; id++) {
   if (!wanted.has(g.symbols.kind[id] ?? -1)) continue;
   const f = g.symbols.file[id] ?? 0;
   symbols.push(`${files[f]}:${g.strings[g.symbols.qualifiedName[id] ?? 0]}`);
+  names.push(g.strings[g.symbols.name[id] ?? 0] ?? '');
 }
 const dirs = [...new Set(files.map((p) => p.split('/').slice(0, 2).join('/')))];
 const generation = session.generation;
@@ -137,7 +139,7 @@ const idleRss = await rssMb(server.pid);
 const calls: [string, () => Record<string, unknown>][] = [
   ['leindex_file_summary', () => ({ file: pick(files) })],
   ['leindex_read_symbol', () => ({ symbol: pick(symbols) })],
-  ['leindex_read_symbol (by name)', () => ({ symbol: (pick(symbols).split(':')[1] ?? '').split('.').pop() })],
+  ['leindex_read_symbol (by name)', () => ({ symbol: pick(names) })],
   ['leindex_project_map', () => (random() < 0.2 ? {} : { path: pick(dirs) })],
   ['leindex_diagnostics', () => ({})],
 ];
