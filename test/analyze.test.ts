@@ -9,21 +9,23 @@ import * as assert from 'uvu/assert';
 import { analyzeQuery, focusDirs, identifiersIn } from '../src/query/analyze.js';
 import { searchIndex } from '../src/query/search.js';
 import { IndexSession } from '../src/query/session.js';
-import { BIN, copyFixture, indexTree, type Workspace } from './helpers/workspace.js';
+import {
+  BIN,
+  closeIndexedFixture,
+  copyFixture,
+  indexTree,
+  openIndexedFixture,
+  type Workspace,
+} from './helpers/workspace.js';
 
 let ws: Workspace;
 let session: IndexSession;
 
 test.before(async () => {
-  ws = copyFixture('search-app');
-  await indexTree(ws.dir);
-  session = IndexSession.open(ws.dir);
+  ({ ws, session } = await openIndexedFixture('search-app'));
 });
 
-test.after(async () => {
-  await session.close();
-  ws.cleanup();
-});
+test.after(() => closeIndexedFixture({ ws, session }));
 
 /** Every symbol the bundle shows, including methods shown inside their class. */
 function shown(r: ReturnType<typeof analyzeQuery>): string[] {

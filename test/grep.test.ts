@@ -12,10 +12,12 @@ import { formatHits } from '../src/cli/grep-command.js';
 import { grepIndex, type GrepOptions, type GrepResult } from '../src/query/grep.js';
 import { IndexSession } from '../src/query/session.js';
 import {
+  closeIndexedFixture,
   copyFixture,
   FIXTURE_REPOS,
   indexTree,
   leindex,
+  openIndexedFixture,
   tempDir,
   type Workspace,
 } from './helpers/workspace.js';
@@ -25,17 +27,13 @@ let mixed: Workspace;
 let session: IndexSession;
 
 test.before(async () => {
-  mixed = tempDir('leindex-grep-');
-  for (const name of ['ts-app', 'py-app', 'rs-app'])
-    cpSync(join(FIXTURE_REPOS, name), join(mixed.dir, name), { recursive: true });
-  await indexTree(mixed.dir);
-  session = IndexSession.open(mixed.dir);
+  ({ ws: mixed, session } = await openIndexedFixture((dir) => {
+    for (const name of ['ts-app', 'py-app', 'rs-app'])
+      cpSync(join(FIXTURE_REPOS, name), join(dir, name), { recursive: true });
+  }));
 });
 
-test.after(async () => {
-  await session.close();
-  mixed.cleanup();
-});
+test.after(() => closeIndexedFixture({ ws: mixed, session }));
 
 const grep = (options: GrepOptions): Promise<GrepResult> => grepIndex(session, options);
 const where = (r: GrepResult): string[] => r.hits.map((h) => `${h.file}:${h.line}:${h.column}`);

@@ -6,12 +6,12 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { IndexSession } from '../src/query/session.js';
+import type { IndexSession } from '../src/query/session.js';
 import { searchIndex, type SearchOptions } from '../src/query/search.js';
 import { moduleNamesOfPath, projectsInQuery, projectTable } from '../src/search/projects.js';
 import { identifiersInQuery } from '../src/search/route.js';
 import { TEST_PATH } from '../src/query/symbol-info.js';
-import { copyFixture, indexTree, type Workspace } from './helpers/workspace.js';
+import { closeIndexedFixture, openIndexedFixture, type Workspace } from './helpers/workspace.js';
 
 let ws: Workspace;
 let session: IndexSession;
@@ -21,15 +21,10 @@ function top(query: string, opts: SearchOptions = {}): string[] {
 }
 
 test.before(async () => {
-  ws = copyFixture('search-rank');
-  await indexTree(ws.dir);
-  session = IndexSession.open(ws.dir);
+  ({ ws, session } = await openIndexedFixture('search-rank'));
 });
 
-test.after(async () => {
-  await session.close();
-  ws.cleanup();
-});
+test.after(() => closeIndexedFixture({ ws, session }));
 
 test('a module qualifier names the file: shutil.rmtree is shutil.py rmtree, not a wrapper calling it', () => {
   const got = top('shutil.rmtree');

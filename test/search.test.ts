@@ -15,7 +15,15 @@ import { VECTOR_DIR } from '../src/pipeline/vectors.js';
 import { stampVectorFile } from '../src/vector/format.js';
 import { HnswVectors } from '../src/search/hnsw.js';
 import { embedQuery } from '../src/embed/embedder.js';
-import { copyFixture, indexTree, leindex, tempDir, type Workspace } from './helpers/workspace.js';
+import {
+  closeIndexedFixture,
+  copyFixture,
+  indexTree,
+  leindex,
+  openIndexedFixture,
+  tempDir,
+  type Workspace,
+} from './helpers/workspace.js';
 
 let ws: Workspace;
 let session: IndexSession;
@@ -25,15 +33,10 @@ function top(query: string, opts: SearchOptions = {}): string[] {
 }
 
 test.before(async () => {
-  ws = copyFixture('search-app');
-  await indexTree(ws.dir);
-  session = IndexSession.open(ws.dir);
+  ({ ws, session } = await openIndexedFixture('search-app'));
 });
 
-test.after(async () => {
-  await session.close();
-  ws.cleanup();
-});
+test.after(() => closeIndexedFixture({ ws, session }));
 
 const EXPECTED: [string, string][] = [
   ['where are expired sessions cleaned up', 'src/auth/sessions.ts#SessionStore.purgeExpired'],

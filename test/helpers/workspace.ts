@@ -11,6 +11,7 @@ import type { IndexGraph } from '../../src/graph/graph.js';
 import { dumpGraph } from '../../src/graph/dump.js';
 import { FragmentReader } from '../../src/graph/fragment.js';
 import { runIndex, type IndexSummary } from '../../src/pipeline/run-index.js';
+import { IndexSession } from '../../src/query/session.js';
 import { IndexReader } from '../../src/store/read.js';
 
 /** The source tree's test/ folder (fixtures are not compiled, so they are read from there). */
@@ -60,6 +61,29 @@ export async function indexTree(
   extra: { serial?: boolean; rebuild?: boolean } = {},
 ): Promise<IndexSummary> {
   return runIndex({ root, options: testOptions(root, overrides), ...extra });
+}
+
+/** A temp tree indexed and opened once for a whole test file (`test.before` / `test.after`). */
+export interface IndexedFixture {
+  ws: Workspace;
+  session: IndexSession;
+}
+
+/** `fixture` names a repo under test/fixtures/repos, or fills a fresh temp dir itself. */
+export async function openIndexedFixture(fixture: string | ((dir: string) => void)): Promise<IndexedFixture> {
+  let ws: Workspace;
+  if (typeof fixture === 'string') ws = copyFixture(fixture);
+  else {
+    ws = tempDir();
+    fixture(ws.dir);
+  }
+  await indexTree(ws.dir);
+  return { ws, session: IndexSession.open(ws.dir) };
+}
+
+export async function closeIndexedFixture(f: IndexedFixture): Promise<void> {
+  await f.session.close();
+  f.ws.cleanup();
 }
 
 /** The golden-dump text of a published index, with signatures and docs from its fragments. */
