@@ -366,6 +366,21 @@ test('release: between full releases, mapped store pages are dropped alone (no t
   assert.is(drops[0]?.bytes, 600 * MB);
 });
 
+test('settle: after the merge, a GC and a release only above the act line', async () => {
+  const p = simulatedProcess(700, 100, 50);
+  const gov = new MemoryGovernor(budget(1000), { sampler: p.sampler, releaser: p.releaser });
+  gov.start();
+  gov.settle('merge done');
+  assert.equal(p.calls, ['tune'], 'below the line (700 MB of 1000): nothing to do');
+  p.state.anon = 850 * MB; // 950 MB in all
+  gov.settle('merge done');
+  assert.equal(p.calls, ['tune', 'trim', 'drop']);
+  const r = await gov.stop();
+  const e = r.events.find((x) => x.kind === 'release');
+  assert.ok(e?.what.startsWith('merge done'), e?.what);
+  assert.is(e?.bytes, 150 * MB, 'trimmed 50 MB and dropped the 100 MB of pages');
+});
+
 test('release: a slow release is spaced 20 times its duration apart', async () => {
   const p = simulatedProcess(990, 0, 1);
   const slowTrim = (): boolean => p.releaser.trim();

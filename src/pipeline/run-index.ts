@@ -487,6 +487,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     governor.checkpoint();
     // Between the merge's phases (some read no fragment, so the stash's checkpoints miss them).
     const graph = mergeFragments(inputs, { onPhase: () => governor.checkpoint() });
+    governor.settle('merge done');
     governor.phase('encode');
     const digest = await writeGraphBlobs(writer, graph);
     phases.mergeMs = lap('mergeMs');
