@@ -486,7 +486,12 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     await stash.flush();
     governor.checkpoint();
     // Between the merge's phases (some read no fragment, so the stash's checkpoints miss them).
-    const graph = mergeFragments(inputs, { onPhase: () => governor.checkpoint() });
+    const graph = mergeFragments(inputs, {
+      onPhase: (p) => {
+        governor.checkpoint();
+        governor.settle(`merge: ${p}`);
+      },
+    });
     governor.settle('merge done');
     governor.phase('encode');
     const digest = await writeGraphBlobs(writer, graph);
