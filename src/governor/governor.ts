@@ -184,8 +184,15 @@ const USEFUL_SPILL_SHARE = 0.02;
 
 /** Releases above the act line are spaced at least this many times their own duration apart. */
 const RELEASE_COST_FACTOR = 20;
-/** Between full releases, the mapped store pages are dropped at most this often (ms). */
+/**
+ * Between full releases, the mapped store pages are dropped at most this often (ms): from the
+ * timer, every 100 ms (the parse's writer maps pages back in as it writes); at a checkpoint
+ * (the merge re-reads ~130 MB/s of spilled fragments at 256 MB: 100 ms let ~45 MB pile up),
+ * every 10 ms and no sooner than DROP_COST_FACTOR times the last drop's duration.
+ */
 const DROP_EVERY_MS = 100;
+const CHECKPOINT_DROP_EVERY_MS = 10;
+const DROP_COST_FACTOR = 10;
 
 /** Phase changes are published here (bench/memory-sampler.mjs labels its samples with them). */
 const phaseChannel = channel('leindex:phase');
@@ -255,6 +262,7 @@ export class MemoryGovernor {
   private lastReleaseAt = -Infinity;
   private lastReleaseMs = 0;
   private lastDropAt = -Infinity;
+  private lastDropMs = 0;
   /** The least file-backed RSS seen (the node binary's pages): what a drop cannot go below. */
   private fileFloor = Infinity;
   private readonly pendingDrops = { count: 0, bytes: 0, ms: 0 };
@@ -382,10 +390,23 @@ export class MemoryGovernor {
     if (!this.running) return;
     let s = this.sampler.sampleSync();
     this.observe(s);
-    s = this.releaseIfDue(s);
+    s = this.releaseIfDue(s, CHECKPOINT_DROP_EVERY_MS);
     // Spilling a few MB (a reload window) again and again would only thrash the merge.
     if (this.spillableBytes() < this.usefulSpillBytes()) return;
     if (this.policy.urgent(this.pressure(s), this.budget.bytes, s.atMs)) this.spillAll();
+  }
+
+  /**
+   * After a synchronous stretch that leaves much garbage behind (the merge's resolver): above
+   * the act line, a full GC, then a release, before the next phase allocates on top of it.
+   */
+  settle(why: string): void {
+    if (!this.running || !this.releaser.available) return;
+    const s = this.sampler.sampleSync();
+    this.observe(s);
+    if (this.pressure(s) < this.actAtBytes) return;
+    collectGarbage();
+    this.release(why);
   }
 
   /**
@@ -424,6 +445,7 @@ export class MemoryGovernor {
     const after = this.sampler.sampleSync();
     this.observe(after);
     this.lastDropAt = after.atMs;
+    this.lastDropMs = performance.now() - t;
     const freed = Math.max(0, before.rss - after.rss);
     this.counts.releases++;
     this.counts.releasedBytes += freed;
@@ -438,14 +460,15 @@ export class MemoryGovernor {
    * enough ago, else dropping the mapped store pages when they are a useful share of the
    * budget. Returns the sample to decide on (taken after whatever was done).
    */
-  private releaseIfDue(s: MemorySample): MemorySample {
+  private releaseIfDue(s: MemorySample, dropEveryMs = DROP_EVERY_MS): MemorySample {
     if (!this.releaser.available || this.pressure(s) < this.actAtBytes) return s;
     // A release that took long (malloc_trim walks every free chunk of every arena) waits longer:
     // releasing takes at most 1/RELEASE_COST_FACTOR of the time.
     const wait = Math.max(this.options.releaseEveryMs ?? 1000, this.lastReleaseMs * RELEASE_COST_FACTOR);
     if (s.atMs - this.lastReleaseAt >= wait) return this.release('above the act line') ?? s;
     const droppable = s.rssFile - this.fileFloor;
-    if (droppable >= this.usefulSpillBytes() && s.atMs - this.lastDropAt >= DROP_EVERY_MS)
+    const dropWait = Math.max(dropEveryMs, this.lastDropMs * DROP_COST_FACTOR);
+    if (droppable >= this.usefulSpillBytes() && s.atMs - this.lastDropAt >= dropWait)
       return this.dropMapped();
     return s;
   }

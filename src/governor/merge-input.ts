@@ -20,6 +20,7 @@ export interface FragmentStore {
 export interface FragmentStats {
   readonly vectorCount: number;
   readonly errorCount: number;
+  readonly lineCount: number;
 }
 
 export interface MergeInputMeta {
@@ -37,7 +38,7 @@ export interface MergeInputMeta {
  */
 const WINDOW_BYTES = 4 << 20;
 /** The merge calls the governor's checkpoint every this many fragment reads. */
-const POLL_EVERY = 256;
+const POLL_EVERY = 64;
 
 class StashedInput implements MergeInput {
   reader: FragmentReader | undefined;
@@ -59,7 +60,11 @@ class StashedInput implements MergeInput {
     this.reader = reader;
     this.readerBytes = reader.bytes.byteLength;
     this.stored = stored;
-    this.stats = { vectorCount: reader.vectorCount, errorCount: reader.errorCount };
+    this.stats = {
+      vectorCount: reader.vectorCount,
+      errorCount: reader.errorCount,
+      lineCount: reader.lineCount,
+    };
   }
 
   /** What the index summary needs of the fragment, kept so it need not be re-read. */

@@ -17,6 +17,8 @@ export interface MergeInput {
   readonly size: number;
   readonly mtimeMs: number;
   readonly fragment: FragmentReader;
+  /** The fragment's counts when kept apart from it (a spilled fragment is not re-read for them). */
+  readonly stats?: { readonly errorCount: number; readonly lineCount: number };
 }
 
 /**
@@ -547,8 +549,8 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
       contentHash: inputs.map((i) => i.contentHash),
       size: Float64Array.from(inputs.map((i) => i.size)),
       mtimeMs: Float64Array.from(inputs.map((i) => i.mtimeMs)),
-      errorCount: Int32Array.from(inputs.map((i) => i.fragment.errorCount)),
-      lineCount: Int32Array.from(inputs.map((i) => i.fragment.lineCount)),
+      errorCount: Int32Array.from(inputs.map((i) => i.stats?.errorCount ?? i.fragment.errorCount)),
+      lineCount: Int32Array.from(inputs.map((i) => i.stats?.lineCount ?? i.fragment.lineCount)),
       symbolStart,
     },
     strings: strings.list,

@@ -485,7 +485,14 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     // ---- merge and resolve (the governor may spill the merge input now and at checkpoints inside)
     await stash.flush();
     governor.checkpoint();
-    const graph = mergeFragments(inputs);
+    // Between the merge's phases (some read no fragment, so the stash's checkpoints miss them).
+    const graph = mergeFragments(inputs, {
+      onPhase: (p) => {
+        governor.checkpoint();
+        governor.settle(`merge: ${p}`);
+      },
+    });
+    governor.settle('merge done');
     governor.phase('encode');
     const digest = await writeGraphBlobs(writer, graph);
     phases.mergeMs = lap('mergeMs');
