@@ -1,4 +1,5 @@
-// A VectorIndexView opened in a worker thread (workers/vector-worker.ts): started as soon as
+// A VectorIndexView opened in a worker thread (workers/vector-worker.ts), opt-in with
+// LEINDEX_VECTOR_WORKER=on (on 2 cores it did not shorten a cold search): started as soon as
 // a cold search knows its vector file, it loads usearch and maps the file beside the main
 // thread, which meanwhile loads the graph view, the lexicon and the model. A search is a
 // synchronous call: the query is posted, the main thread blocks on a shared counter until
