@@ -7,12 +7,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LeindexError } from '../src/errors.js';
 import { VectorIndexBuilder } from '../src/vector/builder.js';
 import { VectorIndexView } from '../src/vector/view.js';
 import { VectorViewWorker } from '../src/vector/view-worker.js';
 import { prng } from '../scripts/embed/linalg.js';
 import { tempDir, type Workspace } from './helpers/workspace.js';
+import { expectCode } from './helpers/errors.js';
 
 let ws: Workspace;
 const open: VectorViewWorker[] = [];
@@ -57,19 +57,6 @@ function start(path: string, options: Parameters<typeof VectorViewWorker.start>[
   const w = VectorViewWorker.start(path, options);
   open.push(w);
   return w;
-}
-
-function expectCode(fn: () => unknown, code: string): LeindexError {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, LeindexError);
-    assert.is((err as LeindexError).code, code, (err as Error).message);
-    assert.ok((err as LeindexError).hint ?? code === 'E_USAGE', 'has a hint');
-    return err as LeindexError;
-  }
-  assert.unreachable(`expected ${code}`);
-  throw new Error('unreachable');
 }
 
 for (const [label, n] of [

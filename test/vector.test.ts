@@ -8,13 +8,13 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LeindexError } from '../src/errors.js';
 import { VectorIndexBuilder } from '../src/vector/builder.js';
 import { TRAILER_BYTES, stampVectorFile } from '../src/vector/format.js';
 import type { VectorHits } from '../src/vector/query.js';
 import { VectorIndexView } from '../src/vector/view.js';
 import { tempDir, type Workspace } from './helpers/workspace.js';
 import { prng } from '../scripts/embed/linalg.js';
+import { expectCode } from './helpers/errors.js';
 
 let ws: Workspace;
 test.before(() => {
@@ -87,19 +87,6 @@ function agreement(
 function sortedDesc(a: Float32Array): boolean {
   for (let i = 1; i < a.length; i++) if ((a[i] ?? 0) > (a[i - 1] ?? 0) + 1e-6) return false;
   return true;
-}
-
-function expectCode(fn: () => unknown, code: string): LeindexError {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, LeindexError);
-    assert.is((err as LeindexError).code, code, (err as Error).message);
-    assert.ok((err as LeindexError).hint ?? code === 'E_USAGE', 'has a hint');
-    return err as LeindexError;
-  }
-  assert.unreachable(`expected ${code}`);
-  throw new Error('unreachable');
 }
 
 const DIM = 64;
