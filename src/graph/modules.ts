@@ -212,6 +212,11 @@ function stripTsExt(p: string): string {
   return p.replace(/(\.d)?\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/, '');
 }
 
+/** A file that only declares (`.d.ts`, `.d.mts`, `.d.cts`, `.pyi`): shapes, not implementations. */
+export function isDeclarationFile(relPath: string): boolean {
+  return /\.d\.[cm]?ts$|\.pyi$/.test(relPath);
+}
+
 export function pythonModuleName(relPath: string): string {
   const noExt = relPath.replace(/\.pyi?$/, '');
   const parts = noExt.split('/');

@@ -12,7 +12,7 @@ import { Dispatcher } from './dispatch.js';
 import type { FragmentReader } from './fragment.js';
 import { Confidence, EdgeKind, MISSING, PairTable, type ResolutionStats } from './graph.js';
 import type { EdgeList, MergeInput, NameTable, StringTable, SymbolColumns } from './merge.js';
-import type { ModuleResolver, ModuleTarget } from './modules.js';
+import { isDeclarationFile, type ModuleResolver, type ModuleTarget } from './modules.js';
 import { NONE, REF_KIND_NAMES, RefKind, SymbolFlag, SymbolKind } from '../protocol.js';
 
 export interface ResolveContext {
@@ -515,9 +515,9 @@ class Resolver {
   /** Per file: 1 when it only declares (`.d.ts`, `.d.mts`, `.d.cts`, `.pyi`), 0 when not, -1 unknown. */
   private declarationFiles: Int8Array | undefined;
 
-  private isDeclarationFile(f: number): boolean {
+  private declaresOnly(f: number): boolean {
     const flags = (this.declarationFiles ??= new Int8Array(this.ctx.inputs.length).fill(-1));
-    if (flags[f] === -1) flags[f] = /\.d\.[cm]?ts$|\.pyi$/.test(this.ctx.inputs[f]?.relPath ?? '') ? 1 : 0;
+    if (flags[f] === -1) flags[f] = isDeclarationFile(this.ctx.inputs[f]?.relPath ?? '') ? 1 : 0;
     return flags[f] === 1;
   }
 
@@ -1195,7 +1195,7 @@ class Resolver {
       if (!kinds.has(k) || (methodsOnly && k !== SymbolKind.method)) continue;
       const file = cols.file[id] ?? 0;
       if (this.family(file) !== family) continue;
-      if (this.isDeclarationFile(file)) {
+      if (this.declaresOnly(file)) {
         if (declared !== NONE && cols.qualifiedName[declared] !== cols.qualifiedName[id]) mixed = true;
         declared = declared === NONE ? id : declared;
         declarations++;

@@ -14,6 +14,7 @@ import { isContainer, isModule, isTest, ownedMembers, symbolRef } from './symbol
 import type { IndexSession } from './session.js';
 import { LeindexError } from '../errors.js';
 import { SymbolKind } from '../protocol.js';
+import { isDeclarationFile } from '../graph/modules.js';
 
 /** Seeds handed to the traversal: enough to cover a question's few entry points. */
 const MAX_SEEDS = 6;
@@ -34,7 +35,6 @@ const SEED_FLOOR = 0.45;
  * 8,000-token must-recall 0.549 → 0.564, precision 0.585 → 0.601 (0.3 and 0.7: the same).
  */
 const DECLARATION_FILE = 0.5;
-const DECLARATION_RE = /\.d\.[cm]?ts$|\.pyi$/;
 
 export interface AnalyzeOptions {
   budget: number;
@@ -235,7 +235,7 @@ export function analyzeQuery(session: IndexSession, query: string, options: Anal
       }
       const id = form.identifier;
       const fit = (h: SearchHit): number =>
-        (id === undefined ? 1 : identifierFit(id, h)) * (DECLARATION_RE.test(h.file) ? DECLARATION_FILE : 1);
+        (id === undefined ? 1 : identifierFit(id, h)) * (isDeclarationFile(h.file) ? DECLARATION_FILE : 1);
       if (id !== undefined) hits = hits.filter((h) => h.name.toLowerCase() === lastName(id).toLowerCase());
       const best = Math.max(0, ...hits.map((h) => h.score * fit(h)));
       if (best <= 0) continue;
