@@ -1183,37 +1183,31 @@ class Resolver {
     const memo = this.uniqueMemo.get(nameKey, kindKey);
     if (memo !== MISSING) return memo < 0 ? undefined : { id: memo, conf: Confidence.uniqueName };
     const { cols } = this.ctx;
-    // A declaration file (`.d.ts`, `.pyi`) restating an implementation under the same qualified
+    // A declaration file (`.d.ts`, `.pyi`) restating the one implementation under its qualified
     // name (ESLint's Linter.verifyAndFix in linter.js and twice in types/index.d.ts) does not
-    // make the name ambiguous: the implementation is the target. A declaration alone still is.
-    let found = NONE;
-    let declared = NONE;
-    let declarations = 0;
-    let mixed = false;
+    // make the name ambiguous. Without an implementation, a single declaration is the target.
+    let impl = NONE;
+    let impls = 0;
+    let decl = NONE;
+    let decls = 0;
+    let declsAgree = true; // every declaration has the first one's qualified name
     for (const id of this.byName.bucket(this.keyOf(name))) {
       const k = cols.kind[id] ?? -1;
       if (!kinds.has(k) || (methodsOnly && k !== SymbolKind.method)) continue;
       const file = cols.file[id] ?? 0;
       if (this.family(file) !== family) continue;
       if (this.declaresOnly(file)) {
-        if (declared !== NONE && cols.qualifiedName[declared] !== cols.qualifiedName[id]) mixed = true;
-        declared = declared === NONE ? id : declared;
-        declarations++;
-        continue;
-      }
-      if (found !== NONE) {
-        found = NONE;
-        mixed = true;
-        break;
-      }
-      found = id;
+        if (decl === NONE) decl = id;
+        else if (cols.qualifiedName[decl] !== cols.qualifiedName[id]) declsAgree = false;
+        decls++;
+      } else if (++impls > 1) break;
+      else impl = id;
     }
-    if (found === NONE && !mixed && declarations === 1) found = declared;
-    else if (
-      found !== NONE &&
-      (mixed || (declarations > 0 && cols.qualifiedName[declared] !== cols.qualifiedName[found]))
-    )
-      found = NONE;
+    let found = NONE;
+    if (impls === 1)
+      found =
+        decls === 0 || (declsAgree && cols.qualifiedName[decl] === cols.qualifiedName[impl]) ? impl : NONE;
+    else if (impls === 0 && decls === 1) found = decl;
     const t = found === NONE ? undefined : { id: found, conf: Confidence.uniqueName };
     this.uniqueMemo.set(nameKey, kindKey, found);
     return t;
