@@ -3,7 +3,7 @@
 // limits, bad patterns, a runaway regex stopped by the deadline, files deleted or changed after
 // indexing, and the real CLI's output and exit codes.
 
-import { appendFileSync, cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -209,6 +209,54 @@ test('a line-based match never spans lines; CRLF, long lines, context and binary
     }
   } finally {
     ws.cleanup();
+  }
+});
+
+test('a literal is looked for in the bytes first: invalid UTF-8, NULs near the 8000-character line, a directory turned into a link', async () => {
+  const ws = tempDir('leindex-grep-bytes-');
+  const outside = tempDir('leindex-grep-outside-');
+  try {
+    mkdirSync(join(ws.dir, 'src', 'sub'), { recursive: true });
+    const body = (tag: string): string =>
+      `export function ${tag}(): string {\n  return 'needle ${tag}';\n}\n`;
+    for (const tag of ['bad', 'late', 'early']) writeFileSync(join(ws.dir, 'src', `${tag}.ts`), body(tag));
+    writeFileSync(join(ws.dir, 'src', 'sub', 'deep.ts'), body('deep'));
+    await indexTree(ws.dir);
+    // After indexing: an invalid byte (decoded to U+FFFD) before the needle; a NUL after 8000
+    // two-byte characters (byte 16000: not binary by characters) and one after 4000 (binary).
+    writeFileSync(
+      join(ws.dir, 'src', 'bad.ts'),
+      Buffer.concat([Buffer.from('// '), Buffer.from([0xff]), Buffer.from(`\n${body('bad')}`)]),
+    );
+    writeFileSync(join(ws.dir, 'src', 'late.ts'), `// ${'é'.repeat(8000)}\0\n${body('late')}`);
+    writeFileSync(join(ws.dir, 'src', 'early.ts'), `// ${'é'.repeat(4000)}\0\n${body('early')}`);
+    const s = IndexSession.open(ws.dir);
+    try {
+      const literal = await grepIndex(s, { pattern: 'needle', fixed: true });
+      const regex = await grepIndex(s, { pattern: 'n[e]edle' }); // the worker path decodes every file
+      assert.equal(where(literal), ['src/bad.ts:3:11', 'src/late.ts:3:11', 'src/sub/deep.ts:2:11']);
+      assert.equal(where(regex), where(literal));
+      assert.equal(literal.skipped, { binary: 1 });
+      // A literal holding U+FFFD matches what invalid bytes decode to; bytes cannot tell.
+      assert.equal(where(await grepIndex(s, { pattern: '\uFFFD', fixed: true })), ['src/bad.ts:1:4']);
+    } finally {
+      await s.close();
+    }
+    // The directory is swapped for a link to a copy outside the project: never read.
+    cpSync(join(ws.dir, 'src', 'sub'), join(outside.dir, 'sub'), { recursive: true });
+    renameSync(join(ws.dir, 'src', 'sub'), join(ws.dir, 'moved'));
+    symlinkSync(join(outside.dir, 'sub'), join(ws.dir, 'src', 'sub'));
+    const t = IndexSession.open(ws.dir);
+    try {
+      const r = await grepIndex(t, { pattern: 'needle', fixed: true });
+      assert.equal(r.skipped, { binary: 1, 'outside-root': 1 });
+      assert.ok(r.hits.every((h) => h.file !== 'src/sub/deep.ts'));
+    } finally {
+      await t.close();
+    }
+  } finally {
+    ws.cleanup();
+    outside.cleanup();
   }
 });
 

@@ -216,3 +216,28 @@ function linesAfter(text: string, lineEnd: number, n: number, max: number): stri
 export function looksBinary(text: string): boolean {
   return (text.length > 8000 ? text.slice(0, 8000) : text).includes('\0');
 }
+
+/**
+ * looksBinary on a file's UTF-8 bytes without decoding all of them: the first 8000 characters
+ * take 8000 to 32000 bytes, so a NUL in the first 8000 bytes is binary, none in the first
+ * 32000 is not, and only in between is the prefix decoded.
+ */
+export function looksBinaryBytes(bytes: Uint8Array): boolean {
+  const nul = bytes.subarray(0, 32_000).indexOf(0);
+  if (nul < 0) return false;
+  if (nul < 8000) return true;
+  return looksBinary(
+    Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 32_000)).toString('utf8'),
+  );
+}
+
+/**
+ * The UTF-8 bytes a file must contain for a case-sensitive literal to match its text, or
+ * undefined when bytes cannot tell (the needle has a replacement character or a lone
+ * surrogate, which invalid input decodes to).
+ */
+export function literalBytes(spec: MatcherSpec): Buffer | undefined {
+  if (spec.kind !== 'literal' || spec.needle.includes('\uFFFD')) return undefined;
+  const bytes = Buffer.from(spec.needle, 'utf8');
+  return bytes.toString('utf8') === spec.needle ? bytes : undefined;
+}

@@ -19,7 +19,13 @@ import {
   type GrepWorkerMessage,
   type LanguageId,
 } from '../protocol.js';
-import { LineScanner, compilePattern, looksBinary, type ScanLimits } from './grep-match.js';
+import {
+  LineScanner,
+  compilePattern,
+  literalBytes,
+  looksBinaryBytes,
+  type ScanLimits,
+} from './grep-match.js';
 import { EnclosingSymbols, type GrepSymbol } from './grep-symbols.js';
 import type { IndexSession } from './session.js';
 
@@ -150,9 +156,14 @@ class FileFeeder {
   skippedCount = 0;
   readonly stale = new Set<number>();
 
+  /**
+   * @param needle bytes a file must hold to match (a case-sensitive literal): files without
+   *   them are searched but not decoded.
+   */
   constructor(
     private readonly session: IndexSession,
     private readonly candidates: readonly number[],
+    private readonly needle?: Buffer,
   ) {}
 
   skip(reason: GrepSkipReason): void {
@@ -177,7 +188,7 @@ class FileFeeder {
   private read(file: number): string | undefined {
     let got;
     try {
-      got = this.session.fileText(file);
+      got = this.session.fileBytes(file);
     } catch (err) {
       if (isLeindexError(err) && err.code === 'E_PATH_OUTSIDE_ROOT') this.skip('outside-root');
       else
@@ -188,13 +199,15 @@ class FileFeeder {
         );
       return undefined;
     }
-    if (looksBinary(got.text)) {
+    if (looksBinaryBytes(got.bytes)) {
       this.skip('binary');
       return undefined;
     }
     if (got.stale) this.stale.add(file);
+    if (this.needle && got.bytes.indexOf(this.needle) < 0) return '';
+    const text = got.bytes.toString('utf8');
     // Symbol offsets index the text without its BOM (the parser never saw it).
-    return got.text.charCodeAt(0) === 0xfeff ? got.text.slice(1) : got.text;
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   }
 }
 
@@ -238,7 +251,7 @@ export async function grepIndex(session: IndexSession, options: GrepOptions): Pr
   const limits = limitsOf(options);
   options.signal?.throwIfAborted();
   const candidates = selectFiles(session, options.languages, options.globs);
-  const feeder = new FileFeeder(session, candidates);
+  const feeder = new FileFeeder(session, candidates, literalBytes(spec));
   const sink = new Sink();
   const deadline = started + limits.timeoutMs;
   const outcome =

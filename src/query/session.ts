@@ -3,7 +3,7 @@
 // (the memory governor calls releaseCaches). Every query command and the MCP server go
 // through one IndexSession. Main (or server) thread.
 
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { LeindexError } from '../errors.js';
 import { FragmentReader } from '../graph/fragment.js';
@@ -11,6 +11,7 @@ import { EdgeKind, type Csr, type FileTable, type IndexGraph, type SymbolTable }
 import { LazyStrings, decodeColumns } from '../store/codec.js';
 import { BLOB } from '../store/layout.js';
 import { NameIndex } from '../search/names.js';
+import { RealPaths, readWhole } from './disk.js';
 import { LANGUAGES, NONE, SYMBOL_KIND_NAMES, type LanguageId, type SymbolKindName } from '../protocol.js';
 import { IndexReader } from '../store/read.js';
 import { loadModel, type EmbeddingModel } from '../embed/embedder.js';
@@ -79,6 +80,7 @@ export class IndexSession {
   private readonly fragments = new Map<number, FragmentReader>();
   private lexicalIndex: LexicalIndex | undefined;
   private realRoot: string | undefined;
+  private readonly realPaths = new RealPaths();
   private cachedView: GraphView | undefined;
   private nameIndex: NameIndex | undefined;
   private vectorSource: VectorSource | undefined;
@@ -257,12 +259,13 @@ export class IndexSession {
     if (rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
       throw new LeindexError('E_PATH_OUTSIDE_ROOT', `${relPath} is outside the project ${this.root}`);
     }
-    let real: string;
+    let real: string | undefined;
     try {
-      real = realpathSync.native(abs);
+      real = this.realPaths.of(abs);
     } catch {
-      return abs; // not there (yet): nothing to follow
+      real = undefined;
     }
+    if (real === undefined) return abs; // not there (yet): nothing to follow
     this.realRoot ??= realpathSync.native(this.root);
     const realRel = relative(this.realRoot, real);
     if (realRel.startsWith('..') || isAbsolute(realRel)) {
@@ -273,22 +276,27 @@ export class IndexSession {
 
   /** The current text of indexed file `file`, and whether it changed since indexing. */
   fileText(file: number): SourceText {
+    const { bytes, stale } = this.fileBytes(file);
+    return { text: bytes.toString('utf8'), stale };
+  }
+
+  /** fileText's bytes, not decoded (a literal search looks for its needle before decoding). */
+  fileBytes(file: number): { bytes: Buffer; stale: boolean } {
     const files = this.files();
     const relPath = files.relPath[file];
     if (relPath === undefined) throw new LeindexError('E_INTERNAL', `no file #${file}`);
     const abs = this.pathInside(relPath);
-    let text: string;
-    let stale: boolean;
     try {
-      const st = statSync(abs);
-      stale = st.size !== files.size[file] || st.mtimeMs !== files.mtimeMs[file];
-      text = readFileSync(abs, 'utf8');
+      const got = readWhole(abs);
+      return {
+        bytes: got.bytes,
+        stale: got.size !== files.size[file] || got.mtimeMs !== files.mtimeMs[file],
+      };
     } catch (err) {
       throw new LeindexError('E_IO', `cannot read ${relPath}: ${(err as Error).message}`, {
         hint: 'the file changed since it was indexed: run `leindex index` again',
       });
     }
-    return { text, stale };
   }
 
   /**
