@@ -5,7 +5,7 @@
 // Prints JSON lines; --record appends them to bench/runs/mcp-<date>.jsonl.
 // Usage: node dist/bench/mcp.js [--corpus DIR] [--index-dir DIR] [--rounds N] [--starts N] [--idle]
 
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +86,18 @@ async function call(s: Server, name: string, a: Record<string, unknown>): Promis
 async function rssMb(pid: number): Promise<number> {
   const u = await pidusage(pid);
   return Math.round(u.memory / 2 ** 20);
+}
+
+/** RSS split into anonymous (heap, buffers) and file-backed (mapped store and vector pages), MB; Linux only. */
+function rssParts(pid: number): { anonMb: number; fileMb: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string): number =>
+      Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+    return { anonMb: Math.round(kb('RssAnon') / 1024), fileMb: Math.round(kb('RssFile') / 1024) };
+  } catch {
+    return undefined;
+  }
 }
 
 function pct(xs: number[], p: number): number {
@@ -198,6 +210,7 @@ emit({
   idleRssMb: idleRss,
   peakRssUnderLoadMb: peakRss,
   rssAfterLoadMb: afterRss,
+  rssAfterLoad: rssParts(server.pid),
   callsPerSec: +(callCount / loadSecs).toFixed(1),
 });
 await server.close();
