@@ -1,0 +1,88 @@
+// What `analyze` takes as seeds and what the queries count as test code, on a small tree
+// written here: helpers of Rust inline test modules are tests, a scoped package directory is
+// named by its parts, and exception classes seed after the code that raises them.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { analyzeQuery } from '../src/query/analyze.js';
+import { resolveSymbol } from '../src/query/lookup.js';
+import type { IndexSession } from '../src/query/session.js';
+import { isTest } from '../src/query/symbol-info.js';
+import { closeIndexedFixture, openIndexedFixture, type Workspace } from './helpers/workspace.js';
+
+let ws: Workspace;
+let session: IndexSession;
+
+function write(root: string, rel: string, text: string): void {
+  mkdirSync(join(root, rel, '..'), { recursive: true });
+  writeFileSync(join(root, rel), text);
+}
+
+test.before(async () => {
+  ({ ws, session } = await openIndexedFixture((dir) => {
+    write(
+      dir,
+      'crates/table/src/raw.rs',
+      `pub struct RawTable { items: usize }
+
+impl RawTable {
+    /// Grows the table and rehashes every item in place.
+    pub fn rehash_in_place(&mut self) {
+        self.items = self.items * 2;
+    }
+}
+
+#[cfg(test)]
+mod test_map {
+    use super::*;
+
+    fn rehash_in_place(table: &mut RawTable) {
+        table.rehash_in_place();
+    }
+
+    #[test]
+    fn rehash() {
+        let mut t = RawTable { items: 1 };
+        rehash_in_place(&mut t);
+    }
+}
+`,
+    );
+  }));
+});
+
+test.after(() => closeIndexedFixture({ ws, session }));
+
+function idOf(spec: string): number {
+  return resolveSymbol(session, spec).chosen.id;
+}
+
+test('a helper in a Rust inline test module is test code; the code it tests is not', () => {
+  const g = session.graph();
+  const helper = idOf('crates/table/src/raw.rs:test_map.rehash_in_place');
+  const method = idOf('crates/table/src/raw.rs:RawTable.rehash_in_place');
+  const testFn = idOf('crates/table/src/raw.rs:test_map.rehash');
+  assert.ok(isTest(g, testFn), 'the #[test] function');
+  assert.ok(isTest(g, helper), 'the helper beside it, without #[test]');
+  assert.not.ok(isTest(g, method));
+  // Asked twice (memoised), the same answers.
+  assert.ok(isTest(g, helper));
+  assert.not.ok(isTest(g, method));
+});
+
+test('a Rust inline test helper is not a seed unless tests are asked for', () => {
+  const q = 'how does the raw table rehash_in_place grow?';
+  const r = analyzeQuery(session, q, { budget: 2000 });
+  const names = r.seeds.map((s) => s.qualifiedName);
+  assert.ok(names.includes('RawTable.rehash_in_place'), names.join(', '));
+  assert.not.ok(names.includes('test_map.rehash_in_place'), names.join(', '));
+  const withTests = analyzeQuery(session, q, { budget: 2000, includeTests: true });
+  assert.ok(
+    withTests.seeds.some((s) => s.qualifiedName === 'test_map.rehash_in_place'),
+    withTests.seeds.map((s) => s.qualifiedName).join(', '),
+  );
+});
+
+test.run();
