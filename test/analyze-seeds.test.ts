@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { analyzeQuery } from '../src/query/analyze.js';
+import { analyzeQuery, focusDirs } from '../src/query/analyze.js';
 import { resolveSymbol } from '../src/query/lookup.js';
 import type { IndexSession } from '../src/query/session.js';
 import { isTest } from '../src/query/symbol-info.js';
@@ -83,6 +83,28 @@ test('a Rust inline test helper is not a seed unless tests are asked for', () =>
     withTests.seeds.some((s) => s.qualifiedName === 'test_map.rehash_in_place'),
     withTests.seeds.map((s) => s.qualifiedName).join(', '),
   );
+});
+
+test('a scoped package directory is named by its parts, all of them but the generic ones', () => {
+  const paths = [
+    'typescript/tanstack__query-core-5.108.0/src/query.ts',
+    'typescript/tanstack__react-query-5.108.0/src/useQuery.ts',
+    'typescript/tanstack__router-core-1.171.39/src/router.ts',
+    'rust/tokio-1.24.2/src/lib.rs',
+    'rust/tokio-util-0.7.3/src/lib.rs',
+    ...Array.from({ length: 40 }, (_, i) => `python/tool${i}/main.py`),
+  ];
+  assert.equal(focusDirs(paths, "How does TanStack Query's Query.fetch retry a failed fetch?"), [
+    'typescript/tanstack__query-core-5.108.0/',
+  ]);
+  // Every non-generic part must be in the question: `react` names the React package.
+  assert.equal(focusDirs(paths, 'How does TanStack react Query render?'), [
+    'typescript/tanstack__query-core-5.108.0/',
+    'typescript/tanstack__react-query-5.108.0/',
+  ]);
+  assert.equal(focusDirs(paths, 'How does TanStack render a page?'), []);
+  // One non-generic part is not enough: `tokio` names tokio, not tokio-util.
+  assert.equal(focusDirs(paths, 'How does tokio spawn a task?'), ['rust/tokio-1.24.2/']);
 });
 
 test.run();

@@ -134,8 +134,9 @@ export function focusDirs(relPaths: readonly string[], query: string): string[] 
       const prefix = `${parts.slice(0, i + 1).join('/')}/`;
       if (seen.has(prefix)) continue;
       seen.add(prefix);
-      const name = squash((parts[i] ?? '').replace(/[-_.]v?\d+(\.\d+)*([-+.].*)?$/, ''));
-      if (!words.has(name)) continue;
+      const bare = (parts[i] ?? '').replace(/[-_.]v?\d+(\.\d+)*([-+.].*)?$/, '');
+      const name = squash(bare);
+      if (!words.has(name) && !namedByParts(bare, words)) continue;
       let set = byWord.get(name);
       if (!set) byWord.set(name, (set = new Set()));
       set.add(prefix);
@@ -150,6 +151,20 @@ export function focusDirs(relPaths: readonly string[], query: string): string[] 
     .flatMap((s) => [...s])
     .filter((p) => !broad(p));
   return prefixes.filter((p) => !prefixes.some((q) => q !== p && p.startsWith(q))).sort();
+}
+
+/**
+ * A directory named by two or more words, each of which the question has: a scoped package
+ * (`tanstack__query-core` for "TanStack Query": `tanstack`, `query`, and the generic `core`)
+ * or a hyphenated crate (`crossbeam-channel`). Generic parts need not appear; a name with a
+ * single other part (`tokio-util`) is not named by that part alone.
+ */
+function namedByParts(dirName: string, words: ReadonlySet<string>): boolean {
+  const parts = dirName
+    .split(/[-_.@]+/)
+    .map(squash)
+    .filter((p) => p.length > 0 && !GENERIC_DIRS.has(p));
+  return parts.length >= 2 && parts.every((p) => words.has(p));
 }
 
 /**
