@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { analyzeQuery, focusDirs } from '../src/query/analyze.js';
+import { analyzeQuery, focusDirs, isExceptionCode } from '../src/query/analyze.js';
 import { resolveSymbol } from '../src/query/lookup.js';
 import type { IndexSession } from '../src/query/session.js';
 import { isTest } from '../src/query/symbol-info.js';
@@ -50,6 +50,36 @@ mod test_map {
 }
 `,
     );
+    write(
+      dir,
+      'web/routing.py',
+      `class HTTPException(Exception):
+    \"\"\"Base of the HTTP errors.\"\"\"
+
+    code = 500
+
+
+class NotFound(HTTPException):
+    \"\"\"Raised when no rule matches the requested path: 404.\"\"\"
+
+    code = 404
+
+    def describe(self):
+        return "no rule matches the path"
+
+
+class Router:
+    def __init__(self, rules):
+        self.rules = rules
+
+    def match(self, path):
+        \"\"\"Match a request path against the rules; raise NotFound when no rule matches.\"\"\"
+        for rule in self.rules:
+            if rule == path:
+                return rule
+        raise NotFound()
+`,
+    );
   }));
 });
 
@@ -83,6 +113,27 @@ test('a Rust inline test helper is not a seed unless tests are asked for', () =>
     withTests.seeds.some((s) => s.qualifiedName === 'test_map.rehash_in_place'),
     withTests.seeds.map((s) => s.qualifiedName).join(', '),
   );
+});
+
+test('an exception class and its methods are exception code; the code raising them is not', () => {
+  const g = session.graph();
+  assert.ok(isExceptionCode(g, idOf('web/routing.py:HTTPException')), 'named …Exception');
+  assert.ok(isExceptionCode(g, idOf('web/routing.py:NotFound')), 'inherits from one');
+  assert.ok(isExceptionCode(g, idOf('web/routing.py:NotFound.describe')), 'a method of one');
+  assert.not.ok(isExceptionCode(g, idOf('web/routing.py:Router')));
+  assert.not.ok(isExceptionCode(g, idOf('web/routing.py:Router.match')));
+});
+
+test('an exception the question names seeds after the code that raises it', () => {
+  const r = analyzeQuery(session, 'When does the router match raise NotFound?', { budget: 2000 });
+  const names = r.seeds.map((s) => s.qualifiedName);
+  const match = names.indexOf('Router.match');
+  const notFound = names.indexOf('NotFound');
+  assert.ok(match >= 0 && !isExceptionCode(session.graph(), r.seeds[0]?.id ?? -1), JSON.stringify(r.seeds));
+  assert.ok(notFound < 0 || notFound > match, JSON.stringify(r.seeds));
+  for (const s of r.seeds) {
+    if (isExceptionCode(session.graph(), s.id)) assert.ok(s.score <= 0.5, JSON.stringify(s));
+  }
 });
 
 test('a scoped package directory is named by its parts, all of them but the generic ones', () => {
