@@ -54,13 +54,13 @@ mod test_map {
       dir,
       'web/routing.py',
       `class HTTPException(Exception):
-    \"\"\"Base of the HTTP errors.\"\"\"
+    """Base of the HTTP errors."""
 
     code = 500
 
 
 class NotFound(HTTPException):
-    \"\"\"Raised when no rule matches the requested path: 404.\"\"\"
+    """Raised when no rule matches the requested path: 404."""
 
     code = 404
 
@@ -73,7 +73,7 @@ class Router:
         self.rules = rules
 
     def match(self, path):
-        \"\"\"Match a request path against the rules; raise NotFound when no rule matches.\"\"\"
+        """Match a request path against the rules; raise NotFound when no rule matches."""
         for rule in self.rules:
             if rule == path:
                 return rule
