@@ -324,7 +324,7 @@ export function createProxy(state: State): unknown {
   const seed = resolveSymbol(s, 'createProxy').chosen.id;
   const member = resolveSymbol(s, 'traps.get').chosen.id;
   const owner = resolveSymbol(s, 'traps').chosen.id;
-  const trace = { reached: new Map<number, number>(), fate: new Map() } as GravityTrace;
+  const trace: GravityTrace = { reached: new Map(), fate: new Map() };
   const b = gatherContext(s, [{ id: seed, score: 1 }], {
     budget: 8000,
     relevance: () => 0.5,
