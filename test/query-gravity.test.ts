@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { loadModel } from '../src/embed/embedder.js';
 import { renderBundle, type Bundle, type BundleSymbol } from '../src/query/bundle.js';
 import { contextFor } from '../src/query/context.js';
-import { gatherContext } from '../src/query/gravity.js';
+import { gatherContext, type GravityTrace } from '../src/query/gravity.js';
 import { resolveSymbol } from '../src/query/lookup.js';
 import { Relevance } from '../src/query/relevance.js';
 import { IndexSession } from '../src/query/session.js';
@@ -295,6 +295,54 @@ test('relevance orders neighbours: the callee about the query pulls harder', asy
   const small = gatherContext(s, [{ id: seed, score: 1 }], { budget: tight, relevance: rel, title: 'q' });
   assert.ok(find(small, 'parseConfigFile'), JSON.stringify(allSymbols(small).map((x) => x.qualifiedName)));
   assert.is(find(small, 'sendWelcomeEmail'), undefined);
+});
+
+test('an edge to a member of an object literal reaches the object held by the constant as well', async () => {
+  const s = await generated({
+    'src/proxy.ts': `export interface State { copy: Record<string, unknown>; modified: boolean }
+
+export const traps = {
+  get(state: State, prop: string): unknown {
+    return state.copy[prop];
+  },
+  set(state: State, prop: string, value: unknown): boolean {
+    markChanged(state);
+    state.copy[prop] = value;
+    return true;
+  },
+};
+
+export function markChanged(state: State): void {
+  state.modified = true;
+}
+
+export function createProxy(state: State): unknown {
+  return traps.get(state, 'x');
+}
+`,
+  });
+  const seed = resolveSymbol(s, 'createProxy').chosen.id;
+  const member = resolveSymbol(s, 'traps.get').chosen.id;
+  const owner = resolveSymbol(s, 'traps').chosen.id;
+  const trace: GravityTrace = { reached: new Map(), fate: new Map() };
+  const b = gatherContext(s, [{ id: seed, score: 1 }], {
+    budget: 8000,
+    relevance: () => 0.5,
+    title: 'q',
+    trace,
+  });
+  checkBundle(s, b, 'object literal');
+  const m = trace.reached.get(member) ?? 0;
+  const o = trace.reached.get(owner) ?? 0;
+  assert.ok(m > 0, 'the member is reached by the call');
+  // Through the member's `contains` edge alone the object would pull at most 0.5 × 0.9 of it
+  // (× the ratio of their masses, 0.8–1.25).
+  assert.ok(o > 0.6 * m, `object ${o} vs member ${m}`);
+  // The object is shown, whole, holding the member, and markChanged (called by its set trap) is reached.
+  const shownObject = find(b, 'traps');
+  assert.ok(shownObject && !shownObject.outline, JSON.stringify(allSymbols(b).map((x) => x.qualifiedName)));
+  assert.is(find(b, 'traps.get'), undefined, 'not shown twice');
+  assert.ok(trace.reached.has(resolveSymbol(s, 'markChanged').chosen.id));
 });
 
 test('tests pull less than other callers unless a seed is a test', async () => {

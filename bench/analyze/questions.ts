@@ -28,10 +28,15 @@ export interface ExpectedSymbol {
   must: boolean;
 }
 
+export type Split = 'dev' | 'held' | 'held2';
+
 export interface Question {
   id: string;
-  /** `dev`: the methods were tuned on it; `held`: held out, written and committed before any scored run. */
-  split?: 'dev' | 'held';
+  /**
+   * `dev`: the methods were tuned on it; `held`: held out, written and committed before any scored
+   * run; `held2`: a later held-out batch, scored only when asked for by name (`--split held2`).
+   */
+  split?: Split;
   project: string;
   language: string;
   question: string;

@@ -25,10 +25,12 @@
 //   not reached  never reached from the seeds (search rank given: `search #k` or `search -`)
 //
 // Means are reported per split (`dev`: the questions the parameters were tuned on; `held`:
-// held-out questions, committed before any scored run) and over all questions.
+// held-out questions, committed before any scored run; `held2`: a later held-out batch, scored
+// only when named, `--split held2`, so that no run on dev scores it by accident) and over all
+// the questions scored. `--check` only resolves every question's specs (no `analyze` run).
 //
 // Usage: node dist/bench/analyze/score.js [--root DIR] [--index-dir DIR] [--budgets 2000,8000]
-//        [--label TEXT] [--only ID,...] [--split dev|held] [--record]
+//        [--label TEXT] [--only ID,...] [--split dev|held|held2] [--check] [--record]
 
 import { appendFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -40,7 +42,7 @@ import type { GravityTrace } from '../../src/query/gravity.js';
 import { searchIndex } from '../../src/query/search.js';
 import { IndexSession } from '../../src/query/session.js';
 import { edgeKindIds, encloses } from '../../src/query/symbol-info.js';
-import { benchArgs, loadQuestions, resolveQuestion, type ResolvedQuestion } from './questions.js';
+import { benchArgs, loadQuestions, resolveQuestion, type ResolvedQuestion, type Split } from './questions.js';
 
 const HERE = fileURLToPath(new URL('../../../bench/analyze/', import.meta.url));
 
@@ -61,7 +63,7 @@ export interface Miss {
 
 export interface QuestionScore {
   question: string;
-  split: 'dev' | 'held';
+  split: Split;
   budget: number;
   tokens: number;
   blocks: number;
@@ -208,8 +210,13 @@ async function main(): Promise<void> {
     session.graph();
     for (const raw of loadQuestions()) {
       if (only && !only.includes(raw.id)) continue;
-      if (split && (raw.split ?? 'dev') !== split) continue;
+      const its = raw.split ?? 'dev';
+      if (split ? its !== split : its === 'held2') continue;
       const q = resolveQuestion(session, raw);
+      if (has('--check')) {
+        process.stderr.write(`${q.id}: ${q.ids.length} specs resolve (${q.mustIds.length} must)\n`);
+        continue;
+      }
       const ranks = searchRanksOf(session, q);
       for (const budget of budgets) {
         const { score } = scoreAnalyze(session, q, budget, ranks);
@@ -242,7 +249,7 @@ async function main(): Promise<void> {
       cpuMsMedian: median(at.map((r) => r.cpuMs)),
     };
   };
-  const summary = ['dev', 'held', 'all'].flatMap((which) => budgets.map((b) => means(b, which)));
+  const summary = ['dev', 'held', 'held2', 'all'].flatMap((which) => budgets.map((b) => means(b, which)));
   for (const s of summary) {
     if (s.questions) process.stderr.write(`mean ${s.split} @${s.budget}: ${JSON.stringify(s)}\n`);
   }

@@ -10,10 +10,11 @@ import { gatherContext, type GravityTrace, type Seed } from './gravity.js';
 import type { Bundle } from './bundle.js';
 import { Relevance } from './relevance.js';
 import { searchIndex, type SearchHit } from './search.js';
-import { isContainer, isModule, isTest, ownedMembers, symbolRef } from './symbol-info.js';
+import { edgeKindIds, isContainer, isModule, isTest, ownedMembers, symbolRef } from './symbol-info.js';
 import type { IndexSession } from './session.js';
 import { LeindexError } from '../errors.js';
-import { SymbolKind } from '../protocol.js';
+import { NONE, SymbolKind } from '../protocol.js';
+import type { IndexGraph } from '../graph/graph.js';
 import { isDeclarationFile } from '../graph/modules.js';
 
 /** Seeds handed to the traversal: enough to cover a question's few entry points. */
@@ -35,6 +36,18 @@ const SEED_FLOOR = 0.45;
  * 8,000-token must-recall 0.549 → 0.564, precision 0.585 → 0.601 (0.3 and 0.7: the same).
  */
 const DECLARATION_FILE = 0.5;
+
+/**
+ * An exception class, or a method of one, counts this much as a seed: a question that says
+ * what is raised (werkzeug's "when does matching raise NotFound or MethodNotAllowed") asks
+ * where and why, and the classes themselves (a docstring and a status code) took three of six
+ * seeds.
+ */
+const EXCEPTION_SEED = 0.5;
+/** Names of exception classes (and bases that make a class one). */
+const EXCEPTION_NAME = /(Error|Exception)$/;
+/** How far up the inheritance edges a class is looked at for an exception base. */
+const EXCEPTION_DEPTH = 6;
 
 export interface AnalyzeOptions {
   budget: number;
@@ -134,8 +147,9 @@ export function focusDirs(relPaths: readonly string[], query: string): string[] 
       const prefix = `${parts.slice(0, i + 1).join('/')}/`;
       if (seen.has(prefix)) continue;
       seen.add(prefix);
-      const name = squash((parts[i] ?? '').replace(/[-_.]v?\d+(\.\d+)*([-+.].*)?$/, ''));
-      if (!words.has(name)) continue;
+      const bare = (parts[i] ?? '').replace(/[-_.]v?\d+(\.\d+)*([-+.].*)?$/, '');
+      const name = squash(bare);
+      if (!words.has(name) && !namedByParts(bare, words)) continue;
       let set = byWord.get(name);
       if (!set) byWord.set(name, (set = new Set()));
       set.add(prefix);
@@ -150,6 +164,20 @@ export function focusDirs(relPaths: readonly string[], query: string): string[] 
     .flatMap((s) => [...s])
     .filter((p) => !broad(p));
   return prefixes.filter((p) => !prefixes.some((q) => q !== p && p.startsWith(q))).sort();
+}
+
+/**
+ * A directory named by two or more words, each of which the question has: a scoped package
+ * (`tanstack__query-core` for "TanStack Query": `tanstack`, `query`, and the generic `core`)
+ * or a hyphenated crate (`crossbeam-channel`). Generic parts need not appear; a name with a
+ * single other part (`tokio-util`) is not named by that part alone.
+ */
+function namedByParts(dirName: string, words: ReadonlySet<string>): boolean {
+  const parts = dirName
+    .split(/[-_.@]+/)
+    .map(squash)
+    .filter((p) => p.length > 0 && !GENERIC_DIRS.has(p));
+  return parts.length >= 2 && parts.every((p) => words.has(p));
 }
 
 /**
@@ -240,7 +268,9 @@ export function analyzeQuery(session: IndexSession, query: string, options: Anal
       const best = Math.max(0, ...hits.map((h) => h.score * fit(h)));
       if (best <= 0) continue;
       for (const hit of hits) {
-        const score = (hit.score * fit(hit)) / best;
+        // After normalising: a form that finds only the exception (`NotFound`) still ranks it
+        // below the best hits of the other forms.
+        const score = ((hit.score * fit(hit)) / best) * (isExceptionCode(g, hit.id) ? EXCEPTION_SEED : 1);
         if (score < SEED_FLOOR) continue;
         // A test is a seed only when asked for: it would otherwise pull in its whole fixture.
         if (!options.includeTests && isTest(g, hit.id)) continue;
@@ -318,6 +348,41 @@ function withBestMethods(session: IndexSession, found: Map<number, Found>, relev
       via: `${f.via}, method of ${f.hit.qualifiedName}`,
     });
   }
+}
+
+/**
+ * Whether `id` is an exception class (named `…Error` / `…Exception`, or inheriting from one
+ * within EXCEPTION_DEPTH hops of `inherits` edges, external bases included) or a member of one.
+ */
+export function isExceptionCode(g: IndexGraph, id: number): boolean {
+  const inherits = edgeKindIds().inherits;
+  const classOf = (n: number): number => {
+    for (let c = n, hops = 0; c >= 0 && hops < 8; c = g.symbols.parent[c] ?? NONE, hops++) {
+      const k = g.symbols.kind[c];
+      if (k === SymbolKind.class || k === SymbolKind.struct) return c;
+      if (k === SymbolKind.module) return NONE;
+    }
+    return NONE;
+  };
+  const start = classOf(id);
+  if (start < 0 || inherits < 0) return false;
+  const seen = new Set<number>([start]);
+  let level = [start];
+  for (let depth = 0; depth <= EXCEPTION_DEPTH && level.length > 0; depth++) {
+    const next: number[] = [];
+    for (const c of level) {
+      if (EXCEPTION_NAME.test(g.strings[g.symbols.name[c] ?? NONE] ?? '')) return true;
+      const f = g.forward;
+      for (let e = f.offsets[c] ?? 0; e < (f.offsets[c + 1] ?? 0); e++) {
+        const t = f.targets[e] ?? NONE;
+        if (f.kinds[e] !== inherits || t < 0 || seen.has(t)) continue;
+        seen.add(t);
+        next.push(t);
+      }
+    }
+    level = next;
+  }
+  return false;
 }
 
 function short(q: string): string {

@@ -6,7 +6,7 @@
 // of nearly the same pull); the discount is the node's own, so the first time a node leaves
 // the heap is its best path but for a rare better one through a longer node. Main thread.
 
-import { LANGUAGES, NONE, type LanguageId } from '../protocol.js';
+import { LANGUAGES, NONE, SymbolKind, type LanguageId } from '../protocol.js';
 import {
   blockCost,
   blockText,
@@ -102,6 +102,13 @@ function linkRules(): LinkRule[] {
   return rules.filter((r) => r.kinds.length > 0 && r.kinds.every((x) => x >= 0));
 }
 
+/**
+ * An edge to a member of an object literal held by a constant or variable (immer's
+ * `objectTraps.get`) reaches the object too, at this share of the edge's pull: the object is
+ * what its users name and pass around (`let traps = objectTraps`), and its members are pieces
+ * of it.
+ */
+const OBJECT_OWNER = 1;
 /** Pull lost per hop, on top of the edge weights: keeps far nodes behind near ones. */
 const DECAY = 0.9;
 /** Relevance moves pull between this floor and 1 (an irrelevant callee still counts some). */
@@ -371,8 +378,23 @@ export function gatherContext(
           const conf = (csr.confidence[i] ?? 100) / 100;
           const prior = from.score * rule.weight * conf * conf * DECAY;
           const prev = cands.get(t);
-          if (prev && prev.score >= prior) continue;
-          cands.set(t, { id: t, score: prior, via: src, link, distance: from.distance + 1, label: '' });
+          if (!prev || prev.score < prior) {
+            cands.set(t, { id: t, score: prior, via: src, link, distance: from.distance + 1, label: '' });
+          }
+          // An edge to a member of an object held by a value reaches the object as well.
+          const owner = valueOwner(t);
+          if (owner < 0 || owner === from.id || settled.has(owner) || (whole && encloses(g, from.id, owner)))
+            continue;
+          const o = cands.get(owner);
+          if (o && o.score >= prior * OBJECT_OWNER) continue;
+          cands.set(owner, {
+            id: owner,
+            score: prior * OBJECT_OWNER,
+            via: src,
+            link,
+            distance: from.distance + 1,
+            label: '',
+          });
         }
       }
     }
@@ -390,6 +412,14 @@ export function gatherContext(
       heap.push(c);
     }
     return list.length;
+  }
+
+  /** The constant or variable whose object literal holds member `id` directly, else NONE. */
+  function valueOwner(id: number): number {
+    const p = g.symbols.parent[id] ?? NONE;
+    if (p < 0) return NONE;
+    const k = g.symbols.kind[p];
+    return (k === SymbolKind.constant || k === SymbolKind.variable) && encloses(g, p, id) ? p : NONE;
   }
 
   /** Centrality in [0.8, 1]: callers and subclasses (log), and branching complexity (log). */

@@ -49,8 +49,15 @@ export const TEST_PATH =
   /(^|\/)(tests?|__tests__|spec|specs|testing|fixtures?)(\/|$)|[._-](test|spec)s?\.[a-z]+$|(^|\/)test_[^/]*\.py$|(^|\/)conftest\.py$/i;
 
 const testFileCache = new WeakMap<IndexGraph, Uint8Array>();
+/** Per symbol: 0 unknown, 1 inside a symbol flagged test, 2 not. */
+const testOwnerCache = new WeakMap<IndexGraph, Uint8Array>();
 
-/** Whether symbol `id` is test code: flagged by its extractor, or in a test file. */
+/**
+ * Whether symbol `id` is test code: flagged by its extractor, inside a symbol so flagged (a
+ * helper of Rust's inline `#[cfg(test)] mod tests`, whose module the extractor flags but not
+ * every item in it: hashbrown's `test_map::rehash_in_place` beside `RawTableInner`'s), or in a
+ * test file. The one test rule of the queries (analyze, gravity, lookup, impact, reports).
+ */
 export function isTest(g: IndexGraph, id: number): boolean {
   if (((g.symbols.flags[id] ?? 0) & SymbolFlag.test) !== 0) return true;
   const file = g.symbols.file[id] ?? NONE;
@@ -63,7 +70,33 @@ export function isTest(g: IndexGraph, id: number): boolean {
     });
     testFileCache.set(g, files);
   }
-  return files[file] === 1;
+  return files[file] === 1 || insideTest(g, id);
+}
+
+/** Whether an ancestor of `id` (by the parent column) is flagged test; memoised per graph. */
+function insideTest(g: IndexGraph, id: number): boolean {
+  let known = testOwnerCache.get(g);
+  if (!known) testOwnerCache.set(g, (known = new Uint8Array(g.symbols.kind.length)));
+  const path: number[] = [];
+  let answer = 2;
+  for (
+    let p = g.symbols.parent[id] ?? NONE, hops = 0;
+    p >= 0 && hops < 64;
+    p = g.symbols.parent[p] ?? NONE, hops++
+  ) {
+    if (known[p] !== 0) {
+      answer = known[p] === 1 || ((g.symbols.flags[p] ?? 0) & SymbolFlag.test) !== 0 ? 1 : 2;
+      break;
+    }
+    if (((g.symbols.flags[p] ?? 0) & SymbolFlag.test) !== 0) {
+      answer = 1;
+      break;
+    }
+    path.push(p);
+  }
+  known[id] = answer;
+  for (const p of path) known[p] = answer;
+  return answer === 1;
 }
 
 export function isExported(g: IndexGraph, id: number): boolean {

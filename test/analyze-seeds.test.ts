@@ -1,0 +1,161 @@
+// What `analyze` takes as seeds and what the queries count as test code, on a small tree
+// written here: helpers of Rust inline test modules are tests, a scoped package directory is
+// named by its parts, and exception classes seed after the code that raises them.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { analyzeQuery, focusDirs, isExceptionCode } from '../src/query/analyze.js';
+import { resolveSymbol } from '../src/query/lookup.js';
+import type { IndexSession } from '../src/query/session.js';
+import { isTest } from '../src/query/symbol-info.js';
+import { closeIndexedFixture, openIndexedFixture, type Workspace } from './helpers/workspace.js';
+
+let ws: Workspace;
+let session: IndexSession;
+
+function write(root: string, rel: string, text: string): void {
+  mkdirSync(join(root, rel, '..'), { recursive: true });
+  writeFileSync(join(root, rel), text);
+}
+
+test.before(async () => {
+  ({ ws, session } = await openIndexedFixture((dir) => {
+    write(
+      dir,
+      'crates/table/src/raw.rs',
+      `pub struct RawTable { items: usize }
+
+impl RawTable {
+    /// Grows the table and rehashes every item in place.
+    pub fn rehash_in_place(&mut self) {
+        self.items = self.items * 2;
+    }
+}
+
+#[cfg(test)]
+mod test_map {
+    use super::*;
+
+    fn rehash_in_place(table: &mut RawTable) {
+        table.rehash_in_place();
+    }
+
+    #[test]
+    fn rehash() {
+        let mut t = RawTable { items: 1 };
+        rehash_in_place(&mut t);
+    }
+}
+`,
+    );
+    write(
+      dir,
+      'web/routing.py',
+      `class HTTPException(Exception):
+    """Base of the HTTP errors."""
+
+    code = 500
+
+
+class NotFound(HTTPException):
+    """Raised when no rule matches the requested path: 404."""
+
+    code = 404
+
+    def describe(self):
+        return "no rule matches the path"
+
+
+class Router:
+    def __init__(self, rules):
+        self.rules = rules
+
+    def match(self, path):
+        """Match a request path against the rules; raise NotFound when no rule matches."""
+        for rule in self.rules:
+            if rule == path:
+                return rule
+        raise NotFound()
+`,
+    );
+  }));
+});
+
+test.after(() => closeIndexedFixture({ ws, session }));
+
+function idOf(spec: string): number {
+  return resolveSymbol(session, spec).chosen.id;
+}
+
+test('a helper in a Rust inline test module is test code; the code it tests is not', () => {
+  const g = session.graph();
+  const helper = idOf('crates/table/src/raw.rs:test_map.rehash_in_place');
+  const method = idOf('crates/table/src/raw.rs:RawTable.rehash_in_place');
+  const testFn = idOf('crates/table/src/raw.rs:test_map.rehash');
+  assert.ok(isTest(g, testFn), 'the #[test] function');
+  assert.ok(isTest(g, helper), 'the helper beside it, without #[test]');
+  assert.not.ok(isTest(g, method));
+  // Asked twice (memoised), the same answers.
+  assert.ok(isTest(g, helper));
+  assert.not.ok(isTest(g, method));
+});
+
+test('a Rust inline test helper is not a seed unless tests are asked for', () => {
+  const q = 'how does the raw table rehash_in_place grow?';
+  const r = analyzeQuery(session, q, { budget: 2000 });
+  const names = r.seeds.map((s) => s.qualifiedName);
+  assert.ok(names.includes('RawTable.rehash_in_place'), names.join(', '));
+  assert.not.ok(names.includes('test_map.rehash_in_place'), names.join(', '));
+  const withTests = analyzeQuery(session, q, { budget: 2000, includeTests: true });
+  assert.ok(
+    withTests.seeds.some((s) => s.qualifiedName === 'test_map.rehash_in_place'),
+    withTests.seeds.map((s) => s.qualifiedName).join(', '),
+  );
+});
+
+test('an exception class and its methods are exception code; the code raising them is not', () => {
+  const g = session.graph();
+  assert.ok(isExceptionCode(g, idOf('web/routing.py:HTTPException')), 'named …Exception');
+  assert.ok(isExceptionCode(g, idOf('web/routing.py:NotFound')), 'inherits from one');
+  assert.ok(isExceptionCode(g, idOf('web/routing.py:NotFound.describe')), 'a method of one');
+  assert.not.ok(isExceptionCode(g, idOf('web/routing.py:Router')));
+  assert.not.ok(isExceptionCode(g, idOf('web/routing.py:Router.match')));
+});
+
+test('an exception the question names seeds after the code that raises it', () => {
+  const r = analyzeQuery(session, 'When does the router match raise NotFound?', { budget: 2000 });
+  const names = r.seeds.map((s) => s.qualifiedName);
+  const match = names.indexOf('Router.match');
+  const notFound = names.indexOf('NotFound');
+  assert.ok(match >= 0 && !isExceptionCode(session.graph(), r.seeds[0]?.id ?? -1), JSON.stringify(r.seeds));
+  assert.ok(notFound < 0 || notFound > match, JSON.stringify(r.seeds));
+  for (const s of r.seeds) {
+    if (isExceptionCode(session.graph(), s.id)) assert.ok(s.score <= 0.5, JSON.stringify(s));
+  }
+});
+
+test('a scoped package directory is named by its parts, all of them but the generic ones', () => {
+  const paths = [
+    'typescript/tanstack__query-core-5.108.0/src/query.ts',
+    'typescript/tanstack__react-query-5.108.0/src/useQuery.ts',
+    'typescript/tanstack__router-core-1.171.39/src/router.ts',
+    'rust/tokio-1.24.2/src/lib.rs',
+    'rust/tokio-util-0.7.3/src/lib.rs',
+    ...Array.from({ length: 40 }, (_, i) => `python/tool${i}/main.py`),
+  ];
+  assert.equal(focusDirs(paths, "How does TanStack Query's Query.fetch retry a failed fetch?"), [
+    'typescript/tanstack__query-core-5.108.0/',
+  ]);
+  // Every non-generic part must be in the question: `react` names the React package.
+  assert.equal(focusDirs(paths, 'How does TanStack react Query render?'), [
+    'typescript/tanstack__query-core-5.108.0/',
+    'typescript/tanstack__react-query-5.108.0/',
+  ]);
+  assert.equal(focusDirs(paths, 'How does TanStack render a page?'), []);
+  // One non-generic part is not enough: `tokio` names tokio, not tokio-util.
+  assert.equal(focusDirs(paths, 'How does tokio spawn a task?'), ['rust/tokio-1.24.2/']);
+});
+
+test.run();
