@@ -175,6 +175,53 @@ test('a one-file edit writes a delta; search over base + delta equals a full reb
   }
 });
 
+test('dead counts follow files that die and come back: df and scores equal a full rebuild at every step', async () => {
+  const ws = tempDir();
+  try {
+    writeTree(ws.dir, 120);
+    const idx = join(ws.dir, '.leindex');
+    const first = await indexTree(ws.dir, { embeddings: false });
+    const steps: [string, () => void, number][] = [
+      ['edit mod5', () => writeFileSync(fileOf(ws.dir, 5), source(5, 1, 'zanzibar')), 1],
+      [
+        'edit mod6, delete mod7',
+        () => {
+          writeFileSync(fileOf(ws.dir, 6), source(6, 1, 'quokka'));
+          rmSync(fileOf(ws.dir, 7));
+        },
+        3,
+      ],
+      // Back to their base content: mod5 and mod7 are live base files again.
+      [
+        'restore mod5 and mod7',
+        () => {
+          writeFileSync(fileOf(ws.dir, 5), source(5));
+          writeFileSync(fileOf(ws.dir, 7), source(7));
+        },
+        1,
+      ],
+      [
+        'edit mod5 again, delete mod6',
+        () => {
+          writeFileSync(fileOf(ws.dir, 5), source(5, 2, 'quokka'));
+          rmSync(fileOf(ws.dir, 6));
+        },
+        2,
+      ],
+    ];
+    for (const [what, change, deadFiles] of steps) {
+      change();
+      await indexTree(ws.dir, { embeddings: false });
+      const info = await lexiconInfo(idx);
+      assert.is(info.lexicon.baseGeneration, first.generation, `${what}: a delta`);
+      assert.is(info.lexicon.delta?.deadFiles, deadFiles, `${what}: dead files`);
+      assertSame(snapshot(idx), await reference(ws.dir), what);
+    }
+  } finally {
+    ws.cleanup();
+  }
+});
+
 test('adds and deletes shift ids; a touch refreshes; churn past the threshold compacts; old bases are collected', async () => {
   const ws = tempDir();
   try {

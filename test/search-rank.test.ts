@@ -1,6 +1,7 @@
 // Ranking problems of issue 4 (bench/search/README.md, "Ranking problems seen") on a small
 // fixture built to show each: a module-qualified identifier, an identifier inside a sentence,
-// an identifier made of stop words, a project named in the query. Each expected symbol must
+// an identifier made of stop words, a project named in the query, a setter whose doc repeats
+// the question above the function that does the work. Each expected symbol must
 // be the first hit; the fixture gives each a plausible competitor that wins on words alone.
 // Also the pure query-side helpers (identifiersInQuery, projectTable) on their own.
 
@@ -62,6 +63,18 @@ test('a project named in the query favours its symbols', () => {
   // Lexical-only mode is left pure: no project bonus.
   const text = searchIndex(session, 'how does flask find the view function', { mode: 'text', limit: 5 });
   assert.ok(text.hits.every((h) => h.parts.project === 0));
+});
+
+test('a long doc comment does not outrank the code that does the work', () => {
+  // Arg.required, Arg.global and Arg.hide are one-line setters whose API docs (with examples)
+  // use the question's words; did_you_mean_flag is the 25-line function that answers it, with
+  // a two-line doc. Without the size prior (size 0) a setter wins on words.
+  const q = 'where does clap suggest a similar flag when the user mistypes an argument';
+  const want = 'rs/clap-4.0.32/src/parser/suggestions.rs#did_you_mean_flag';
+  const got = top(q);
+  assert.is(got[0], want, got.join(', '));
+  const flat = top(q, { weights: { size: 0 } });
+  assert.is.not(flat[0], want, flat.join(', '));
 });
 
 test('identifiersInQuery: code-shaped words only', () => {

@@ -509,7 +509,15 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         },
         {
           generation: writer.nextGeneration,
-          previous: previousLexicon(prevInfo?.lexicon, (gen, name) => writer.blobAt(gen, name)),
+          previous: previousLexicon(
+            prevInfo?.lexicon,
+            prevInfo?.generation,
+            (gen, name) => writer.blobAt(gen, name),
+            (hash) => {
+              const bytes = writer.getFragment(hash);
+              return bytes ? new FragmentReader(bytes) : undefined;
+            },
+          ),
           compactShare: run.lexiconCompactShare,
         },
       ),

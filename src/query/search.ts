@@ -350,8 +350,9 @@ const KIND_PRIOR: Record<number, number> = {
 };
 
 /**
- * The structural prior in [0, 2]: definitions over variables and fields, more callers
- * (log-scaled), more complex code when the route asks for it.
+ * The structural prior: definitions over variables and fields, more callers (log-scaled),
+ * longer functions and methods (log-scaled, up to `size`), more complex code when the route
+ * asks for it.
  */
 function structurePrior(session: IndexSession, id: number, w: Weights): number {
   const g = session.view();
@@ -361,8 +362,16 @@ function structurePrior(session: IndexSession, id: number, w: Weights): number {
     Math.min(1, Math.log1p(callers) / Math.log(50)) * 0.5;
   if (w.complexity > 0)
     prior += w.complexity * Math.min(1, Math.log1p(g.symbols.complexity[id] ?? 1) / Math.log(40));
+  const kind = g.symbols.kind[id] ?? 0;
+  if (w.size > 0 && (kind === SymbolKind.function || kind === SymbolKind.method)) {
+    const lines = (g.symbols.endLine[id] ?? 0) - (g.symbols.startLine[id] ?? 0) + 1;
+    prior += w.size * Math.min(1, Math.log1p(lines) / Math.log(SIZE_LINES));
+  }
   return prior;
 }
+
+/** A function or method this long (lines) gets the whole size prior; 50 and 200 gave less on dev. */
+const SIZE_LINES = 100;
 
 /** Tests, generated and vendored code keep this share of their score unless asked for. */
 const DEMOTED_SHARE = 0.6;

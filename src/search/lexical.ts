@@ -2,8 +2,9 @@
 // generation, reading only the buckets of the query's terms (each a small blob, decoded once
 // and cached) plus the per-symbol lengths. The postings are the base segment's (under the base
 // generation's ids, mapped to this generation's through the remap; dead files skipped) plus
-// this generation's delta (see lexicon.ts); df counts live postings only, so scores equal a
-// full rebuild's. Input: a weighted query bag; output: the top symbol ids with their BM25
+// this generation's delta (see lexicon.ts); df is the base's postings minus the dead-count
+// table's entry plus the delta's (live postings only, read from no posting list), so scores
+// equal a full rebuild's. Input: a weighted query bag; output: the top symbol ids with their BM25
 // scores. Main (or server) thread.
 
 import { LeindexError } from '../errors.js';
@@ -12,14 +13,18 @@ import { IDF_FLOOR_SHARE } from './params.js';
 import type { IndexReader } from '../store/read.js';
 import {
   LEX_BUCKET_PREFIX,
+  LEX_DEAD_COUNTS_BLOB,
   LEX_DELTA_LENGTHS_BLOB,
   LEX_DELTA_PREFIX,
   LEX_LENGTHS_BLOB,
   baseDocMap,
   bucketOf,
+  deadCountOf,
   decodeBucket,
+  decodeDeadCounts,
   postingsOf,
   type Bucket,
+  type DeadCounts,
   type LexiconInfo,
 } from './lexicon.js';
 import { MAX_QUERY_TERMS, termHash } from './terms.js';
@@ -52,6 +57,7 @@ export class LexicalIndex {
   private readonly deltaBuckets = new Map<number, Bucket | null>();
   private lengthsCache: Float32Array | undefined;
   private deltaLengthsCache: { ids: Int32Array; lengths: Float32Array } | undefined;
+  private deadCache: DeadCounts | undefined;
   /** Base id → this generation's id (-1: dead); undefined while the base is this generation. */
   private docMapCache: Int32Array | null | undefined;
   private readonly baseGeneration: number;
@@ -97,6 +103,12 @@ export class LexicalIndex {
       this.deltaLengthsCache = { ids: c.ids as Int32Array, lengths: c.lengths as Float32Array };
     }
     return this.deltaLengthsCache;
+  }
+
+  /** Base postings of dead files per term (a delta generation only). */
+  private dead(): DeadCounts {
+    this.deadCache ??= decodeDeadCounts(this.need(this.reader.blob(LEX_DEAD_COUNTS_BLOB), 'dead counts'));
+    return this.deadCache;
   }
 
   private deltaLength(id: number, fallback: number): number {
@@ -153,11 +165,7 @@ export class LexicalIndex {
     const d = deltaBits === undefined ? null : this.deltaBucket(bucketOf(hash, deltaBits));
     const delta = d ? postingsOf(d, hash) : undefined;
     let df = delta?.docs.length ?? 0;
-    if (base) {
-      const map = this.docMap();
-      if (!map) df += base.docs.length;
-      else for (let i = 0; i < base.docs.length; i++) if (map[base.docs[i]!]! >= 0) df++;
-    }
+    if (base) df += base.docs.length - (this.info.delta ? deadCountOf(this.dead(), hash) : 0);
     return { base, delta, df };
   }
 
@@ -256,10 +264,12 @@ export class LexicalIndex {
     for (const m of [this.buckets, this.deltaBuckets])
       for (const b of m.values()) if (b) bytes += b.docs.byteLength * 1.5 + b.hashes.byteLength * 2;
     if (this.deltaLengthsCache) bytes += this.deltaLengthsCache.ids.byteLength * 2;
+    if (this.deadCache) bytes += this.deadCache.hashes.byteLength * 2;
     this.buckets.clear();
     this.deltaBuckets.clear();
     this.lengthsCache = undefined;
     this.deltaLengthsCache = undefined;
+    this.deadCache = undefined;
     this.docMapCache = undefined;
     this.acc = undefined;
     return bytes;

@@ -11,7 +11,11 @@
 // ids), and a remap of the base's files to this generation's ids (a shift per file, or DEAD
 // for a file that changed or went: the tombstones). Merge numbers symbols by path order, so an
 // unchanged file keeps its rows but may shift; the remap absorbs that. BM25 statistics stay
-// exact: doc count and length sum come from the per-file figures, df counts live postings.
+// exact: doc count and length sum come from the per-file figures, and a per-term dead-count
+// table (base postings of dead files, per term hash) gives df = base − dead + delta without
+// reading postings. The table is kept incrementally: the previous generation's, plus the
+// terms of base files that died since (their fragments, still stored for the previous
+// generation), minus those of files restored to their base content.
 // When the churn (delta symbols + dead base symbols) passes COMPACT_SHARE of the base, the
 // generation builds a new base instead (in its own commit, like everything else).
 // Coordinator thread (build); any (codec).
@@ -32,6 +36,8 @@ export const LEX_FILE_HASHES_BLOB = 'lex.files.hashes';
 export const LEX_REMAP_BLOB = 'lex.remap';
 export const LEX_DELTA_PREFIX = 'lex.d.';
 export const LEX_DELTA_LENGTHS_BLOB = 'lex.dlen';
+/** Delta blob: base postings of dead files per term (hashes ascending, counts). */
+export const LEX_DEAD_COUNTS_BLOB = 'lex.dead';
 export const LEX_RECORD = 'lexicon';
 /** The name index's base blobs start with this (src/search/names.ts); its delta's do not. */
 export const LEX_NAMES_BASE_PREFIX = 'lex.names.';
@@ -144,6 +150,11 @@ class Entries {
   }
 }
 
+/** Where collectFile puts a posting. */
+interface PostingSink {
+  push(hash: number, doc: number, weight: number): void;
+}
+
 /**
  * Adds one file's postings (its fragment's terms plus its path terms) under the graph's ids;
  * calls `doc(id, length)` for every symbol with at least one term.
@@ -152,14 +163,27 @@ function collectFile(
   g: IndexGraph,
   file: number,
   fragment: FragmentReader,
-  entries: Entries,
+  entries: PostingSink,
+  rowHashes: Set<number>,
+  doc: (id: number, length: number) => void,
+): void {
+  const base = g.files.symbolStart[file] ?? 0;
+  const end = g.files.symbolStart[file + 1] ?? base;
+  collectRows(g.files.relPath[file] ?? '', base, end, fragment, entries, rowHashes, doc);
+}
+
+/** collectFile for a file given by path and id range (a base file that is not in the graph). */
+function collectRows(
+  relPath: string,
+  base: number,
+  end: number,
+  fragment: FragmentReader,
+  entries: PostingSink,
   rowHashes: Set<number>,
   doc: (id: number, length: number) => void,
 ): void {
   const pathWeight = Math.round(PATH_WEIGHT * 2);
-  const base = g.files.symbolStart[file] ?? 0;
-  const end = g.files.symbolStart[file + 1] ?? base;
-  const path = pathTerms(g.files.relPath[file] ?? '').map(termHash);
+  const path = pathTerms(relPath).map(termHash);
   const { starts, hashes, weights } = fragment.terms();
   for (let id = base; id < end; id++) {
     const row = id - base;
@@ -206,6 +230,12 @@ export interface PreviousLexicon {
   /** The generation holding the base blobs. */
   generation: number;
   files: LexiconBase;
+  /** The previous generation's remap (undefined: it is the base, every base file alive). */
+  remap: Int32Array | undefined;
+  /** The previous generation's dead counts per term hash (empty when it is the base). */
+  dead: Map<number, number>;
+  /** A stored fragment by content hash (the base content of a file that dies now). */
+  fragment: (contentHash: string) => FragmentReader | undefined;
 }
 
 /**
@@ -324,8 +354,10 @@ function buildDelta(
     deltaSymbols += symbolStart[j + 1]! - symbolStart[j]!;
   }
   if (deltaSymbols + deadSymbols > compactShare * baseSymbols) return undefined;
-  const entries = new Entries();
   const rowHashes = new Set<number>();
+  const dead = deadCounts(prev, remap, current, g, fragmentOf, rowHashes);
+  if (!dead) return undefined;
+  const entries = new Entries();
   const ids: number[] = [];
   const lens: number[] = [];
   for (let j = 0; j < fileCount; j++) {
@@ -342,6 +374,7 @@ function buildDelta(
   const blobs: Record<string, Uint8Array> = {
     [LEX_REMAP_BLOB]: new Uint8Array(remap.buffer),
     [LEX_DELTA_LENGTHS_BLOB]: encodeColumns({ ids: Int32Array.from(ids), lengths: Float32Array.from(lens) }),
+    [LEX_DEAD_COUNTS_BLOB]: encodeDeadCounts(dead),
   };
   for (const [bucket, bytes] of encodeBuckets(entries, bucketBits))
     blobs[`${LEX_DELTA_PREFIX}${bucket}`] = bytes;
@@ -366,6 +399,76 @@ function buildDelta(
     compacted: false,
     covered,
   };
+}
+
+/**
+ * This generation's dead counts: the previous generation's, plus the base postings of the
+ * base files that died since (read from their stored fragments), minus those of files back
+ * to their base content. Undefined when a dying file's fragment is gone (store damage): the
+ * caller then builds a new base.
+ */
+function deadCounts(
+  prev: PreviousLexicon,
+  remap: Int32Array,
+  current: ReadonlyMap<string, number>,
+  g: IndexGraph,
+  fragmentOf: (file: number) => FragmentReader,
+  rowHashes: Set<number>,
+): Map<number, number> | undefined {
+  const base = prev.files;
+  const dead = new Map(prev.dead);
+  const noDoc = (): void => {};
+  for (let i = 0; i < remap.length; i++) {
+    const wasAlive = prev.remap ? prev.remap[i] !== LEX_DEAD : true;
+    const alive = remap[i] !== LEX_DEAD;
+    if (wasAlive === alive) continue;
+    let fragment: FragmentReader | undefined;
+    if (alive) fragment = fragmentOf(current.get(base.paths[i]!)!);
+    else fragment = prev.fragment(base.hashes[i]!);
+    if (!fragment) return undefined;
+    const step = alive ? -1 : 1;
+    const sink: PostingSink = {
+      push(h) {
+        const n = (dead.get(h) ?? 0) + step;
+        if (n === 0) dead.delete(h);
+        else dead.set(h, n);
+      },
+    };
+    collectRows(base.paths[i]!, 0, base.starts[i + 1]! - base.starts[i]!, fragment, sink, rowHashes, noDoc);
+  }
+  return dead;
+}
+
+/** Dead counts as a blob: hashes ascending, counts (deterministic for the same history). */
+function encodeDeadCounts(dead: ReadonlyMap<number, number>): Uint8Array {
+  const hashes = Uint32Array.from(dead.keys()).sort();
+  const counts = Int32Array.from(hashes, (h) => dead.get(h)!);
+  return encodeColumns({ hashes, counts });
+}
+
+/** The dead counts of a delta generation, decoded (hashes ascending). */
+export interface DeadCounts {
+  hashes: Uint32Array;
+  counts: Int32Array;
+}
+
+export function decodeDeadCounts(bytes: Uint8Array): DeadCounts {
+  const c = decodeColumns(bytes);
+  return { hashes: c.hashes as Uint32Array, counts: c.counts as Int32Array };
+}
+
+/** The dead count of `hash` (0 when absent). */
+export function deadCountOf(d: DeadCounts, hash: number): number {
+  let lo = 0;
+  let hi = d.hashes.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const h = d.hashes[mid]!;
+    if (h === hash) return d.counts[mid]!;
+    if (h < hash) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return 0;
 }
 
 function countDistinct(e: Entries): number {
@@ -503,18 +606,33 @@ export function isLexiconBaseBlob(name: string): boolean {
   );
 }
 
-/** The base a generation's lexicon reads, as the next build needs it; undefined if unusable. */
+/**
+ * The base a generation's lexicon reads, with that generation's remap and dead counts, as the
+ * next build needs it; undefined if unusable (the next build then writes a new base).
+ */
 export function previousLexicon(
   info: LexiconInfo | undefined,
+  previousGeneration: number | undefined,
   blobAt: (generation: number, name: string) => Uint8Array | undefined,
+  fragment: (contentHash: string) => FragmentReader | undefined,
 ): PreviousLexicon | undefined {
-  if (info?.baseGeneration === undefined) return undefined;
+  if (info?.baseGeneration === undefined || previousGeneration === undefined) return undefined;
   const generation = info.baseGeneration;
   const cols = blobAt(generation, LEX_FILES_BLOB);
   const paths = blobAt(generation, LEX_FILE_PATHS_BLOB);
   const hashes = blobAt(generation, LEX_FILE_HASHES_BLOB);
   if (!cols || !paths || !hashes) return undefined;
-  return { info, generation, files: decodeLexiconBase(cols, paths, hashes) };
+  let remap: Int32Array | undefined;
+  const dead = new Map<number, number>();
+  if (info.delta) {
+    const r = blobAt(previousGeneration, LEX_REMAP_BLOB);
+    const d = blobAt(previousGeneration, LEX_DEAD_COUNTS_BLOB);
+    if (!r || !d) return undefined;
+    remap = new Int32Array(r.slice().buffer);
+    const counts = decodeDeadCounts(d);
+    counts.hashes.forEach((h, k) => dead.set(h, counts.counts[k]!));
+  }
+  return { info, generation, files: decodeLexiconBase(cols, paths, hashes), remap, dead, fragment };
 }
 
 /**
