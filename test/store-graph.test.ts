@@ -108,6 +108,14 @@ test('a session view reads the same rows as the whole graph, and in-place views 
         }
         assert.is(view.callers(id), calls, `callers of ${id}`);
       }
+      // The governor's release drops the view; the next one reads the same generation again.
+      session.releaseCaches();
+      const again = session.view();
+      assert.is.not(again, view);
+      assert.is(
+        again.str(again.symbols.qualifiedName[39_999]!),
+        first.strings[first.symbols.qualifiedName[39_999]!],
+      );
     } finally {
       await session.close();
     }

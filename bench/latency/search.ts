@@ -70,7 +70,7 @@ function main(): void {
   const root = argv[0];
   if (!root)
     throw new Error(
-      'usage: search.js <root> [--index-dir D] [--queries N] [--cold N] [--record F --label L]',
+      'usage: search.js <root> [--index-dir D] [--queries N] [--cold N] [--compare-bin B [--compare-index-dir D2]] [--record F --label L]',
     );
   const indexDir = arg(argv, '--index-dir') ?? join(root, '.leindex');
   const n = Number(arg(argv, '--queries') ?? 300);

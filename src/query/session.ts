@@ -342,6 +342,7 @@ export class IndexSession {
     this.cachedGraph = undefined;
     this.cachedFiles = undefined;
     this.cachedView = undefined;
+    this.reader.releaseGraph();
     this.nameIndex = undefined;
     this.fragments.clear();
     this.lexicalIndex?.release();

@@ -135,7 +135,10 @@ export class IndexReader {
    * The graph's columns as views, without decoding or copying it when lmdb-js hands the value
    * out as a view into the memory map (a value of 16 MB or more: the corpus's is ~20 MB):
    * then only the pages of the rows a caller reads are ever touched. A smaller value is a
-   * copy the views keep. Views into the map are valid until close().
+   * copy the views keep. Views into the map are valid until close(): the pinned read
+   * transaction keeps their pages from reuse, and lmdb-js keeps an earlier map after the file
+   * grows until the environment closes (its `me_last_map` change to mdb_env_set_mapsize). A
+   * view read after close() may fault the process: callers drop views with the session.
    */
   graphColumns(): GraphColumns {
     try {
@@ -154,6 +157,15 @@ export class IndexReader {
    */
   get graphInPlace(): boolean | undefined {
     return this.mappedGraph?.inPlace;
+  }
+
+  /**
+   * Forgets the graph blob (the memory governor's release): a copy is freed once the views
+   * into it are gone; a view into the map held no heap. The read transaction stays until
+   * close(), as views a caller still holds may point into the map.
+   */
+  releaseGraph(): void {
+    this.mappedGraph = undefined;
   }
 
   /** The graph blob, read once: a view into the map (inPlace) or an 8-aligned copy we own. */
