@@ -137,8 +137,8 @@ test('blobs written ahead of the switch stay invisible; a writer that stops befo
     try {
       writer.begin();
       // Names the generation will have, with bytes no reader could decode.
-      await writer.putBlobs({ [BLOB.strings]: junk, [BLOB.symbols]: junk });
-      const got = writer.blobAt(gen, BLOB.strings);
+      await writer.putBlobs({ [BLOB.graph]: junk, [BLOB.files]: junk });
+      const got = writer.blobAt(gen, BLOB.graph);
       assert.ok(got && Buffer.from(got).equals(Buffer.from(junk)), 'committed before the switch');
       const reader = IndexReader.open(idx);
       try {
@@ -154,8 +154,8 @@ test('blobs written ahead of the switch stay invisible; a writer that stops befo
     const { writer: next } = await IndexWriter.open(idx, { rebuild: false });
     try {
       assert.is(next.crashedGeneration, gen);
-      assert.is(next.blobAt(gen, BLOB.strings), undefined, 'the stopped generation is dropped');
-      assert.ok((next.blobAt(first.generation, BLOB.strings)?.byteLength ?? 0) > 0, 'the previous one stays');
+      assert.is(next.blobAt(gen, BLOB.graph), undefined, 'the stopped generation is dropped');
+      assert.ok((next.blobAt(first.generation, BLOB.graph)?.byteLength ?? 0) > 0, 'the previous one stays');
     } finally {
       await next.close();
     }

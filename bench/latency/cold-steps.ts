@@ -54,6 +54,7 @@ const r = searchIndex(session, query, { limit: 10 });
 mark('search');
 const r2 = searchIndex(session, query, { limit: 10 });
 mark('search-again');
+const graphInPlace = (session.reader as { graphInPlace?: boolean }).graphInPlace;
 await session.close();
 mark('close');
 const faults = process.resourceUsage().minorPageFault;
@@ -69,6 +70,8 @@ console.log(
     total,
     faults,
     faultsBeforeMain: f0,
+    // Whether the graph blob was read in place (a view into the store's map, no copy).
+    graphInPlace,
     steps,
     uptimeMs: +(process.uptime() * 1000).toFixed(0),
   }),

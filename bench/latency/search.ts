@@ -4,6 +4,7 @@
 // Usage: node dist/bench/latency/search.js <root> [--index-dir D] [--queries 300] [--cold 20]
 //          [--record bench/runs/search-latency-<date>.jsonl --label what]
 //          [--compare-bin other/bin/leindex.js]  (cold runs of another build, interleaved)
+//          [--compare-index-dir D2]  (that build's index, when it reads another schema)
 // Prints JSON lines (one per query type and phase, with the load average) on stdout, appends
 // them to --record, and lists the slowest warm queries on stderr. Cold figures are wall and
 // CPU (user + sys, from /usr/bin/time) of fresh processes.
@@ -69,7 +70,7 @@ function main(): void {
   const root = argv[0];
   if (!root)
     throw new Error(
-      'usage: search.js <root> [--index-dir D] [--queries N] [--cold N] [--record F --label L]',
+      'usage: search.js <root> [--index-dir D] [--queries N] [--cold N] [--compare-bin B [--compare-index-dir D2]] [--record F --label L]',
     );
   const indexDir = arg(argv, '--index-dir') ?? join(root, '.leindex');
   const n = Number(arg(argv, '--queries') ?? 300);
@@ -144,17 +145,18 @@ function main(): void {
   // Cold: fresh CLI processes; with --compare-bin, that build's CLI runs each query right
   // after this one (A, B, A, B, ...) so both see the same load.
   const other = arg(argv, '--compare-bin');
-  const bins: [string, string][] = [
-    ['this', BIN],
-    ...(other ? [['compare', other] as [string, string]] : []),
+  const otherIndexDir = arg(argv, '--compare-index-dir') ?? indexDir;
+  const bins: [string, string, string][] = [
+    ['this', BIN, indexDir],
+    ...(other ? [['compare', other, otherIndexDir] as [string, string, string]] : []),
   ];
   const cold = new Map(
     bins.map(([name]) => [name, { wall: [] as number[], cpu: [] as number[], faults: [] as number[] }]),
   );
   for (let i = 0; i < coldN && i < queries.length; i++) {
     const text = queries[(i * 7) % queries.length]!.text;
-    for (const [name, bin] of bins) {
-      const r = coldRun(bin, root, indexDir, text);
+    for (const [name, bin, dir] of bins) {
+      const r = coldRun(bin, root, dir, text);
       const c = cold.get(name)!;
       c.wall.push(r.wall);
       if (r.cpu !== undefined) c.cpu.push(r.cpu);

@@ -20,7 +20,7 @@ import {
   type ParseTaskFile,
   type SkipReason,
 } from '../protocol.js';
-import { BLOB, encodeFileTable, encodeGraph, type SkippedRecord } from '../store/layout.js';
+import { encodeFileTable, encodeGraph, type SkippedRecord } from '../store/layout.js';
 import { IndexWriter } from '../store/write.js';
 import {
   buildLexicon,
@@ -603,8 +603,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
  * they are not held through the lexicon build; returns the graph's digest.
  */
 async function writeGraphBlobs(writer: IndexWriter, graph: IndexGraph): Promise<string> {
-  const blobs = encodeGraph(graph);
-  const digest = graphDigest(graph, blobs[BLOB.strings]);
+  const { blobs, strings } = encodeGraph(graph);
+  const digest = graphDigest(graph, strings);
   await writer.putBlobs(blobs);
   return digest;
 }

@@ -8,8 +8,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { LeindexError } from '../errors.js';
 import { FragmentReader } from '../graph/fragment.js';
 import { EdgeKind, type Csr, type FileTable, type IndexGraph, type SymbolTable } from '../graph/graph.js';
-import { LazyStrings, decodeColumns } from '../store/codec.js';
-import { BLOB } from '../store/layout.js';
+import { LazyStrings } from '../store/codec.js';
 import { NameIndex } from '../search/names.js';
 import { RealPaths, readWhole } from './disk.js';
 import { LANGUAGES, NONE, SYMBOL_KIND_NAMES, type LanguageId, type SymbolKindName } from '../protocol.js';
@@ -34,11 +33,7 @@ export interface GraphView {
   files: FileTable;
   fileSymbolCount: number;
   str(id: number): string | undefined;
-  /**
-   * Incoming call and import edges of symbol `id`. A view keeps only the offsets and kinds
-   * of the reverse edges (1.2 MB on the corpus), copied from a read in passing: the whole
-   * CSR with its targets was 4.3 MB of fresh memory, ~18 ms of a cold search.
-   */
+  /** Incoming call and import edges of symbol `id` (read from the reverse CSR in place). */
   callers(id: number): number;
 }
 
@@ -122,28 +117,18 @@ export class IndexSession {
       };
       return this.cachedView;
     }
-    const need = (name: string): Uint8Array => {
-      const b = this.reader.blob(name);
-      if (!b) throw new LeindexError('E_STORE_CORRUPT', `generation ${this.generation} lacks blob ${name}`);
-      return b;
-    };
-    const strings = new LazyStrings(need(BLOB.strings));
-    const symbols = decodeColumns(need(BLOB.symbols), true) as unknown as SymbolTable;
-    let reverse: Pick<Csr, 'offsets' | 'kinds'> | undefined;
-    const reverseEdges = (): Pick<Csr, 'offsets' | 'kinds'> => {
-      const bytes = this.reader.blobInPassing(BLOB.reverse);
-      if (!bytes)
-        throw new LeindexError('E_STORE_CORRUPT', `generation ${this.generation} lacks blob ${BLOB.reverse}`);
-      // Views into the read buffer (valid until the next read): copy the two columns kept.
-      const csr = decodeColumns(bytes, true) as unknown as Csr;
-      return { offsets: csr.offsets.slice(), kinds: csr.kinds.slice() };
-    };
+    // Views into the memory-mapped graph blob (BLOB.graph): rows and strings are read where
+    // they are stored, so a search touches the pages of the symbols it scores, not the table.
+    const cols = this.reader.graphColumns();
+    const strings = new LazyStrings(cols.strings);
+    const symbols = cols.symbols;
+    const reverse = cols.reverse;
     this.cachedView = {
       symbols,
       files: this.files(),
       fileSymbolCount: this.reader.info.fileSymbolCount,
       str: (id) => strings.get(id),
-      callers: (id) => countCallers((reverse ??= reverseEdges()), id),
+      callers: (id) => countCallers(reverse, id),
     };
     return this.cachedView;
   }
@@ -365,6 +350,7 @@ export class IndexSession {
     this.cachedGraph = undefined;
     this.cachedFiles = undefined;
     this.cachedView = undefined;
+    this.reader.releaseGraph();
     this.nameIndex = undefined;
     this.fragments.clear();
     this.lexicalIndex?.release();

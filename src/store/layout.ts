@@ -1,5 +1,6 @@
-// What one generation of the index holds in the store and how it is encoded: the graph as
-// column blobs plus its string table, the file table, the skipped files and the summary.
+// What one generation of the index holds in the store and how it is encoded: the graph as one
+// column blob (its string table, symbol columns and both edge CSRs), the file table, the
+// skipped files and the summary.
 // Pure encode/decode, shared by the read path and the write path. Any thread.
 
 import type { LexiconInfo } from '../search/lexicon.js';
@@ -20,13 +21,17 @@ export interface SkippedRecord {
 
 /** Blob names of a generation: [generation, name] keys in the blobs database. */
 export const BLOB = {
-  strings: 'strings',
-  symbols: 'symbols',
+  /**
+   * The graph without its file table: one encodeColumns blob whose columns are `strings` (an
+   * encodeStrings table as bytes) and `symbols.*`, `forward.*`, `reverse.*` (GraphColumns).
+   * One value, not four: lmdb-js hands out a value of 16 MB or more as a view into the
+   * store's memory map instead of copying it (SHARED_BUFFER_THRESHOLD in its dbi.cpp), and a
+   * cold search then touches only the pages of the rows it reads (~20 MB on the corpus).
+   */
+  graph: 'graph',
   files: 'files',
   filePaths: 'files.paths',
   fileHashes: 'files.hashes',
-  forward: 'edges.forward',
-  reverse: 'edges.reverse',
 } as const;
 
 /** Blobs of a generation another one names as its lexicon base start with this. */
@@ -67,13 +72,52 @@ export function encodeFileTable(files: FileTable): Record<string, Uint8Array> {
   };
 }
 
-export function encodeGraph(g: IndexGraph): Record<string, Uint8Array> {
+/** The parts of a BLOB.graph value, as views into it. */
+export interface GraphColumns {
+  /** The string table, encodeStrings bytes (decodeStrings or LazyStrings read it). */
+  strings: Uint8Array;
+  symbols: SymbolTable;
+  forward: Csr;
+  reverse: Csr;
+}
+
+const PARTS = ['symbols', 'forward', 'reverse'] as const;
+
+/** The graph's blobs (file table and BLOB.graph); `strings` is the encoded string table, for graphDigest. */
+export function encodeGraph(g: IndexGraph): { blobs: Record<string, Uint8Array>; strings: Uint8Array } {
+  const strings = encodeStrings(g.strings);
+  const cols: Record<string, Column> = { strings };
+  for (const part of PARTS) {
+    for (const [name, col] of Object.entries(g[part] as unknown as Record<string, Column>))
+      cols[`${part}.${name}`] = col;
+  }
+  return { blobs: { ...encodeFileTable(g.files), [BLOB.graph]: encodeColumns(cols) }, strings };
+}
+
+/**
+ * The parts of a BLOB.graph value: views into `bytes` when `owned` (the caller keeps it as
+ * long as the views: decodeColumns), else into a copy.
+ */
+export function decodeGraphColumns(bytes: Uint8Array, owned: boolean): GraphColumns {
+  const cols = decodeColumns(bytes, owned);
+  const parts: Record<string, Record<string, Column>> = { symbols: {}, forward: {}, reverse: {} };
+  let strings: Uint8Array | undefined;
+  for (const [key, col] of Object.entries(cols)) {
+    if (key === 'strings') {
+      strings = col as Uint8Array;
+      continue;
+    }
+    const dot = key.indexOf('.');
+    const part = parts[key.slice(0, dot)];
+    if (dot < 0 || !part) throw new Error(`unexpected graph column ${key}`);
+    part[key.slice(dot + 1)] = col;
+  }
+  if (!strings) throw new Error('the graph blob has no string table');
   return {
-    ...encodeFileTable(g.files),
-    [BLOB.strings]: encodeStrings(g.strings),
-    [BLOB.symbols]: encodeColumns(g.symbols as unknown as Record<string, Column>),
-    [BLOB.forward]: encodeColumns(g.forward as unknown as Record<string, Column>),
-    [BLOB.reverse]: encodeColumns(g.reverse as unknown as Record<string, Column>),
+    strings,
+    symbols: parts.symbols as unknown as SymbolTable,
+    forward: parts.forward as unknown as Csr,
+    reverse: parts.reverse as unknown as Csr,
   };
 }
 
@@ -95,13 +139,14 @@ export function decodeGraph(
     if (!b) throw new Error(`generation ${info.generation} lacks blob ${name}`);
     return b;
   };
+  const cols = decodeGraphColumns(need(BLOB.graph), false);
   return {
-    strings: decodeStrings(need(BLOB.strings)),
-    symbols: decodeColumns(need(BLOB.symbols)) as unknown as SymbolTable,
+    strings: decodeStrings(cols.strings),
+    symbols: cols.symbols,
     files: decodeFileTable(need(BLOB.files), need(BLOB.filePaths), need(BLOB.fileHashes)),
     fileSymbolCount: info.fileSymbolCount,
-    forward: decodeColumns(need(BLOB.forward)) as unknown as Csr,
-    reverse: decodeColumns(need(BLOB.reverse)) as unknown as Csr,
+    forward: cols.forward,
+    reverse: cols.reverse,
     stats,
   };
 }

@@ -6,7 +6,15 @@
 import { LeindexError } from '../errors.js';
 import type { FileTable, IndexGraph, ResolutionStats } from '../graph/graph.js';
 import { decodeColumns, decodeStrings } from './codec.js';
-import { BLOB, RECORD, decodeGraph, type GenerationInfo, type SkippedRecord } from './layout.js';
+import {
+  BLOB,
+  RECORD,
+  decodeGraph,
+  decodeGraphColumns,
+  type GenerationInfo,
+  type GraphColumns,
+  type SkippedRecord,
+} from './layout.js';
 import type { Database } from '../../native/lmdb.js';
 import { SCHEMA_VERSION, openDbs, storeExists, storeFailure, type StoreDbs } from './open.js';
 
@@ -45,7 +53,20 @@ export function readFileTableOf(dbs: StoreDbs, gen: number): FileTable | undefin
   };
 }
 
+/** lmdb-js's read transaction handle (`useReadTransaction`): released with done(). */
+interface ReadTxn {
+  done(): void;
+}
+
 export class IndexReader {
+  /**
+   * The read transaction that keeps the graph blob's pages as they are while views into the
+   * memory map exist (graphColumns): LMDB reuses a freed page only when no reader's snapshot
+   * can still see it. Taken on first use, released by close().
+   */
+  private txn: ReadTxn | undefined;
+  private mappedGraph: { bytes: Uint8Array; inPlace: boolean } | undefined;
+
   private constructor(
     private readonly dbs: StoreDbs,
     readonly generation: number,
@@ -97,15 +118,69 @@ export class IndexReader {
   graph(): IndexGraph {
     try {
       const blobs: Record<string, Uint8Array> = {};
-      for (const name of Object.values(BLOB)) {
-        const b = this.dbs.blobs.getBinary([this.generation, name]);
-        if (b) blobs[name] = b.slice();
+      for (const name of [BLOB.files, BLOB.filePaths, BLOB.fileHashes]) {
+        const b = readOwned(this.blobs, [this.generation, name]);
+        if (b) blobs[name] = b;
       }
+      const graph = this.graphBytes();
+      if (graph) blobs[BLOB.graph] = graph.bytes; // decodeGraph copies what it keeps
       const stats = this.dbs.records.get([this.generation, RECORD.stats]) as ResolutionStats;
       return decodeGraph(blobs, this.info, stats);
     } catch (err) {
       throw storeFailure(err, 'graph');
     }
+  }
+
+  /**
+   * The graph's columns as views, without decoding or copying it when lmdb-js hands the value
+   * out as a view into the memory map (a value of 16 MB or more: the corpus's is ~20 MB):
+   * then only the pages of the rows a caller reads are ever touched. A smaller value is a
+   * copy the views keep. Views into the map are valid until close(): the pinned read
+   * transaction keeps their pages from reuse, and lmdb-js keeps an earlier map after the file
+   * grows until the environment closes (its `me_last_map` change to mdb_env_set_mapsize). A
+   * view read after close() may fault the process: callers drop views with the session.
+   */
+  graphColumns(): GraphColumns {
+    try {
+      const got = this.graphBytes();
+      if (!got)
+        throw new LeindexError('E_STORE_CORRUPT', `generation ${this.generation} lacks blob ${BLOB.graph}`);
+      return decodeGraphColumns(got.bytes, true);
+    } catch (err) {
+      throw storeFailure(err, 'graph');
+    }
+  }
+
+  /**
+   * Whether graphColumns' views are into the memory map (no copy), once it was read; for
+   * benchmarks and tests.
+   */
+  get graphInPlace(): boolean | undefined {
+    return this.mappedGraph?.inPlace;
+  }
+
+  /**
+   * Forgets the graph blob (the memory governor's release): a copy is freed once the views
+   * into it are gone; a view into the map held no heap. The read transaction stays until
+   * close(), as views a caller still holds may point into the map.
+   */
+  releaseGraph(): void {
+    this.mappedGraph = undefined;
+  }
+
+  /** The graph blob, read once: a view into the map (inPlace) or an 8-aligned copy we own. */
+  private graphBytes(): { bytes: Uint8Array; inPlace: boolean } | undefined {
+    if (this.mappedGraph) return this.mappedGraph;
+    this.txn ??= this.dbs.env.useReadTransaction();
+    const fast = this.dbs.blobs as unknown as {
+      getBinaryFast(k: unknown, o: { transaction: unknown }): Uint8Array | undefined;
+    };
+    const b = fast.getBinaryFast([this.generation, BLOB.graph], { transaction: this.txn });
+    if (!b) return undefined;
+    const inPlace = (b.buffer as { isSharedMap?: boolean }).isSharedMap === true && b.byteOffset % 8 === 0;
+    // Not in the map: lmdb-js's reused read buffer, which the next read overwrites.
+    this.mappedGraph = { bytes: inPlace ? b : Uint8Array.prototype.slice.call(b), inPlace };
+    return this.mappedGraph;
   }
 
   skipped(): SkippedRecord[] {
@@ -169,6 +244,9 @@ export class IndexReader {
   }
 
   async close(): Promise<void> {
+    this.mappedGraph = undefined;
+    this.txn?.done();
+    this.txn = undefined;
     await this.dbs.env.close();
   }
 }

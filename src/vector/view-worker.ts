@@ -5,8 +5,10 @@
 // synchronous call: the query is posted, the main thread blocks on a shared counter until
 // the answer is there and takes it off the port with receiveMessageOnPort. Main thread.
 
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type * as WorkerThreads from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { LeindexError, type ErrorCode } from '../errors.js';
 import {
   VECTOR_SIGNAL,
@@ -33,6 +35,17 @@ export interface ViewWorkerOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * node:worker_threads, loaded by the first worker started: the module is ~4-8 ms of a fresh
+ * process, and a cold search runs with the worker off unless a core is idle.
+ */
+const require = createRequire(import.meta.url);
+let threads: typeof WorkerThreads | undefined;
+function workerThreads(): typeof WorkerThreads {
+  threads ??= require('node:worker_threads') as typeof WorkerThreads;
+  return threads;
+}
+
 export class VectorViewWorker {
   private readonly signal: Int32Array;
   private worker: Worker | undefined;
@@ -50,6 +63,7 @@ export class VectorViewWorker {
 
   /** Starts the worker on `path`; returns at once (the open runs in the background). */
   static start(path: string, options: ViewWorkerOptions = {}): VectorViewWorker {
+    const { MessageChannel, Worker } = workerThreads();
     const { port1, port2 } = new MessageChannel();
     const signal = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
     const data: VectorWorkerData = { path, stamp: options.stamp, port: port2, signal };
@@ -85,7 +99,7 @@ export class VectorViewWorker {
     const deadline = performance.now() + this.timeoutMs;
     for (;;) {
       const seen = Atomics.load(this.signal, VECTOR_SIGNAL.answers);
-      const got = receiveMessageOnPort(this.port);
+      const got = workerThreads().receiveMessageOnPort(this.port);
       if (got) {
         return got.message as VectorWorkerAnswer;
       }
