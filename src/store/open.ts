@@ -25,7 +25,8 @@ import { LeindexError, describeError } from '../errors.js';
  * by content hash, so an index written by an older extractor would otherwise keep its old
  * facts for every unchanged file). A mismatch is reported, and `leindex index` rebuilds.
  * 6: dispatch facts (declType, typeParam, implOf), object-literal functions, Rust macro items.
- * 7: a lexicon delta carries its per-term dead counts (lex.dead); the graph's strings, symbols and edges in one blob (BLOB.graph), read in place.
+ * 7: a lexicon delta carries its per-term dead counts (lex.dead); the graph's strings, symbols
+ *    and edges are one blob (BLOB.graph), read in place.
  */
 export const SCHEMA_VERSION = 7;
 
