@@ -83,6 +83,8 @@ interface ImportRow {
   file: number;
   /** As written: './x', 'a.b', 'crate::m'. undefined for local re-exports. */
   qualifier: string | undefined;
+  /** qualifier's id in ctx.names (NONE when undefined). */
+  qualifierId: number;
   name: string;
   /** name's id in ctx.names. */
   nameId: number;
@@ -144,7 +146,7 @@ class Resolver {
     this.moduleMemo = new PairTable(perFile(2));
     this.uniqueMemo = new PairTable(1024);
     this.pairOf = new PairTable(perFile(2));
-    this.flow = new FlowCollector(ctx.edges, ctx.cols.length);
+    this.flow = new FlowCollector(ctx.edges, ctx.cols.length, ctx.names.intern(''));
     this.dispatch = new Dispatcher({
       inputs: ctx.inputs,
       names: ctx.names,
@@ -499,6 +501,7 @@ class Resolver {
     return {
       file: f,
       qualifier: q === NONE ? undefined : list[q],
+      qualifierId: q,
       name: list[this.rowName[i] ?? 0] ?? '',
       nameId: this.rowName[i] ?? 0,
       alias: alias === NONE ? undefined : list[alias],
@@ -578,9 +581,10 @@ class Resolver {
     return this.nFiles + (this.fileDir[f] ?? 0) * 2 + (family === 'p' ? 1 : 0);
   }
 
-  private resolveModule(f: number, spec: string): ModuleTarget | undefined {
+  /** key: spec's name id, when the caller has it. */
+  private resolveModule(f: number, spec: string, key?: number): ModuleTarget | undefined {
     const { names } = this.ctx;
-    const key = names.intern(spec);
+    key ??= names.intern(spec);
     const row = this.moduleMemoRow(f, spec);
     const v = this.moduleMemo.get(row, key);
     if (v !== MISSING) {
@@ -648,7 +652,10 @@ class Resolver {
     for (let i = this.globHead[f] ?? -1; i >= 0; i = this.globNext[i] ?? -1) {
       if (lang !== 'python' && lang !== 'rust' && !this.rowReexportGlob[i]) continue;
       const glob = this.importRow(f, i);
-      const m = glob.qualifier === undefined ? undefined : this.resolveImportModule(f, glob.qualifier);
+      const m =
+        glob.qualifier === undefined
+          ? undefined
+          : this.resolveImportModule(f, glob.qualifier, glob.qualifierId);
       if (m?.kind === 'file') {
         const t = this.exportLookup(m.file, name, depth + 1, key);
         if (t) return t;
@@ -666,10 +673,10 @@ class Resolver {
     return undefined;
   }
 
-  private resolveImportModule(f: number, qualifier: string): ModuleTarget | undefined {
+  private resolveImportModule(f: number, qualifier: string, qid?: number): ModuleTarget | undefined {
     if (this.lang(f) === 'rust')
       return this.ctx.modules.rustSplitPath(f, qualifier.split('::').filter(Boolean))?.module;
-    return this.resolveModule(f, qualifier);
+    return this.resolveModule(f, qualifier, qid);
   }
 
   /** What an import row refers to: a module (namespace / whole-module import) or a symbol. */
@@ -693,7 +700,7 @@ class Resolver {
       const spec = row.alias ? row.qualifier : (row.qualifier.split('.')[0] ?? row.qualifier);
       return this.moduleTarget(this.resolveModule(f, spec));
     }
-    const m = this.resolveModule(f, row.qualifier);
+    const m = this.resolveModule(f, row.qualifier, row.qualifierId);
     if (!m) return undefined;
     if (m.kind === 'external' || row.name === '' || row.name === '*') return this.moduleTarget(m);
     const t = this.exportLookup(m.file, row.name, depth + 1, row.nameId);
@@ -771,7 +778,10 @@ class Resolver {
       for (let i = this.globHead[f] ?? -1; i >= 0; i = this.globNext[i] ?? -1) {
         if (this.lang(f) === 'typescript' || this.lang(f) === 'tsx' || this.lang(f) === 'javascript') break;
         const glob = this.importRow(f, i);
-        const m = glob.qualifier === undefined ? undefined : this.resolveImportModule(f, glob.qualifier);
+        const m =
+          glob.qualifier === undefined
+            ? undefined
+            : this.resolveImportModule(f, glob.qualifier, glob.qualifierId);
         if (m?.kind === 'file' && m.file !== f) t = this.exportLookup(m.file, local, depth + 1, key);
         if (t) break;
       }
@@ -810,7 +820,8 @@ class Resolver {
           const row = w[fromAt + r]!;
           if (row > 0 && row < frag.symbolCount) {
             const python = this.lang(f) === 'python'; // keyword arguments pair by name
-            this.flow.param(base + row, w[auxAt + r]!, python ? (text(w[nameAt + r]!) ?? '') : '', python);
+            const nameId = python ? names.id(f, frag, w[nameAt + r]!) : NONE;
+            this.flow.param(base + row, w[auxAt + r]!, nameId === NONE ? this.emptyName : nameId, python);
           }
         } else this.count(RefKind.param, false);
         continue;
@@ -828,7 +839,7 @@ class Resolver {
       switch (kind) {
         case RefKind.argument:
           // The call row just before it says which callee (if any) its value reaches.
-          resolved = this.flow.argument(w[auxAt + r]!, text(w[aliasAt + r]!));
+          resolved = this.flow.argument(w[auxAt + r]!, names.id(f, frag, w[aliasAt + r]!));
           break;
         case RefKind.read:
         case RefKind.write:
@@ -840,6 +851,7 @@ class Resolver {
           const row: ImportRow = {
             file: f,
             qualifier,
+            qualifierId: qid,
             name,
             nameId: nid,
             alias: text(w[aliasAt + r]!),
@@ -848,7 +860,11 @@ class Resolver {
           const mod =
             this.lang(f) === 'rust' && row.aux !== 1
               ? this.rustImportModule(f, row)
-              : this.moduleTarget(this.resolveImportModule(f, row.aux === 1 ? `self::${name}` : qualifier));
+              : this.moduleTarget(
+                  row.aux === 1
+                    ? this.resolveImportModule(f, `self::${name}`)
+                    : this.resolveImportModule(f, qualifier, qid),
+                );
           if (mod) {
             edges.add(base, mod.id, EdgeKind.imports, Confidence.certain);
             resolved = true;
