@@ -85,8 +85,13 @@ function note(side: Side, id: number, conf: number): void {
 export class FlowCollector {
   /** Parameters per symbol id (highest position + 1), for the symbols of files. */
   private readonly paramCount: Uint8Array;
-  /** Parameter names by position, only for symbols that can be called with keywords (Python). */
-  private readonly paramNames = new Map<number, string[]>();
+  /**
+   * Parameter names (name ids) by position, only for symbols that can be called with keywords
+   * (Python): (symbol, position) → name id, and per symbol how many positions its list spans
+   * (0: none). A Map of string arrays was one array per Python function held through the merge.
+   */
+  private readonly paramNameAt = new PairTable();
+  private readonly keywordSpan: Uint8Array;
   /** State key (a field or variable symbol id; negative: an undeclared field) → dense index. */
   private readonly stateKeys = new Map<number, number>();
   private stateKeyCount = 0;
@@ -114,24 +119,28 @@ export class FlowCollector {
   /** The parameter owner of the last call row (for its argument rows), or -1. */
   private lastCallee = -1;
 
+  /** emptyName: the name id of '' (what a position without a named parameter row holds). */
   constructor(
     private readonly edges: EdgeList,
     private readonly symbolCount: number,
+    private readonly emptyName: number,
   ) {
     this.paramCount = new Uint8Array(symbolCount);
+    this.keywordSpan = new Uint8Array(symbolCount);
     this.stateKeyOfSymbol = new Int32Array(symbolCount);
     this.typeKeyOf = new Int32Array(symbolCount);
   }
 
-  /** A `param` row: symbol `fn` takes a value at `pos`; `keywords`: its callers may name it. */
-  param(fn: number, pos: number, name: string, keywords: boolean): void {
+  /**
+   * A `param` row: symbol `fn` takes a value at `pos`; `keywords`: its callers may name it
+   * (nameId: the parameter's name id).
+   */
+  param(fn: number, pos: number, nameId: number, keywords: boolean): void {
     if (pos < 0 || pos > 254 || fn >= this.paramCount.length) return;
     if (pos >= (this.paramCount[fn] ?? 0)) this.paramCount[fn] = pos + 1;
     if (!keywords) return;
-    let list = this.paramNames.get(fn);
-    if (!list) this.paramNames.set(fn, (list = []));
-    while (list.length <= pos) list.push('');
-    list[pos] = name;
+    if (pos >= (this.keywordSpan[fn] ?? 0)) this.keywordSpan[fn] = pos + 1;
+    this.paramNameAt.set(fn, pos, nameId);
   }
 
   hasParams(fn: number): boolean {
@@ -155,11 +164,21 @@ export class FlowCollector {
     this.lastCallee = -1;
   }
 
-  /** An `argument` row of the last call: does it reach one of the callee's parameters? */
-  argument(pos: number, keyword: string | undefined): boolean {
+  /**
+   * An `argument` row of the last call: does it reach one of the callee's parameters?
+   * keyword: the name id of the keyword it is passed by, NONE when positional.
+   */
+  argument(pos: number, keyword: number): boolean {
     const callee = this.lastCallee;
     if (callee < 0) return false;
-    if (keyword !== undefined) return this.paramNames.get(callee)?.includes(keyword) ?? false;
+    if (keyword >= 0) {
+      const span = this.keywordSpan[callee] ?? 0;
+      for (let p = 0; p < span; p++) {
+        const v = this.paramNameAt.get(callee, p);
+        if ((v === MISSING ? this.emptyName : v) === keyword) return true;
+      }
+      return false;
+    }
     return pos < (this.paramCount[callee] ?? 0);
   }
 

@@ -83,7 +83,11 @@ interface ImportRow {
   file: number;
   /** As written: './x', 'a.b', 'crate::m'. undefined for local re-exports. */
   qualifier: string | undefined;
+  /** qualifier's id in ctx.names (NONE when undefined). */
+  qualifierId: number;
   name: string;
+  /** name's id in ctx.names. */
+  nameId: number;
   alias: string | undefined;
   aux: number;
 }
@@ -142,7 +146,7 @@ class Resolver {
     this.moduleMemo = new PairTable(perFile(2));
     this.uniqueMemo = new PairTable(1024);
     this.pairOf = new PairTable(perFile(2));
-    this.flow = new FlowCollector(ctx.edges, ctx.cols.length);
+    this.flow = new FlowCollector(ctx.edges, ctx.cols.length, ctx.names.intern(''));
     this.dispatch = new Dispatcher({
       inputs: ctx.inputs,
       names: ctx.names,
@@ -342,9 +346,22 @@ class Resolver {
   /** The bucket key of a name (see indexSymbols), -1 when no file symbol has it. */
   private keyOf: (s: string) => number = () => -1;
 
-  /** The first top-level symbol of file f named `name` (what a bare name means in f). */
-  private topLevel(f: number, name: string): number | undefined {
-    const k = this.keyOf(name);
+  /**
+   * The bucket key of the name with this name id: keyOf of its text, without hashing the text
+   * again (at 100k files a string's lookup is three cache misses in the name table).
+   */
+  private keyOfName(nid: number): number {
+    if (nid === this.emptyName || nid === NONE) return this.emptyKey;
+    const g = this.ctx.strings.graphIdOf(nid);
+    return g < 0 || g >= this.emptyKey ? -1 : g;
+  }
+
+  /**
+   * The first top-level symbol of file f named `name` (what a bare name means in f). Here and
+   * below, an optional `nid` is name's id in ctx.names, passed where the caller has it.
+   */
+  private topLevel(f: number, name: string, nid?: number): number | undefined {
+    const k = nid === undefined ? this.keyOf(name) : this.keyOfName(nid);
     if (k < 0) return undefined;
     const { cols, symbolStart } = this.ctx;
     const a = symbolStart[f] ?? 0;
@@ -484,7 +501,9 @@ class Resolver {
     return {
       file: f,
       qualifier: q === NONE ? undefined : list[q],
+      qualifierId: q,
       name: list[this.rowName[i] ?? 0] ?? '',
+      nameId: this.rowName[i] ?? 0,
       alias: alias === NONE ? undefined : list[alias],
       aux: this.rowAux[i] ?? 0,
     };
@@ -562,9 +581,10 @@ class Resolver {
     return this.nFiles + (this.fileDir[f] ?? 0) * 2 + (family === 'p' ? 1 : 0);
   }
 
-  private resolveModule(f: number, spec: string): ModuleTarget | undefined {
+  /** key: spec's name id, when the caller has it. */
+  private resolveModule(f: number, spec: string, key?: number): ModuleTarget | undefined {
     const { names } = this.ctx;
-    const key = names.intern(spec);
+    key ??= names.intern(spec);
     const row = this.moduleMemoRow(f, spec);
     const v = this.moduleMemo.get(row, key);
     if (v !== MISSING) {
@@ -591,17 +611,16 @@ class Resolver {
   // ------------------------------------------------------------------ exports and bindings
 
   /** What `name` means when looked up as a member of module file `f` (exports, re-exports, submodules). */
-  private exportLookup(f: number, name: string, depth = 0): Target {
-    const key = this.ctx.names.intern(name);
+  private exportLookup(f: number, name: string, depth = 0, key = this.ctx.names.intern(name)): Target {
     const v = this.exportMemo.get(f, key);
     if (v !== MISSING) return this.decodeTarget(v);
     this.exportMemo.set(f, key, -1); // cycle guard: a re-export loop resolves to nothing
-    const t = depth > 12 ? undefined : this.exportLookupUncached(f, name, depth);
+    const t = depth > 12 ? undefined : this.exportLookupUncached(f, name, depth, key);
     this.exportMemo.set(f, key, this.encodeTarget(t));
     return t;
   }
 
-  private exportLookupUncached(f: number, name: string, depth: number): Target {
+  private exportLookupUncached(f: number, name: string, depth: number, key: number): Target {
     const { cols } = this.ctx;
     if (name === 'default') {
       const a = this.moduleRow(f);
@@ -610,13 +629,13 @@ class Resolver {
         if ((cols.flags[id] ?? 0) & SymbolFlag.defaultExport) return { id, module: undefined };
       }
     }
-    const top = this.topLevel(f, name);
+    const top = this.topLevel(f, name, key);
     if (top !== undefined) return { id: top, module: undefined };
-    const head = this.reexportsByName.get(f, this.ctx.names.intern(name));
+    const head = this.reexportsByName.get(f, key);
     for (let i = head === MISSING ? -1 : head; i >= 0; i = this.reexportNext[i] ?? -1) {
       const row = this.importRow(f, i);
       if (row.qualifier === undefined) {
-        const local = this.topLevel(f, row.name) ?? this.binding(f, row.name)?.id;
+        const local = this.topLevel(f, row.name, row.nameId) ?? this.binding(f, row.name, 0, row.nameId)?.id;
         if (local !== undefined) return { id: local, module: undefined };
         continue;
       }
@@ -627,15 +646,18 @@ class Resolver {
     // in __init__.py, `pub use`/`use` items); TS/JS modules export only what they say.
     const lang = this.lang(f);
     if (lang === 'python' || lang === 'rust') {
-      const b = this.binding(f, name, depth);
+      const b = this.binding(f, name, depth, key);
       if (b) return b;
     }
     for (let i = this.globHead[f] ?? -1; i >= 0; i = this.globNext[i] ?? -1) {
       if (lang !== 'python' && lang !== 'rust' && !this.rowReexportGlob[i]) continue;
       const glob = this.importRow(f, i);
-      const m = glob.qualifier === undefined ? undefined : this.resolveImportModule(f, glob.qualifier);
+      const m =
+        glob.qualifier === undefined
+          ? undefined
+          : this.resolveImportModule(f, glob.qualifier, glob.qualifierId);
       if (m?.kind === 'file') {
-        const t = this.exportLookup(m.file, name, depth + 1);
+        const t = this.exportLookup(m.file, name, depth + 1, key);
         if (t) return t;
       }
     }
@@ -651,10 +673,10 @@ class Resolver {
     return undefined;
   }
 
-  private resolveImportModule(f: number, qualifier: string): ModuleTarget | undefined {
+  private resolveImportModule(f: number, qualifier: string, qid?: number): ModuleTarget | undefined {
     if (this.lang(f) === 'rust')
       return this.ctx.modules.rustSplitPath(f, qualifier.split('::').filter(Boolean))?.module;
-    return this.resolveModule(f, qualifier);
+    return this.resolveModule(f, qualifier, qid);
   }
 
   /** What an import row refers to: a module (namespace / whole-module import) or a symbol. */
@@ -678,10 +700,10 @@ class Resolver {
       const spec = row.alias ? row.qualifier : (row.qualifier.split('.')[0] ?? row.qualifier);
       return this.moduleTarget(this.resolveModule(f, spec));
     }
-    const m = this.resolveModule(f, row.qualifier);
+    const m = this.resolveModule(f, row.qualifier, row.qualifierId);
     if (!m) return undefined;
     if (m.kind === 'external' || row.name === '' || row.name === '*') return this.moduleTarget(m);
-    const t = this.exportLookup(m.file, row.name, depth + 1);
+    const t = this.exportLookup(m.file, row.name, depth + 1, row.nameId);
     if (t) return t;
     if (lang === 'python') {
       // `from pkg import sub` where sub is a module of pkg
@@ -704,16 +726,16 @@ class Resolver {
     return cur;
   }
 
-  private member(container: NonNullable<Target>, name: string, depth = 0): Target {
-    if (container.module !== undefined) return this.exportLookup(container.module, name, depth + 1);
+  private member(container: NonNullable<Target>, name: string, depth = 0, nid?: number): Target {
+    if (container.module !== undefined) return this.exportLookup(container.module, name, depth + 1, nid);
     const { cols } = this.ctx;
     if (cols.file[container.id] === NONE) return undefined; // inside an external package
     if (!CLASS_LIKE.has(cols.kind[container.id] ?? -1)) return undefined;
-    return this.methodOf(container.id, name, 0);
+    return this.methodOf(container.id, name, 0, nid);
   }
 
   /** A member of a type: in its own file by qualified name, then anywhere (Rust impls), then its bases. */
-  private methodOf(typeId: number, name: string, depth: number): Target {
+  private methodOf(typeId: number, name: string, depth: number, nid?: number): Target {
     const { cols } = this.ctx;
     if (name.includes('.')) {
       const qn = `${this.str(cols.qualifiedName[typeId] ?? NONE)}.${name}`;
@@ -724,7 +746,7 @@ class Resolver {
       if (anywhere.length === 1 && anywhere[0] !== undefined) return { id: anywhere[0], module: undefined };
     } else {
       const prefix = cols.qualifiedName[typeId] ?? NONE;
-      const seg = this.ctx.names.lookup(name);
+      const seg = nid ?? this.ctx.names.lookup(name);
       const file = cols.file[typeId] ?? NONE;
       const own = file >= 0 ? this.pairInFileOf(file, prefix, seg) : MISSING;
       if (own !== MISSING) return { id: own, module: undefined };
@@ -733,16 +755,16 @@ class Resolver {
     }
     if (depth > 8) return undefined;
     for (const base of this.bases.get(typeId) ?? []) {
-      const t = this.methodOf(base, name, depth + 1);
+      const t = this.methodOf(base, name, depth + 1, nid);
       if (t) return t;
     }
     return undefined;
   }
 
   /** The symbol or module a local name of file f is bound to by an import. */
-  private binding(f: number, local: string, depth = 0): Target {
+  private binding(f: number, local: string, depth = 0, key?: number): Target {
     if (f < 0 || f >= this.nFiles) return undefined;
-    const key = this.ctx.names.intern(local);
+    key ??= this.ctx.names.intern(local);
     const row = this.importsByLocal.get(f, key);
     // No import binds the name and no glob import could: nothing to memoise (most lookups).
     if (row === MISSING && ((this.globHead[f] ?? -1) < 0 || this.family(f) === 'j')) return undefined;
@@ -756,8 +778,11 @@ class Resolver {
       for (let i = this.globHead[f] ?? -1; i >= 0; i = this.globNext[i] ?? -1) {
         if (this.lang(f) === 'typescript' || this.lang(f) === 'tsx' || this.lang(f) === 'javascript') break;
         const glob = this.importRow(f, i);
-        const m = glob.qualifier === undefined ? undefined : this.resolveImportModule(f, glob.qualifier);
-        if (m?.kind === 'file' && m.file !== f) t = this.exportLookup(m.file, local, depth + 1);
+        const m =
+          glob.qualifier === undefined
+            ? undefined
+            : this.resolveImportModule(f, glob.qualifier, glob.qualifierId);
+        if (m?.kind === 'file' && m.file !== f) t = this.exportLookup(m.file, local, depth + 1, key);
         if (t) break;
       }
     }
@@ -795,7 +820,8 @@ class Resolver {
           const row = w[fromAt + r]!;
           if (row > 0 && row < frag.symbolCount) {
             const python = this.lang(f) === 'python'; // keyword arguments pair by name
-            this.flow.param(base + row, w[auxAt + r]!, python ? (text(w[nameAt + r]!) ?? '') : '', python);
+            const nameId = python ? names.id(f, frag, w[nameAt + r]!) : NONE;
+            this.flow.param(base + row, w[auxAt + r]!, nameId === NONE ? this.emptyName : nameId, python);
           }
         } else this.count(RefKind.param, false);
         continue;
@@ -803,17 +829,21 @@ class Resolver {
       if (structural !== (phase === 'structure')) continue;
       const fromRow = w[fromAt + r]!;
       const from = fromRow >= 0 && fromRow < frag.symbolCount ? base + fromRow : base;
-      const name = text(w[nameAt + r]!) ?? '';
-      const qualifier = text(w[qualifierAt + r]!);
+      // Names as ids too (a fragment string's id is one array read; its text's, a hash lookup).
+      let nid = names.id(f, frag, w[nameAt + r]!);
+      if (nid === NONE) nid = this.emptyName;
+      const name = names.list[nid] ?? '';
+      const qid = names.id(f, frag, w[qualifierAt + r]!);
+      const qualifier = qid === NONE ? undefined : names.list[qid];
       let resolved = false;
       switch (kind) {
         case RefKind.argument:
           // The call row just before it says which callee (if any) its value reaches.
-          resolved = this.flow.argument(w[auxAt + r]!, text(w[aliasAt + r]!));
+          resolved = this.flow.argument(w[auxAt + r]!, names.id(f, frag, w[aliasAt + r]!));
           break;
         case RefKind.read:
         case RefKind.write:
-          resolved = this.stateRef(f, from, kind === RefKind.write, name, qualifier);
+          resolved = this.stateRef(f, from, kind === RefKind.write, name, qualifier, nid, qid);
           break;
         case RefKind.import:
         case RefKind.reexport: {
@@ -821,14 +851,20 @@ class Resolver {
           const row: ImportRow = {
             file: f,
             qualifier,
+            qualifierId: qid,
             name,
+            nameId: nid,
             alias: text(w[aliasAt + r]!),
             aux: w[auxAt + r]!,
           };
           const mod =
             this.lang(f) === 'rust' && row.aux !== 1
               ? this.rustImportModule(f, row)
-              : this.moduleTarget(this.resolveImportModule(f, row.aux === 1 ? `self::${name}` : qualifier));
+              : this.moduleTarget(
+                  row.aux === 1
+                    ? this.resolveImportModule(f, `self::${name}`)
+                    : this.resolveImportModule(f, qualifier, qid),
+                );
           if (mod) {
             edges.add(base, mod.id, EdgeKind.imports, Confidence.certain);
             resolved = true;
@@ -859,7 +895,7 @@ class Resolver {
         }
         case RefKind.call:
         case RefKind.instantiate: {
-          let t = this.resolveCall(f, from, name, qualifier, kind === RefKind.instantiate);
+          let t = this.resolveCall(f, from, name, qualifier, kind === RefKind.instantiate, nid, qid);
           const via = kind === RefKind.call ? this.dispatch.call(f, from, name, qualifier, t) : undefined;
           for (const d of via ?? []) {
             if (d === via?.[0]) t = d;
@@ -880,7 +916,7 @@ class Resolver {
         case RefKind.typeRef:
         case RefKind.paramType:
         case RefKind.returnType: {
-          const t = this.resolveType(f, from, name, qualifier);
+          const t = this.resolveType(f, from, name, qualifier, nid, qid);
           if (t) {
             edges.add(from, t.id, EdgeKind.referencesType, t.conf);
             resolved = true;
@@ -923,6 +959,8 @@ class Resolver {
     write: boolean,
     name: string,
     qualifier: string | undefined,
+    nid?: number,
+    qid?: number,
   ): boolean {
     if (!name) return false;
     const { cols } = this.ctx;
@@ -931,7 +969,7 @@ class Resolver {
     if (qualifier === 'this' || qualifier === 'self') {
       const type = this.enclosingType(f, from);
       if (type === undefined) return false;
-      const member = this.methodOf(type, name, 0);
+      const member = this.methodOf(type, name, 0, nid);
       if (member) {
         if (cols.kind[member.id] !== SymbolKind.field) return false; // a method or a nested type
         key = member.id;
@@ -942,8 +980,8 @@ class Resolver {
         conf = FlowConfidence.undeclaredField;
       }
     } else if (!qualifier) {
-      const own = this.topLevel(f, name);
-      const t = own !== undefined ? { id: own, module: undefined } : this.binding(f, name);
+      const own = this.topLevel(f, name, nid);
+      const t = own !== undefined ? { id: own, module: undefined } : this.binding(f, name, 0, nid);
       if (!t || t.module !== undefined || !STATE_KINDS.has(cols.kind[t.id] ?? -1)) return false;
       if (cols.file[t.id] === NONE) return false;
       key = t.id;
@@ -951,11 +989,11 @@ class Resolver {
     } else {
       // `mod.NAME` (Python module attributes): the module through the file's imports.
       const segs = qualifier.split('.');
-      const head = this.scoped(f, from, segs[0] ?? '');
+      const head = this.scoped(f, from, segs[0] ?? '', segs.length === 1 ? qid : undefined);
       let container: Target = head ? { id: head.id, module: this.moduleOfRow(head.id) } : undefined;
       for (const seg of segs.slice(1)) container = container ? this.member(container, seg) : undefined;
       if (container?.module === undefined) return false;
-      const t = this.member(container, name);
+      const t = this.member(container, name, 0, nid);
       if (!t || !STATE_KINDS.has(cols.kind[t.id] ?? -1) || cols.file[t.id] === NONE) return false;
       key = t.id;
       conf = cols.file[t.id] === f ? FlowConfidence.moduleName : FlowConfidence.crossFileName;
@@ -984,11 +1022,16 @@ class Resolver {
   }
 
   /** A name as seen from inside symbol `from`: nested scopes outward, then the file's imports. */
-  private scoped(f: number, from: number, name: string): { id: number; conf: number } | undefined {
+  private scoped(
+    f: number,
+    from: number,
+    name: string,
+    nid?: number,
+  ): { id: number; conf: number } | undefined {
     const { cols } = this.ctx;
     const base = this.moduleRow(f);
     const dotted = name.includes('.');
-    const seg = dotted ? NONE : this.ctx.names.lookup(name);
+    const seg = dotted ? NONE : (nid ?? this.ctx.names.lookup(name));
     for (let s = from; (dotted || seg !== NONE) && s > base && s >= 0; s = cols.parent[s] ?? base) {
       // Members of a class are not in scope by bare name in any of our languages (they need
       // this./self.), so class scopes are passed over.
@@ -1001,9 +1044,9 @@ class Resolver {
         if (id !== MISSING && id !== from) return { id, conf: Confidence.local };
       }
     }
-    const top = this.topLevel(f, name);
+    const top = this.topLevel(f, name, nid);
     if (top !== undefined) return { id: top, conf: Confidence.local };
-    const b = this.binding(f, name);
+    const b = this.binding(f, name, 0, nid);
     if (b) return { id: b.id, conf: Confidence.imported };
     return undefined;
   }
@@ -1038,19 +1081,21 @@ class Resolver {
     name: string,
     qualifier: string | undefined,
     instantiate: boolean,
+    nid?: number,
+    qid?: number,
   ): { id: number; conf: number } | undefined {
     if (!name) return undefined;
     const q = trimColons(qualifier);
     if (!q) {
-      const s = this.scoped(f, from, name);
+      const s = this.scoped(f, from, name, nid);
       if (s && this.ctx.cols.file[s.id] !== NONE) return s;
       if (s) return undefined; // a call into an external package: no project edge
-      return this.uniqueByName(f, name, instantiate ? TYPE_KINDS : CALLABLE_KINDS, false);
+      return this.uniqueByName(f, name, instantiate ? TYPE_KINDS : CALLABLE_KINDS, false, nid);
     }
     if (q === 'this' || q === 'self' || q === 'Self' || q === 'cls') {
       const type = this.enclosingType(f, from);
       if (type === undefined) return undefined;
-      const t = this.methodOf(type, name, 0);
+      const t = this.methodOf(type, name, 0, nid);
       if (!t) return undefined;
       const own = this.ctx.cols.parent[t.id] === type || this.nestedIn(t.id, type);
       return { id: t.id, conf: own ? Confidence.receiver : Confidence.inherited };
@@ -1058,26 +1103,28 @@ class Resolver {
     if (q === 'super') {
       const type = this.enclosingType(f, from);
       for (const b of type === undefined ? [] : (this.bases.get(type) ?? [])) {
-        const t = this.methodOf(b, name, 0);
+        const t = this.methodOf(b, name, 0, nid);
         if (t) return { id: t.id, conf: Confidence.inherited };
       }
       return undefined;
     }
     const segs = this.pathSegments(q);
     const head = segs[0] ?? '';
+    // The qualifier's id is the head's when the qualifier is one plain name (`peer.f()`).
+    const headId = q === qualifier && segs.length === 1 && head === q ? qid : undefined;
     if (head !== 'this' && head !== 'self') {
       let container: Target;
       if (this.lang(f) === 'rust' && ['crate', 'self', 'super'].includes(head)) {
         const split = this.ctx.modules.rustSplitPath(f, segs);
         if (split?.module.kind === 'file') container = this.memberPath(split.module.file, split.rest, 0);
       } else {
-        const s = this.scoped(f, from, head);
+        const s = this.scoped(f, from, head, headId);
         container = s ? { id: s.id, module: this.moduleOfRow(s.id) } : undefined;
         for (const seg of segs.slice(1)) container = container ? this.member(container, seg) : undefined;
       }
       if (container) {
         if (this.ctx.cols.file[container.id] === NONE) return undefined; // external package
-        const t = this.member(container, name);
+        const t = this.member(container, name, 0, nid);
         if (t)
           return {
             id: t.id,
@@ -1092,14 +1139,14 @@ class Resolver {
       } else {
         const { names } = this.ctx;
         const prefix = names.lookup(last);
-        const seg = prefix === NONE ? NONE : names.lookup(name);
+        const seg = prefix === NONE ? NONE : (nid ?? names.lookup(name));
         const byQ = seg === NONE ? MISSING : this.pairUnique(this.pairOf.get(prefix, seg));
         if (byQ !== MISSING) return { id: byQ, conf: Confidence.qualifiedName };
       }
-      if (container || this.binding(f, head)) return undefined;
+      if (container || this.binding(f, head, 0, headId)) return undefined;
     }
     // Unknown receiver (`x.len()`, `this.repo.save()`): a project-unique method name only.
-    return this.uniqueByName(f, name, CALLABLE_KINDS, true);
+    return this.uniqueByName(f, name, CALLABLE_KINDS, true, nid);
   }
 
   /** Does symbol `id`'s qualified name start with `${qualified name of outer}.`? (No string built.) */
@@ -1129,6 +1176,8 @@ class Resolver {
     from: number,
     name: string,
     qualifier: string | undefined,
+    nid?: number,
+    qid?: number,
   ): { id: number; conf: number } | undefined {
     if (!name) return undefined;
     const { cols } = this.ctx;
@@ -1138,29 +1187,30 @@ class Resolver {
     }
     const q = trimColons(qualifier);
     if (!q) {
-      const s = this.scoped(f, from, name);
+      const s = this.scoped(f, from, name, nid);
       if (s) return cols.file[s.id] === NONE ? undefined : s;
-      return this.uniqueByName(f, name, TYPE_KINDS, false);
+      return this.uniqueByName(f, name, TYPE_KINDS, false, nid);
     }
     const segs = this.pathSegments(q);
+    const headId = q === qualifier && segs.length === 1 && segs[0] === q ? qid : undefined;
     let container: Target;
     if (this.lang(f) === 'rust') {
       const split = this.ctx.modules.rustSplitPath(f, segs);
       // `chan::Tx` after `use crate::chan;`: the head is an import, not an external crate.
-      if (split?.module.kind === 'external' && !this.binding(f, segs[0] ?? '')) return undefined;
+      if (split?.module.kind === 'external' && !this.binding(f, segs[0] ?? '', 0, headId)) return undefined;
       if (split?.module.kind === 'file') container = this.memberPath(split.module.file, split.rest, 0);
     }
     if (!container) {
-      const s = this.scoped(f, from, segs[0] ?? '');
+      const s = this.scoped(f, from, segs[0] ?? '', headId);
       container = s ? { id: s.id, module: this.moduleOfRow(s.id) } : undefined;
       for (const seg of segs.slice(1)) container = container ? this.member(container, seg) : undefined;
     }
     if (container) {
       if (cols.file[container.id] === NONE) return undefined;
-      const t = this.member(container, name);
+      const t = this.member(container, name, 0, nid);
       if (t) return { id: t.id, conf: Confidence.imported };
     }
-    return this.uniqueByName(f, name, TYPE_KINDS, false);
+    return this.uniqueByName(f, name, TYPE_KINDS, false, nid);
   }
 
   /** The one symbol of these kinds with this name in the whole project, if there is exactly one. */
@@ -1173,11 +1223,12 @@ class Resolver {
     name: string,
     kinds: Set<number>,
     methodsOnly: boolean,
+    nid?: number,
   ): { id: number; conf: number } | undefined {
     if (name.length < 3 || COMMON_NAMES.has(name)) return undefined;
     const family = this.family(f);
     // Memoised: a name defined many times and called many times would otherwise cost their product.
-    const nameKey = this.ctx.names.intern(name);
+    const nameKey = nid ?? this.ctx.names.intern(name);
     const kindKey =
       (family === 'p' ? 0 : family === 'r' ? 3 : 6) + (kinds === TYPE_KINDS ? 0 : methodsOnly ? 1 : 2);
     const memo = this.uniqueMemo.get(nameKey, kindKey);
@@ -1191,7 +1242,7 @@ class Resolver {
     let decl = NONE;
     let decls = 0;
     let declsAgree = true; // every declaration has the first one's qualified name
-    for (const id of this.byName.bucket(this.keyOf(name))) {
+    for (const id of this.byName.bucket(this.keyOfName(nameKey))) {
       const k = cols.kind[id] ?? -1;
       if (!kinds.has(k) || (methodsOnly && k !== SymbolKind.method)) continue;
       const file = cols.file[id] ?? 0;
