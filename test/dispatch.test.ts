@@ -1,9 +1,10 @@
-// The receiver-chain and type-text readers of src/graph/dispatch.ts (the edges themselves are
+// The receiver-chain and type-text readers of src/graph/dispatch-types.ts (the edges themselves are
 // stated by the annotated rs-dispatch / ts-dispatch fixture repos in resolve.test.ts).
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MAX_DISPATCH_IMPLS, parseType, splitChain } from '../src/graph/dispatch.js';
+import { MAX_DISPATCH_IMPLS } from '../src/graph/dispatch.js';
+import { parseType, splitChain } from '../src/graph/dispatch-types.js';
 
 test('splitChain: fields, calls (arguments skipped), `?` and `.await`, paths', () => {
   assert.equal(splitChain('self.chan.semaphore().semaphore'), [
