@@ -103,6 +103,11 @@ export class ChainTyper {
       const t = this.host.enclosingType(f, from);
       return t === undefined ? undefined : { id: t, args: undefined };
     }
+    if (!segs.length) {
+      // `T::method(x)` with the caller's `T: Trait`: the bound decides (serde's `T::deserialize(de)`).
+      const p = this.typeParamIn(from, last);
+      if (p?.bounds) return this.boundTraits(f, from, p.bounds);
+    }
     return this.typeValue(
       typeNamed(this.host, f, from, last, segs.length ? segs.join('::') : undefined),
       undefined,

@@ -15,7 +15,7 @@ import {
   type DispatchTarget,
   type TypeValue,
 } from './dispatch-types.js';
-import { NONE, SymbolKind } from '../protocol.js';
+import { NONE, RefKind, SymbolFlag, SymbolKind } from '../protocol.js';
 
 export type { DispatchHost, DispatchTarget } from './dispatch-types.js';
 
@@ -48,13 +48,14 @@ export class Dispatcher {
     name: string,
     qualifier: string | undefined,
     t: DispatchTarget | undefined,
+    row = -1,
   ): DispatchTarget[] | undefined {
     if (!name) return undefined;
     // The facts are read at the first call: the resolver's tables are complete by then.
     this.facts ??= new DispatchFacts(this.host);
     this.chain ??= new ChainTyper(this.host, this.facts);
     if ((!t || t.conf <= Confidence.uniqueName) && qualifier) {
-      const typed = this.receiverTargets(this.facts, this.chain, f, from, name, qualifier);
+      const typed = this.receiverTargets(this.facts, this.chain, f, from, name, qualifier, row);
       if (typed?.length) {
         // The same target by a unique name keeps the better of the two confidences.
         if (t && typed[0]!.id === t.id && typed[0]!.conf < t.conf) typed[0] = t;
@@ -65,6 +66,10 @@ export class Dispatcher {
     const { cols } = this.host;
     const parent = cols.parent[t.id] ?? NONE;
     if (cols.kind[t.id] !== SymbolKind.method || !TRAIT_KINDS.has(cols.kind[parent] ?? -1)) return undefined;
+    if (qualifier && isTypePath(qualifier.replace(/::$/, ''))) {
+      const own = this.ufcsImpl(this.facts, this.chain, f, from, row, parent, name);
+      if (own) return [t, own];
+    }
     const impls = this.implementations(this.facts, parent, name);
     if (!impls.length) return undefined;
     return [t, ...impls];
@@ -77,6 +82,7 @@ export class Dispatcher {
     from: number,
     name: string,
     qualifier: string,
+    row: number,
   ): DispatchTarget[] | undefined {
     const q = qualifier.replace(/::$/, '');
     if (q === 'self' || q === 'this' || q === 'Self' || q === 'super') return undefined;
@@ -95,6 +101,11 @@ export class Dispatcher {
       this.stats.typed++;
       return [{ id: m, conf: Confidence.inferred }];
     }
+    if (recv.traits.length === 1 && isTypePath(q)) {
+      const decl = this.host.memberOf(recv.traits[0]!, name);
+      const own = this.ufcsImpl(facts, chain, f, from, row, recv.traits[0]!, name);
+      if (own) return decl === undefined ? [own] : [{ id: decl, conf: Confidence.dispatch }, own];
+    }
     const out: DispatchTarget[] = [];
     for (const trait of recv.traits) {
       const decl = this.host.memberOf(trait, name);
@@ -104,6 +115,41 @@ export class Dispatcher {
     }
     if (out.length) this.stats.traitCalls++;
     return out.length ? out : undefined;
+  }
+
+  /**
+   * `Trait::method(&mut x)` (UFCS) with x of a concrete type that implements the trait: that
+   * impl's method (at the typed-receiver confidence), to stand next to the trait's declaration
+   * instead of every implementation. undefined when x is untyped or its type has no impl of it.
+   */
+  private ufcsImpl(
+    facts: DispatchFacts,
+    chain: ChainTyper,
+    f: number,
+    from: number,
+    row: number,
+    trait: number,
+    name: string,
+  ): DispatchTarget | undefined {
+    const frag = this.host.inputs[f]?.fragment;
+    if (!frag || row < 0 || row + 1 >= frag.refCount) return undefined;
+    // Argument rows follow their call row directly (protocol.ts): the first, if it names a value.
+    if (frag.ref(row + 1, 'kind') !== RefKind.argument || frag.ref(row + 1, 'aux') !== 0) return undefined;
+    const arg = this.host.names.text(f, frag, frag.ref(row + 1, 'name'));
+    const argQ = this.host.names.text(f, frag, frag.ref(row + 1, 'qualifier'));
+    if (!arg) return undefined;
+    const value = chain.evalChain(f, from, argQ ? `${argQ}.${arg}` : arg, 0);
+    if (!value || value.traits !== undefined) return undefined;
+    const own = facts.implsByTypeMap().get(value.id) ?? [];
+    for (const m of facts.implsByTraitMap().get(trait) ?? []) {
+      if (!own.includes(m) || this.host.str(this.host.cols.name[m] ?? NONE) !== name) continue;
+      // Only a method taking `self` is chosen by its first argument (`Deserialize::deserialize(de)`
+      // is chosen by the caller's T, and de is a Deserializer).
+      if ((this.host.cols.flags[m] ?? 0) & SymbolFlag.static) return undefined;
+      this.stats.typed++;
+      return { id: m, conf: Confidence.inferred };
+    }
+    return undefined;
   }
 
   /**
@@ -172,4 +218,9 @@ export class Dispatcher {
     this.stats.implEdges += out.length;
     return out;
   }
+}
+
+/** `Trait`, `de::Deserialize`, `T`: a path whose last segment names a type (UFCS), not a value chain. */
+function isTypePath(q: string): boolean {
+  return /^(?:[A-Za-z_]\w*::)*[A-Z]\w*$/.test(q);
 }
