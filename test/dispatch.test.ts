@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MAX_DISPATCH_IMPLS } from '../src/graph/dispatch.js';
+import { fieldAnnotation } from '../src/graph/dispatch-facts.js';
 import { parseType, splitChain } from '../src/graph/dispatch-types.js';
 
 test('splitChain: fields, calls (arguments skipped), `?` and `.await`, paths', () => {
@@ -48,3 +49,13 @@ test('the fan-out cap is small', () => {
 });
 
 test.run();
+
+test('fieldAnnotation: one type (null / undefined dropped), else undefined', () => {
+  assert.is(fieldAnnotation('private store: Store'), 'Store');
+  assert.is(fieldAnnotation('readonly mem?: ns.MemoryStore | undefined;'), 'ns.MemoryStore');
+  assert.is(fieldAnnotation('cache: Holder<A | B> | null = null'), 'Holder<A|B>');
+  assert.is(fieldAnnotation('xs: Store[]'), undefined);
+  assert.is(fieldAnnotation('x: A | B'), undefined);
+  assert.is(fieldAnnotation('f: (a: A) => B'), undefined);
+  assert.is(fieldAnnotation('plain = 1'), undefined);
+});

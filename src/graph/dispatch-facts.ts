@@ -146,16 +146,16 @@ export class DispatchFacts {
             }
             break;
           case RefKind.typeRef:
-            // TS fields: `store: Store` (the annotation is the type itself, not `Store[]` or `Map<K, Store>`).
+            // TS fields: `store: Store`, `store?: Store<K> | null` (the annotation names the type
+            // itself, not `Store[]` or `Map<K, Store>`): this typeRef is the annotation's head.
             if (ts && frag.sym(row, 'kind') === SymbolKind.field && !this.declOf.has(id)) {
               const name = this.text(f, frag, frag.ref(r, 'name'));
-              const sig = this.text(f, frag, frag.sym(row, 'signature')) ?? '';
-              const at = name ? sig.indexOf(':') : -1;
-              if (name && at >= 0 && /^[\w$.]+$/.test(sig.slice(at + 1).replace(/[\s;]|=.*$/g, ''))) {
-                const written = sig.slice(at + 1).replace(/[\s;]|=.*$/g, '');
-                if (written === name || written.endsWith(`.${name}`))
-                  this.declOf.set(id, written.replace(/\./g, '::'));
-              }
+              const written = name
+                ? fieldAnnotation(this.text(f, frag, frag.sym(row, 'signature')) ?? '')
+                : undefined;
+              const head = written?.replace(/<.*$/, '');
+              if (written && (head === name || head?.endsWith(`.${name}`)))
+                this.declOf.set(id, written.replace(/\./g, '::'));
             }
             break;
           case RefKind.returnType:
@@ -195,4 +195,33 @@ function setIn(map: Map<number, Map<string, string>>, k: number, name: string, v
   let m = map.get(k);
   if (!m) map.set(k, (m = new Map<string, string>()));
   if (!m.has(name)) m.set(name, v);
+}
+
+/**
+ * A TS field signature's annotation as one type text: `readonly a?: ns.Foo<Bar> | null = x` →
+ * `ns.Foo<Bar>` (null / undefined alternatives dropped); undefined for other unions, arrays,
+ * function, object and literal types.
+ */
+export function fieldAnnotation(sig: string): string | undefined {
+  const at = sig.indexOf(':');
+  if (at < 0) return undefined;
+  let t = sig.slice(at + 1);
+  const eq = t.search(/=(?!>)/);
+  if (eq >= 0) t = t.slice(0, eq);
+  t = t.replace(/[\s;]/g, '');
+  const alts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i <= t.length; i++) {
+    const c = t[i];
+    if (c === '<' || c === '(' || c === '[' || c === '{') depth++;
+    else if (c === '>' || c === ')' || c === ']' || c === '}') depth--;
+    else if ((c === '|' && depth === 0) || i === t.length) {
+      const alt = t.slice(start, i);
+      if (alt && alt !== 'null' && alt !== 'undefined') alts.push(alt);
+      start = i + 1;
+    }
+  }
+  const one = alts.length === 1 ? alts[0]! : '';
+  return /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(?:<.*>)?$/.test(one) ? one : undefined;
 }
