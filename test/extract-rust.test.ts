@@ -336,4 +336,24 @@ test('dispatch facts: declared types, generic bounds and positions, trait impl m
   assert.equal(impls, ['true|Permits|crate::b::Bounded'], 'std trait impls (Clone) are left out');
 });
 
+test('dispatch facts: `let x: T` in a fn body is a declType of the fn with the local as alias', () => {
+  const { f } = extractSource(
+    [
+      'fn run() {',
+      '    let g: Gauge = Default::default();',
+      '    let mut p: Box<dyn a::Permits> = pick();',
+      '    let (a, b): (A, B) = pair();',
+      '    let v: Vec<Gauge> = Vec::new();',
+      '    let n = x as Gauge;',
+      '}',
+    ].join('\n'),
+  );
+  const decl = refsOfKind(f, RefKind.declType).map(
+    (r) => `${f.symStr(r.from, 'qualifiedName')}|${r.alias ?? ''}|${r.name}|${r.aux}`,
+  );
+  assert.ok(decl.includes('run|g|Gauge|-1'), decl.join('\n'));
+  assert.ok(decl.includes('run|p|Box<a::Permits>|-1'), '`mut` and `dyn` dropped');
+  assert.equal(decl.length, 2, 'patterns, std collections and casts give none');
+});
+
 test.run();

@@ -95,8 +95,10 @@ export class DispatchFacts {
         const id = base + row;
         switch (kind) {
           case RefKind.declType: {
-            const t = this.text(f, frag, frag.ref(r, 'name'));
+            let t = this.text(f, frag, frag.ref(r, 'name'));
             const alias = this.text(f, frag, frag.ref(r, 'alias'));
+            // TS locals (`const x: T | null`) arrive as written: one named type or nothing.
+            if (ts && t !== undefined) t = fieldAnnotation(`:${t}`)?.replace(/\./g, '::');
             if (t === undefined) break;
             if (alias === undefined) this.declOf.set(id, t);
             else setIn(this.paramDecl, id, alias, t);

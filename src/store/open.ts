@@ -25,8 +25,9 @@ import { LeindexError, describeError } from '../errors.js';
  * by content hash, so an index written by an older extractor would otherwise keep its old
  * facts for every unchanged file). A mismatch is reported, and `leindex index` rebuilds.
  * 6: dispatch facts (declType, typeParam, implOf), object-literal functions, Rust macro items.
+ * 7: declType facts for annotated locals (Rust `let x: T`, TS `const x: T`).
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 export interface StoreDbs {
   env: RootDatabase;

@@ -71,6 +71,8 @@ const PATH_G = new RegExp(`(?:${ID}\\s*::\\s*)*${ID}`, 'g');
 const IDENT = new RegExp(ID, 'y');
 const SELF_SCAN = /(?<![\w\u0080-\uffff.])self\s*\.\s*([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*|\d+)/g;
 const PARAM_IDENT = new RegExp(`^(?:(?:ref|mut)\\s+)*(${ID})\\s*:`);
+/** The text before a `let` annotation's type: `let mut x: ` (group 1: the name). */
+const LET_HEAD = new RegExp(`\\blet\\s+(?:mut\\s+)?(${ID})\\s*:\\s*$`);
 const SELF_PARAM = /^(?:&\s*(?:'\w+\s*)?)?(?:mut\s+)?self\b/;
 const AUG_OP = /^(?:\+|-|\*|\/|%|&|\||\^|<<|>>)=/;
 
@@ -339,6 +341,7 @@ class RustExtraction {
       switch (cap.name) {
         case 'body_type':
           this.typeRefs(start, node.endIndex, this.from());
+          this.letType(start, node.endIndex);
           break;
         case 'call':
           this.call(node, start);
@@ -685,6 +688,21 @@ class RustExtraction {
       if (qualifier && /^(?:std|core|alloc)(?:::|$)/.test(qualifier)) continue;
       this.refs.add(RefKind.typeRef, row, name, qualifier, undefined, nameAt, 0);
     }
+  }
+
+  /**
+   * A dispatch fact for `let x: T = …` in a fn body (the type at [start, end)): declType with
+   * alias = the local's name, as for a parameter. Patterns (`let (a, b): (A, B)`) and casts
+   * (the other body_type capture) do not match.
+   */
+  private letType(start: number, end: number): void {
+    const m = LET_HEAD.exec(this.text.slice(Math.max(0, start - 100), start));
+    if (!m?.[1]) return;
+    const from = this.from();
+    const kind = this.recs[from - 1]?.kind;
+    if (kind !== SymbolKind.function && kind !== SymbolKind.method) return;
+    const decl = this.typeText(start, end);
+    if (decl) this.refs.add(RefKind.declType, from, decl, undefined, m[1].replace(/^r#/, ''), start, -1);
   }
 
   /** `impl<..> Trait<..> for Type<..> where .. { }`: a frame for its items, plus an implements edge. */
