@@ -5,7 +5,7 @@
 // method (own, inherited, impl, trait default). Coordinator thread (merge), owned by the Dispatcher.
 
 import type { FragmentReader } from './fragment.js';
-import type { DispatchFacts, TypeParamFact } from './dispatch-facts.js';
+import type { ClosureParam, DispatchFacts, TypeParamFact } from './dispatch-facts.js';
 import {
   parseType,
   splitChain,
@@ -133,8 +133,53 @@ export class ChainTyper {
       if (decl !== undefined) return this.resolveText(decl, f, s, undefined, f, from, depth + 1);
       const row = this.facts.assigned.get(s)?.get(name);
       if (row !== undefined) return this.callValue(f, s, row, depth + 1);
+      const closure = this.facts.closureParams.get(s)?.get(name);
+      if (closure !== undefined) return this.closureParamType(f, s, closure, depth + 1);
     }
     return undefined;
+  }
+
+  /**
+   * A closure parameter's type from the callee it is passed to: the callee's parameter at the
+   * closure's position is `F` bounded by `FnMut(&T)` or written `impl Fn(&T)`; the parameter
+   * takes that closure trait's argument at its own position.
+   */
+  private closureParamType(f: number, from: number, c: ClosureParam, depth: number): TypeValue | undefined {
+    const callee = this.calleeOf(f, from, c.row, depth);
+    const text = callee === undefined ? undefined : this.facts.paramAt.get(callee)?.[c.arg];
+    if (callee === undefined || text === undefined) return undefined;
+    const calleeFile = this.host.cols.file[callee] ?? f;
+    let callable: string | undefined = text;
+    if (/^\w+$/.test(text)) {
+      // A generic `F`: its closure-trait bound (`where F: FnMut(&Dispatch) -> T`).
+      const bounds = this.typeParamIn(callee, text)?.bounds ?? '';
+      callable = bounds.split('+').find((b) => /^Fn(?:Mut|Once)?\(/.test(b));
+    }
+    const m = callable === undefined ? null : /^(?:Box<)?Fn(?:Mut|Once)?\((.*?)\)/.exec(callable);
+    const arg = m?.[1] === undefined ? undefined : splitTop(m[1])[c.param];
+    return arg ? this.resolveText(arg, calleeFile, callee, undefined, f, from, depth + 1) : undefined;
+  }
+
+  /** The fn a call row of file f calls (a fn in scope, a type path's associated fn, a typed receiver's method). */
+  private calleeOf(f: number, from: number, row: number, depth: number): number | undefined {
+    const frag = this.frag(f);
+    const name = this.text(f, frag, frag.ref(row, 'name')) ?? '';
+    const q = this.text(f, frag, frag.ref(row, 'qualifier'))?.replace(/::$/, '');
+    if (!name) return undefined;
+    const { cols } = this.host;
+    if (!q || (!q.includes('.') && !/(?:^|::)[A-Z]\w*$/.test(q))) {
+      // `get_default(..)`, `crate::dispatcher::get_default(..)`: a fn through scope and imports.
+      const fn = typeNamed(this.host, f, from, name, q || undefined);
+      const kind = fn === undefined ? -1 : (cols.kind[fn] ?? -1);
+      return kind === SymbolKind.function || kind === SymbolKind.method ? fn : undefined;
+    }
+    const recv =
+      q === 'self' || q.includes('.')
+        ? this.evalChain(f, from, q, depth)
+        : this.typeOfPath(f, from, q.split('::'));
+    if (!recv) return undefined;
+    if (recv.traits === undefined) return this.findMethod(recv.id, name);
+    return recv.traits.length === 1 ? this.host.memberOf(recv.traits[0]!, name) : undefined;
   }
 
   /** The value type of the call at ref row `row` of file f (what `let x = <call>` holds). */
@@ -267,6 +312,7 @@ export class ChainTyper {
   private boundTraits(f: number, scope: number, bounds: string): TypeValue | undefined {
     const traits: number[] = [];
     for (const b of bounds.split('+')) {
+      if (b.includes('(')) continue; // a closure trait (`FnMut(Dispatch)`), not a type to resolve
       const id = typeNamedPath(this.host, f, scope, b);
       if (id !== undefined && TRAIT_KINDS.has(this.host.cols.kind[id] ?? -1)) traits.push(id);
     }
@@ -297,4 +343,21 @@ export class ChainTyper {
   private symName(id: number): string {
     return this.host.str(this.host.cols.name[id] ?? NONE);
   }
+}
+
+/** `A,B<C,D>,(E,F)` → [A, B<C,D>, (E,F)]: top-level comma-separated items. */
+function splitTop(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let item = '';
+  for (const c of text) {
+    if (c === '<' || c === '(' || c === '[') depth++;
+    else if (c === '>' || c === ')' || c === ']') depth--;
+    if (c === ',' && depth === 0) {
+      out.push(item);
+      item = '';
+    } else item += c;
+  }
+  if (item) out.push(item);
+  return out;
 }

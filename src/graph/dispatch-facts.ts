@@ -15,6 +15,13 @@ export interface TypeParamFact {
   pos: number;
 }
 
+/** A closure parameter: the j-th parameter of the closure passed as argument k of call row `row`. */
+export interface ClosureParam {
+  row: number;
+  arg: number;
+  param: number;
+}
+
 interface ImplRow {
   f: number;
   method: number;
@@ -31,6 +38,10 @@ export class DispatchFacts {
   readonly typeParams = new Map<number, TypeParamFact[]>();
   /** fn → local name → the call row (file, row) whose value it was assigned. */
   readonly assigned = new Map<number, Map<string, number>>();
+  /** fn → position → declared parameter type text (Rust), for closure arguments. */
+  readonly paramAt = new Map<number, string[]>();
+  /** fn → closure parameter name → the call it is passed to and its positions (`#k.j` facts). */
+  readonly closureParams = new Map<number, Map<string, ClosureParam>>();
   /** An impl method → the type its `impl … for Type` names. */
   readonly implRowOf = new Map<number, { type: string }>();
   private readonly implRows: ImplRow[] = [];
@@ -88,6 +99,7 @@ export class DispatchFacts {
       const base = symbolStart[f] ?? 0;
       const ts = inputs[f]?.language !== 'rust'; // TS, JS and Python: types from param / paramType rows
       const paramName = new Map<number, string>(); // TS: (fn row × 64 + position) → parameter name
+      let lastCall = -1; // closure facts follow their call's row and argument rows
       for (let r = 0; r < frag.refCount; r++) {
         const kind = frag.ref(r, 'kind');
         const row = frag.ref(r, 'from');
@@ -101,7 +113,22 @@ export class DispatchFacts {
             if (ts && t !== undefined) t = fieldAnnotation(`:${t}`)?.replace(/\./g, '::');
             if (t === undefined) break;
             if (alias === undefined) this.declOf.set(id, t);
-            else setIn(this.paramDecl, id, alias, t);
+            else if (t.startsWith('#')) {
+              const [k, j] = t.slice(1).split('.').map(Number);
+              if (lastCall >= 0 && k !== undefined && j !== undefined) {
+                let m = this.closureParams.get(id);
+                if (!m) this.closureParams.set(id, (m = new Map<string, ClosureParam>()));
+                if (!m.has(alias)) m.set(alias, { row: lastCall, arg: k, param: j });
+              }
+            } else {
+              setIn(this.paramDecl, id, alias, t);
+              const pos = frag.ref(r, 'aux');
+              if (!ts && pos >= 0 && pos < 64) {
+                let list = this.paramAt.get(id);
+                if (!list) this.paramAt.set(id, (list = []));
+                list[pos] ??= t;
+              }
+            }
             break;
           }
           case RefKind.typeParam: {
@@ -125,6 +152,7 @@ export class DispatchFacts {
           }
           case RefKind.call:
           case RefKind.instantiate: {
+            if (kind === RefKind.call) lastCall = r;
             const alias = frag.ref(r, 'alias');
             if (alias === NONE) break;
             const use = this.text(f, frag, alias);

@@ -194,6 +194,7 @@ export class Dispatcher {
     const base = this.host.symbolStart[f] ?? 0;
     for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
       if (facts.paramDecl.get(s)?.has(head) || facts.assigned.get(s)?.has(head)) return true;
+      if (facts.closureParams.get(s)?.has(head)) return true;
       const kind = cols.kind[s];
       if (kind !== SymbolKind.function && kind !== SymbolKind.method) break;
     }
