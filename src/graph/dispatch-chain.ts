@@ -167,7 +167,7 @@ export class ChainTyper {
     const q = this.text(f, frag, frag.ref(row, 'qualifier'))?.replace(/::$/, '');
     if (!name) return undefined;
     const { cols } = this.host;
-    if (!q || (!q.includes('.') && !/(?:^|::)[A-Z]\w*$/.test(q))) {
+    if (!q || (q !== 'self' && !q.includes('.') && !/(?:^|::)[A-Z]\w*$/.test(q))) {
       // `get_default(..)`, `crate::dispatcher::get_default(..)`: a fn through scope and imports.
       const fn = typeNamed(this.host, f, from, name, q || undefined);
       const kind = fn === undefined ? -1 : (cols.kind[fn] ?? -1);
