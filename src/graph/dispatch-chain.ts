@@ -78,7 +78,7 @@ export class ChainTyper {
     }
     for (const id of this.facts.implsByTypeMap().get(typeId) ?? []) if (this.symName(id) === name) return id;
     for (const trait of this.host.basesOf(typeId)) {
-      const d = this.host.memberOf(trait, name);
+      const d = this.traitMember(trait, name);
       if (d !== undefined) return d;
     }
     return undefined;
@@ -179,7 +179,7 @@ export class ChainTyper {
         : this.typeOfPath(f, from, q.split('::'));
     if (!recv) return undefined;
     if (recv.traits === undefined) return this.findMethod(recv.id, name);
-    return recv.traits.length === 1 ? this.host.memberOf(recv.traits[0]!, name) : undefined;
+    return recv.traits.length === 1 ? this.traitMember(recv.traits[0]!, name) : undefined;
   }
 
   /** The value type of the call at ref row `row` of file f (what `let x = <call>` holds). */
@@ -238,13 +238,36 @@ export class ChainTyper {
       cur.traits === undefined
         ? this.findMethod(cur.id, name)
         : cur.traits.length === 1
-          ? this.host.memberOf(cur.traits[0]!, name)
+          ? this.traitMember(cur.traits[0]!, name)
           : undefined;
     if (method === undefined) return undefined;
     const decl = this.facts.declOf.get(method);
     if (decl === undefined) return undefined;
     const args = cur.traits === undefined ? cur.args : undefined;
     return this.resolveText(decl, this.host.cols.file[method] ?? f, method, args, f, from, depth + 1);
+  }
+
+  /**
+   * A trait's / interface's method, its own or a supertrait's: not the resolver's last resort,
+   * a project-unique `Type.name` anywhere (a zod v4 interface `ZodString` must not reach the
+   * v3 class `ZodString.max`).
+   */
+  traitMember(trait: number, name: string): number | undefined {
+    const m = this.host.memberOf(trait, name);
+    if (m === undefined) return undefined;
+    const owner = this.host.cols.parent[m] ?? NONE;
+    const seen = new Set<number>();
+    for (let level = [trait], depth = 0; level.length && depth < 6; depth++) {
+      const next: number[] = [];
+      for (const t of level) {
+        if (t === owner) return m;
+        if (seen.has(t)) continue;
+        seen.add(t);
+        next.push(...this.host.basesOf(t));
+      }
+      level = next;
+    }
+    return undefined;
   }
 
   /**

@@ -94,7 +94,12 @@ export class Dispatcher {
       recv = chain.evalChain(f, from, q, 0) ?? null;
       this.receiverMemo.set(key, recv);
     }
-    if (!recv) return undefined;
+    if (!recv) {
+      // A closure parameter the callee does not type (`opt.map(|local| local.collector())`):
+      // as before closures were typed, a name of a type in scope.
+      if (this.closureParamIn(facts, f, from, q)) return this.namedReceiver(chain, f, from, name, q);
+      return undefined;
+    }
     if (recv.traits === undefined) {
       const m = chain.findMethod(recv.id, name);
       if (m === undefined) return undefined;
@@ -102,13 +107,13 @@ export class Dispatcher {
       return [{ id: m, conf: Confidence.inferred }];
     }
     if (recv.traits.length === 1 && isTypePath(q)) {
-      const decl = this.host.memberOf(recv.traits[0]!, name);
+      const decl = chain.traitMember(recv.traits[0]!, name);
       const own = this.ufcsImpl(facts, chain, f, from, row, recv.traits[0]!, name);
       if (own) return decl === undefined ? [own] : [{ id: decl, conf: Confidence.dispatch }, own];
     }
     const out: DispatchTarget[] = [];
     for (const trait of recv.traits) {
-      const decl = this.host.memberOf(trait, name);
+      const decl = chain.traitMember(trait, name);
       if (decl === undefined) continue;
       out.push({ id: decl, conf: Confidence.dispatch });
       out.push(...this.implementations(facts, trait, name));
@@ -197,6 +202,18 @@ export class Dispatcher {
       if (facts.closureParams.get(s)?.has(head)) return true;
       const kind = cols.kind[s];
       if (kind !== SymbolKind.function && kind !== SymbolKind.method) break;
+    }
+    return false;
+  }
+
+  /** Whether `q` is a closure parameter of fn `from` (or of a fn it is nested in). */
+  private closureParamIn(facts: DispatchFacts, f: number, from: number, q: string): boolean {
+    const { cols } = this.host;
+    const base = this.host.symbolStart[f] ?? 0;
+    for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
+      const kind = cols.kind[s];
+      if (kind !== SymbolKind.function && kind !== SymbolKind.method) break;
+      if (facts.closureParams.get(s)?.has(q)) return true;
     }
     return false;
   }
