@@ -253,7 +253,9 @@ export const SymbolFlag = {
  *              no spaces, references, `mut`, `dyn`, `impl` or lifetimes; `Self` replaced by
  *              the impl's type). name = the type text; from = a field row (its type), or a fn
  *              row with alias NONE (its return type) or alias = a parameter name (that
- *              parameter's type).
+ *              parameter's type; aux = its position) or a local's name (`let x: T`, TS
+ *              `const x: T`; aux -1). TS locals' text is the annotation as written, without
+ *              spaces (the merge keeps it only when it is one named type).
  * - typeParam: a generic parameter in scope of `from` (a fn: its own and its impl block's; a
  *              struct / enum / trait: its own): name = the parameter, qualifier = its trait
  *              bounds as paths joined by '+' (NONE when unbounded), aux = its position among

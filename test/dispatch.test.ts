@@ -1,9 +1,11 @@
-// The receiver-chain and type-text readers of src/graph/dispatch.ts (the edges themselves are
+// The receiver-chain and type-text readers of src/graph/dispatch-types.ts (the edges themselves are
 // stated by the annotated rs-dispatch / ts-dispatch fixture repos in resolve.test.ts).
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MAX_DISPATCH_IMPLS, parseType, splitChain } from '../src/graph/dispatch.js';
+import { MAX_DISPATCH_IMPLS } from '../src/graph/dispatch.js';
+import { fieldAnnotation } from '../src/graph/dispatch-facts.js';
+import { parseType, splitChain } from '../src/graph/dispatch-types.js';
 
 test('splitChain: fields, calls (arguments skipped), `?` and `.await`, paths', () => {
   assert.equal(splitChain('self.chan.semaphore().semaphore'), [
@@ -47,3 +49,13 @@ test('the fan-out cap is small', () => {
 });
 
 test.run();
+
+test('fieldAnnotation: one type (null / undefined dropped), else undefined', () => {
+  assert.is(fieldAnnotation('private store: Store'), 'Store');
+  assert.is(fieldAnnotation('readonly mem?: ns.MemoryStore | undefined;'), 'ns.MemoryStore');
+  assert.is(fieldAnnotation('cache: Holder<A | B> | null = null'), 'Holder<A|B>');
+  assert.is(fieldAnnotation('xs: Store[]'), undefined);
+  assert.is(fieldAnnotation('x: A | B'), undefined);
+  assert.is(fieldAnnotation('f: (a: A) => B'), undefined);
+  assert.is(fieldAnnotation('plain = 1'), undefined);
+});

@@ -336,4 +336,49 @@ test('dispatch facts: declared types, generic bounds and positions, trait impl m
   assert.equal(impls, ['true|Permits|crate::b::Bounded'], 'std trait impls (Clone) are left out');
 });
 
+test('dispatch facts: `let x: T` in a fn body is a declType of the fn with the local as alias', () => {
+  const { f } = extractSource(
+    [
+      'fn run() {',
+      '    let g: Gauge = Default::default();',
+      '    let mut p: Box<dyn a::Permits> = pick();',
+      '    let (a, b): (A, B) = pair();',
+      '    let v: Vec<Gauge> = Vec::new();',
+      '    let n = x as Gauge;',
+      '}',
+    ].join('\n'),
+  );
+  const decl = refsOfKind(f, RefKind.declType).map(
+    (r) => `${f.symStr(r.from, 'qualifiedName')}|${r.alias ?? ''}|${r.name}|${r.aux}`,
+  );
+  assert.ok(decl.includes('run|g|Gauge|-1'), decl.join('\n'));
+  assert.ok(decl.includes('run|p|Box<a::Permits>|-1'), '`mut` and `dyn` dropped');
+  assert.equal(decl.length, 2, 'patterns, std collections and casts give none');
+});
+
+test('dispatch facts: closure parameters, closure-trait bounds and `impl Fn` parameter types', () => {
+  const { f } = extractSource(
+    [
+      'pub fn get<T, F>(mut f: F) -> T where F: FnMut(&Dispatch) -> T { todo!() }',
+      'pub fn each(f: impl Fn(usize, &mut Gauge)) {}',
+      'fn run() {',
+      '    get(|current| current.event());',
+      '    each(move |_, g| g.level());',
+      '    get(|t: &Tick| t.n());',
+      '    get(|(a, b)| a);',
+      '}',
+    ].join('\n'),
+  );
+  const decl = refsOfKind(f, RefKind.declType).map(
+    (r) => `${f.symStr(r.from, 'qualifiedName')}|${r.alias ?? ''}|${r.name}`,
+  );
+  assert.ok(decl.includes('run|current|#0.0'), decl.join('\n'));
+  assert.ok(decl.includes('run|g|#0.1'), 'the second parameter of a two-parameter closure; `_` skipped');
+  assert.ok(decl.includes('run|t|Tick'), 'an annotated closure parameter has its type');
+  assert.ok(!decl.some((d) => d.startsWith('run|a|')), 'a pattern parameter has none');
+  assert.ok(decl.includes('each|f|Fn(usize,Gauge)'), '`impl Fn(..)` kept with its argument types');
+  const params = refsOfKind(f, RefKind.typeParam).map((r) => `${r.name}|${r.qualifier ?? ''}`);
+  assert.ok(params.includes('F|FnMut(Dispatch)'), params.join('\n'));
+});
+
 test.run();

@@ -278,4 +278,29 @@ test(`${DEPTH}-deep nested functions: every one a symbol, parents chained, names
   assert.is(f.symStr(DEPTH, 'name'), `f${DEPTH - 1}`);
 });
 
+test('dispatch facts: an annotated local in a function is a declType with the local as alias', () => {
+  const { f } = extractSource(
+    [
+      'export const top: Store = make();',
+      'export function run(): void {',
+      '  const s: Store | null = pick();',
+      '  let d: ns.Disk<A>;',
+      '  const plain = pick();',
+      '  const { a }: Opts = pick();',
+      '}',
+    ].join('\n'),
+    'typescript',
+  );
+  const decl = refsOfKind(f, RefKind.declType).map(
+    (r) => `${f.symStr(r.from, 'qualifiedName')}|${r.alias ?? ''}|${r.name}|${r.aux}`,
+  );
+  assert.equal(
+    decl,
+    ['run|s|Store|null|-1', 'run|d|ns.Disk<A>|-1'],
+    'as written, spaces dropped; module-level and destructured left out',
+  );
+  const js = extractSource('function run() { const s = pick(); }', 'javascript').f;
+  assert.is(refsOfKind(js, RefKind.declType).length, 0);
+});
+
 test.run();

@@ -896,7 +896,7 @@ class Resolver {
         case RefKind.call:
         case RefKind.instantiate: {
           let t = this.resolveCall(f, from, name, qualifier, kind === RefKind.instantiate, nid, qid);
-          const via = kind === RefKind.call ? this.dispatch.call(f, from, name, qualifier, t) : undefined;
+          const via = kind === RefKind.call ? this.dispatch.call(f, from, name, qualifier, t, r) : undefined;
           for (const d of via ?? []) {
             if (d === via?.[0]) t = d;
             else {

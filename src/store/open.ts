@@ -26,7 +26,8 @@ import { LeindexError, describeError } from '../errors.js';
  * facts for every unchanged file). A mismatch is reported, and `leindex index` rebuilds.
  * 6: dispatch facts (declType, typeParam, implOf), object-literal functions, Rust macro items.
  * 7: a lexicon delta carries its per-term dead counts (lex.dead); the graph's strings, symbols
- *    and edges are one blob (BLOB.graph), read in place.
+ *    and edges are one blob (BLOB.graph), read in place; declType facts for annotated locals
+ *    (Rust `let x: T`, TS `const x: T`).
  */
 export const SCHEMA_VERSION = 7;
 

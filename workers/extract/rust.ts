@@ -71,6 +71,10 @@ const PATH_G = new RegExp(`(?:${ID}\\s*::\\s*)*${ID}`, 'g');
 const IDENT = new RegExp(ID, 'y');
 const SELF_SCAN = /(?<![\w\u0080-\uffff.])self\s*\.\s*([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*|\d+)/g;
 const PARAM_IDENT = new RegExp(`^(?:(?:ref|mut)\\s+)*(${ID})\\s*:`);
+/** The text before a `let` annotation's type: `let mut x: ` (group 1: the name). */
+const LET_HEAD = new RegExp(`\\blet\\s+(?:mut\\s+)?(${ID})\\s*:\\s*$`);
+/** A closure parameter: `x`, `mut x`, `&x`, `x: T` (group 1: the name, group 2: the annotation). */
+const CLOSURE_PARAM = new RegExp(`^\\s*(?:&\\s*)?(?:mut\\s+)?(${ID})\\s*(:[\\s\\S]*)?$`);
 const SELF_PARAM = /^(?:&\s*(?:'\w+\s*)?)?(?:mut\s+)?self\b/;
 const AUG_OP = /^(?:\+|-|\*|\/|%|&|\||\^|<<|>>)=/;
 
@@ -339,6 +343,7 @@ class RustExtraction {
       switch (cap.name) {
         case 'body_type':
           this.typeRefs(start, node.endIndex, this.from());
+          this.letType(start, node.endIndex);
           break;
         case 'call':
           this.call(node, start);
@@ -687,6 +692,21 @@ class RustExtraction {
     }
   }
 
+  /**
+   * A dispatch fact for `let x: T = …` in a fn body (the type at [start, end)): declType with
+   * alias = the local's name, as for a parameter. Patterns (`let (a, b): (A, B)`) and casts
+   * (the other body_type capture) do not match.
+   */
+  private letType(start: number, end: number): void {
+    const m = LET_HEAD.exec(this.text.slice(Math.max(0, start - 100), start));
+    if (!m?.[1]) return;
+    const from = this.from();
+    const kind = this.recs[from - 1]?.kind;
+    if (kind !== SymbolKind.function && kind !== SymbolKind.method) return;
+    const decl = this.typeText(start, end);
+    if (decl) this.refs.add(RefKind.declType, from, decl, undefined, m[1].replace(/^r#/, ''), start, -1);
+  }
+
   /** `impl<..> Trait<..> for Type<..> where .. { }`: a frame for its items, plus an implements edge. */
   private impl(node: SyntaxNode, start: number): void {
     const text = this.text;
@@ -922,7 +942,8 @@ class RustExtraction {
       const self = this.selfType();
       if (!self) return undefined;
       t = self + t.slice(4);
-    } else if (PRIMITIVES.has(head) || (STD_TYPES.has(head) && !WRAPPERS.has(head))) return undefined;
+    } else if (PRIMITIVES.has(head) || (STD_TYPES.has(head) && !WRAPPERS.has(head) && !FN_TRAITS.has(head)))
+      return undefined;
     return t.length > 160 ? undefined : t;
   }
 
@@ -1089,8 +1110,50 @@ class RustExtraction {
       for (const [s, e] of this.splitTopLevel(open + 1, close)) {
         const a = e - s <= 80 ? argumentName(text.slice(s, e), true) : undefined;
         if (a) this.refs.add(RefKind.argument, from, a.name, a.qualifier, undefined, s + a.at, pos);
+        else this.closureParams(s, e, from, pos);
         pos++;
       }
+    }
+  }
+
+  /**
+   * A closure argument's parameters (`f(|a, b: &T| …)` at argument position `argPos`), as
+   * declType facts of the enclosing fn `row` with the parameter as alias: an annotated one
+   * with its type text, an unannotated one as `#argPos.paramPos` (typed at merge by the
+   * callee's parameter: `F: FnMut(&Dispatch)`, `impl Fn(&T)`). Written right after the call's
+   * argument rows, so the merge finds the call as the last call row before them.
+   */
+  private closureParams(s: number, e: number, row: number, argPos: number): void {
+    const text = this.text;
+    let i = skipSpace(text, s);
+    if (text.startsWith('move', i)) i = skipSpace(text, i + 4);
+    if (text.charCodeAt(i) !== 124 /* | */ || text.charCodeAt(i + 1) === 124) return;
+    // The argument split cut `|a, b|` at its comma: the parameter list is read here.
+    const close = text.indexOf('|', i + 1);
+    if (close < 0 || close - i > 200 || e <= i) return;
+    const items: [number, number][] = [];
+    let depth = 0;
+    let ps = i + 1;
+    for (let k = i + 1; k <= close; k++) {
+      const c = text.charCodeAt(k);
+      if (c === 60 || c === 40 || c === 91) depth++;
+      else if ((c === 62 && text.charCodeAt(k - 1) !== 45) || c === 41 || c === 93) depth--;
+      else if ((c === 44 && depth === 0) || k === close) {
+        items.push([ps, k]);
+        ps = k + 1;
+      }
+    }
+    let j = 0;
+    for (const [ps, pe] of items) {
+      const m = CLOSURE_PARAM.exec(text.slice(ps, pe));
+      const name = m?.[1]?.replace(/^r#/, '');
+      if (name && name !== '_') {
+        const at = ps + (m?.index ?? 0);
+        const colon = m?.[2] !== undefined ? this.topLevel(ps, pe, 58 /* : */) : pe;
+        const decl = colon < pe ? this.typeText(colon + 1, pe) : `#${argPos}.${j}`;
+        if (decl) this.refs.add(RefKind.declType, row, decl, undefined, name, at, -1);
+      }
+      j++;
     }
   }
 
@@ -1489,6 +1552,8 @@ class RustExtraction {
 const ARROW = /\s*->\s*/y;
 /** Smart pointers a method call sees through (auto-deref): dispatch types their first argument. */
 const WRAPPERS = new Set(['Box', 'Arc', 'Rc', 'Pin']);
+/** Closure traits: kept in declType texts and bounds with their argument types (`FnMut(Dispatch)->T`). */
+const FN_TRAITS = new Set(['Fn', 'FnMut', 'FnOnce']);
 
 /** `A + b::C<X> + 'a + ?Sized` -> 'A+b::C' (std marker traits and lifetimes dropped). */
 function boundPaths(bounds: string): string {
@@ -1503,6 +1568,11 @@ function boundPaths(bounds: string): string {
       const t = item.trim();
       if (m?.[2] && !t.startsWith("'") && !t.startsWith('?') && !t.startsWith('(') && !STD_TYPES.has(m[2]))
         out.push(`${(m[1] ?? '').replace(/\s+/g, '')}${m[2]}`);
+      else if (m?.[2] && FN_TRAITS.has(m[2])) {
+        // `FnMut(&Dispatch) -> T` → `FnMut(Dispatch)`: what a closure passed for it receives.
+        const args = /^[^(]*(\([^+]*?\))/.exec(t)?.[1];
+        if (args) out.push(`${m[2]}${args.replace(/'\w+|\b(?:dyn|impl|mut)\b|&|\*|\s+/g, '')}`);
+      }
       item = '';
     } else item += ch;
   }

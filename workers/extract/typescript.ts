@@ -554,6 +554,9 @@ interface DeclaratorRec {
   nameEnd: number;
   valueStart: number;
   valueEnd: number;
+  /** Its `: T` annotation (the type_annotation node), -1 when none. */
+  annStart: number;
+  annEnd: number;
   /** The function / class symbol its value defines. */
   cand: Cand | undefined;
 }
@@ -1017,6 +1020,8 @@ class Extraction {
           nameEnd: -1,
           valueStart: -1,
           valueEnd: -1,
+          annStart: -1,
+          annEnd: -1,
           cand: undefined,
         };
         this.frec[d] = this.declarators.length;
@@ -1343,6 +1348,9 @@ class Extraction {
           r.nameCat = cat;
           r.nameStart = c.startIndex;
           r.nameEnd = cat === IDENT ? this.identEnd(r.nameStart) : c.endIndex;
+        } else if (field === F_TYPE) {
+          r.annStart = c.startIndex;
+          r.annEnd = c.endIndex;
         } else if (field === F_VALUE) {
           r.valueStart = c.startIndex;
           r.valueEnd = c.endIndex;
@@ -2479,6 +2487,33 @@ class Extraction {
     }
   }
 
+  /**
+   * declType facts for dispatch: a local `const x: T = …` / `let x: T` inside a symbol, as the
+   * annotation's text (the merge keeps only one named type: `T`, `ns.T<A>`, `T | null`).
+   */
+  localTypeRefs(): void {
+    if (!this.ts) return;
+    for (const d of this.decls) {
+      if (d.moduleLevel) continue;
+      for (const r of d.declarators) {
+        if (r.nameCat !== IDENT || r.annStart < 0 || r.annEnd - r.annStart > 200) continue;
+        const from = this.innermost(r.start);
+        if (from <= 0) continue;
+        const text = this.text.slice(r.annStart, r.annEnd).replace(/^\s*:/, '').replace(/\s+/g, '');
+        if (text)
+          this.pushRef(
+            RefKind.declType,
+            r.annStart,
+            text,
+            undefined,
+            this.text.slice(r.nameStart, r.nameEnd),
+            -1,
+            from,
+          );
+      }
+    }
+  }
+
   /** For a JS-style parameter without a recorded type child: the `: T` after its name. */
   annotationAfterName(p: Param): number {
     const t = this.text;
@@ -2684,6 +2719,7 @@ class Extraction {
     this.heritageRefs();
     this.typeRefs();
     this.paramRefs();
+    this.localTypeRefs();
     this.readWriteRefs();
     this.emitRefs();
   }
