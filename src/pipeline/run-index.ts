@@ -376,7 +376,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     // Their malloc arenas stay with the process until trimmed; the store pages they wrote stay mapped.
     if (parsePool) governor.release('parse workers stopped');
     parsePool = undefined;
-    if (deferVectors) for (const [relPath, input] of parsed) vectorStage?.add(relPath, input.fragment);
+    if (deferVectors) vectorStage?.addAll(parsed.values());
     // Under a budget the vector index waits on disk through the merge (~47 MB on the benchmark
     // corpus); finish() loads it back only if it still has to change.
     if (governor.budget.source !== 'physical' && vectorStage?.park()) governor.release('vector index parked');

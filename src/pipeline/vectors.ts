@@ -134,6 +134,52 @@ export class VectorStage {
   }
 
   /**
+   * Adds the vectors of many files (their previous ones dropped already) in batches of about
+   * `batchRows` rows: one native add per batch, which usearch spreads over the builder's
+   * threads, where a file's few rows keep one thread busy and start its threads per file.
+   * For the adds after the parse (deferVectorsFor), when nothing else runs beside them.
+   */
+  addAll(
+    files: Iterable<{ readonly relPath: string; readonly fragment: FragmentReader }>,
+    batchRows = 8192,
+  ): void {
+    let keys: number[] = [];
+    let data: Int8Array | undefined;
+    let dim = 0;
+    const flush = (): void => {
+      if (keys.length === 0 || !data) return;
+      const t = performance.now();
+      this.builder ??= VectorIndexBuilder.create(dim, { threads: this.init.threads });
+      this.builder.add(keys, data.subarray(0, keys.length * dim));
+      this.addMs += performance.now() - t;
+      keys = [];
+    };
+    for (const { relPath, fragment } of files) {
+      const n = fragment.vectorCount;
+      if (n === 0) {
+        this.present.add(relPath);
+        continue;
+      }
+      this.load();
+      if (n > batchRows || (dim !== 0 && fragment.vectorDim !== dim)) {
+        // Too big to batch (or another model's width, which builder.add refuses as it should).
+        flush();
+        this.add(relPath, fragment);
+        continue;
+      }
+      if (dim === 0) dim = fragment.vectorDim;
+      if (keys.length + n > batchRows) flush();
+      data ??= new Int8Array(batchRows * dim);
+      const key = this.fileKeyOf(relPath);
+      const block = fragment.vectorBlock();
+      data.set(block.data, keys.length * dim);
+      for (const row of block.rows) keys.push(vectorKey(key, row));
+      this.present.add(relPath);
+    }
+    flush();
+  }
+
+  /**
    * Saves the index as this generation's file now and lets go of its memory (~47 MB on the
    * benchmark corpus, held through the merge otherwise). finish() uses the file as it is when
    * nothing else changes, and loads it back when something does. Nothing to do before the
