@@ -1,7 +1,7 @@
 // The vector stage of an index run: keeps the HNSW index (src/vector) in step with the
 // files, file by file. Vectors of parsed files are added as their fragments arrive from the
-// workers (so the graph build overlaps parsing), vectors of changed and deleted files are
-// removed, and the index is saved as the new generation's file before it is published; a
+// workers, a shard's in one batch (so the graph build overlaps parsing), vectors of changed
+// and deleted files are removed, and the index is saved as the new generation's file before it is published; a
 // fresh build happens when there is no usable previous file or updates have degraded it.
 // Coordinator thread.
 
@@ -137,7 +137,7 @@ export class VectorStage {
    * Adds the vectors of many files (their previous ones dropped already) in batches of about
    * `batchRows` rows: one native add per batch, which usearch spreads over the builder's
    * threads, where a file's few rows keep one thread busy and start its threads per file.
-   * For the adds after the parse (deferVectorsFor), when nothing else runs beside them.
+   * Used for each shard as it arrives, and for everything at once after the parse (deferVectorsFor).
    */
   addAll(
     files: Iterable<{ readonly relPath: string; readonly fragment: FragmentReader }>,
