@@ -52,6 +52,12 @@ const commit = (() => {
   }
 })();
 
+/** { parseMs: 1234, ... } → { parse: 1.23, ... } */
+const secondsOf = (ms) =>
+  Object.fromEntries(
+    Object.entries(ms ?? {}).map(([k, v]) => [k.replace(/Ms$/, ''), +(v / 1000).toFixed(2)]),
+  );
+
 function runOnce(budget) {
   rmSync(indexDir, { recursive: true, force: true });
   rmSync(maxRssFile, { force: true });
@@ -98,6 +104,9 @@ function runOnce(budget) {
         indexS: +(s.phases.totalMs / 1000).toFixed(2),
         parseS: +(s.phases.parseMs / 1000).toFixed(2),
         mergeS: +(s.phases.mergeMs / 1000).toFixed(2),
+        // Every phase's wall and CPU (the coordinator's process CPU over the phase: all threads).
+        phasesS: secondsOf(s.phases),
+        phaseCpuS: secondsOf(s.phaseCpuMs),
         // CPU is less disturbed by a shared machine than wall time: all threads, and the workers alone.
         cpuS: +(s.cpuMs / 1000).toFixed(2),
         workerBusyS: +(s.pool.workerBusyMs / 1000).toFixed(2),

@@ -1,7 +1,7 @@
 // The vector stage of an index run: keeps the HNSW index (src/vector) in step with the
 // files, file by file. Vectors of parsed files are added as their fragments arrive from the
-// workers (so the graph build overlaps parsing), vectors of changed and deleted files are
-// removed, and the index is saved as the new generation's file before it is published; a
+// workers, a shard's in one batch (so the graph build overlaps parsing), vectors of changed
+// and deleted files are removed, and the index is saved as the new generation's file before it is published; a
 // fresh build happens when there is no usable previous file or updates have degraded it.
 // Coordinator thread.
 
@@ -131,6 +131,52 @@ export class VectorStage {
     );
     this.present.add(relPath);
     this.addMs += performance.now() - t;
+  }
+
+  /**
+   * Adds the vectors of many files (their previous ones dropped already) in batches of about
+   * `batchRows` rows: one native add per batch, which usearch spreads over the builder's
+   * threads, where a file's few rows keep one thread busy and start its threads per file.
+   * Used for each shard as it arrives, and for everything at once after the parse (deferVectorsFor).
+   */
+  addAll(
+    files: Iterable<{ readonly relPath: string; readonly fragment: FragmentReader }>,
+    batchRows = 8192,
+  ): void {
+    let keys: number[] = [];
+    let data: Int8Array | undefined;
+    let dim = 0;
+    const flush = (): void => {
+      if (keys.length === 0 || !data) return;
+      const t = performance.now();
+      this.builder ??= VectorIndexBuilder.create(dim, { threads: this.init.threads });
+      this.builder.add(keys, data.subarray(0, keys.length * dim));
+      this.addMs += performance.now() - t;
+      keys = [];
+    };
+    for (const { relPath, fragment } of files) {
+      const n = fragment.vectorCount;
+      if (n === 0) {
+        this.present.add(relPath);
+        continue;
+      }
+      this.load();
+      if (n > batchRows || (dim !== 0 && fragment.vectorDim !== dim)) {
+        // Too big to batch (or another model's width, which builder.add refuses as it should).
+        flush();
+        this.add(relPath, fragment);
+        continue;
+      }
+      if (dim === 0) dim = fragment.vectorDim;
+      if (keys.length + n > batchRows) flush();
+      data ??= new Int8Array(batchRows * dim);
+      const key = this.fileKeyOf(relPath);
+      const block = fragment.vectorBlock();
+      data.set(block.data, keys.length * dim);
+      for (const row of block.rows) keys.push(vectorKey(key, row));
+      this.present.add(relPath);
+    }
+    flush();
   }
 
   /**
