@@ -137,9 +137,18 @@ test('TEST_PATH: one definition of test files for search and isTest (the union o
     'test/fixtures/repo/a.py',
     'Tests/Runner.py',
     'python/pytest-7.2.1/testing/conftest.py',
+    'rust/hashbrown-0.12.3/benches/bench.rs',
+    'bench/latency.ts',
+    'benchmarks/run.py',
   ];
   for (const p of tests) assert.ok(TEST_PATH.test(p), p);
-  for (const p of ['src/contest.py', 'lib/testing_utils.py', 'src/attest.ts', 'cpython/unittest/case.py']) {
+  for (const p of [
+    'src/contest.py',
+    'lib/testing_utils.py',
+    'src/attest.ts',
+    'cpython/unittest/case.py',
+    'src/benchmark.rs',
+  ]) {
     assert.not.ok(TEST_PATH.test(p), p);
   }
 });

@@ -40,13 +40,16 @@ export function edgeKindIds(): EdgeKindIds {
 
 /**
  * Paths of test code: the extractors flag test functions by name or attribute, but a helper
- * inside `foo.test.ts` or `tests/` is test code too. One definition for search's demotion and
+ * inside `foo.test.ts` or `tests/` is test code too, and so is a benchmark (`benches/`,
+ * `bench/`, `benchmarks/`: 77 more files of the corpus; judged search and the analyze
+ * questions score the same with and without them, but hashbrown's bench helper
+ * `rehash_in_place` no longer passes for the real one). One definition for search's demotion and
  * for isTest (they had two: this one, the union, adds `specs/`, `fixtures/`, `foo-test.js`,
  * `foo_test.go`, `foo.tests.ts` and any case to the other's; on bench/corpus both flag the same
  * 919 of 7,661 files, so the judged and retrieval figures cannot tell them apart).
  */
 export const TEST_PATH =
-  /(^|\/)(tests?|__tests__|spec|specs|testing|fixtures?)(\/|$)|[._-](test|spec)s?\.[a-z]+$|(^|\/)test_[^/]*\.py$|(^|\/)conftest\.py$/i;
+  /(^|\/)(tests?|__tests__|spec|specs|testing|fixtures?|bench|benches|benchmarks?)(\/|$)|[._-](test|spec)s?\.[a-z]+$|(^|\/)test_[^/]*\.py$|(^|\/)conftest\.py$/i;
 
 const testFileCache = new WeakMap<IndexGraph, Uint8Array>();
 /** Per symbol: 0 unknown, 1 inside a symbol flagged test, 2 not. */
