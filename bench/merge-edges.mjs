@@ -8,22 +8,10 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 const [indexDir, repsArg, dump] = process.argv.slice(2);
 const dist = new URL('../dist', import.meta.url).pathname;
-const { IndexReader } = await import(`${dist}/src/store/read.js`);
-const { FragmentReader } = await import(`${dist}/src/graph/fragment.js`);
 const { mergeFragments } = await import(`${dist}/src/graph/merge.js`);
 const { edgesByKind, graphDigest, EdgeKind } = await import(`${dist}/src/graph/graph.js`);
-const { LANGUAGES } = await import(`${dist}/src/protocol.js`);
-const reader = IndexReader.open(indexDir);
-const files = reader.fileTable();
-const inputs = files.relPath.map((relPath, i) => ({
-  relPath,
-  language: LANGUAGES[files.language[i]],
-  contentHash: files.contentHash[i],
-  size: files.size[i],
-  mtimeMs: files.mtimeMs[i],
-  fragment: new FragmentReader(reader.fragment(files.contentHash[i]).slice()),
-}));
-await reader.close();
+const { storedMergeInputs } = await import('./stored-inputs.mjs');
+const inputs = await storedMergeInputs(indexDir);
 const reps = Number(repsArg ?? 2);
 let graph;
 const runs = [];

@@ -359,11 +359,9 @@ function generate() {
 
 const { runIndex } = await import(`${dist}/src/pipeline/run-index.js`);
 const { defaultOptions } = await import(`${dist}/src/config.js`);
-const { IndexReader } = await import(`${dist}/src/store/read.js`);
-const { FragmentReader } = await import(`${dist}/src/graph/fragment.js`);
 const { mergeFragments } = await import(`${dist}/src/graph/merge.js`);
 const { edgesByKind, graphDigest } = await import(`${dist}/src/graph/graph.js`);
-const { LANGUAGES } = await import(`${dist}/src/protocol.js`);
+const { storedMergeInputs } = await import('./stored-inputs.mjs');
 
 const t0 = performance.now();
 const indexDir = join(dir, '.leindex');
@@ -380,17 +378,7 @@ if (!reuse) {
 } else log(`reusing the index in ${indexDir}`);
 const genMs = performance.now() - t0;
 
-const reader = IndexReader.open(indexDir);
-const files = reader.fileTable();
-const inputs = files.relPath.map((relPath, i) => ({
-  relPath,
-  language: LANGUAGES[files.language[i]],
-  contentHash: files.contentHash[i],
-  size: files.size[i],
-  mtimeMs: files.mtimeMs[i],
-  fragment: new FragmentReader(reader.fragment(files.contentHash[i]).slice()),
-}));
-await reader.close();
+const inputs = await storedMergeInputs(indexDir);
 
 const runs = [];
 let graph;
