@@ -4,7 +4,7 @@
 // receiver's arguments or bounded by the scope's `T: Trait`. Also finds a concrete type's
 // method (own, inherited, impl, trait default). Coordinator thread (merge), owned by the Dispatcher.
 
-import type { FragmentReader } from './fragment.js';
+import { fragmentOf, type FragmentReader } from './fragment.js';
 import type { ClosureParam, DispatchFacts, TypeParamFact } from './dispatch-facts.js';
 import {
   parseType,
@@ -354,9 +354,7 @@ export class ChainTyper {
   }
 
   private frag(f: number): FragmentReader {
-    const input = this.host.inputs[f];
-    if (!input) throw new Error(`no file ${f}`);
-    return input.fragment;
+    return fragmentOf(this.host.inputs, f);
   }
 
   private text(f: number, frag: FragmentReader, id: number): string | undefined {

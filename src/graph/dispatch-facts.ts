@@ -5,7 +5,7 @@
 // subtype tables (trait → implementing methods, type → impl methods, interface → classes).
 // Coordinator thread (merge), owned by the Dispatcher.
 
-import type { FragmentReader } from './fragment.js';
+import { fragmentOf, type FragmentReader } from './fragment.js';
 import { NONE, RefKind, SymbolKind } from '../protocol.js';
 import { TRAIT_KINDS, TYPE_KINDS, typeNamed, typeNamedPath, type DispatchHost } from './dispatch-types.js';
 
@@ -83,9 +83,7 @@ export class DispatchFacts {
   }
 
   private frag(f: number): FragmentReader {
-    const input = this.host.inputs[f];
-    if (!input) throw new Error(`no file ${f}`);
-    return input.fragment;
+    return fragmentOf(this.host.inputs, f);
   }
 
   private text(f: number, frag: FragmentReader, id: number): string | undefined {

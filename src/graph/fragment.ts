@@ -490,3 +490,13 @@ export class FragmentReader {
     return this.str(this.ref(row, column));
   }
 }
+
+/** The fragment of input file `f` of a merge (the resolver's and the dispatch pass's file lookup). */
+export function fragmentOf(
+  inputs: readonly { readonly fragment: FragmentReader }[],
+  f: number,
+): FragmentReader {
+  const input = inputs[f];
+  if (!input) throw new Error(`no file ${f}`);
+  return input.fragment;
+}

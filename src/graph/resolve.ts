@@ -9,7 +9,7 @@
 
 import { FlowCollector, FlowConfidence, type FlowStats } from './dataflow.js';
 import { Dispatcher } from './dispatch.js';
-import type { FragmentReader } from './fragment.js';
+import { fragmentOf, type FragmentReader } from './fragment.js';
 import { Confidence, EdgeKind, MISSING, PairTable, type ResolutionStats } from './graph.js';
 import type { EdgeList, MergeInput, NameTable, StringTable, SymbolColumns } from './merge.js';
 import { isDeclarationFile, type ModuleResolver, type ModuleTarget } from './modules.js';
@@ -521,9 +521,7 @@ class Resolver {
   }
 
   private frag(f: number): FragmentReader {
-    const input = this.ctx.inputs[f];
-    if (!input) throw new Error(`no file ${f}`);
-    return input.fragment;
+    return fragmentOf(this.ctx.inputs, f);
   }
 
   private lang(f: number): string {
