@@ -24,6 +24,7 @@ import {
   tempDir,
   type Workspace,
 } from './helpers/workspace.js';
+import { writeFakeVectorWorker } from './helpers/vector-worker.js';
 
 let ws: Workspace;
 let session: IndexSession;
@@ -207,14 +208,7 @@ test('vectors opened in a worker (prefetchVectors, as the CLI does) rank exactly
 test('a vector worker that dies costs only its head start: the file is opened in process', () => {
   const scratch = tempDir('leindex-dying-worker-');
   try {
-    const dies = join(scratch.dir, 'dies.mjs');
-    writeFileSync(
-      dies,
-      `import { workerData } from 'node:worker_threads';
-       const s = new Int32Array(workerData.signal);
-       process.on('exit', () => { Atomics.store(s, 1, 1); Atomics.add(s, 0, 1); Atomics.notify(s, 0); });
-       process.exit(1);`,
-    );
+    const dies = writeFakeVectorWorker(join(scratch.dir, 'dies.mjs'), 'process.exit(1);');
     const file = session.reader.info.vectors?.file;
     assert.ok(file, 'the fixture index has a vector file');
     const q = session.model();

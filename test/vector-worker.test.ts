@@ -13,6 +13,7 @@ import { VectorViewWorker } from '../src/vector/view-worker.js';
 import { prng } from '../scripts/embed/linalg.js';
 import { tempDir, type Workspace } from './helpers/workspace.js';
 import { expectCode } from './helpers/errors.js';
+import { writeFakeVectorWorker } from './helpers/vector-worker.js';
 
 let ws: Workspace;
 const open: VectorViewWorker[] = [];
@@ -103,24 +104,13 @@ test('a missing or damaged file is the same LeindexError as in process', () => {
 
 test('a worker that dies, or throws before answering, is an E_WORKER error (no hang)', () => {
   const q = unitRows(1, 3);
-  const exits = join(ws.dir, 'exits.mjs');
-  writeFileSync(
-    exits,
-    // As the real worker: flag its exit, then die before answering.
-    `import { workerData } from 'node:worker_threads';
-     const s = new Int32Array(workerData.signal);
-     process.on('exit', () => { Atomics.store(s, 1, 1); Atomics.add(s, 0, 1); Atomics.notify(s, 0); });
-     process.exit(3);`,
-  );
+  // As the real worker: flag its exit, then die before answering.
+  const exits = writeFakeVectorWorker(join(ws.dir, 'exits.mjs'), 'process.exit(3);');
   const err = expectCode(() => start('unused.vec', { workerFile: exits }).search(q, 5), 'E_WORKER');
   assert.match(err.message, /stopped unexpectedly/);
-  const throws = join(ws.dir, 'throws.mjs');
-  writeFileSync(
-    throws,
-    `import { workerData } from 'node:worker_threads';
-     const s = new Int32Array(workerData.signal);
-     process.on('exit', () => { Atomics.store(s, 1, 1); Atomics.add(s, 0, 1); Atomics.notify(s, 0); });
-     workerData.port.on('message', () => { throw new Error('boom'); });`,
+  const throws = writeFakeVectorWorker(
+    join(ws.dir, 'throws.mjs'),
+    "workerData.port.on('message', () => { throw new Error('boom'); });",
   );
   const thrown = expectCode(
     () => start('unused.vec', { workerFile: throws, timeoutMs: 20_000 }).search(q, 5),
