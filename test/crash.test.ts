@@ -25,6 +25,16 @@ function writeTree(root: string, files: number, variant: number): void {
   }
 }
 
+/** The store's current generation and its graph digest, as a fresh reader sees them. */
+async function current(idx: string): Promise<{ generation: number; digest: string }> {
+  const reader = IndexReader.open(idx);
+  try {
+    return { generation: reader.generation, digest: graphDigest(reader.graph()) };
+  } finally {
+    await reader.close();
+  }
+}
+
 function runAndKill(root: string, afterMs: number): Promise<{ killed: boolean; code: number | null }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, 'index', root, '--no-git', '--threads', '2', '-q'], {
@@ -113,13 +123,10 @@ test('Ctrl-C (SIGINT) stops cleanly with exit 130, releases the lock, keeps the 
     assert.is(code, 130, stderr);
     assert.match(stderr, 'previous index');
     assert.not.ok(existsSync(join(ws.dir, '.leindex', 'writer.lock')), 'the writer lock is released');
-    const reader = IndexReader.open(join(ws.dir, '.leindex'));
-    try {
-      assert.is(reader.generation, first.generation);
-      assert.is(graphDigest(reader.graph()), first.digest);
-    } finally {
-      await reader.close();
-    }
+    assert.equal(await current(join(ws.dir, '.leindex')), {
+      generation: first.generation,
+      digest: first.digest,
+    });
   } finally {
     ws.cleanup();
   }
@@ -140,13 +147,7 @@ test('blobs written ahead of the switch stay invisible; a writer that stops befo
       await writer.putBlobs({ [BLOB.graph]: junk, [BLOB.files]: junk });
       const got = writer.blobAt(gen, BLOB.graph);
       assert.ok(got && Buffer.from(got).equals(Buffer.from(junk)), 'committed before the switch');
-      const reader = IndexReader.open(idx);
-      try {
-        assert.is(reader.generation, first.generation);
-        assert.is(graphDigest(reader.graph()), first.digest);
-      } finally {
-        await reader.close();
-      }
+      assert.equal(await current(idx), { generation: first.generation, digest: first.digest });
     } finally {
       // Stops here: no publish.
       await writer.close();
@@ -163,12 +164,7 @@ test('blobs written ahead of the switch stay invisible; a writer that stops befo
     writeTree(ws.dir, 30, 2);
     const again = await indexTree(ws.dir, { embeddings: false });
     assert.is(again.generation, gen);
-    const reader = IndexReader.open(idx);
-    try {
-      assert.is(graphDigest(reader.graph()), again.digest);
-    } finally {
-      await reader.close();
-    }
+    assert.is((await current(idx)).digest, again.digest);
   } finally {
     ws.cleanup();
   }
