@@ -362,32 +362,25 @@ class Resolver {
    */
   private topLevel(f: number, name: string, nid?: number): number | undefined {
     const k = nid === undefined ? this.keyOf(name) : this.keyOfName(nid);
-    if (k < 0) return undefined;
-    const { cols, symbolStart } = this.ctx;
-    const a = symbolStart[f] ?? 0;
-    const b = symbolStart[f + 1] ?? 0;
-    if (b - a <= SCAN_LIMIT) {
-      const empty = this.emptyGraphId;
-      for (let id = a + 1; id < b; id++) {
-        if (cols.parent[id] !== a) continue;
-        const s = cols.name[id] ?? NONE;
-        if ((s === NONE || s === empty ? this.emptyKey : s) === k) return id;
-      }
-      return undefined;
-    }
-    const idx = this.byName;
-    const end = idx.start[k + 1] ?? 0;
-    for (let i = idx.lowerBound(k, a + 1); i < end; i++) {
-      const id = idx.ids[i] ?? 0;
-      if (id >= b) break;
-      if (cols.parent[id] === a) return id;
-    }
-    return undefined;
+    return this.firstInFile(f, k, this.ctx.cols.name, this.byName, true);
   }
 
   /** The first symbol of file f with this qualified name. */
   private fileQname(f: number, qname: string): number | undefined {
-    const k = this.keyOf(qname);
+    return this.firstInFile(f, this.keyOf(qname), this.ctx.cols.qualifiedName, this.byQualified, false);
+  }
+
+  /**
+   * The first symbol of file f whose `column` has key k, only among the file's top-level
+   * symbols when `top`: a scan of a small file, the id-ordered index `idx` for a large one.
+   */
+  private firstInFile(
+    f: number,
+    k: number,
+    column: Int32Array,
+    idx: NameIndex,
+    top: boolean,
+  ): number | undefined {
     if (k < 0) return undefined;
     const { cols, symbolStart } = this.ctx;
     const a = symbolStart[f] ?? 0;
@@ -395,15 +388,19 @@ class Resolver {
     if (b - a <= SCAN_LIMIT) {
       const empty = this.emptyGraphId;
       for (let id = a + 1; id < b; id++) {
-        const s = cols.qualifiedName[id] ?? NONE;
+        if (top && cols.parent[id] !== a) continue;
+        const s = column[id] ?? NONE;
         if ((s === NONE || s === empty ? this.emptyKey : s) === k) return id;
       }
       return undefined;
     }
-    const idx = this.byQualified;
-    const i = idx.lowerBound(k, (symbolStart[f] ?? 0) + 1);
-    const id = i < (idx.start[k + 1] ?? 0) ? (idx.ids[i] ?? 0) : NONE;
-    return id !== NONE && id < (symbolStart[f + 1] ?? 0) ? id : undefined;
+    const end = idx.start[k + 1] ?? 0;
+    for (let i = idx.lowerBound(k, a + 1); i < end; i++) {
+      const id = idx.ids[i] ?? 0;
+      if (id >= b) break;
+      if (!top || cols.parent[id] === a) return id;
+    }
+    return undefined;
   }
 
   /** The symbols (of all files) with this qualified name, in id order. */
