@@ -1,9 +1,12 @@
 // The vector index adapter on generated clustered vectors, against a plain f32 brute-force
 // reference: build → save → view (graph and exact paths), incremental updates, the memory
-// cost of opening a mapped view, and every way a file can be missing or damaged.
+// cost of opening a mapped view, and every way a file can be missing or damaged; the
+// hnswview addon's searches against usearch's on the same file, and the fallback without it.
 
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { test } from 'uvu';
@@ -11,7 +14,8 @@ import * as assert from 'uvu/assert';
 import { VectorIndexBuilder } from '../src/vector/builder.js';
 import { TRAILER_BYTES, stampVectorFile } from '../src/vector/format.js';
 import type { VectorHits } from '../src/vector/query.js';
-import { VectorIndexView } from '../src/vector/view.js';
+import { VectorIndexView, type ViewEngine } from '../src/vector/view.js';
+import { HnswView, hnswViewAvailable } from '../native/hnswview.js';
 import { tempDir, type Workspace } from './helpers/workspace.js';
 import { prng } from '../scripts/embed/linalg.js';
 import { expectCode } from './helpers/errors.js';
@@ -247,17 +251,138 @@ test('opening a mapped view does not grow the heap by the file size', async () =
     const m = process.memoryUsage();
     return m.heapUsed + m.arrayBuffers;
   };
-  const before = await used();
-  const view = VectorIndexView.open(path, { dim });
-  for (let i = 0; i < 200; i++) view.search(row(vecs, i * 97, dim), 10);
-  const grown = (await used()) - before;
-  assert.not.ok(view.exact);
-  assert.ok(grown < size / 4, `heap + array buffers grew ${grown} bytes for a ${size}-byte index`);
-  const self = view.search(row(vecs, 5, dim), 3);
-  assert.ok(
-    (self.similarities[0] ?? 0) > 0.95,
-    `top similarity ${self.similarities[0]} keys ${Array.from(self.keys).join(',')}`,
+  // Both mapped engines: hnswview (the default for i8, when built) and usearch's view.
+  for (const engine of ['hnswview', 'usearch'] as const) {
+    if (engine === 'hnswview' && !hnswViewAvailable()) continue;
+    const before = await used();
+    const view = VectorIndexView.open(path, { dim, ...(engine === 'usearch' ? { engine } : {}) });
+    assert.is(view.engine, engine);
+    for (let i = 0; i < 200; i++) view.search(row(vecs, i * 97, dim), 10);
+    const grown = (await used()) - before;
+    assert.ok(
+      grown < size / 4,
+      `${engine}: heap + array buffers grew ${grown} bytes for a ${size}-byte index`,
+    );
+    const self = view.search(row(vecs, 5, dim), 3);
+    assert.ok(
+      (self.similarities[0] ?? 0) > 0.95,
+      `${engine}: top similarity ${self.similarities[0]} keys ${Array.from(self.keys).join(',')}`,
+    );
+    view.close();
+  }
+});
+
+test('hnswview is built where the CI runs (Linux)', () => {
+  // Like memtrim: `npm install` builds it; a missing build would silently cost a cold search
+  // ~3,000 page faults, so on Linux its absence fails here.
+  if (process.platform === 'linux') assert.ok(hnswViewAvailable(), 'native/hnswview is not built');
+});
+
+/** Every hit of both views, for a set of queries and k's: identical keys and similarities. */
+function assertSameHits(
+  a: VectorIndexView,
+  b: VectorIndexView,
+  queries: Float32Array,
+  label: string,
+): number {
+  let compared = 0;
+  for (let i = 0; i < queries.length / DIM; i++) {
+    const q = row(queries, i, DIM);
+    for (const k of [1, 10, 64, 5000]) {
+      const x = a.search(q, k);
+      const y = b.search(q, k);
+      assert.equal(Array.from(x.keys), Array.from(y.keys), `${label}: keys of query ${i}, k ${k}`);
+      // Bit for bit: the same kernel on the same rows.
+      assert.equal(Array.from(x.similarities), Array.from(y.similarities), `${label}: query ${i}, k ${k}`);
+      compared += x.keys.length;
+    }
+  }
+  return compared;
+}
+
+test('hnswview finds what usearch finds in the same file, removed slots included', () => {
+  if (!hnswViewAvailable()) return;
+  const path = buildFile('same.vec');
+  const b = VectorIndexBuilder.fromFile(path, { expectDim: DIM, threads: 2 });
+  const removed = Array.from({ length: 300 }, (_, i) => keyOf(i * 5));
+  assert.is(b.remove(removed), 300);
+  const churned = join(ws.dir, 'same-churned.vec');
+  b.save(churned);
+  // Stored vectors (each finds itself), queries near the data, and far from it.
+  const queries = new Float32Array(40 * DIM);
+  queries.set(data.subarray(0, 15 * DIM));
+  queries.set(clustered(15, DIM, 9), 15 * DIM);
+  queries.set(clustered(10, DIM, 10, 5, 3), 30 * DIM);
+  for (const [file, live] of [
+    [path, N],
+    [churned, N - 300],
+  ] as const) {
+    const ours = VectorIndexView.open(file, { dim: DIM, exactBelow: 0 });
+    const theirs = VectorIndexView.open(file, { dim: DIM, exactBelow: 0, engine: 'usearch' });
+    assert.is(ours.engine, 'hnswview');
+    assert.is(theirs.engine, 'usearch');
+    assert.ok(assertSameHits(ours, theirs, queries, file) > 0);
+    // k above the live count: what the graph reaches (usearch's answer), each key once, no
+    // removed one (a graph search need not reach every node).
+    const all = ours.search(row(data, 1, DIM), N + 10);
+    assert.equal(Array.from(all.keys), Array.from(theirs.search(row(data, 1, DIM), N + 10).keys));
+    assert.ok(all.keys.length > live * 0.9 && all.keys.length <= live, `${all.keys.length} of ${live}`);
+    assert.is(new Set(all.keys).size, all.keys.length);
+    if (live < N)
+      assert.not.ok(
+        removed.some((k) => all.keys.includes(k)),
+        'a removed key was returned',
+      );
+    // The batch form answers as single searches do.
+    const batch = ours.searchBatch(queries.subarray(0, 5 * DIM), 10, 2);
+    assert.equal(Array.from(batch[3]?.keys ?? []), Array.from(theirs.search(row(queries, 3, DIM), 10).keys));
+    ours.close();
+    expectCode(() => ours.search(row(data, 0, DIM), 1), 'E_USAGE');
+  }
+});
+
+test('hnswview refuses what it cannot search, and a closed handle', () => {
+  if (!hnswViewAvailable()) return;
+  const path = buildFile('refuse.vec', 600);
+  const info = VectorIndexView.open(path, { exactBelow: 0 }).info;
+  const layout = { headOffset: info.headOffset, rowBytes: info.rowBytes, dimensions: DIM, expansion: 64 };
+  // A layout that is not the file's (as if it changed since it was checked): a plain Error.
+  assert.throws(() => HnswView.open(path, { ...layout, headOffset: layout.headOffset + DIM }), /changed/);
+  assert.throws(() => HnswView.open(join(ws.dir, 'absent.vec'), layout), /cannot open/);
+  const v = HnswView.open(path, layout);
+  assert.throws(() => v.search(new Int8Array(DIM + 1), 3), /Int8Array/);
+  assert.is(v.search(new Int8Array(DIM).fill(3), 3).keys.length, 3);
+  v.close();
+  assert.throws(() => v.search(new Int8Array(DIM).fill(3), 3), /closed/);
+  // f16 files are searched by usearch (hnswview only knows i8 cosine).
+  const f16 = VectorIndexView.open(buildFile('f16.vec', 600, { quantization: 'f16' }), { exactBelow: 0 });
+  assert.is(f16.engine, 'usearch');
+});
+
+test('without the addon, views fall back to usearch and find the same', () => {
+  const path = buildFile('fallback.vec', 1500);
+  const script = join(ws.dir, 'fallback-child.mjs');
+  const viewModule = fileURLToPath(new URL('../src/vector/view.js', import.meta.url));
+  writeFileSync(
+    script,
+    `import { VectorIndexView } from ${JSON.stringify(viewModule)};
+const q = Float32Array.from(JSON.parse(process.argv[2]));
+const v = VectorIndexView.open(${JSON.stringify(path)}, { exactBelow: 0 });
+const h = v.search(q, 10);
+process.stdout.write(JSON.stringify({ engine: v.engine, keys: Array.from(h.keys), sims: Array.from(h.similarities) }));
+`,
   );
+  const q = row(clustered(1, DIM, 11), 0, DIM);
+  const r = spawnSync(process.execPath, [script, JSON.stringify(Array.from(q))], {
+    encoding: 'utf8',
+    env: { ...process.env, LEINDEX_HNSWVIEW: 'off' },
+  });
+  assert.is(r.status, 0, r.stderr);
+  const child = JSON.parse(r.stdout) as { engine: ViewEngine; keys: number[]; sims: number[] };
+  assert.is(child.engine, 'usearch');
+  const here = VectorIndexView.open(path, { exactBelow: 0 }).search(q, 10);
+  assert.equal(child.keys, Array.from(here.keys));
+  assert.equal(child.sims, Array.from(here.similarities));
 });
 
 test('missing, truncated, damaged and mismatched files are LeindexErrors', () => {

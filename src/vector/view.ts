@@ -1,14 +1,18 @@
-// Read-only search over a saved vector index. Large indexes are memory-mapped through
-// usearch's view (pages load on demand, file-backed and shared: opening copies nothing into
-// the JS heap); small ones (≤ exactBelow live vectors) are read whole and searched exactly.
-// The file is checked (format.ts) before usearch sees it. Main or server thread.
+// Read-only search over a saved vector index. Large indexes are memory-mapped (pages load on
+// demand, file-backed and shared: opening copies nothing into the JS heap): an i8 index
+// through native/hnswview (usearch's graph search without the key table usearch's view()
+// builds by walking every node: ~3,000 page faults of a cold search), else, or when that
+// addon is not built, through usearch's view; small ones (≤ exactBelow live vectors) are read
+// whole and searched exactly. The file is checked (format.ts) before any native code sees it.
+// Main or server thread.
 
+import { HnswView, hnswViewAvailable } from '../../native/hnswview.js';
 import { NativeIndex } from '../../native/usearch.js';
 import { describeError, LeindexError } from '../errors.js';
 import { ExactRows } from './exact.js';
 import { inspectVectorFile, type VectorFileInfo, type VectorFileStamp, type VerifyMode } from './format.js';
 import { DEFAULT_EXACT_BELOW } from './options.js';
-import { checkK, checkQuery, graphSearch, NO_HITS, type VectorHits } from './query.js';
+import { checkK, checkQuery, graphSearch, NO_HITS, quantizeI8, type VectorHits } from './query.js';
 
 export interface ViewOptions {
   /** The dimension the caller's embedding model makes: a file of another is refused. */
@@ -27,34 +31,55 @@ export interface ViewOptions {
    * as stamped is not re-read for its graph CRC.
    */
   readonly stamp?: VectorFileStamp | undefined;
+  /** Map with usearch even when native/hnswview could (tests compare the two). */
+  readonly engine?: 'usearch';
 }
+
+/** How a view searches: brute force, hnswview's graph search, or usearch's. */
+export type ViewEngine = 'exact' | 'hnswview' | 'usearch';
 
 export class VectorIndexView {
   private native: NativeIndex | undefined;
+  private graph: HnswView | undefined;
   private exactRows: ExactRows | undefined;
   private closed = false;
 
   private constructor(
     readonly info: VectorFileInfo,
-    native: NativeIndex | undefined,
-    exactRows: ExactRows | undefined,
+    engine: { native?: NativeIndex; graph?: HnswView; exactRows?: ExactRows },
   ) {
-    this.native = native;
-    this.exactRows = exactRows;
+    this.native = engine.native;
+    this.graph = engine.graph;
+    this.exactRows = engine.exactRows;
   }
 
   /** Opens `path`: E_INDEX_MISSING if absent, E_STORE_CORRUPT if damaged or of another dim. */
   static open(path: string, options: ViewOptions = {}): VectorIndexView {
     const info = inspectVectorFile(path, options.verify ?? 'graph', options.dim, options.stamp);
     if (info.present <= (options.exactBelow ?? DEFAULT_EXACT_BELOW)) {
-      return new VectorIndexView(info, undefined, ExactRows.read(info));
+      return new VectorIndexView(info, { exactRows: ExactRows.read(info) });
+    }
+    const expansion = options.expansionSearch ?? info.expansionSearch;
+    if (info.quantization === 'i8' && options.engine !== 'usearch' && hnswViewAvailable()) {
+      try {
+        const graph = HnswView.open(path, {
+          headOffset: info.headOffset,
+          rowBytes: info.rowBytes,
+          dimensions: info.dim,
+          expansion,
+        });
+        return new VectorIndexView(info, { graph });
+      } catch {
+        // Whatever hnswview could not do (usearch's library moved, the file changed under
+        // us), usearch's own view below either does, or reports the file as it always has.
+      }
     }
     const native = new NativeIndex({
       dimensions: info.dim,
       quantization: info.quantization,
       connectivity: info.connectivity,
       expansionAdd: info.expansionAdd,
-      expansionSearch: options.expansionSearch ?? info.expansionSearch,
+      expansionSearch: expansion,
     });
     try {
       native.view(path);
@@ -70,7 +95,12 @@ export class VectorIndexView {
         hint: 'retry; if it persists run `leindex index --rebuild`',
       });
     }
-    return new VectorIndexView(info, native, undefined);
+    return new VectorIndexView(info, { native });
+  }
+
+  /** Which code searches this view. */
+  get engine(): ViewEngine {
+    return this.exactRows ? 'exact' : this.graph ? 'hnswview' : 'usearch';
   }
 
   get dim(): number {
@@ -96,6 +126,7 @@ export class VectorIndexView {
     checkK(k);
     if (checkQuery(query, this.dim) === 'zero' || this.size === 0) return NO_HITS;
     if (this.exactRows) return this.exactRows.search(query, k);
+    if (this.graph) return this.graphSearch(query, k);
     const native = this.native as NativeIndex;
     return (
       graphSearch(native, query, this.dim, this.info.quantization, Math.min(k, this.size), 1)[0] ?? NO_HITS
@@ -120,6 +151,10 @@ export class VectorIndexView {
         out[i] = this.exactRows.search(queries.subarray(i * this.dim, (i + 1) * this.dim), k);
       return out;
     }
+    if (this.graph) {
+      for (const i of live) out[i] = this.graphSearch(queries.subarray(i * this.dim, (i + 1) * this.dim), k);
+      return out;
+    }
     const rows = new Float32Array(live.length * this.dim);
     live.forEach((i, j) => rows.set(queries.subarray(i * this.dim, (i + 1) * this.dim), j * this.dim));
     const hits = graphSearch(
@@ -135,13 +170,24 @@ export class VectorIndexView {
   }
 
   /**
-   * Drops the index. The mapping itself is released when the native object is collected
-   * (usearch has no explicit unmap); on POSIX a replaced or deleted file is unaffected.
+   * Drops the index. hnswview unmaps at once; usearch's mapping is released when its native
+   * object is collected (it has no explicit unmap). On POSIX a replaced or deleted file is
+   * unaffected.
    */
   close(): void {
     this.closed = true;
+    this.graph?.close();
+    this.graph = undefined;
     this.native = undefined;
     this.exactRows = undefined;
+  }
+
+  /** hnswview's search of one checked, non-zero query (an i8 index: quantised as for usearch). */
+  private graphSearch(query: Float32Array, k: number): VectorHits {
+    const h = (this.graph as HnswView).search(quantizeI8(query, this.dim), Math.min(k, this.size));
+    const similarities = new Float32Array(h.distances.length);
+    for (let i = 0; i < similarities.length; i++) similarities[i] = 1 - h.distances[i]!;
+    return { keys: h.keys, similarities };
   }
 
   private checkOpen(): void {

@@ -1,0 +1,325 @@
+// Searches a saved usearch dense index (the file src/vector/ writes and usearch's `view()`
+// maps) without usearch's index_dense wrapper, for native/hnswview.ts. index_dense's view()
+// walks every node of the graph to build its key→slot table (and to count removed slots),
+// which faults in the whole mapped file on every cold open; a search needs neither: it
+// returns the keys stored in the nodes of its hits. This addon maps the file read-only,
+// addresses the nodes with usearch's own index_gt (include/usearch/index.hpp: it reads only
+// the node levels to do so) and searches with index_gt::search, exactly as index_dense does
+// (same expansion, same removed-slot filter). The distance function is not compiled here: it
+// is the very kernel usearch's addon uses, taken from that loaded library through NumKong's
+// dispatch (nk_find_kernel_punned with nk_capabilities, as usearch's metric_punned_t does),
+// so distances are bit-identical. Only i8 cosine indexes (leindex's default). Main thread of
+// whichever JS thread calls it; one handle is used by one thread.
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <string>
+
+#define USEARCH_USE_NUMKONG 0
+#define USEARCH_USE_OPENMP 0
+#include <usearch/index_plugins.hpp>
+
+namespace {
+
+using namespace unum::usearch;
+
+using distance_t = float;
+using key_t = std::uint64_t;
+using slot_t = std::uint32_t;
+// The same instantiation as index_dense_gt<u64, u32> (include/usearch/index_dense.hpp).
+using index_t = index_gt<distance_t, key_t, slot_t, aligned_allocator_gt<byte_t, 64>, memory_mapping_allocator_gt<64>>;
+using member_cref_t = index_t::member_cref_t;
+using member_citerator_t = index_t::member_citerator_t;
+
+// NumKong's C ABI (numkong/include/numkong/capabilities.h, types.h as shipped with usearch).
+using nk_capability_t = std::uint64_t;
+using nk_kernel_t = void (*)(void const*, void const*, std::size_t, void*);
+using nk_capabilities_fn = nk_capability_t (*)();
+using nk_configure_thread_fn = int (*)(nk_capability_t);
+using nk_find_kernel_fn = void (*)(int kind, int dtype, nk_capability_t viable, nk_kernel_t* kernel,
+                                   nk_capability_t* used);
+constexpr int NK_KERNEL_ANGULAR = 'a';
+constexpr int NK_I8 = 1 << 2;
+
+constexpr std::size_t DENSE_HEAD_BYTES = 64;
+constexpr key_t FREE_KEY = ~key_t(0);
+
+/** index_dense's metric_proxy_t: rows of the mapped matrix, compared with the NumKong kernel. */
+struct metric_t {
+    byte_t const* vectors = nullptr;
+    std::size_t row_bytes = 0;
+    std::size_t dimensions = 0;
+    nk_kernel_t kernel = nullptr;
+
+    inline byte_t const* v(std::size_t slot) const noexcept { return vectors + row_bytes * slot; }
+    inline distance_t f(byte_t const* a, byte_t const* b) const noexcept {
+        // usearch's invoke_numkong<nk_f32_t, false>: i8 angular writes an f32.
+        float result = 0;
+        kernel(a, b, dimensions, &result);
+        return static_cast<distance_t>(result);
+    }
+    inline distance_t operator()(byte_t const* a, member_cref_t b) const noexcept { return f(a, v(get_slot(b))); }
+    inline distance_t operator()(member_cref_t a, member_cref_t b) const noexcept {
+        return f(v(get_slot(a)), v(get_slot(b)));
+    }
+    inline distance_t operator()(byte_t const* a, member_citerator_t b) const noexcept {
+        return f(a, v(get_slot(b)));
+    }
+    inline distance_t operator()(member_citerator_t a, member_citerator_t b) const noexcept {
+        return f(v(get_slot(a)), v(get_slot(b)));
+    }
+    inline distance_t operator()(byte_t const* a, byte_t const* b) const noexcept { return f(a, b); }
+};
+
+struct view_t {
+    byte_t* data = nullptr;
+    std::size_t length = 0;
+    index_t* index = nullptr;
+    metric_t metric;
+    std::size_t expansion = 0;
+    std::size_t dimensions = 0;
+
+    void close() noexcept {
+        if (index) {
+            index->~index_t();
+            ::operator delete(index);
+            index = nullptr;
+        }
+        if (data) {
+            munmap(data, length);
+            data = nullptr;
+        }
+    }
+    ~view_t() { close(); }
+};
+
+napi_value fail(napi_env env, std::string const& message) {
+    napi_throw_error(env, nullptr, message.c_str());
+    return nullptr;
+}
+
+bool get_string(napi_env env, napi_value v, std::string& out) {
+    std::size_t n = 0;
+    if (napi_get_value_string_utf8(env, v, nullptr, 0, &n) != napi_ok)
+        return false;
+    out.resize(n + 1);
+    if (napi_get_value_string_utf8(env, v, &out[0], n + 1, &n) != napi_ok)
+        return false;
+    out.resize(n);
+    return true;
+}
+
+bool get_size(napi_env env, napi_value v, std::size_t& out) {
+    double d = 0;
+    if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= 0) || d > 9007199254740991.0 || d != (double)(std::size_t)d)
+        return false;
+    out = static_cast<std::size_t>(d);
+    return true;
+}
+
+/** The NumKong angular i8 kernel of the usearch library at `path` (loaded by dlopen if not yet). */
+bool find_kernel(std::string const& path, nk_kernel_t& kernel, std::string& why) {
+    void* lib = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
+    if (!lib) {
+        char const* e = dlerror();
+        why = std::string("cannot load ") + path + ": " + (e ? e : "unknown error");
+        return false;
+    }
+    auto caps = reinterpret_cast<nk_capabilities_fn>(dlsym(lib, "nk_capabilities"));
+    auto configure = reinterpret_cast<nk_configure_thread_fn>(dlsym(lib, "nk_configure_thread"));
+    auto find = reinterpret_cast<nk_find_kernel_fn>(dlsym(lib, "nk_find_kernel_punned"));
+    if (!caps || !configure || !find) {
+        why = path + " does not export NumKong's dispatch (another usearch build?)";
+        return false;
+    }
+    // usearch's nk_cached_capabilities(): the capabilities, and the thread configured for them.
+    nk_capability_t c = caps();
+    configure(c);
+    nk_capability_t used = 0;
+    kernel = nullptr;
+    find(NK_KERNEL_ANGULAR, NK_I8, c, &kernel, &used);
+    if (!kernel) {
+        why = "usearch has no angular i8 kernel";
+        return false;
+    }
+    return true;
+}
+
+void finalize(napi_env, void* data, void*) { delete static_cast<view_t*>(data); }
+
+view_t* unwrap(napi_env env, napi_value v) {
+    void* data = nullptr;
+    if (napi_get_value_external(env, v, &data) != napi_ok)
+        return nullptr;
+    return static_cast<view_t*>(data);
+}
+
+/**
+ * open(path, usearchLibrary, headOffset, rowBytes, dimensions, expansion): maps the file
+ * (read-only, shared) and addresses its graph. headOffset is where usearch's 64-byte dense
+ * header starts (the end of the vector matrix); the caller has checked the layout.
+ */
+napi_value Open(napi_env env, napi_callback_info info) {
+    std::size_t argc = 6;
+    napi_value argv[6];
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+    std::string path, lib;
+    std::size_t head = 0, row_bytes = 0, dims = 0, expansion = 0;
+    if (argc < 6 || !get_string(env, argv[0], path) || !get_string(env, argv[1], lib) ||
+        !get_size(env, argv[2], head) || !get_size(env, argv[3], row_bytes) || !get_size(env, argv[4], dims) ||
+        !get_size(env, argv[5], expansion))
+        return fail(env, "open(path, usearchLibrary, headOffset, rowBytes, dimensions, expansion)");
+    if (dims == 0 || row_bytes != dims)
+        return fail(env, "only i8 indexes (one byte per dimension) are supported");
+
+    nk_kernel_t kernel = nullptr;
+    std::string why;
+    if (!find_kernel(lib, kernel, why))
+        return fail(env, why);
+
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(env, "cannot open " + path + ": " + std::strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        ::close(fd);
+        return fail(env, "cannot stat " + path + ": " + std::strerror(e));
+    }
+    std::size_t length = static_cast<std::size_t>(st.st_size);
+    if (length < 8 || head + DENSE_HEAD_BYTES > length) {
+        ::close(fd);
+        return fail(env, path + " is shorter than its layout");
+    }
+    void* mapped = mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
+    int map_errno = errno;
+    ::close(fd);
+    if (mapped == MAP_FAILED)
+        return fail(env, "cannot map " + path + ": " + std::strerror(map_errno));
+
+    auto* view = new (std::nothrow) view_t();
+    if (!view) {
+        munmap(mapped, length);
+        return fail(env, "out of memory");
+    }
+    view->data = static_cast<byte_t*>(mapped);
+    view->length = length;
+    std::uint32_t matrix[2];
+    std::memcpy(matrix, view->data, sizeof(matrix));
+    if (matrix[1] != row_bytes || 8 + std::size_t(matrix[0]) * row_bytes != head) {
+        delete view;
+        return fail(env, path + " changed while it was opened");
+    }
+    void* raw = ::operator new(sizeof(index_t), std::nothrow);
+    if (!raw) {
+        delete view;
+        return fail(env, "out of memory");
+    }
+    view->index = new (raw) index_t();
+    serialization_result_t viewed =
+        view->index->view(memory_mapped_file_t(view->data, length), head + DENSE_HEAD_BYTES);
+    if (!viewed) {
+        std::string message = std::string("cannot address the graph of ") + path + ": " + viewed.error.release();
+        delete view;
+        return fail(env, message);
+    }
+    if (view->index->size() != matrix[0]) {
+        delete view;
+        return fail(env, path + ": graph size differs from the vector count");
+    }
+    // index_dense reserves after view(): one search context is all this thread needs.
+    if (!view->index->try_reserve(index_limits_t(matrix[0], 1))) {
+        delete view;
+        return fail(env, "out of memory");
+    }
+    view->metric.vectors = view->data + 8;
+    view->metric.row_bytes = row_bytes;
+    view->metric.dimensions = dims;
+    view->metric.kernel = kernel;
+    view->expansion = expansion;
+    view->dimensions = dims;
+
+    napi_value out;
+    if (napi_create_external(env, view, finalize, nullptr, &out) != napi_ok) {
+        delete view;
+        return fail(env, "cannot wrap the view");
+    }
+    return out;
+}
+
+/** search(handle, Int8Array query, k) → [Float64Array keys, Float32Array distances], best first. */
+napi_value Search(napi_env env, napi_callback_info info) {
+    std::size_t argc = 3;
+    napi_value argv[3];
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+    view_t* view = argc == 3 ? unwrap(env, argv[0]) : nullptr;
+    std::size_t wanted = 0;
+    if (!view || !get_size(env, argv[2], wanted) || wanted == 0)
+        return fail(env, "search(handle, query, k)");
+    if (!view->index)
+        return fail(env, "the view is closed");
+    napi_typedarray_type type;
+    std::size_t length = 0;
+    void* query = nullptr;
+    if (napi_get_typedarray_info(env, argv[1], &type, &length, &query, nullptr, nullptr) != napi_ok ||
+        type != napi_int8_array || length != view->dimensions)
+        return fail(env, "the query must be an Int8Array of the index's dimensions");
+
+    index_search_config_t config;
+    config.thread = 0;
+    config.expansion = view->expansion;
+    config.exact = false;
+    auto allow = [](member_cref_t const& member) noexcept { return (key_t)member.key != FREE_KEY; };
+    auto result = view->index->search(static_cast<byte_t const*>(query), wanted, view->metric, config, allow);
+    if (!result)
+        return fail(env, std::string("search failed: ") + result.error.release());
+
+    std::size_t count = result.count < wanted ? result.count : wanted;
+    napi_value keys_buffer, distances_buffer, keys, distances, out;
+    void* keys_data = nullptr;
+    void* distances_data = nullptr;
+    napi_create_arraybuffer(env, count * sizeof(double), &keys_data, &keys_buffer);
+    napi_create_arraybuffer(env, count * sizeof(float), &distances_data, &distances_buffer);
+    for (std::size_t i = 0; i != count; ++i) {
+        auto match = result[i];
+        static_cast<double*>(keys_data)[i] = static_cast<double>(static_cast<key_t>(match.member.key));
+        static_cast<float*>(distances_data)[i] = match.distance;
+    }
+    napi_create_typedarray(env, napi_float64_array, count, keys_buffer, 0, &keys);
+    napi_create_typedarray(env, napi_float32_array, count, distances_buffer, 0, &distances);
+    napi_create_array_with_length(env, 2, &out);
+    napi_set_element(env, out, 0, keys);
+    napi_set_element(env, out, 1, distances);
+    return out;
+}
+
+/** close(handle): unmaps now (a later search fails); the handle is otherwise freed when collected. */
+napi_value Close(napi_env env, napi_callback_info info) {
+    std::size_t argc = 1;
+    napi_value argv[1];
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+    view_t* view = argc == 1 ? unwrap(env, argv[0]) : nullptr;
+    if (!view)
+        return fail(env, "close(handle)");
+    view->close();
+    return nullptr;
+}
+
+} // namespace
+
+NAPI_MODULE_INIT() {
+    napi_property_descriptor props[] = {
+        {"open", nullptr, Open, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"search", nullptr, Search, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"close", nullptr, Close, nullptr, nullptr, nullptr, napi_default, nullptr},
+    };
+    napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+    return exports;
+}
