@@ -1,7 +1,9 @@
 // Tests for the graph blob (BLOB.graph, schema 7) and its in-place read: the rows and strings
 // a session reads through views into the store's memory map are those of the decoded graph,
-// for a blob lmdb-js maps (16 MB or more) and one it copies; the views stay valid while later
-// generations are written; an index of schema 6 is refused with a clear error. Main thread.
+// for a blob lmdb-js maps (over 16 MB) and one it copies; the views stay valid while later
+// generations are written; the name index (schema 8) read in place when large, copied when
+// small, answering as the sorted table does; an index of schema 6 or 7 is refused with a
+// clear error. Main thread.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,8 +12,11 @@ import { spawnSync } from 'node:child_process';
 import { EdgeKind, type IndexGraph } from '../src/graph/graph.js';
 import { LeindexError } from '../src/errors.js';
 import { LazyStrings } from '../src/store/codec.js';
-import { type GraphColumns } from '../src/store/layout.js';
-import { IndexReader } from '../src/store/read.js';
+import { encodeGraph, type GenerationInfo, type GraphColumns } from '../src/store/layout.js';
+import { IN_PLACE_BYTES, IndexReader } from '../src/store/read.js';
+import { IndexWriter } from '../src/store/write.js';
+import { NAMES_BASE_TABLE, NameIndex, encodeNameIndex } from '../src/search/names.js';
+import { SymbolKind } from '../src/protocol.js';
 import { IndexSession } from '../src/query/session.js';
 import { tempDir } from './helpers/workspace.js';
 import { publish, syntheticGraph } from './helpers/synthetic-graph.js';
@@ -124,25 +129,97 @@ test('a session view reads the same rows as the whole graph, and in-place views 
   }
 });
 
-test('an index written with schema 6 (separate graph blobs) is refused with a clear error', async () => {
+test('an index written with schema 6 (separate graph blobs) or 7 (two name blobs) is refused with a clear error', async () => {
   const ws = tempDir();
   try {
-    const dir = join(ws.dir, 'idx');
-    await publish(dir, syntheticGraph(100, 10, 0), true);
-    const { open } = await import('lmdb');
-    const env = open({ path: join(dir, 'store'), maxDbs: 8 });
-    await env.openDB('meta', {}).put('schema', 6);
-    await env.close();
-    let err: unknown;
-    try {
-      IndexReader.open(dir);
-    } catch (e) {
-      err = e;
+    for (const schema of [6, 7]) {
+      const dir = join(ws.dir, `idx-${schema}`);
+      await publish(dir, syntheticGraph(100, 10, 0), true);
+      const { open } = await import('lmdb');
+      const env = open({ path: join(dir, 'store'), maxDbs: 8 });
+      await env.openDB('meta', {}).put('schema', schema);
+      await env.close();
+      let err: unknown;
+      try {
+        IndexReader.open(dir);
+      } catch (e) {
+        err = e;
+      }
+      assert.instance(err, LeindexError);
+      assert.is((err as LeindexError).code, 'E_SCHEMA_MISMATCH');
+      assert.match((err as LeindexError).message, `schema ${schema}`);
+      assert.match((err as LeindexError).hint ?? '', 'leindex index');
     }
-    assert.instance(err, LeindexError);
-    assert.is((err as LeindexError).code, 'E_SCHEMA_MISMATCH');
-    assert.match((err as LeindexError).message, 'schema 6');
-    assert.match((err as LeindexError).hint ?? '', 'leindex index');
+  } finally {
+    ws.cleanup();
+  }
+});
+
+/** Publishes `g` with its name index as a full build writes it (a base run of every file). */
+async function publishWithNames(indexDir: string, g: IndexGraph): Promise<Record<string, Uint8Array>> {
+  const { writer } = await IndexWriter.open(indexDir, { rebuild: true });
+  try {
+    writer.begin();
+    const names = encodeNameIndex(g);
+    await writer.publish(
+      g.stats,
+      { ...encodeGraph(g).blobs, ...names },
+      {
+        root: '/nowhere',
+        createdAt: new Date(0).toISOString(),
+        fileSymbolCount: g.fileSymbolCount,
+        digest: '',
+        lexicon: { baseGeneration: writer.nextGeneration } as NonNullable<GenerationInfo['lexicon']>,
+      },
+      [],
+      {},
+    );
+    return names;
+  } finally {
+    await writer.close();
+  }
+}
+
+test('a large name index is read in place, a small one copied, and both answer as the sorted table', async () => {
+  const ws = tempDir();
+  try {
+    // 60k names of ~30 bytes: a 2.4 MB table, padded past lmdb-js's threshold; 2k: a copy.
+    for (const [n, inPlace] of [
+      [60_000, true],
+      [2_000, false],
+    ] as const) {
+      const dir = join(ws.dir, `names-${n}`);
+      const base = syntheticGraph(n, 30, 7);
+      const q = n / 4;
+      // Every symbol in one of the four files (the helper's table covers only the first few).
+      const g: IndexGraph = {
+        ...base,
+        files: { ...base.files, symbolStart: Int32Array.from([0, q, 2 * q, 3 * q, n]) },
+      };
+      const blobs = await publishWithNames(dir, g);
+      assert.is(blobs[NAMES_BASE_TABLE]!.byteLength === IN_PLACE_BYTES, inPlace, 'padded only when large');
+      // The reference: (lower-cased name, id) of every non-module symbol, sorted.
+      const all = Array.from({ length: n }, (_, id) => id)
+        .filter((id) => g.symbols.kind[id] !== SymbolKind.module)
+        .map((id) => ({ id, name: g.strings[g.symbols.name[id]!]!.toLowerCase() }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id));
+      const reader = IndexReader.open(dir);
+      try {
+        const index = NameIndex.open(reader);
+        assert.is(index.inPlace, inPlace, inPlace ? 'read in place' : 'copied');
+        for (const prefix of ['7:1', '7:2468', '7:10:', `7:${2 * (n - 1)}:`, 'naïve', 'absent', '7:']) {
+          const want = all.filter((e) => e.name.startsWith(prefix)).slice(0, 50);
+          assert.equal(
+            index.prefixed(prefix, 50),
+            want.map((e) => e.id),
+            `prefix ${prefix}`,
+          );
+        }
+        assert.ok(index.prefixed('7:1', 50).length === 50, 'a prefix with many names');
+      } finally {
+        await reader.close();
+      }
+    }
   } finally {
     ws.cleanup();
   }

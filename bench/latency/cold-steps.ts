@@ -55,6 +55,7 @@ mark('search');
 const r2 = searchIndex(session, query, { limit: 10 });
 mark('search-again');
 const graphInPlace = (session.reader as { graphInPlace?: boolean }).graphInPlace;
+const namesInPlace = (session.names() as { inPlace?: boolean }).inPlace;
 await session.close();
 mark('close');
 const faults = process.resourceUsage().minorPageFault;
@@ -72,6 +73,8 @@ console.log(
     faultsBeforeMain: f0,
     // Whether the graph blob was read in place (a view into the store's map, no copy).
     graphInPlace,
+    // Whether the name index's runs were read in place (schema 8: a padded blob).
+    namesInPlace,
     steps,
     uptimeMs: +(process.uptime() * 1000).toFixed(0),
   }),

@@ -5,26 +5,45 @@
 // file's names is written with the lexicon's base and kept by the generations that name it;
 // a later generation writes only the names of the files that differ from the base, and a
 // lookup merges both runs, mapping base ids through the lexicon's remap and skipping dead
-// ones, in the (name, id) order a full rebuild has. Coordinator thread (build); any (lookup).
+// ones, in the (name, id) order a full rebuild has. Each run is one blob (names and ids
+// together); one over PAD_NAMES_FROM is padded up to IN_PLACE_BYTES so that lmdb-js hands it
+// out as a view into its map: a lookup then touches the few pages its binary search reads
+// instead of a 3 MB copy (the corpus's table; ~1,200 page faults of a cold search).
+// Coordinator thread (build); any (lookup).
 
 import type { IndexGraph } from '../graph/graph.js';
 import { LeindexError } from '../errors.js';
 import { NONE, SymbolKind } from '../protocol.js';
 import { LazyStrings, decodeColumns, encodeColumns, encodeStrings } from '../store/codec.js';
-import type { IndexReader } from '../store/read.js';
+import { IN_PLACE_BYTES, type IndexReader } from '../store/read.js';
 import { LEX_NAMES_BASE_PREFIX, baseDocMap } from './lexicon.js';
 
-/** Older indexes: the whole table in the generation itself. */
-export const NAMES_BLOB = 'names.lower';
-export const NAME_IDS_BLOB = 'names.ids';
-/** The base run (kept with the lexicon's base) and a generation's delta run. */
-export const NAMES_BASE_BLOB = `${LEX_NAMES_BASE_PREFIX}lower`;
-export const NAME_IDS_BASE_BLOB = `${LEX_NAMES_BASE_PREFIX}ids`;
-export const NAMES_DELTA_BLOB = 'lex.dnames.lower';
-export const NAME_IDS_DELTA_BLOB = 'lex.dnames.ids';
+/** The base run (kept with the lexicon's base) and a generation's delta run (schema 8). */
+export const NAMES_BASE_TABLE = `${LEX_NAMES_BASE_PREFIX}table`;
+export const NAMES_DELTA_TABLE = 'lex.dnames.table';
 
 /**
- * The name blobs of a merged graph: a base run of every file when `covered` is undefined (the
+ * A run of more bytes than this is padded to IN_PLACE_BYTES (zeros, never read: ~13 MB more
+ * of store for the corpus's 2.9 MB table, written once per lexicon base): below it a copy
+ * costs less than the disk. A run already that large needs no padding.
+ */
+export const PAD_NAMES_FROM = 1 << 20;
+
+/** One run's blob: the sorted names and their ids as two columns, padded as above. */
+export function encodeNameRun(lower: readonly string[], ids: Int32Array): Uint8Array {
+  const names = encodeStrings(lower);
+  const table = encodeColumns({
+    names: new Uint8Array(names.buffer, names.byteOffset, names.byteLength),
+    ids,
+  });
+  if (table.byteLength <= PAD_NAMES_FROM || table.byteLength >= IN_PLACE_BYTES) return table;
+  const padded = new Uint8Array(IN_PLACE_BYTES);
+  padded.set(table);
+  return padded;
+}
+
+/**
+ * The name blob of a merged graph: a base run of every file when `covered` is undefined (the
  * lexicon wrote a new base), else a delta run of the files not covered by the base.
  */
 export function encodeNameIndex(g: IndexGraph, covered?: Uint8Array): Record<string, Uint8Array> {
@@ -42,10 +61,10 @@ export function encodeNameIndex(g: IndexGraph, covered?: Uint8Array): Record<str
   const order = Array.from(lower.keys());
   order.sort((a, b) => (lower[a]! < lower[b]! ? -1 : lower[a]! > lower[b]! ? 1 : ids[a]! - ids[b]!));
   return {
-    [covered ? NAMES_DELTA_BLOB : NAMES_BASE_BLOB]: encodeStrings(order.map((i) => lower[i]!)),
-    [covered ? NAME_IDS_DELTA_BLOB : NAME_IDS_BASE_BLOB]: encodeColumns({
-      ids: Int32Array.from(order, (i) => ids[i]!),
-    }),
+    [covered ? NAMES_DELTA_TABLE : NAMES_BASE_TABLE]: encodeNameRun(
+      order.map((i) => lower[i]!),
+      Int32Array.from(order, (i) => ids[i]!),
+    ),
   };
 }
 
@@ -56,20 +75,31 @@ interface Run {
   map: Int32Array | undefined;
 }
 
-function run(namesBlob: Uint8Array, idsBlob: Uint8Array, map?: Int32Array): Run {
-  // The blob is the caller's to give (IndexReader.blob returns an aligned copy): its ids are
-  // used in place (a second copy was 0.6 MB of fresh memory on the corpus).
-  return { names: new LazyStrings(namesBlob), ids: decodeColumns(idsBlob, true).ids as Int32Array, map };
+function run(blob: { bytes: Uint8Array; inPlace: boolean }, map?: Int32Array): Run & { inPlace: boolean } {
+  // Both columns are used where they are (blobMapped's bytes are 8-aligned: the map's, or a
+  // copy the caller owns).
+  const damaged = (cause?: unknown): LeindexError =>
+    new LeindexError('E_STORE_CORRUPT', 'the name table is damaged', {
+      hint: 'run `leindex index --rebuild` to rebuild it',
+      cause,
+    });
+  let names: unknown;
+  let ids: unknown;
+  try {
+    ({ names, ids } = decodeColumns(blob.bytes, true));
+  } catch (err) {
+    throw damaged(err);
+  }
+  if (!(names instanceof Uint8Array) || !(ids instanceof Int32Array)) throw damaged();
+  return { names: new LazyStrings(names), ids, map, inPlace: blob.inPlace };
 }
 
 export class NameIndex {
-  private readonly runs: Run[];
+  /** Whether every run is read where it is stored (in the memory map), not copied. */
+  readonly inPlace: boolean;
 
-  /** One run (an older index's table, or tests); see open() for base + delta. */
-  constructor(namesBlob: Uint8Array, idsBlob: Uint8Array);
-  constructor(runs: Run[]);
-  constructor(a: Uint8Array | Run[], b?: Uint8Array) {
-    this.runs = Array.isArray(a) ? a : [run(a, b ?? new Uint8Array())];
+  constructor(private readonly runs: (Run & { inPlace: boolean })[]) {
+    this.inPlace = runs.every((r) => r.inPlace);
   }
 
   /** The name index of the reader's generation; E_SCHEMA_MISMATCH when it has none. */
@@ -80,19 +110,12 @@ export class NameIndex {
       });
     const info = reader.info.lexicon;
     const baseGen = info?.baseGeneration;
-    if (!info || baseGen === undefined) {
-      const names = reader.blob(NAMES_BLOB);
-      const ids = reader.blob(NAME_IDS_BLOB);
-      if (!names || !ids) throw missing();
-      return new NameIndex(names, ids);
-    }
-    const names = reader.blobAt(baseGen, NAMES_BASE_BLOB);
-    const ids = reader.blobAt(baseGen, NAME_IDS_BASE_BLOB);
-    if (!names || !ids) throw missing();
+    if (!info || baseGen === undefined) throw missing();
+    const base = reader.blobMapped(baseGen, NAMES_BASE_TABLE);
+    if (!base) throw missing();
     const runs = [
       run(
-        names,
-        ids,
+        base,
         baseDocMap(
           info,
           (name) => reader.blobAt(baseGen, name),
@@ -101,10 +124,9 @@ export class NameIndex {
       ),
     ];
     if (info.delta) {
-      const dn = reader.blob(NAMES_DELTA_BLOB);
-      const di = reader.blob(NAME_IDS_DELTA_BLOB);
-      if (!dn || !di) throw missing();
-      runs.push(run(dn, di));
+      const delta = reader.blobMapped(reader.generation, NAMES_DELTA_TABLE);
+      if (!delta) throw missing();
+      runs.push(run(delta));
     }
     return new NameIndex(runs);
   }

@@ -58,6 +58,13 @@ interface ReadTxn {
   done(): void;
 }
 
+/**
+ * lmdb-js hands a value of this size or more out as a view into its memory map, and copies
+ * one that fits its 16 MiB read buffer (SHARED_BUFFER_THRESHOLD in its src/lmdb-js.h;
+ * valToBinaryFast in src/misc.cpp): 16 MiB and 8 bytes.
+ */
+export const IN_PLACE_BYTES = 0x1000000 + 8;
+
 export class IndexReader {
   /**
    * The read transaction that keeps the graph blob's pages as they are while views into the
@@ -170,17 +177,29 @@ export class IndexReader {
 
   /** The graph blob, read once: a view into the map (inPlace) or an 8-aligned copy we own. */
   private graphBytes(): { bytes: Uint8Array; inPlace: boolean } | undefined {
-    if (this.mappedGraph) return this.mappedGraph;
-    this.txn ??= this.dbs.env.useReadTransaction();
-    const fast = this.dbs.blobs as unknown as {
-      getBinaryFast(k: unknown, o: { transaction: unknown }): Uint8Array | undefined;
-    };
-    const b = fast.getBinaryFast([this.generation, BLOB.graph], { transaction: this.txn });
-    if (!b) return undefined;
-    const inPlace = (b.buffer as { isSharedMap?: boolean }).isSharedMap === true && b.byteOffset % 8 === 0;
-    // Not in the map: lmdb-js's reused read buffer, which the next read overwrites.
-    this.mappedGraph = { bytes: inPlace ? b : Uint8Array.prototype.slice.call(b), inPlace };
+    this.mappedGraph ??= this.blobMapped(this.generation, BLOB.graph);
     return this.mappedGraph;
+  }
+
+  /**
+   * A named blob of `generation` as graphColumns reads the graph: a view into the memory map
+   * when lmdb-js hands the value out so (IN_PLACE_BYTES or more; valid until close(), under
+   * the pinned read transaction), else an 8-aligned copy the caller owns. Undefined if absent.
+   */
+  blobMapped(generation: number, name: string): { bytes: Uint8Array; inPlace: boolean } | undefined {
+    try {
+      this.txn ??= this.dbs.env.useReadTransaction();
+      const fast = this.dbs.blobs as unknown as {
+        getBinaryFast(k: unknown, o: { transaction: unknown }): Uint8Array | undefined;
+      };
+      const b = fast.getBinaryFast([generation, name], { transaction: this.txn });
+      if (!b) return undefined;
+      const inPlace = (b.buffer as { isSharedMap?: boolean }).isSharedMap === true && b.byteOffset % 8 === 0;
+      // Not in the map: lmdb-js's reused read buffer, which the next read overwrites.
+      return { bytes: inPlace ? b : Uint8Array.prototype.slice.call(b), inPlace };
+    } catch (err) {
+      throw storeFailure(err, `blob ${name}`);
+    }
   }
 
   skipped(): SkippedRecord[] {
