@@ -20,10 +20,16 @@ import {
 import { MIN_BUDGET_MB, checkBudgetFloor } from '../src/governor/sizing.js';
 import { MergeInputStash } from '../src/governor/merge-input.js';
 import { MemoryPolicy, nextSampleDelay, type PolicyAction } from '../src/governor/policy.js';
-import { scriptedSampler, type MemorySample, type MemorySampler } from '../src/governor/sampler.js';
+import {
+  processSampler,
+  scriptedSampler,
+  type MemorySample,
+  type MemorySampler,
+} from '../src/governor/sampler.js';
 import { FragmentBuilder, type FragmentReader } from '../src/graph/fragment.js';
 import { mergeFragments, type MergeInput } from '../src/graph/merge.js';
 import { SymbolKind } from '../src/protocol.js';
+import { IndexWriter } from '../src/store/write.js';
 import { tempDir } from './helpers/workspace.js';
 
 const MB = 2 ** 20;
@@ -616,6 +622,9 @@ test('merge input: spills only what the store committed, re-reads the same bytes
     vectorCount: i.fragment.vectorCount,
     errorCount: i.fragment.errorCount,
     lineCount: i.fragment.lineCount,
+    stringCount: i.fragment.stringCount,
+    symbolCount: i.fragment.symbolCount,
+    refCount: i.fragment.refCount,
   }));
   assert.is(stash.spill(), held, 'all of it once committed');
   assert.is(stash.bytes(), 0);
@@ -641,7 +650,46 @@ test('merge input: spills only what the store committed, re-reads the same bytes
   assert.ok(r.events.some((e) => e.kind === 'reload' && e.what === 'merge-input' && e.count === 3));
 });
 
-test('merge input: the merge takes the file table counts from the stash, not from spilled fragments', () => {
+test('merge input: the store hands back an owned, aligned copy that a later read does not overwrite', async () => {
+  const ws = tempDir();
+  const { writer } = await IndexWriter.open(join(ws.dir, 'idx'), { rebuild: false });
+  try {
+    writer.begin();
+    // Two fragments of different sizes: lmdb-js reads both through one reused buffer.
+    const a = fragmentBytes('a', 40);
+    const b = fragmentBytes('b', 3);
+    await Promise.all([writer.putFragment('ha', a), writer.putFragment('hb', b)]);
+    await writer.flush();
+    const ra = writer.getFragment('ha')!;
+    const rb = writer.getFragment('hb')!;
+    assert.equal([...ra], [...a], 'the first read, after a second one');
+    assert.equal([...rb], [...b]);
+    assert.is.not(ra.buffer, rb.buffer, 'each read owns its bytes');
+    assert.is(ra.byteOffset % 8, 0);
+    assert.is(ra.byteLength, a.byteLength, 'exactly the value, not the read buffer');
+    assert.is(writer.getFragment('none'), undefined);
+  } finally {
+    await writer.close();
+    ws.cleanup();
+  }
+});
+
+test('sampler: the synchronous sample is RSS and its file-backed part from /proc, heap figures from the last full sample', async () => {
+  const sampler = processSampler();
+  const first = sampler.sampleSync();
+  if (process.platform === 'linux') {
+    assert.ok(first.rssFile > 0 && first.rssFile < first.rss, 'file-backed pages are part of RSS');
+    const libuv = process.memoryUsage.rss();
+    assert.ok(Math.abs(first.rss - libuv) < 16 * MB, `VmRSS ${first.rss} vs libuv ${libuv}`);
+    assert.is(first.heapUsed, 0, 'no full sample yet: process.memoryUsage() was not called');
+  }
+  const full = await sampler.sample();
+  assert.ok(full.heapUsed > 0);
+  if (process.platform === 'linux') assert.is(sampler.sampleSync().heapUsed, full.heapUsed);
+  sampler.close();
+});
+
+test('merge input: the merge sizes its tables and takes the file table counts from the stash, not from spilled fragments', () => {
   const stash = new MergeInputStash({ getFragment: () => undefined, flush: () => Promise.resolve() });
   const stashed = ['a', 'b', 'c'].map((name, k) =>
     stash.add(
@@ -673,7 +721,8 @@ test('merge input: the merge takes the file table counts from the stash, not fro
   assert.equal(read.lines, [6, 9, 12], "the fragments' own line counts");
   assert.equal(kept.lines, read.lines);
   assert.equal(kept.errors, read.errors);
-  assert.is(read.reads - kept.reads, 2 * stashed.length, 'two reads per file fewer');
+  // Line and error counts (2), string count (1), symbol and reference counts (2).
+  assert.is(read.reads - kept.reads, 5 * stashed.length, 'five reads per file fewer');
 });
 
 test.run();

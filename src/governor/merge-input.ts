@@ -21,6 +21,10 @@ export interface FragmentStats {
   readonly vectorCount: number;
   readonly errorCount: number;
   readonly lineCount: number;
+  /** The header counts the merge sizes its tables from before it reads any row (two passes). */
+  readonly stringCount: number;
+  readonly symbolCount: number;
+  readonly refCount: number;
 }
 
 export interface MergeInputMeta {
@@ -64,6 +68,9 @@ class StashedInput implements MergeInput {
       vectorCount: reader.vectorCount,
       errorCount: reader.errorCount,
       lineCount: reader.lineCount,
+      stringCount: reader.stringCount,
+      symbolCount: reader.symbolCount,
+      refCount: reader.refCount,
     };
   }
 
