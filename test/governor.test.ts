@@ -3,7 +3,7 @@
 // against fake pools, flushers and caches, budget resolution from fake cgroup v1/v2 trees,
 // the floor, and the spillable merge input re-reading from a store.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -648,6 +648,77 @@ test('merge input: spills only what the store committed, re-reads the same bytes
   assert.is(r.reloads, 3);
   assert.is(r.reloadedBytes, held);
   assert.ok(r.events.some((e) => e.kind === 'reload' && e.what === 'merge-input' && e.count === 3));
+});
+
+test('merge input: with a spill directory, spilled fragments come back from a spill file that leaves nothing behind', async () => {
+  const ws = tempDir();
+  const store = new Map<string, Uint8Array>();
+  let storeReads = 0;
+  const fakeStore = {
+    getFragment: (h: string) => {
+      storeReads++;
+      return store.get(h)?.slice();
+    },
+    flush: () => Promise.resolve(),
+  };
+  const gov = new MemoryGovernor(budget(1000), { sampler: scriptedSampler([0]) });
+  const stash = new MergeInputStash(fakeStore, gov, { spillDir: ws.dir });
+  const inputs = ['a', 'b', 'c'].map((name, k) => {
+    const bytes = fragmentBytes(name, 3 + 7 * k);
+    store.set(name, bytes);
+    return stash.add(
+      { relPath: `${name}.ts`, language: 'typescript', contentHash: name, size: 1, mtimeMs: 1 },
+      bytes,
+      true,
+    );
+  });
+  const before = inputs.map((i) => [...i.fragment.bytes]);
+  const held = stash.bytes();
+  assert.is(stash.spill(), held);
+  assert.equal(readdirSync(ws.dir), [], 'the spill file is unlinked as soon as it is open');
+  assert.equal(
+    inputs.map((i) => [...i.fragment.bytes]),
+    before,
+    'the same bytes after the reload',
+  );
+  assert.is(storeReads, 0, 'read back from the spill file, not the store');
+  // Spilled again: written once, read again from the same place.
+  stash.spill();
+  assert.equal(
+    inputs.map((i) => i.fragment.symStr(3, 'name')),
+    ['a_2', 'b_2', 'c_2'],
+  );
+  assert.is(storeReads, 0);
+  stash.dispose();
+  const r = await gov.stop();
+  assert.is(r.reloads, 6);
+  assert.equal(readdirSync(ws.dir), []);
+  ws.cleanup();
+});
+
+test('merge input: without a usable spill directory, spilled fragments come back from the store', () => {
+  let storeReads = 0;
+  const bytes = fragmentBytes('a', 4);
+  const stash = new MergeInputStash(
+    {
+      getFragment: () => {
+        storeReads++;
+        return bytes.slice();
+      },
+      flush: () => Promise.resolve(),
+    },
+    undefined,
+    { spillDir: '/nonexistent/leindex-spill' },
+  );
+  const input = stash.add(
+    { relPath: 'a.ts', language: 'typescript', contentHash: 'a', size: 1, mtimeMs: 1 },
+    bytes,
+    true,
+  );
+  stash.spill();
+  assert.is(input.fragment.symStr(1, 'name'), 'a_0');
+  assert.is(storeReads, 1);
+  stash.dispose();
 });
 
 test('merge input: the store hands back an owned, aligned copy that a later read does not overwrite', async () => {
