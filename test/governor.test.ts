@@ -3,7 +3,7 @@
 // against fake pools, flushers and caches, budget resolution from fake cgroup v1/v2 trees,
 // the floor, and the spillable merge input re-reading from a store.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -20,10 +20,16 @@ import {
 import { MIN_BUDGET_MB, checkBudgetFloor } from '../src/governor/sizing.js';
 import { MergeInputStash } from '../src/governor/merge-input.js';
 import { MemoryPolicy, nextSampleDelay, type PolicyAction } from '../src/governor/policy.js';
-import { scriptedSampler, type MemorySample, type MemorySampler } from '../src/governor/sampler.js';
+import {
+  processSampler,
+  scriptedSampler,
+  type MemorySample,
+  type MemorySampler,
+} from '../src/governor/sampler.js';
 import { FragmentBuilder, type FragmentReader } from '../src/graph/fragment.js';
 import { mergeFragments, type MergeInput } from '../src/graph/merge.js';
 import { SymbolKind } from '../src/protocol.js';
+import { IndexWriter } from '../src/store/write.js';
 import { tempDir } from './helpers/workspace.js';
 
 const MB = 2 ** 20;
@@ -616,6 +622,9 @@ test('merge input: spills only what the store committed, re-reads the same bytes
     vectorCount: i.fragment.vectorCount,
     errorCount: i.fragment.errorCount,
     lineCount: i.fragment.lineCount,
+    stringCount: i.fragment.stringCount,
+    symbolCount: i.fragment.symbolCount,
+    refCount: i.fragment.refCount,
   }));
   assert.is(stash.spill(), held, 'all of it once committed');
   assert.is(stash.bytes(), 0);
@@ -641,7 +650,117 @@ test('merge input: spills only what the store committed, re-reads the same bytes
   assert.ok(r.events.some((e) => e.kind === 'reload' && e.what === 'merge-input' && e.count === 3));
 });
 
-test('merge input: the merge takes the file table counts from the stash, not from spilled fragments', () => {
+test('merge input: with a spill directory, spilled fragments come back from a spill file that leaves nothing behind', async () => {
+  const ws = tempDir();
+  const store = new Map<string, Uint8Array>();
+  let storeReads = 0;
+  const fakeStore = {
+    getFragment: (h: string) => {
+      storeReads++;
+      return store.get(h)?.slice();
+    },
+    flush: () => Promise.resolve(),
+  };
+  const gov = new MemoryGovernor(budget(1000), { sampler: scriptedSampler([0]) });
+  const stash = new MergeInputStash(fakeStore, gov, { spillDir: ws.dir });
+  const inputs = ['a', 'b', 'c'].map((name, k) => {
+    const bytes = fragmentBytes(name, 3 + 7 * k);
+    store.set(name, bytes);
+    return stash.add(
+      { relPath: `${name}.ts`, language: 'typescript', contentHash: name, size: 1, mtimeMs: 1 },
+      bytes,
+      true,
+    );
+  });
+  const before = inputs.map((i) => [...i.fragment.bytes]);
+  const held = stash.bytes();
+  assert.is(stash.spill(), held);
+  assert.equal(readdirSync(ws.dir), [], 'the spill file is unlinked as soon as it is open');
+  assert.equal(
+    inputs.map((i) => [...i.fragment.bytes]),
+    before,
+    'the same bytes after the reload',
+  );
+  assert.is(storeReads, 0, 'read back from the spill file, not the store');
+  // Spilled again: written once, read again from the same place.
+  stash.spill();
+  assert.equal(
+    inputs.map((i) => i.fragment.symStr(3, 'name')),
+    ['a_2', 'b_2', 'c_2'],
+  );
+  assert.is(storeReads, 0);
+  stash.dispose();
+  const r = await gov.stop();
+  assert.is(r.reloads, 6);
+  assert.equal(readdirSync(ws.dir), []);
+  ws.cleanup();
+});
+
+test('merge input: without a usable spill directory, spilled fragments come back from the store', () => {
+  let storeReads = 0;
+  const bytes = fragmentBytes('a', 4);
+  const stash = new MergeInputStash(
+    {
+      getFragment: () => {
+        storeReads++;
+        return bytes.slice();
+      },
+      flush: () => Promise.resolve(),
+    },
+    undefined,
+    { spillDir: '/nonexistent/leindex-spill' },
+  );
+  const input = stash.add(
+    { relPath: 'a.ts', language: 'typescript', contentHash: 'a', size: 1, mtimeMs: 1 },
+    bytes,
+    true,
+  );
+  stash.spill();
+  assert.is(input.fragment.symStr(1, 'name'), 'a_0');
+  assert.is(storeReads, 1);
+  stash.dispose();
+});
+
+test('merge input: the store hands back an owned, aligned copy that a later read does not overwrite', async () => {
+  const ws = tempDir();
+  const { writer } = await IndexWriter.open(join(ws.dir, 'idx'), { rebuild: false });
+  try {
+    writer.begin();
+    // Two fragments of different sizes: lmdb-js reads both through one reused buffer.
+    const a = fragmentBytes('a', 40);
+    const b = fragmentBytes('b', 3);
+    await Promise.all([writer.putFragment('ha', a), writer.putFragment('hb', b)]);
+    await writer.flush();
+    const ra = writer.getFragment('ha')!;
+    const rb = writer.getFragment('hb')!;
+    assert.equal([...ra], [...a], 'the first read, after a second one');
+    assert.equal([...rb], [...b]);
+    assert.is.not(ra.buffer, rb.buffer, 'each read owns its bytes');
+    assert.is(ra.byteOffset % 8, 0);
+    assert.is(ra.byteLength, a.byteLength, 'exactly the value, not the read buffer');
+    assert.is(writer.getFragment('none'), undefined);
+  } finally {
+    await writer.close();
+    ws.cleanup();
+  }
+});
+
+test('sampler: the synchronous sample is RSS and its file-backed part from /proc, heap figures from the last full sample', async () => {
+  const sampler = processSampler();
+  const first = sampler.sampleSync();
+  if (process.platform === 'linux') {
+    assert.ok(first.rssFile > 0 && first.rssFile < first.rss, 'file-backed pages are part of RSS');
+    const libuv = process.memoryUsage.rss();
+    assert.ok(Math.abs(first.rss - libuv) < 16 * MB, `VmRSS ${first.rss} vs libuv ${libuv}`);
+    assert.is(first.heapUsed, 0, 'no full sample yet: process.memoryUsage() was not called');
+  }
+  const full = await sampler.sample();
+  assert.ok(full.heapUsed > 0);
+  if (process.platform === 'linux') assert.is(sampler.sampleSync().heapUsed, full.heapUsed);
+  sampler.close();
+});
+
+test('merge input: the merge sizes its tables and takes the file table counts from the stash, not from spilled fragments', () => {
   const stash = new MergeInputStash({ getFragment: () => undefined, flush: () => Promise.resolve() });
   const stashed = ['a', 'b', 'c'].map((name, k) =>
     stash.add(
@@ -673,7 +792,8 @@ test('merge input: the merge takes the file table counts from the stash, not fro
   assert.equal(read.lines, [6, 9, 12], "the fragments' own line counts");
   assert.equal(kept.lines, read.lines);
   assert.equal(kept.errors, read.errors);
-  assert.is(read.reads - kept.reads, 2 * stashed.length, 'two reads per file fewer');
+  // Line and error counts (2), string count (1), symbol and reference counts (2).
+  assert.is(read.reads - kept.reads, 5 * stashed.length, 'five reads per file fewer');
 });
 
 test.run();

@@ -1,8 +1,11 @@
 // The merge input as a spillable cache: the fragments an index run holds for the merge
 // (fresh from the workers, or read back for unchanged files). Once the store has them, the
-// governor may drop them; a MergeInput's `fragment` then re-reads its bytes from the store,
-// so the merge sees the same bytes and the digest cannot change. Coordinator thread.
+// governor may drop them; a MergeInput's `fragment` then re-reads the same bytes (from a
+// spill file when the stash has one, else from the store), so the digest cannot change.
+// Coordinator thread.
 
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { LeindexError } from '../errors.js';
 import { FragmentReader } from '../graph/fragment.js';
 import type { MergeInput } from '../graph/merge.js';
@@ -21,6 +24,10 @@ export interface FragmentStats {
   readonly vectorCount: number;
   readonly errorCount: number;
   readonly lineCount: number;
+  /** The header counts the merge sizes its tables from before it reads any row (two passes). */
+  readonly stringCount: number;
+  readonly symbolCount: number;
+  readonly refCount: number;
 }
 
 export interface MergeInputMeta {
@@ -40,9 +47,22 @@ const WINDOW_BYTES = 4 << 20;
 /** The merge calls the governor's checkpoint every this many fragment reads. */
 const POLL_EVERY = 64;
 
+export interface StashOptions {
+  /**
+   * A directory for the spill file: spilled fragments are written there once and re-read with
+   * read(), which leaves no pages mapped in the process. Re-reading them from the store's
+   * memory map maps its pages back in (file-backed RSS the governor then drops, and the
+   * merge faults in again on its next pass): at 256 MB that was most of the merge's extra
+   * CPU (bench/memory.md, "h/gov256d"). Without it, or when writing fails, the store.
+   */
+  readonly spillDir?: string;
+}
+
 class StashedInput implements MergeInput {
   reader: FragmentReader | undefined;
   readerBytes = 0;
+  /** Where the fragment lies in the spill file, once written there. */
+  spillAt = -1;
   /** In the store (committed): may be dropped. */
   stored: boolean;
 
@@ -64,6 +84,9 @@ class StashedInput implements MergeInput {
       vectorCount: reader.vectorCount,
       errorCount: reader.errorCount,
       lineCount: reader.lineCount,
+      stringCount: reader.stringCount,
+      symbolCount: reader.symbolCount,
+      refCount: reader.refCount,
     };
   }
 
@@ -93,10 +116,15 @@ export class MergeInputStash implements Spillable {
   private spilled = false;
   private reads = 0;
   private readonly handle: SpillHandle | undefined;
+  /** The spill file (unlinked as soon as it is open: nothing is left behind, even by a crash). */
+  private spillFd: number | undefined;
+  private spillEnd = 0;
+  private spillBroken = false;
 
   constructor(
     private readonly store: FragmentStore,
     private readonly governor?: MemoryGovernor,
+    private readonly options: StashOptions = {},
   ) {
     this.handle = governor?.register(this);
   }
@@ -127,6 +155,7 @@ export class MergeInputStash implements Spillable {
     let freed = 0;
     for (const e of this.all) {
       if (!e.stored || e.reader === undefined) continue;
+      if (e.spillAt < 0) this.writeSpill(e, e.reader.bytes);
       e.reader = undefined;
       freed += e.readerBytes;
     }
@@ -159,7 +188,10 @@ export class MergeInputStash implements Spillable {
       return e.reader;
     }
     const t = performance.now();
-    const bytes = this.store.getFragment(e.contentHash);
+    const bytes =
+      e.spillAt >= 0 && this.spillFd !== undefined
+        ? this.readSpill(e, this.spillFd)
+        : this.store.getFragment(e.contentHash);
     if (!bytes)
       throw new LeindexError('E_STORE_CORRUPT', `the stored fragment of ${e.relPath} vanished after a spill`);
     const reader = new FragmentReader(bytes);
@@ -180,8 +212,42 @@ export class MergeInputStash implements Spillable {
     return reader;
   }
 
-  /** Stops reporting to the governor (the merge is over). */
+  /** Appends a fragment to the spill file (opened on first use); on any failure, the store it is. */
+  private writeSpill(e: StashedInput, bytes: Uint8Array): void {
+    if (this.spillBroken || this.options.spillDir === undefined) return;
+    try {
+      if (this.spillFd === undefined) {
+        const path = join(this.options.spillDir, `.merge-spill-${process.pid}-${Date.now()}`);
+        this.spillFd = openSync(path, 'wx+');
+        unlinkSync(path);
+      }
+      let done = 0;
+      while (done < bytes.byteLength)
+        done += writeSync(this.spillFd, bytes, done, bytes.byteLength - done, this.spillEnd + done);
+      e.spillAt = this.spillEnd;
+      this.spillEnd += bytes.byteLength;
+    } catch {
+      // A full disk or a read-only directory: the store still has every fragment.
+      this.spillBroken = true;
+    }
+  }
+
+  /** A spilled fragment read back from the spill file into memory it owns (8-aligned). */
+  private readSpill(e: StashedInput, fd: number): Uint8Array {
+    const out = new Uint8Array(e.readerBytes);
+    let done = 0;
+    while (done < out.byteLength) {
+      const n = readSync(fd, out, done, out.byteLength - done, e.spillAt + done);
+      if (n === 0) throw new LeindexError('E_IO', `the spill file ended inside the fragment of ${e.relPath}`);
+      done += n;
+    }
+    return out;
+  }
+
+  /** Stops reporting to the governor (the merge is over) and closes the spill file. */
   dispose(): void {
     this.handle?.dispose();
+    if (this.spillFd !== undefined) closeSync(this.spillFd);
+    this.spillFd = undefined;
   }
 }

@@ -45,49 +45,77 @@ export interface MemorySampler {
   readonly simulated?: boolean;
 }
 
-/** Samples a process (default this one): pidusage for RSS and CPU, process.memoryUsage() for the heap. */
+/**
+ * Samples a process (default this one): pidusage for RSS and CPU, process.memoryUsage() for
+ * the heap. The synchronous sample (the merge's checkpoints, hundreds a second at 256 MB) is
+ * one read of /proc/<pid>/status for RSS and its file-backed part, with the heap figures of
+ * the last full sample: nothing in the governor decides on them, and process.memoryUsage()
+ * was ~40% of a checkpoint's cost (bench/memory.md, "h/gov256d").
+ */
 export function processSampler(pid = process.pid): MemorySampler {
   let pidusageBroken = false;
   const statusFile = `/proc/${pid}/status`;
   let statusBroken = false;
-  const fileBacked = (): number => {
-    if (statusBroken) return 0;
+  /** VmRSS and RssFile (bytes) from one small procfs read (~20 µs; RssFile exists since Linux 4.5). */
+  const status = (): { rss: number; rssFile: number } | undefined => {
+    if (statusBroken) return undefined;
     try {
-      // ~20 µs: one small procfs read. RssFile (kB) exists since Linux 4.5.
-      const m = /RssFile:\s+(\d+)/.exec(readFileSync(statusFile, 'latin1'));
-      if (m) return Number(m[1]) * 1024;
+      const text = readFileSync(statusFile, 'latin1');
+      const rss = /VmRSS:\s+(\d+)/.exec(text);
+      const file = /RssFile:\s+(\d+)/.exec(text);
+      if (rss && file) return { rss: Number(rss[1]) * 1024, rssFile: Number(file[1]) * 1024 };
     } catch {
       // not Linux: no breakdown, the budget applies to the whole RSS
     }
     statusBroken = true;
-    return 0;
+    return undefined;
   };
-  const heap = (): Omit<MemorySample, 'rss' | 'rssFile' | 'cpu'> => {
+  let lastHeap: Omit<MemorySample, 'atMs' | 'rss' | 'rssFile' | 'cpu'> = {
+    heapUsed: 0,
+    heapTotal: 0,
+    external: 0,
+    arrayBuffers: 0,
+  };
+  const heap = (): Omit<MemorySample, 'atMs' | 'rss' | 'rssFile' | 'cpu'> => {
     const m = process.memoryUsage();
-    return {
-      atMs: performance.now(),
+    lastHeap = {
       heapUsed: m.heapUsed,
       heapTotal: m.heapTotal,
       external: m.external,
       arrayBuffers: m.arrayBuffers,
     };
+    return lastHeap;
   };
   return {
     async sample(): Promise<MemorySample> {
       if (!pidusageBroken) {
         try {
           const stat = await pidStat(pid);
-          return { ...heap(), rss: stat.memory, rssFile: fileBacked(), cpu: stat.cpu };
+          return {
+            ...heap(),
+            atMs: performance.now(),
+            rss: stat.memory,
+            rssFile: status()?.rssFile ?? 0,
+            cpu: stat.cpu,
+          };
         } catch (err) {
           // No /proc (or no ps): fall back to libuv's own RSS reading, which only sees this process.
           if (pid !== process.pid) throw err;
           pidusageBroken = true;
         }
       }
-      return { ...heap(), rss: process.memoryUsage.rss(), rssFile: fileBacked() };
+      return {
+        ...heap(),
+        atMs: performance.now(),
+        rss: process.memoryUsage.rss(),
+        rssFile: status()?.rssFile ?? 0,
+      };
     },
     sampleSync(): MemorySample {
-      return { ...heap(), rss: process.memoryUsage.rss(), rssFile: fileBacked() };
+      const s = status();
+      if (s) return { ...lastHeap, atMs: performance.now(), ...s };
+      // Without /proc/<pid>/status (another OS; or another process, which memoryUsage cannot see).
+      return { ...heap(), atMs: performance.now(), rss: process.memoryUsage.rss(), rssFile: 0 };
     },
     close(): void {
       clearPidStats();

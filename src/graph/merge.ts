@@ -18,7 +18,13 @@ export interface MergeInput {
   readonly mtimeMs: number;
   readonly fragment: FragmentReader;
   /** The fragment's counts when kept apart from it (a spilled fragment is not re-read for them). */
-  readonly stats?: { readonly errorCount: number; readonly lineCount: number };
+  readonly stats?: {
+    readonly errorCount: number;
+    readonly lineCount: number;
+    readonly stringCount?: number;
+    readonly symbolCount?: number;
+    readonly refCount?: number;
+  };
 }
 
 /**
@@ -460,13 +466,13 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
       throw new Error('merge input must be sorted by relPath, without duplicates');
   }
   const modules = new ModuleResolver(inputs);
-  const names = new NameTable(inputs.map((i) => i.fragment.stringCount));
+  const names = new NameTable(inputs.map((i) => i.stats?.stringCount ?? i.fragment.stringCount));
   const strings = new StringTable(names);
   let fileSymbols = 0;
   let refCount = 0;
   for (const i of inputs) {
-    fileSymbols += i.fragment.symbolCount;
-    refCount += i.fragment.refCount;
+    fileSymbols += i.stats?.symbolCount ?? i.fragment.symbolCount;
+    refCount += i.stats?.refCount ?? i.fragment.refCount;
   }
   // Room for external nodes: ~1% of the corpus' symbols (1.8k) are, so 1024 alone overflowed.
   const cols = new SymbolColumns(fileSymbols + Math.max(1024, fileSymbols >> 6));

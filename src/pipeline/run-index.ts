@@ -195,7 +195,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
   if (discarded) log.warn(`previous index discarded: ${discarded}; building a fresh one`);
   let parsePool: ParsePool | undefined;
   // The merge input, spillable: once in the store, the governor may drop fragments (re-read lazily).
-  const stash = new MergeInputStash(writer, governor);
+  const stash = new MergeInputStash(writer, governor, { spillDir: options.indexDir });
   governor.addFlusher(() => stash.flush());
   try {
     // ---- discover

@@ -147,11 +147,17 @@ export class IndexWriter {
     );
   }
 
-  /** The stored fragment of a content hash (copied out of the map). */
+  /**
+   * The stored fragment of a content hash, copied out of the map once: getBinary's own copy
+   * and a slice of it were two fresh allocations per read, and the merge of a 256 MB budget
+   * re-reads ~1.1 GB of spilled fragments (bench/memory.md).
+   */
   getFragment(contentHash: string): Uint8Array | undefined {
     try {
-      const b = this.dbs.fragments.getBinary(contentHash);
-      return b ? Uint8Array.prototype.slice.call(b) : undefined;
+      // lmdb-js's reused read buffer (or, for a value of 16 MB or more, a view into the
+      // map): its `length` is the value's, valid until the next read.
+      const b = this.dbs.fragments.getBinaryFast(contentHash);
+      return b ? Uint8Array.prototype.slice.call(b, 0, b.length) : undefined;
     } catch (err) {
       throw storeFailure(err, `fragment ${contentHash}`);
     }
