@@ -20,7 +20,7 @@ import {
   type ParseTaskFile,
   type SkipReason,
 } from '../protocol.js';
-import { encodeFileTable, encodeGraph, type SkippedRecord } from '../store/layout.js';
+import { BLOB, encodeFileTable, encodeGraph, type SkippedRecord } from '../store/layout.js';
 import { IndexWriter } from '../store/write.js';
 import {
   buildLexicon,
@@ -37,6 +37,7 @@ import { MergeInputStash } from '../governor/merge-input.js';
 import { ParsePool } from './pool.js';
 import { planShards } from './shard.js';
 import { VectorStage } from './vectors.js';
+import { patchPrevious } from './patch-previous.js';
 
 /** Skip reasons that depend only on a file's bytes: they hold while size and mtime do. */
 const CONTENT_SKIPS = new Set<SkipReason>(['binary', 'minified', 'generated', 'too-large']);
@@ -98,6 +99,11 @@ export interface IndexSummary {
   generation: number;
   /** False when nothing changed and no new generation was written. */
   changed: boolean;
+  /**
+   * True when the graph is the previous one with the changed files' positions written over
+   * theirs (no merge: they moved nothing resolution reads, src/graph/patch.ts).
+   */
+  patched: boolean;
   digest: string;
   files: {
     indexed: number;
@@ -251,6 +257,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         return {
           ...summary.summary,
           changed: false,
+          patched: false,
           phases,
           phaseCpuMs,
           pool,
@@ -413,6 +420,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
           for (const name of Object.keys(blobs)) if (isLexiconBaseBlob(name)) delete blobs[name];
         const summary: IndexSummary = {
           ...prevSummary.summary,
+          patched: false,
           files: {
             ...prevSummary.summary.files,
             parsed: 0,
@@ -459,9 +467,17 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       }
     }
 
+    // ---- only comments, docs, formatting or literals changed: the previous graph, patched
+    // (src/graph/patch.ts), and unchanged files' fragments stay in the store unless asked for
+    const patched =
+      prev && prevRecord && !discarded && deleted === 0
+        ? patchPrevious(writer, prev, parsed, reuse)
+        : undefined;
+    if (patched) log.debug(`graph patched: ${parsed.size} changed file(s), nothing resolution reads moved`);
+
     // ---- load the fragments of unchanged files from the store
-    const inputs: MergeInput[] = [...parsed.values()];
-    for (const [relPath, { hash, file }] of reuse) {
+    const inputs: MergeInput[] = patched ? patched.inputs : [...parsed.values()];
+    for (const [relPath, { hash, file }] of patched ? [] : reuse) {
       const bytes = writer.getFragment(hash);
       if (!bytes) {
         // The store lost a fragment (damage): say so and skip rather than publish a hole.
@@ -488,18 +504,27 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     throwIfAborted(run.signal);
 
     // ---- merge and resolve (the governor may spill the merge input now and at checkpoints inside)
-    await stash.flush();
-    governor.checkpoint();
-    // Between the merge's phases (some read no fragment, so the stash's checkpoints miss them).
-    const graph = mergeFragments(inputs, {
-      onPhase: (p) => {
-        governor.checkpoint();
-        governor.settle(`merge: ${p}`);
-      },
-    });
-    governor.settle('merge done');
-    governor.phase('encode');
-    const digest = await writeGraphBlobs(writer, graph);
+    let graph: IndexGraph;
+    let digest: string;
+    if (patched) {
+      governor.phase('encode');
+      graph = patched.graph;
+      digest = graphDigest(graph, patched.strings);
+      await writer.putBlobs({ ...encodeFileTable(graph.files), [BLOB.graph]: patched.graphBlob });
+    } else {
+      await stash.flush();
+      governor.checkpoint();
+      // Between the merge's phases (some read no fragment, so the stash's checkpoints miss them).
+      graph = mergeFragments(inputs, {
+        onPhase: (p) => {
+          governor.checkpoint();
+          governor.settle(`merge: ${p}`);
+        },
+      });
+      governor.settle('merge done');
+      governor.phase('encode');
+      digest = await writeGraphBlobs(writer, graph);
+    }
     phases.mergeMs = lap('mergeMs');
 
     // ---- the lexical search index, from the terms the workers put in each fragment: only
@@ -557,9 +582,16 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       threads,
       discarded,
       usedGit: found.usedGit,
-      // Kept by the stash: a spilled fragment is not re-read for two numbers.
-      fragmentStats: (i) => stash.statsOf(i) ?? i.fragment,
+      // Kept by the stash: a spilled fragment is not re-read for two numbers; a patched
+      // graph has the error counts, and the vectors are the previous count plus the change.
+      fragmentStats: patched
+        ? (_, f) => ({ vectorCount: 0, errorCount: graph.files.errorCount[f] ?? 0 })
+        : (i) => stash.statsOf(i) ?? i.fragment,
     });
+    if (patched && prevRecord) {
+      summary.patched = true;
+      summary.vectors = prevRecord.summary.vectors + patched.vectorDelta;
+    }
     const generation = await writer.publish(
       graph.stats,
       blobs,
@@ -707,7 +739,7 @@ interface SummaryInput {
   threads: number;
   discarded: string | undefined;
   usedGit: boolean;
-  fragmentStats: (input: MergeInput) => { vectorCount: number; errorCount: number };
+  fragmentStats: (input: MergeInput, file: number) => { vectorCount: number; errorCount: number };
 }
 
 function buildSummary(s: SummaryInput): Omit<IndexSummary, 'memory'> {
@@ -718,8 +750,8 @@ function buildSummary(s: SummaryInput): Omit<IndexSummary, 'memory'> {
   let errRegions = 0;
   let bytes = 0;
   let vectors = 0;
-  for (const i of s.inputs) {
-    const f = s.fragmentStats(i);
+  for (const [file, i] of s.inputs.entries()) {
+    const f = s.fragmentStats(i, file);
     vectors += f.vectorCount;
     languages[i.language] = (languages[i.language] ?? 0) + 1;
     bytes += i.size;
@@ -748,6 +780,7 @@ function buildSummary(s: SummaryInput): Omit<IndexSummary, 'memory'> {
     indexDir: s.indexDir,
     generation: 0,
     changed: true,
+    patched: false,
     digest: s.digest,
     files: {
       indexed: s.inputs.length,
