@@ -48,10 +48,11 @@ test('an edit sequence: after every step the index equals a fresh one; only layo
   const ws = tree();
   const fresh = tempDir('leindex-incr-fresh-');
   const at = (p: string): string => join(ws.dir, p);
-  const steps: { what: string; patched: boolean; change: () => void }[] = [
+  const steps: { what: string; patched: boolean; keepsVectors?: boolean; change: () => void }[] = [
     {
       what: 'a comment appended',
       patched: true,
+      keepsVectors: true,
       change: () => appendFileSync(at('ts-app/src/util.ts'), '\n// a note\n'),
     },
     {
@@ -80,6 +81,7 @@ test('an edit sequence: after every step the index equals a fresh one; only layo
     {
       what: 'a call added in a body',
       patched: false,
+      keepsVectors: false,
       change: () =>
         edit(at('ts-app/src/service.ts'), '  util.log(name);', '  util.log(name);\n  util.get(name);'),
     },
@@ -108,8 +110,14 @@ test('an edit sequence: after every step the index equals a fresh one; only layo
     await indexTree(ws.dir);
     let patchedRuns = 0;
     for (const [n, step] of steps.entries()) {
+      const vectorsBefore = await vectorFile(join(ws.dir, '.leindex'));
       step.change();
       const inc = await indexTree(ws.dir);
+      if (step.keepsVectors !== undefined) {
+        const after = await vectorFile(join(ws.dir, '.leindex'));
+        assert.ok(after !== undefined, `${step.what}: a vector file`);
+        assert.is(after === vectorsBefore, step.keepsVectors, `${step.what}: the vector file kept`);
+      }
       const full = await indexTree(ws.dir, { indexDir: join(fresh.dir, `gen${n}`) }, { rebuild: true });
       assert.ok(inc.changed, `${step.what}: a new generation`);
       assert.is(inc.patched, step.patched, `${step.what}: patched`);
@@ -128,6 +136,16 @@ test('an edit sequence: after every step the index equals a fresh one; only layo
     fresh.cleanup();
   }
 });
+
+/** The vector file the current generation names. */
+async function vectorFile(indexDir: string): Promise<string | undefined> {
+  const reader = IndexReader.open(indexDir);
+  try {
+    return reader.info.vectors?.file;
+  } finally {
+    await reader.close();
+  }
+}
 
 /** A copy of bytes (a Buffer's own slice() is a view). */
 function copyOf(bytes: Uint8Array): Uint8Array {

@@ -104,3 +104,24 @@ export function patchFiles(files: FileTable, symbols: SymbolTable, patches: read
     }
   }
 }
+
+/**
+ * True when two fragments carry the same embeddings for the same rows (an edit outside every
+ * embedded symbol's text): the vector index need not change for the file.
+ */
+export function sameVectors(a: FragmentReader, b: FragmentReader): boolean {
+  if (a.vectorCount !== b.vectorCount || a.vectorDim !== b.vectorDim) return false;
+  if (a.vectorCount === 0) return true;
+  const va = a.vectorBlock();
+  const vb = b.vectorBlock();
+  return bytesEqual(va.rows, vb.rows) && bytesEqual(va.scales, vb.scales) && bytesEqual(va.data, vb.data);
+}
+
+function bytesEqual(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return (
+    Buffer.compare(
+      new Uint8Array(a.buffer, a.byteOffset, a.byteLength),
+      new Uint8Array(b.buffer, b.byteOffset, b.byteLength),
+    ) === 0
+  );
+}

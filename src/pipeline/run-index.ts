@@ -38,6 +38,7 @@ import { ParsePool } from './pool.js';
 import { planShards } from './shard.js';
 import { VectorStage } from './vectors.js';
 import { patchPrevious } from './patch-previous.js';
+import { sameVectors } from '../graph/patch.js';
 
 /** Skip reasons that depend only on a file's bytes: they hold while size and mtime do. */
 const CONTENT_SKIPS = new Set<SkipReason>(['binary', 'minified', 'generated', 'too-large']);
@@ -292,6 +293,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         })
       : undefined;
     const parsed = new Map<string, MergeInput>();
+    /** Parsed files whose vectors equal their previous fragment's (not dropped, not added again). */
+    const keptVectors = new Set<string>();
     const skipped: SkippedRecord[] = skippedNow;
     let unchangedCount = 0;
     let bytesParsed = 0;
@@ -321,6 +324,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       const shards = planShards(toParse, { threads: Math.max(1, threads) });
       pool.shards = shards.length;
       const langOf = new Map(toParse.map((f) => [f.relPath, f.language]));
+      const knownHashOf = new Map(toParse.map((f) => [f.relPath, f.knownHash]));
       const fileOf = new Map(found.files.map((f) => [f.relPath, f]));
       await parsePool.run(shards, async (result) => {
         const received = performance.now();
@@ -368,7 +372,10 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
           } as const;
           // Vectors go into the HNSW index now, while the bytes are at hand (the stash may
           // spill them before the merge), unless they wait for the parse to end.
-          if (vectorStage) {
+          // An edit outside every embedded symbol leaves the file's vectors where they are.
+          if (vectorStage && sameVectorsAsStored(writer, knownHashOf.get(o.relPath), bytes)) {
+            keptVectors.add(o.relPath);
+          } else if (vectorStage) {
             vectorStage.drop(o.relPath);
             if (!deferVectors) arrived.push({ relPath: o.relPath, fragment: new FragmentReader(bytes) });
           }
@@ -388,7 +395,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     // Their malloc arenas stay with the process until trimmed; the store pages they wrote stay mapped.
     if (parsePool) governor.release('parse workers stopped');
     parsePool = undefined;
-    if (deferVectors) vectorStage?.addAll(parsed.values());
+    if (deferVectors) vectorStage?.addAll([...parsed.values()].filter((i) => !keptVectors.has(i.relPath)));
     // Under a budget the vector index waits on disk through the merge (~47 MB on the benchmark
     // corpus); finish() loads it back only if it still has to change.
     if (governor.budget.source !== 'physical' && vectorStage?.park()) governor.release('vector index parked');
@@ -707,6 +714,17 @@ export function discoverFor(root: string, options: IndexOptions): ReturnType<typ
     indexDir: options.indexDir,
     useGit: options.useGit,
   });
+}
+
+/** Whether a new fragment's vectors equal those of the stored fragment of its previous content. */
+function sameVectorsAsStored(
+  writer: IndexWriter,
+  previousHash: string | undefined,
+  bytes: Uint8Array,
+): boolean {
+  if (previousHash === undefined) return false;
+  const before = writer.getFragment(previousHash);
+  return before !== undefined && sameVectors(new FragmentReader(before), new FragmentReader(bytes));
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
