@@ -60,9 +60,26 @@ export function patchPrevious(
 ): PatchedGeneration | undefined {
   const n = prev.relPath.length;
   if (parsed.size === 0 || parsed.size + reuse.size !== n) return undefined;
+  // The changed files first: most edits move a name or a reference, and that ends it here.
   const patches: FilePatch[] = [];
-  const inputs: MergeInput[] = [];
   let vectorDelta = 0;
+  for (const changed of parsed.values()) {
+    const f = indexOf(prev.relPath, changed.relPath);
+    if (f < 0 || LANGUAGES.indexOf(changed.language) !== prev.language[f]) return undefined;
+    const before = writer.getFragment(prev.contentHash[f] ?? '');
+    if (!before) return undefined;
+    const old = new FragmentReader(before);
+    const now = changed.fragment;
+    if (!resolutionInputEqual(old, now)) return undefined;
+    vectorDelta += now.vectorCount - old.vectorCount;
+    patches.push({
+      file: f,
+      fragment: now,
+      contentHash: changed.contentHash,
+      size: changed.size,
+      mtimeMs: changed.mtimeMs,
+    });
+  }
   const files: FileTable = {
     ...prev,
     contentHash: prev.contentHash.slice(),
@@ -73,24 +90,11 @@ export function patchPrevious(
   };
   // Set by the vector stage as in a merge (absent without vectors).
   delete files.fileKey;
+  const inputs: MergeInput[] = [];
   for (let f = 0; f < n; f++) {
     const relPath = prev.relPath[f]!;
     const changed = parsed.get(relPath);
     if (changed) {
-      if (LANGUAGES.indexOf(changed.language) !== prev.language[f]) return undefined;
-      const before = writer.getFragment(prev.contentHash[f] ?? '');
-      if (!before) return undefined;
-      const old = new FragmentReader(before);
-      const now = changed.fragment;
-      if (!resolutionInputEqual(old, now)) return undefined;
-      vectorDelta += now.vectorCount - old.vectorCount;
-      patches.push({
-        file: f,
-        fragment: now,
-        contentHash: changed.contentHash,
-        size: changed.size,
-        mtimeMs: changed.mtimeMs,
-      });
       inputs.push(changed);
       continue;
     }
@@ -126,4 +130,18 @@ export function patchPrevious(
     inputs,
     vectorDelta,
   };
+}
+
+/** The row of a path in a file table's sorted paths, or -1. */
+function indexOf(sorted: readonly string[], path: string): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const p = sorted[mid]!;
+    if (p === path) return mid;
+    if (p < path) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
