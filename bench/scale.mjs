@@ -56,6 +56,8 @@ for (const [scale, dir] of [
     peakRssMb: Math.round(r.full.peakRssMb),
     noopS: +(r.noop.wallMs / 1000).toFixed(3),
     editS: +(r.oneFileEdited.wallMs / 1000).toFixed(3),
+    editPatched: r.oneFileEdited.patched,
+    codeEditS: +(r.oneFileCodeEdited.wallMs / 1000).toFixed(3),
     touchS: +(r.oneFileTouched.wallMs / 1000).toFixed(3),
     symbols: r.full.symbols.total,
     edges: r.full.edges.total,

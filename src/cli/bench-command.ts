@@ -68,7 +68,10 @@ function formatBench(r: BenchReport): string {
       `(read ${(f.pool.workerReadMs / 1000).toFixed(2)}s, parse ${(f.pool.workerParseMs / 1000).toFixed(2)}s, extract ${(f.pool.workerExtractMs / 1000).toFixed(2)}s, embed ${(f.pool.workerEmbedMs / 1000).toFixed(2)}s, encode ${(f.pool.workerEncodeMs / 1000).toFixed(2)}s); coordinator receive ${(f.pool.receiveMs / 1000).toFixed(2)}s`,
     `memory: ${formatMemory(f.memory)}`,
     `symbols ${f.symbols.total}, edges ${f.edges.total}, refs resolved ${f.references.resolved}/${f.references.total}`,
-    `re-run, nothing changed: ${(r.noop.wallMs / 1000).toFixed(3)}s; one file edited: ${(r.oneFileEdited.wallMs / 1000).toFixed(3)}s; one file touched: ${(r.oneFileTouched.wallMs / 1000).toFixed(3)}s`,
+    `re-run, nothing changed: ${(r.noop.wallMs / 1000).toFixed(3)}s; one file edited: comment ${(r.oneFileEdited.wallMs / 1000).toFixed(3)}s` +
+      ` (CPU ${(r.oneFileEdited.cpuMs / 1000).toFixed(2)}s${r.oneFileEdited.patched ? ', graph patched' : ''}),` +
+      ` code ${(r.oneFileCodeEdited.wallMs / 1000).toFixed(3)}s (CPU ${(r.oneFileCodeEdited.cpuMs / 1000).toFixed(2)}s${r.oneFileCodeEdited.patched ? ', graph patched' : ''});` +
+      ` one file touched: ${(r.oneFileTouched.wallMs / 1000).toFixed(3)}s`,
     '',
   ].join('\n');
 }

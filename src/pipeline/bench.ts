@@ -25,8 +25,12 @@ export interface BenchReport {
   /** Parse phase of the full index (read+parse+extract+transfer) over the ceiling. */
   ratioParse: number;
   noop: { wallMs: number };
-  /** Re-run after one file's content changed (re-parse, re-merge, publish). */
-  oneFileEdited: { wallMs: number; file: string | undefined };
+  /**
+   * Re-run after a comment was appended to one file (re-parse; no merge: the previous graph is
+   * patched, src/graph/patch.ts), and after a function was appended to it (re-parse, re-merge).
+   */
+  oneFileEdited: { wallMs: number; cpuMs: number; patched: boolean; file: string | undefined };
+  oneFileCodeEdited: { wallMs: number; cpuMs: number; patched: boolean };
   /** Re-run after one file's mtime changed but not its bytes (hash check, new file table only). */
   oneFileTouched: { wallMs: number };
   node: string;
@@ -81,8 +85,14 @@ export async function runBench(
     // graph re-merged), then only touched (same bytes, new mtime: the refresh path). The file
     // gets its exact bytes and times back afterwards, whatever happens.
     const victim = found.files[Math.floor(found.files.length / 2)];
-    let editedMs = 0;
+    let edited = { wallMs: 0, cpuMs: 0, patched: false };
+    let codeEdited = { wallMs: 0, cpuMs: 0, patched: false };
     let touchedMs = 0;
+    const figures = (s: IndexSummary): typeof edited => ({
+      wallMs: s.phases.totalMs,
+      cpuMs: s.cpuMs,
+      patched: s.patched,
+    });
     if (victim) {
       const original = readFileSync(victim.absPath);
       const st = statSync(victim.absPath);
@@ -91,7 +101,16 @@ export async function runBench(
           victim.language === 'python' ? '\n# leindex bench edit\n' : '\n// leindex bench edit\n';
         writeFileSync(victim.absPath, Buffer.concat([original, Buffer.from(comment)]));
         log(`bench: one-file-edited re-run (${victim.relPath})`);
-        editedMs = (await runIndex({ root, options: opts })).phases.totalMs;
+        edited = figures(await runIndex({ root, options: opts }));
+        const fn =
+          victim.language === 'python'
+            ? '\ndef leindex_bench_edit():\n    return 1\n'
+            : victim.language === 'rust'
+              ? '\nfn leindex_bench_edit() -> u32 {\n    1\n}\n'
+              : '\nexport function leindexBenchEdit(): number {\n  return 1;\n}\n';
+        writeFileSync(victim.absPath, Buffer.concat([original, Buffer.from(fn)]));
+        log(`bench: one-file-code-edited re-run (${victim.relPath})`);
+        codeEdited = figures(await runIndex({ root, options: opts }));
         writeFileSync(victim.absPath, original);
         const later = new Date(st.mtimeMs + 5000);
         utimesSync(victim.absPath, later, later);
@@ -120,7 +139,8 @@ export async function runBench(
       ratioTotal: ceilingMs > 0 ? full.phases.totalMs / ceilingMs : 0,
       ratioParse: ceilingMs > 0 ? full.phases.parseMs / ceilingMs : 0,
       noop: { wallMs: noop.phases.totalMs },
-      oneFileEdited: { wallMs: editedMs, file: victim?.relPath },
+      oneFileEdited: { ...edited, file: victim?.relPath },
+      oneFileCodeEdited: codeEdited,
       oneFileTouched: { wallMs: touchedMs },
       node: process.version,
       cpus: (await import('node:os')).cpus().length,

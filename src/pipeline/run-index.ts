@@ -20,7 +20,7 @@ import {
   type ParseTaskFile,
   type SkipReason,
 } from '../protocol.js';
-import { encodeFileTable, encodeGraph, type SkippedRecord } from '../store/layout.js';
+import { BLOB, encodeFileTable, encodeGraph, type SkippedRecord } from '../store/layout.js';
 import { IndexWriter } from '../store/write.js';
 import {
   buildLexicon,
@@ -37,6 +37,8 @@ import { MergeInputStash } from '../governor/merge-input.js';
 import { ParsePool } from './pool.js';
 import { planShards } from './shard.js';
 import { VectorStage } from './vectors.js';
+import { patchPrevious } from './patch-previous.js';
+import { sameVectors } from '../graph/patch.js';
 
 /** Skip reasons that depend only on a file's bytes: they hold while size and mtime do. */
 const CONTENT_SKIPS = new Set<SkipReason>(['binary', 'minified', 'generated', 'too-large']);
@@ -98,6 +100,11 @@ export interface IndexSummary {
   generation: number;
   /** False when nothing changed and no new generation was written. */
   changed: boolean;
+  /**
+   * True when the graph is the previous one with the changed files' positions written over
+   * theirs (no merge: they moved nothing resolution reads, src/graph/patch.ts).
+   */
+  patched: boolean;
   digest: string;
   files: {
     indexed: number;
@@ -251,6 +258,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         return {
           ...summary.summary,
           changed: false,
+          patched: false,
           phases,
           phaseCpuMs,
           pool,
@@ -285,6 +293,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         })
       : undefined;
     const parsed = new Map<string, MergeInput>();
+    /** Parsed files whose vectors equal their previous fragment's (not dropped, not added again). */
+    const keptVectors = new Set<string>();
     const skipped: SkippedRecord[] = skippedNow;
     let unchangedCount = 0;
     let bytesParsed = 0;
@@ -314,6 +324,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       const shards = planShards(toParse, { threads: Math.max(1, threads) });
       pool.shards = shards.length;
       const langOf = new Map(toParse.map((f) => [f.relPath, f.language]));
+      const knownHashOf = new Map(toParse.map((f) => [f.relPath, f.knownHash]));
       const fileOf = new Map(found.files.map((f) => [f.relPath, f]));
       await parsePool.run(shards, async (result) => {
         const received = performance.now();
@@ -361,7 +372,10 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
           } as const;
           // Vectors go into the HNSW index now, while the bytes are at hand (the stash may
           // spill them before the merge), unless they wait for the parse to end.
-          if (vectorStage) {
+          // An edit outside every embedded symbol leaves the file's vectors where they are.
+          if (vectorStage && sameVectorsAsStored(writer, knownHashOf.get(o.relPath), bytes)) {
+            keptVectors.add(o.relPath);
+          } else if (vectorStage) {
             vectorStage.drop(o.relPath);
             if (!deferVectors) arrived.push({ relPath: o.relPath, fragment: new FragmentReader(bytes) });
           }
@@ -381,7 +395,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     // Their malloc arenas stay with the process until trimmed; the store pages they wrote stay mapped.
     if (parsePool) governor.release('parse workers stopped');
     parsePool = undefined;
-    if (deferVectors) vectorStage?.addAll(parsed.values());
+    if (deferVectors) vectorStage?.addAll([...parsed.values()].filter((i) => !keptVectors.has(i.relPath)));
     // Under a budget the vector index waits on disk through the merge (~47 MB on the benchmark
     // corpus); finish() loads it back only if it still has to change.
     if (governor.budget.source !== 'physical' && vectorStage?.park()) governor.release('vector index parked');
@@ -413,6 +427,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
           for (const name of Object.keys(blobs)) if (isLexiconBaseBlob(name)) delete blobs[name];
         const summary: IndexSummary = {
           ...prevSummary.summary,
+          patched: false,
           files: {
             ...prevSummary.summary.files,
             parsed: 0,
@@ -459,9 +474,17 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       }
     }
 
+    // ---- only comments, docs, formatting or literals changed: the previous graph, patched
+    // (src/graph/patch.ts), and unchanged files' fragments stay in the store unless asked for
+    const patched =
+      prev && prevRecord && !discarded && deleted === 0
+        ? patchPrevious(writer, prev, parsed, reuse)
+        : undefined;
+    if (patched) log.debug(`graph patched: ${parsed.size} changed file(s), nothing resolution reads moved`);
+
     // ---- load the fragments of unchanged files from the store
-    const inputs: MergeInput[] = [...parsed.values()];
-    for (const [relPath, { hash, file }] of reuse) {
+    const inputs: MergeInput[] = patched ? patched.inputs : [...parsed.values()];
+    for (const [relPath, { hash, file }] of patched ? [] : reuse) {
       const bytes = writer.getFragment(hash);
       if (!bytes) {
         // The store lost a fragment (damage): say so and skip rather than publish a hole.
@@ -488,18 +511,27 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     throwIfAborted(run.signal);
 
     // ---- merge and resolve (the governor may spill the merge input now and at checkpoints inside)
-    await stash.flush();
-    governor.checkpoint();
-    // Between the merge's phases (some read no fragment, so the stash's checkpoints miss them).
-    const graph = mergeFragments(inputs, {
-      onPhase: (p) => {
-        governor.checkpoint();
-        governor.settle(`merge: ${p}`);
-      },
-    });
-    governor.settle('merge done');
-    governor.phase('encode');
-    const digest = await writeGraphBlobs(writer, graph);
+    let graph: IndexGraph;
+    let digest: string;
+    if (patched) {
+      governor.phase('encode');
+      graph = patched.graph;
+      digest = graphDigest(graph, patched.strings);
+      await writer.putBlobs({ ...encodeFileTable(graph.files), [BLOB.graph]: patched.graphBlob });
+    } else {
+      await stash.flush();
+      governor.checkpoint();
+      // Between the merge's phases (some read no fragment, so the stash's checkpoints miss them).
+      graph = mergeFragments(inputs, {
+        onPhase: (p) => {
+          governor.checkpoint();
+          governor.settle(`merge: ${p}`);
+        },
+      });
+      governor.settle('merge done');
+      governor.phase('encode');
+      digest = await writeGraphBlobs(writer, graph);
+    }
     phases.mergeMs = lap('mergeMs');
 
     // ---- the lexical search index, from the terms the workers put in each fragment: only
@@ -557,9 +589,16 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       threads,
       discarded,
       usedGit: found.usedGit,
-      // Kept by the stash: a spilled fragment is not re-read for two numbers.
-      fragmentStats: (i) => stash.statsOf(i) ?? i.fragment,
+      // Kept by the stash: a spilled fragment is not re-read for two numbers; a patched
+      // graph has the error counts, and the vectors are the previous count plus the change.
+      fragmentStats: patched
+        ? (_, f) => ({ vectorCount: 0, errorCount: graph.files.errorCount[f] ?? 0 })
+        : (i) => stash.statsOf(i) ?? i.fragment,
     });
+    if (patched && prevRecord) {
+      summary.patched = true;
+      summary.vectors = prevRecord.summary.vectors + patched.vectorDelta;
+    }
     const generation = await writer.publish(
       graph.stats,
       blobs,
@@ -677,6 +716,17 @@ export function discoverFor(root: string, options: IndexOptions): ReturnType<typ
   });
 }
 
+/** Whether a new fragment's vectors equal those of the stored fragment of its previous content. */
+function sameVectorsAsStored(
+  writer: IndexWriter,
+  previousHash: string | undefined,
+  bytes: Uint8Array,
+): boolean {
+  if (previousHash === undefined) return false;
+  const before = writer.getFragment(previousHash);
+  return before !== undefined && sameVectors(new FragmentReader(before), new FragmentReader(bytes));
+}
+
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted)
     throw new LeindexError('E_INTERRUPTED', 'interrupted; the previous index is unchanged');
@@ -707,7 +757,7 @@ interface SummaryInput {
   threads: number;
   discarded: string | undefined;
   usedGit: boolean;
-  fragmentStats: (input: MergeInput) => { vectorCount: number; errorCount: number };
+  fragmentStats: (input: MergeInput, file: number) => { vectorCount: number; errorCount: number };
 }
 
 function buildSummary(s: SummaryInput): Omit<IndexSummary, 'memory'> {
@@ -718,8 +768,8 @@ function buildSummary(s: SummaryInput): Omit<IndexSummary, 'memory'> {
   let errRegions = 0;
   let bytes = 0;
   let vectors = 0;
-  for (const i of s.inputs) {
-    const f = s.fragmentStats(i);
+  for (const [file, i] of s.inputs.entries()) {
+    const f = s.fragmentStats(i, file);
     vectors += f.vectorCount;
     languages[i.language] = (languages[i.language] ?? 0) + 1;
     bytes += i.size;
@@ -748,6 +798,7 @@ function buildSummary(s: SummaryInput): Omit<IndexSummary, 'memory'> {
     indexDir: s.indexDir,
     generation: 0,
     changed: true,
+    patched: false,
     digest: s.digest,
     files: {
       indexed: s.inputs.length,

@@ -208,9 +208,22 @@ export class VectorStage {
     record: VectorFileRecord | undefined;
     fileKey: Int32Array;
   } {
+    const live = new Set(inputs.map((i) => i.relPath));
+    // Never loaded: nothing was dropped. With no file gone and no new vectors either, the
+    // previous generation's file is this one's (an edit that moved no embedded text).
+    const prevVectors = this.init.prevVectors;
+    if (
+      prevVectors &&
+      this.pendingLoad !== undefined &&
+      !this.parked &&
+      [...this.present].every((p) => live.has(p)) &&
+      inputs.every((i) => this.present.has(i.relPath) || i.fragment.vectorCount === 0)
+    ) {
+      for (const i of inputs) this.present.add(i.relPath);
+      return { record: prevVectors, fileKey: Int32Array.from(inputs, (i) => this.fileKeyOf(i.relPath)) };
+    }
     // A parked index stays on disk unless a change below needs it in memory.
     if (!this.parked) this.load();
-    const live = new Set(inputs.map((i) => i.relPath));
     for (const p of [...this.present]) if (!live.has(p)) this.drop(p);
     const loaded = this.pendingLoad === undefined;
     if (loaded ? this.builder?.health().rebuildAdvised : this.parked?.rebuildAdvised) {

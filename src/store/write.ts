@@ -123,6 +123,35 @@ export class IndexWriter {
     return stats && info ? { blobs, stats, info } : undefined;
   }
 
+  /**
+   * The previous generation's graph blob as an own copy (8-aligned, so decodeGraphColumns can
+   * view it and a patch can write into it), with its resolution stats and info.
+   */
+  previousGraph(): { bytes: Uint8Array; stats: ResolutionStats; info: GenerationInfo } | undefined {
+    const gen = this.previousGeneration;
+    if (gen === undefined) return undefined;
+    try {
+      const b = this.dbs.blobs.getBinary([gen, BLOB.graph]);
+      const stats = this.dbs.records.get([gen, RECORD.stats]) as ResolutionStats | undefined;
+      const info = this.dbs.records.get([gen, RECORD.info]) as GenerationInfo | undefined;
+      if (!b || !stats || !info) return undefined;
+      const bytes = new Uint8Array(b.byteLength);
+      bytes.set(b);
+      return { bytes, stats, info };
+    } catch (err) {
+      throw storeFailure(err, 'previous graph');
+    }
+  }
+
+  /** Whether the store holds the fragment of a content hash (no read of its bytes). */
+  hasFragment(contentHash: string): boolean {
+    try {
+      return this.dbs.fragments.doesExist(contentHash);
+    } catch (err) {
+      throw storeFailure(err, `fragment ${contentHash}`);
+    }
+  }
+
   /** A named blob of a kept generation (e.g. the previous lexicon's base), a copy, or undefined. */
   blobAt(generation: number, name: string): Uint8Array | undefined {
     try {

@@ -1,0 +1,147 @@
+// The re-index that needs no merge: when the same files are indexed as last time and every
+// changed one differs from its previous fragment only in what resolution never reads
+// (src/graph/patch.ts), the new graph is the previous generation's graph blob with the changed
+// files' positions written into it, and the merge inputs of unchanged files are read from the
+// store only if the lexicon or the vector index asks for them. Coordinator thread.
+
+import { LeindexError } from '../errors.js';
+import { FragmentReader } from '../graph/fragment.js';
+import type { FileTable, IndexGraph } from '../graph/graph.js';
+import type { MergeInput } from '../graph/merge.js';
+import { patchFiles, resolutionInputEqual, type FilePatch } from '../graph/patch.js';
+import { LANGUAGES, type LanguageId } from '../protocol.js';
+import { decodeStrings } from '../store/codec.js';
+import { decodeGraphColumns } from '../store/layout.js';
+import type { IndexWriter } from '../store/write.js';
+import type { DiscoveredFile } from './discover.js';
+
+export interface PatchedGeneration {
+  readonly graph: IndexGraph;
+  /** The BLOB.graph value of the new graph (the previous one, patched in place). */
+  readonly graphBlob: Uint8Array;
+  /** The encoded string table inside it (for graphDigest). */
+  readonly strings: Uint8Array;
+  /** Every indexed file, in file-table order; unchanged files' fragments are read on first use. */
+  readonly inputs: MergeInput[];
+  /** Vectors in the changed files' new fragments minus those in their previous ones. */
+  readonly vectorDelta: number;
+}
+
+/** A merge input whose fragment stays in the store until something reads it. */
+class StoredInput implements MergeInput {
+  private reader: FragmentReader | undefined;
+  constructor(
+    private readonly writer: IndexWriter,
+    readonly relPath: string,
+    readonly language: LanguageId,
+    readonly contentHash: string,
+    readonly size: number,
+    readonly mtimeMs: number,
+  ) {}
+  get fragment(): FragmentReader {
+    if (this.reader) return this.reader;
+    const bytes = this.writer.getFragment(this.contentHash);
+    if (!bytes)
+      throw new LeindexError('E_STORE_CORRUPT', `the stored fragment of ${this.relPath} is missing`);
+    return (this.reader = new FragmentReader(bytes));
+  }
+}
+
+/**
+ * The new generation as a patch of the previous one, or undefined when it cannot be one: a
+ * file added, dropped or renamed, a fragment missing from the store, or a changed file whose
+ * names, references or structure moved (then the caller merges as usual).
+ */
+export function patchPrevious(
+  writer: IndexWriter,
+  prev: FileTable,
+  parsed: ReadonlyMap<string, MergeInput>,
+  reuse: ReadonlyMap<string, { hash: string; file: DiscoveredFile }>,
+): PatchedGeneration | undefined {
+  const n = prev.relPath.length;
+  if (parsed.size === 0 || parsed.size + reuse.size !== n) return undefined;
+  // The changed files first: most edits move a name or a reference, and that ends it here.
+  const patches: FilePatch[] = [];
+  let vectorDelta = 0;
+  for (const changed of parsed.values()) {
+    const f = indexOf(prev.relPath, changed.relPath);
+    if (f < 0 || LANGUAGES.indexOf(changed.language) !== prev.language[f]) return undefined;
+    const before = writer.getFragment(prev.contentHash[f] ?? '');
+    if (!before) return undefined;
+    const old = new FragmentReader(before);
+    const now = changed.fragment;
+    if (!resolutionInputEqual(old, now)) return undefined;
+    vectorDelta += now.vectorCount - old.vectorCount;
+    patches.push({
+      file: f,
+      fragment: now,
+      contentHash: changed.contentHash,
+      size: changed.size,
+      mtimeMs: changed.mtimeMs,
+    });
+  }
+  const files: FileTable = {
+    ...prev,
+    contentHash: prev.contentHash.slice(),
+    size: prev.size.slice(),
+    mtimeMs: prev.mtimeMs.slice(),
+    errorCount: prev.errorCount.slice(),
+    lineCount: prev.lineCount.slice(),
+  };
+  // Set by the vector stage as in a merge (absent without vectors).
+  delete files.fileKey;
+  const inputs: MergeInput[] = [];
+  for (let f = 0; f < n; f++) {
+    const relPath = prev.relPath[f]!;
+    const changed = parsed.get(relPath);
+    if (changed) {
+      inputs.push(changed);
+      continue;
+    }
+    const kept = reuse.get(relPath);
+    if (!kept || kept.hash !== prev.contentHash[f] || !writer.hasFragment(kept.hash)) return undefined;
+    files.size[f] = kept.file.size;
+    files.mtimeMs[f] = kept.file.mtimeMs;
+    inputs.push(
+      new StoredInput(writer, relPath, kept.file.language, kept.hash, kept.file.size, kept.file.mtimeMs),
+    );
+  }
+  const previous = writer.previousGraph();
+  if (!previous) return undefined;
+  const cols = decodeGraphColumns(previous.bytes, true);
+  if (
+    previous.info.fileSymbolCount !== prev.symbolStart[n] ||
+    cols.symbols.kind.length < previous.info.fileSymbolCount
+  )
+    return undefined;
+  patchFiles(files, cols.symbols, patches);
+  return {
+    graph: {
+      files,
+      strings: decodeStrings(cols.strings),
+      symbols: cols.symbols,
+      fileSymbolCount: previous.info.fileSymbolCount,
+      forward: cols.forward,
+      reverse: cols.reverse,
+      stats: previous.stats,
+    },
+    graphBlob: previous.bytes,
+    strings: cols.strings,
+    inputs,
+    vectorDelta,
+  };
+}
+
+/** The row of a path in a file table's sorted paths, or -1. */
+function indexOf(sorted: readonly string[], path: string): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const p = sorted[mid]!;
+    if (p === path) return mid;
+    if (p < path) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
