@@ -158,4 +158,25 @@ test('a scoped package directory is named by its parts, all of them but the gene
   assert.equal(focusDirs(paths, 'How does tokio spawn a task?'), ['rust/tokio-1.24.2/']);
 });
 
+test('a project named by two words written together wins over the one named by the first alone', () => {
+  const paths = [
+    'typescript/redux-5.0.1/src/createStore.ts',
+    'typescript/reduxjs__toolkit-2.14.0/src/createSlice.ts',
+    'typescript/reduxjs__toolkit-2.14.0/src/query/core.ts',
+    'rust/tracing-0.1.37/src/lib.rs',
+    'rust/tracing-subscriber-0.3.16/src/fmt.rs',
+    ...Array.from({ length: 40 }, (_, i) => `python/tool${i}/main.py`),
+  ];
+  // `reduxjs` is `redux` with a language suffix; "Redux Toolkit" is one name, not Redux.
+  assert.equal(focusDirs(paths, "How does Redux Toolkit's createSlice build a reducer?"), [
+    'typescript/reduxjs__toolkit-2.14.0/',
+  ]);
+  assert.equal(focusDirs(paths, 'How does Redux dispatch an action?'), ['typescript/redux-5.0.1/']);
+  // Apart, the words name both: `subscriber` is a common noun here.
+  assert.equal(focusDirs(paths, 'How does a tracing event reach the current subscriber?'), [
+    'rust/tracing-0.1.37/',
+    'rust/tracing-subscriber-0.3.16/',
+  ]);
+});
+
 test.run();

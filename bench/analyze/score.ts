@@ -27,7 +27,8 @@
 // Means are reported per split (`dev`: the questions the parameters were tuned on; `held`:
 // held-out questions, committed before any scored run; `held2`, `held3`: later held-out batches,
 // each scored only when named, `--split held2` / `--split held3`, so that no run on dev scores
-// them by accident) and over all the questions scored. `--check` only resolves every question's specs (no `analyze` run).
+// them by accident) and over all the questions scored. `--check` only resolves every
+// question's specs (no `analyze` run).
 //
 // Usage: node dist/bench/analyze/score.js [--root DIR] [--index-dir DIR] [--budgets 2000,8000]
 //        [--label TEXT] [--only ID,...] [--split dev|held|held2|held3] [--check] [--record]

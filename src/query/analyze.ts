@@ -140,6 +140,8 @@ export function focusDirs(relPaths: readonly string[], query: string): string[] 
   }
   if (words.size === 0) return [];
   const byWord = new Map<string, Set<string>>();
+  /** The question words naming each directory named by two or more (namedByParts). */
+  const multi = new Map<string, string[]>();
   const seen = new Set<string>();
   for (const path of relPaths) {
     const parts = path.split('/');
@@ -149,11 +151,23 @@ export function focusDirs(relPaths: readonly string[], query: string): string[] 
       seen.add(prefix);
       const bare = (parts[i] ?? '').replace(/[-_.]v?\d+(\.\d+)*([-+.].*)?$/, '');
       const name = squash(bare);
-      if (!words.has(name) && !namedByParts(bare, words)) continue;
+      const byParts = words.has(name) ? undefined : namedByParts(bare, words);
+      if (!words.has(name) && !byParts) continue;
+      if (byParts) multi.set(prefix, byParts);
       let set = byWord.get(name);
       if (!set) byWord.set(name, (set = new Set()));
       set.add(prefix);
     }
+  }
+  // A directory named by one word yields to one named by several words including it, written
+  // together: "Redux Toolkit" names `reduxjs__toolkit`, and `redux` only as part of that name
+  // (in "a tracing event reaches the subscriber", `tracing` still names `tracing`).
+  const sequence = [...query.matchAll(/[A-Za-z_$][\w$-]*/g)].map((m) => squash(m[0])).join(' ');
+  const inMulti = new Set(
+    [...multi.values()].filter((ws) => ` ${sequence} `.includes(` ${ws.join(' ')} `)).flat(),
+  );
+  for (const [name, set] of byWord) {
+    if (inMulti.has(name)) for (const p of set) if (!multi.has(p)) set.delete(p);
   }
   // A directory holding a large part of the repository (`python/` for "Python code") narrows
   // nothing.
@@ -168,17 +182,30 @@ export function focusDirs(relPaths: readonly string[], query: string): string[] 
 
 /**
  * A directory named by two or more words, each of which the question has: a scoped package
- * (`tanstack__query-core` for "TanStack Query": `tanstack`, `query`, and the generic `core`)
+ * (`tanstack__query-core` for "TanStack Query": `tanstack`, `query`, and the generic `core`;
+ * `reduxjs__toolkit` for "Redux Toolkit": an organisation's name may carry a language suffix)
  * or a hyphenated crate (`crossbeam-channel`). Generic parts need not appear; a name with a
- * single other part (`tokio-util`) is not named by that part alone.
+ * single other part (`tokio-util`) is not named by that part alone. Returns the question
+ * words that name it, else undefined.
  */
-function namedByParts(dirName: string, words: ReadonlySet<string>): boolean {
+function namedByParts(dirName: string, words: ReadonlySet<string>): string[] | undefined {
   const parts = dirName
     .split(/[-_.@]+/)
     .map(squash)
     .filter((p) => p.length > 0 && !GENERIC_DIRS.has(p));
-  return parts.length >= 2 && parts.every((p) => words.has(p));
+  if (parts.length < 2) return undefined;
+  const named: string[] = [];
+  for (const p of parts) {
+    const stem = p.replace(LANGUAGE_SUFFIX, '');
+    const w = words.has(p) ? p : stem !== p && stem.length >= 3 && words.has(stem) ? stem : undefined;
+    if (w === undefined) return undefined;
+    named.push(w);
+  }
+  return named;
 }
+
+/** A language suffix of an organisation's or project's name: `reduxjs`, `vuejs`. */
+const LANGUAGE_SUFFIX = /(js|ts|rs|py)$/;
 
 /**
  * Of the directories a question names, those where a search for it finds most: a directory
