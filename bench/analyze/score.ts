@@ -21,6 +21,7 @@
 //   ranked out   reached by the traversal, but the budget was spent before its turn (or
 //                what was left when it came was too small)
 //   dropped      chosen, then dropped to fit the rendering's exact count
+//   duplicate    its text (whitespace aside) is a block shown already: another copy of it
 // and whether its first line is in the outline of its class (inOutline).
 //   not reached  never reached from the seeds (search rank given: `search #k` or `search -`)
 //
@@ -56,7 +57,7 @@ const LATER_BATCHES = new Set<string>(['held2', 'held3']);
 export interface Miss {
   spec: string;
   must: boolean;
-  why: 'stub' | 'overShare' | 'ranked out' | 'not reached' | 'dropped';
+  why: 'stub' | 'overShare' | 'ranked out' | 'not reached' | 'dropped' | 'duplicate';
   /** Its first line is in the outline of a class shown by outline. */
   inOutline: boolean;
   /** Rank of the symbol in a plain search for the question (1-based), or null beyond SEARCH_DEPTH. */
@@ -135,9 +136,11 @@ export function scoreAnalyze(
         ? 'overShare'
         : fate === 'dropped' || fate === 'inside'
           ? 'dropped'
-          : trace.reached.has(id)
-            ? 'ranked out'
-            : 'not reached';
+          : fate === 'duplicate'
+            ? 'duplicate'
+            : trace.reached.has(id)
+              ? 'ranked out'
+              : 'not reached';
     const pull = trace.reached.get(id);
     missed.push({
       spec: e

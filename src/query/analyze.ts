@@ -6,7 +6,8 @@
 // them over the graph within the token budget, with relevance to the question as its pull.
 // Main thread.
 
-import { gatherContext, type GravityTrace, type Seed } from './gravity.js';
+import { gatherContext, sameTextKey, type GravityTrace, type Seed } from './gravity.js';
+import { SourceCache } from './source-text.js';
 import type { Bundle } from './bundle.js';
 import { Relevance } from './relevance.js';
 import { searchIndex, type SearchHit } from './search.js';
@@ -323,6 +324,7 @@ export function analyzeQuery(session: IndexSession, query: string, options: Anal
   if (found.size === 0) found = seek([]);
   const relevance = Relevance.fromText(session, session.model(), query);
   withBestMethods(session, found, relevance);
+  withoutCopies(session, found);
   const ranked = [...found.values()]
     .sort((a, b) => b.score - a.score || a.hit.id - b.hit.id)
     .slice(0, Math.max(MIN_SEEDS, Math.min(MAX_SEEDS, Math.floor(options.budget / TOKENS_PER_SEED))));
@@ -384,6 +386,45 @@ function withBestMethods(session: IndexSession, found: Map<number, Found>, relev
       score: f.score,
       via: `${f.via}, method of ${f.hit.qualifiedName}`,
     });
+  }
+}
+
+/**
+ * A project that ships its code twice (lodash's `debounce.js` and the same function inside
+ * `lodash.js`) finds each seed twice: of candidates with the same name and the same text
+ * (whitespace aside), only the one in the shortest file stays, at the best score of its
+ * copies. The shortest file is the one a reader opens for it (the module of its own, not the
+ * bundle), and a second copy would take a seed and the budget again.
+ */
+function withoutCopies(session: IndexSession, found: Map<number, Found>): void {
+  const g = session.graph();
+  const byName = new Map<number, Found[]>();
+  for (const f of found.values()) {
+    const name = g.symbols.name[f.hit.id] ?? NONE;
+    const list = byName.get(name);
+    if (list) list.push(f);
+    else byName.set(name, [f]);
+  }
+  const sources = new SourceCache(session);
+  const lines = (id: number): number => g.files.lineCount[g.symbols.file[id] ?? 0] ?? 0;
+  for (const list of byName.values()) {
+    if (list.length < 2) continue;
+    const byText = new Map<string, Found[]>();
+    for (const f of list) {
+      const key = sameTextKey(sources.symbol(f.hit.id).text);
+      if (key === undefined) continue;
+      const copies = byText.get(key);
+      if (copies) copies.push(f);
+      else byText.set(key, [f]);
+    }
+    for (const copies of byText.values()) {
+      if (copies.length < 2) continue;
+      copies.sort((a, b) => lines(a.hit.id) - lines(b.hit.id) || b.score - a.score || a.hit.id - b.hit.id);
+      const [kept, ...rest] = copies;
+      if (!kept) continue;
+      kept.score = Math.max(...copies.map((c) => c.score));
+      for (const c of rest) found.delete(c.hit.id);
+    }
   }
 }
 
