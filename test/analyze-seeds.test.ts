@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { analyzeQuery, focusDirs, isExceptionCode } from '../src/query/analyze.js';
+import { gatherContext, sameTextKey, type GravityTrace } from '../src/query/gravity.js';
 import { resolveSymbol } from '../src/query/lookup.js';
 import type { IndexSession } from '../src/query/session.js';
 import { isTest } from '../src/query/symbol-info.js';
@@ -80,6 +81,41 @@ class Router:
         raise NotFound()
 `,
     );
+    const debounce = `function debounce(func, wait) {
+  var timerId;
+  var lastArgs;
+  function debounced() {
+    lastArgs = arguments;
+    clearTimeout(timerId);
+    timerId = setTimeout(function () {
+      func.apply(undefined, lastArgs);
+    }, wait);
+  }
+  return debounced;
+}
+`;
+    // A project shipping its code twice: a module per function and the same text inside a
+    // bundle with others (indented differently); short identical idioms in two other files.
+    write(dir, 'js/kit/debounce.js', `${debounce}\nmodule.exports = debounce;\n`);
+    write(
+      dir,
+      'js/kit/bundle.js',
+      `;(function () {
+  ${debounce.replace(/\n/g, '\n  ')}
+  function chunk(array, size) {
+    var out = [];
+    for (var i = 0; i < array.length; i += size) out.push(array.slice(i, i + size));
+    return out;
+  }
+  function compact(array) {
+    return array.filter(Boolean);
+  }
+  this.kit = { debounce: debounce, chunk: chunk, compact: compact };
+}.call(this));
+`,
+    );
+    write(dir, 'js/kit/bytes.js', 'function makeDebouncer(spec) {\n  return build(spec);\n}\n');
+    write(dir, 'js/kit/text.js', 'function makeDebouncer(spec) {\n  return build(spec);\n}\n');
   }));
 });
 
@@ -156,6 +192,67 @@ test('a scoped package directory is named by its parts, all of them but the gene
   assert.equal(focusDirs(paths, 'How does TanStack render a page?'), []);
   // One non-generic part is not enough: `tokio` names tokio, not tokio-util.
   assert.equal(focusDirs(paths, 'How does tokio spawn a task?'), ['rust/tokio-1.24.2/']);
+});
+
+test('a project named by two words written together wins over the one named by the first alone', () => {
+  const paths = [
+    'typescript/redux-5.0.1/src/createStore.ts',
+    'typescript/reduxjs__toolkit-2.14.0/src/createSlice.ts',
+    'typescript/reduxjs__toolkit-2.14.0/src/query/core.ts',
+    'rust/tracing-0.1.37/src/lib.rs',
+    'rust/tracing-subscriber-0.3.16/src/fmt.rs',
+    ...Array.from({ length: 40 }, (_, i) => `python/tool${i}/main.py`),
+  ];
+  // `reduxjs` is `redux` with a language suffix; "Redux Toolkit" is one name, not Redux.
+  assert.equal(focusDirs(paths, "How does Redux Toolkit's createSlice build a reducer?"), [
+    'typescript/reduxjs__toolkit-2.14.0/',
+  ]);
+  assert.equal(focusDirs(paths, 'How does Redux dispatch an action?'), ['typescript/redux-5.0.1/']);
+  // Apart, the words name both: `subscriber` is a common noun here.
+  assert.equal(focusDirs(paths, 'How does a tracing event reach the current subscriber?'), [
+    'rust/tracing-0.1.37/',
+    'rust/tracing-subscriber-0.3.16/',
+  ]);
+});
+
+test('a function shipped twice seeds once, from its own module; a short idiom twice is two seeds', () => {
+  const r = analyzeQuery(session, 'how does debounce delay the calls until the wait is over?', {
+    budget: 2000,
+  });
+  const copies = r.seeds.filter((s) => s.qualifiedName === 'debounce');
+  assert.equal(
+    copies.map((s) => s.file),
+    ['js/kit/debounce.js'],
+    JSON.stringify(r.seeds),
+  );
+  const shown = r.bundle.files.flatMap((f) => f.symbols.map((s) => `${s.file}:${s.qualifiedName}`));
+  assert.equal(shown.filter((x) => x.endsWith(':debounce')).length, 1, shown.join(', '));
+  const idiom = analyzeQuery(session, 'makeDebouncer', { budget: 2000 });
+  assert.equal(
+    idiom.seeds.filter((s) => s.qualifiedName === 'makeDebouncer').length,
+    2,
+    JSON.stringify(idiom.seeds),
+  );
+});
+
+test('gravity shows one copy of a text met twice, whitespace aside, and says why the other is not shown', () => {
+  const a = idOf('js/kit/debounce.js:debounce');
+  const b = idOf('js/kit/bundle.js:debounce');
+  const trace: GravityTrace = { reached: new Map(), fate: new Map() };
+  const bundle = gatherContext(
+    session,
+    [
+      { id: b, score: 1 },
+      { id: a, score: 1 },
+    ],
+    { budget: 2000, relevance: () => 0.5, title: 'copies', trace },
+  );
+  const ids = bundle.files.flatMap((f) => f.symbols.map((s) => s.id));
+  assert.ok(ids.includes(a) !== ids.includes(b), JSON.stringify(ids));
+  assert.equal([trace.fate.get(a), trace.fate.get(b)].filter((f) => f === 'duplicate').length, 1);
+  assert.equal(sameTextKey('f(x) {\n    return 1;\n}'), undefined, 'short texts are not copies');
+  const long = `function f(x) {\n${'  x = x + 1;\n'.repeat(20)}}`;
+  assert.equal(sameTextKey(long), sameTextKey(long.replace(/\n/g, '\n    ')));
 });
 
 test.run();

@@ -28,13 +28,14 @@ export interface ExpectedSymbol {
   must: boolean;
 }
 
-export type Split = 'dev' | 'held' | 'held2';
+export type Split = 'dev' | 'held' | 'held2' | 'held3';
 
 export interface Question {
   id: string;
   /**
    * `dev`: the methods were tuned on it; `held`: held out, written and committed before any scored
-   * run; `held2`: a later held-out batch, scored only when asked for by name (`--split held2`).
+   * run; `held2`, `held3`: later held-out batches, each scored only when asked for by name
+   * (`--split held2`, `--split held3`).
    */
   split?: Split;
   project: string;

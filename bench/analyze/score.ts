@@ -21,16 +21,18 @@
 //   ranked out   reached by the traversal, but the budget was spent before its turn (or
 //                what was left when it came was too small)
 //   dropped      chosen, then dropped to fit the rendering's exact count
+//   duplicate    its text (whitespace aside) is a block shown already: another copy of it
 // and whether its first line is in the outline of its class (inOutline).
 //   not reached  never reached from the seeds (search rank given: `search #k` or `search -`)
 //
 // Means are reported per split (`dev`: the questions the parameters were tuned on; `held`:
-// held-out questions, committed before any scored run; `held2`: a later held-out batch, scored
-// only when named, `--split held2`, so that no run on dev scores it by accident) and over all
-// the questions scored. `--check` only resolves every question's specs (no `analyze` run).
+// held-out questions, committed before any scored run; `held2`, `held3`: later held-out batches,
+// each scored only when named, `--split held2` / `--split held3`, so that no run on dev scores
+// them by accident) and over all the questions scored. `--check` only resolves every
+// question's specs (no `analyze` run).
 //
 // Usage: node dist/bench/analyze/score.js [--root DIR] [--index-dir DIR] [--budgets 2000,8000]
-//        [--label TEXT] [--only ID,...] [--split dev|held|held2] [--check] [--record]
+//        [--label TEXT] [--only ID,...] [--split dev|held|held2|held3] [--check] [--record]
 
 import { appendFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -49,10 +51,13 @@ const HERE = fileURLToPath(new URL('../../../bench/analyze/', import.meta.url));
 /** How deep the search ranks are read for the "not found by search" diagnosis. */
 const SEARCH_DEPTH = 50;
 
+/** Held-out batches scored only when named (`--split held2`, `--split held3`). */
+const LATER_BATCHES = new Set<string>(['held2', 'held3']);
+
 export interface Miss {
   spec: string;
   must: boolean;
-  why: 'stub' | 'overShare' | 'ranked out' | 'not reached' | 'dropped';
+  why: 'stub' | 'overShare' | 'ranked out' | 'not reached' | 'dropped' | 'duplicate';
   /** Its first line is in the outline of a class shown by outline. */
   inOutline: boolean;
   /** Rank of the symbol in a plain search for the question (1-based), or null beyond SEARCH_DEPTH. */
@@ -131,9 +136,11 @@ export function scoreAnalyze(
         ? 'overShare'
         : fate === 'dropped' || fate === 'inside'
           ? 'dropped'
-          : trace.reached.has(id)
-            ? 'ranked out'
-            : 'not reached';
+          : fate === 'duplicate'
+            ? 'duplicate'
+            : trace.reached.has(id)
+              ? 'ranked out'
+              : 'not reached';
     const pull = trace.reached.get(id);
     missed.push({
       spec: e
@@ -211,7 +218,7 @@ async function main(): Promise<void> {
     for (const raw of loadQuestions()) {
       if (only && !only.includes(raw.id)) continue;
       const its = raw.split ?? 'dev';
-      if (split ? its !== split : its === 'held2') continue;
+      if (split ? its !== split : LATER_BATCHES.has(its)) continue;
       const q = resolveQuestion(session, raw);
       if (has('--check')) {
         process.stderr.write(`${q.id}: ${q.ids.length} specs resolve (${q.mustIds.length} must)\n`);
@@ -249,7 +256,9 @@ async function main(): Promise<void> {
       cpuMsMedian: median(at.map((r) => r.cpuMs)),
     };
   };
-  const summary = ['dev', 'held', 'held2', 'all'].flatMap((which) => budgets.map((b) => means(b, which)));
+  const summary = ['dev', 'held', 'held2', 'held3', 'all'].flatMap((which) =>
+    budgets.map((b) => means(b, which)),
+  );
   for (const s of summary) {
     if (s.questions) process.stderr.write(`mean ${s.split} @${s.budget}: ${JSON.stringify(s)}\n`);
   }

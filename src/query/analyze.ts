@@ -6,7 +6,8 @@
 // them over the graph within the token budget, with relevance to the question as its pull.
 // Main thread.
 
-import { gatherContext, type GravityTrace, type Seed } from './gravity.js';
+import { gatherContext, sameTextKey, type GravityTrace, type Seed } from './gravity.js';
+import { SourceCache } from './source-text.js';
 import type { Bundle } from './bundle.js';
 import { Relevance } from './relevance.js';
 import { searchIndex, type SearchHit } from './search.js';
@@ -140,6 +141,8 @@ export function focusDirs(relPaths: readonly string[], query: string): string[] 
   }
   if (words.size === 0) return [];
   const byWord = new Map<string, Set<string>>();
+  /** The question words naming each directory named by two or more (namedByParts). */
+  const multi = new Map<string, string[]>();
   const seen = new Set<string>();
   for (const path of relPaths) {
     const parts = path.split('/');
@@ -149,11 +152,23 @@ export function focusDirs(relPaths: readonly string[], query: string): string[] 
       seen.add(prefix);
       const bare = (parts[i] ?? '').replace(/[-_.]v?\d+(\.\d+)*([-+.].*)?$/, '');
       const name = squash(bare);
-      if (!words.has(name) && !namedByParts(bare, words)) continue;
+      const byParts = words.has(name) ? undefined : namedByParts(bare, words);
+      if (!words.has(name) && !byParts) continue;
+      if (byParts) multi.set(prefix, byParts);
       let set = byWord.get(name);
       if (!set) byWord.set(name, (set = new Set()));
       set.add(prefix);
     }
+  }
+  // A directory named by one word yields to one named by several words including it, written
+  // together: "Redux Toolkit" names `reduxjs__toolkit`, and `redux` only as part of that name
+  // (in "a tracing event reaches the subscriber", `tracing` still names `tracing`).
+  const sequence = [...query.matchAll(/[A-Za-z_$][\w$-]*/g)].map((m) => squash(m[0])).join(' ');
+  const inMulti = new Set(
+    [...multi.values()].filter((ws) => ` ${sequence} `.includes(` ${ws.join(' ')} `)).flat(),
+  );
+  for (const [name, set] of byWord) {
+    if (inMulti.has(name)) for (const p of set) if (!multi.has(p)) set.delete(p);
   }
   // A directory holding a large part of the repository (`python/` for "Python code") narrows
   // nothing.
@@ -168,17 +183,30 @@ export function focusDirs(relPaths: readonly string[], query: string): string[] 
 
 /**
  * A directory named by two or more words, each of which the question has: a scoped package
- * (`tanstack__query-core` for "TanStack Query": `tanstack`, `query`, and the generic `core`)
+ * (`tanstack__query-core` for "TanStack Query": `tanstack`, `query`, and the generic `core`;
+ * `reduxjs__toolkit` for "Redux Toolkit": an organisation's name may carry a language suffix)
  * or a hyphenated crate (`crossbeam-channel`). Generic parts need not appear; a name with a
- * single other part (`tokio-util`) is not named by that part alone.
+ * single other part (`tokio-util`) is not named by that part alone. Returns the question
+ * words that name it, else undefined.
  */
-function namedByParts(dirName: string, words: ReadonlySet<string>): boolean {
+function namedByParts(dirName: string, words: ReadonlySet<string>): string[] | undefined {
   const parts = dirName
     .split(/[-_.@]+/)
     .map(squash)
     .filter((p) => p.length > 0 && !GENERIC_DIRS.has(p));
-  return parts.length >= 2 && parts.every((p) => words.has(p));
+  if (parts.length < 2) return undefined;
+  const named: string[] = [];
+  for (const p of parts) {
+    const stem = p.replace(LANGUAGE_SUFFIX, '');
+    const w = words.has(p) ? p : stem !== p && stem.length >= 3 && words.has(stem) ? stem : undefined;
+    if (w === undefined) return undefined;
+    named.push(w);
+  }
+  return named;
 }
+
+/** A language suffix of an organisation's or project's name: `reduxjs`, `vuejs`. */
+const LANGUAGE_SUFFIX = /(js|ts|rs|py)$/;
 
 /**
  * Of the directories a question names, those where a search for it finds most: a directory
@@ -296,6 +324,7 @@ export function analyzeQuery(session: IndexSession, query: string, options: Anal
   if (found.size === 0) found = seek([]);
   const relevance = Relevance.fromText(session, session.model(), query);
   withBestMethods(session, found, relevance);
+  withoutCopies(session, found);
   const ranked = [...found.values()]
     .sort((a, b) => b.score - a.score || a.hit.id - b.hit.id)
     .slice(0, Math.max(MIN_SEEDS, Math.min(MAX_SEEDS, Math.floor(options.budget / TOKENS_PER_SEED))));
@@ -357,6 +386,45 @@ function withBestMethods(session: IndexSession, found: Map<number, Found>, relev
       score: f.score,
       via: `${f.via}, method of ${f.hit.qualifiedName}`,
     });
+  }
+}
+
+/**
+ * A project that ships its code twice (lodash's `debounce.js` and the same function inside
+ * `lodash.js`) finds each seed twice: of candidates with the same name and the same text
+ * (whitespace aside), only the one in the shortest file stays, at the best score of its
+ * copies. The shortest file is the one a reader opens for it (the module of its own, not the
+ * bundle), and a second copy would take a seed and the budget again.
+ */
+function withoutCopies(session: IndexSession, found: Map<number, Found>): void {
+  const g = session.graph();
+  const byName = new Map<number, Found[]>();
+  for (const f of found.values()) {
+    const name = g.symbols.name[f.hit.id] ?? NONE;
+    const list = byName.get(name);
+    if (list) list.push(f);
+    else byName.set(name, [f]);
+  }
+  const sources = new SourceCache(session);
+  const lines = (id: number): number => g.files.lineCount[g.symbols.file[id] ?? 0] ?? 0;
+  for (const list of byName.values()) {
+    if (list.length < 2) continue;
+    const byText = new Map<string, Found[]>();
+    for (const f of list) {
+      const key = sameTextKey(sources.symbol(f.hit.id).text);
+      if (key === undefined) continue;
+      const copies = byText.get(key);
+      if (copies) copies.push(f);
+      else byText.set(key, [f]);
+    }
+    for (const copies of byText.values()) {
+      if (copies.length < 2) continue;
+      copies.sort((a, b) => lines(a.hit.id) - lines(b.hit.id) || b.score - a.score || a.hit.id - b.hit.id);
+      const [kept, ...rest] = copies;
+      if (!kept) continue;
+      kept.score = Math.max(...copies.map((c) => c.score));
+      for (const c of rest) found.delete(c.hit.id);
+    }
   }
 }
 

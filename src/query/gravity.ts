@@ -20,6 +20,7 @@ import {
   type BundleSymbol,
   type LinkKind,
 } from './bundle.js';
+import type { IndexGraph } from '../graph/graph.js';
 import type { Relevance } from './relevance.js';
 import type { IndexSession } from './session.js';
 import { SourceCache, trimLines } from './source-text.js';
@@ -65,9 +66,10 @@ export interface GravityTrace {
   reached: Map<number, number>;
   /**
    * Nodes taken off the heap: shown, shown by their first line, bigger than its pull's share of
-   * the budget, bigger than what was left, inside a shown one, dropped at the end.
+   * the budget, bigger than what was left, inside a shown one, dropped at the end, the same text
+   * as a shown one (sameText).
    */
-  fate: Map<number, 'whole' | 'partial' | 'overShare' | 'noRoom' | 'inside' | 'dropped'>;
+  fate: Map<number, 'whole' | 'partial' | 'overShare' | 'noRoom' | 'inside' | 'dropped' | 'duplicate'>;
 }
 
 /** How much each kind of link pulls, seen from the node being expanded. */
@@ -234,6 +236,7 @@ export function gatherContext(
   }
 
   const sources = new SourceCache(session);
+  const shownTexts = new SameText(g, sources);
   const selected: BundleSymbol[] = [];
   /** Unrounded token cost of each chosen block (see blockCost). */
   const costs = new Map<number, number>();
@@ -271,6 +274,12 @@ export function gatherContext(
       continue;
     }
 
+    // A second copy of a text already shown (a project that ships its code twice, lodash's
+    // `debounce.js` and `lodash.js`) says nothing new; its edges are the copy's.
+    if (shownTexts.sameAs(e.id)) {
+      options.trace?.fate.set(e.id, 'duplicate');
+      continue;
+    }
     const first = selected.length === 0;
     const ref = symbolRef(g, e.id);
     const headingCost = filesUsed.has(ref.file) ? 0 : fileCost(ref.file);
@@ -351,6 +360,7 @@ export function gatherContext(
     }
     used += own + headingCost;
     selected.push(sym);
+    if (!sym.outline && !sym.trimmed) shownTexts.add(e.id, full.text);
     options.trace?.fate.set(e.id, sym.outline ? 'partial' : 'whole');
     costs.set(e.id, own);
     filesUsed.add(ref.file);
@@ -460,6 +470,44 @@ export function gatherContext(
   bundle.stats.ms = Math.round(performance.now() - started);
   return { ...bundle, tokens };
 }
+
+/**
+ * Texts of the blocks shown whole, by symbol name: `sameAs` tells whether a symbol's text,
+ * whitespace aside, is one of them (only a symbol of the same name is read).
+ */
+export class SameText {
+  private readonly byName = new Map<number, Set<string>>();
+  constructor(
+    private readonly g: IndexGraph,
+    private readonly sources: SourceCache,
+  ) {}
+  add(id: number, text: string): void {
+    const key = sameTextKey(text);
+    if (key === undefined) return;
+    const name = this.g.symbols.name[id] ?? NONE;
+    let set = this.byName.get(name);
+    if (!set) this.byName.set(name, (set = new Set()));
+    set.add(key);
+  }
+  sameAs(id: number): boolean {
+    const set = this.byName.get(this.g.symbols.name[id] ?? NONE);
+    if (set === undefined) return false;
+    const key = sameTextKey(this.sources.symbol(id).text);
+    return key !== undefined && set.has(key);
+  }
+}
+
+/**
+ * A text with its whitespace runs (indentation, line ends) collapsed, or undefined when it is
+ * shorter than MIN_COPY_CHARS: a short text met twice is an idiom (regex's `Regex::new` of
+ * bytes and of str, each `RegexBuilder::new(re).build()`), not a copy.
+ */
+export function sameTextKey(text: string): string | undefined {
+  const key = text.trim().replace(/\s+/g, ' ');
+  return key.length >= MIN_COPY_CHARS ? key : undefined;
+}
+/** The shortest text taken for a copy of another (whitespace collapsed). */
+const MIN_COPY_CHARS = 200;
 
 /** A chosen block as absorbed members of a container: itself, then what it held. */
 function absorbedOf(
