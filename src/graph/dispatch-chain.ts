@@ -23,12 +23,18 @@ const WRAPPERS = new Set(['Box', 'Arc', 'Rc', 'Pin']);
 const MAX_DEPTH = 12;
 
 export class ChainTyper {
-  private readonly callMemo = new Map<string, TypeValue | null>();
+  /** (file, call row) packed → the call's value type, null: none (or being typed). Cleared per file by the Dispatcher. */
+  private readonly callMemo = new Map<number, TypeValue | null>();
 
   constructor(
     private readonly host: DispatchHost,
     private readonly facts: DispatchFacts,
   ) {}
+
+  /** Drops the memo: the Dispatcher calls it when it moves to another file. */
+  clearMemo(): void {
+    this.callMemo.clear();
+  }
 
   /** The type of a receiver expression `a.b().c` (head, then fields and method calls). */
   evalChain(f: number, from: number, expr: string, depth: number): TypeValue | undefined {
@@ -184,7 +190,7 @@ export class ChainTyper {
 
   /** The value type of the call at ref row `row` of file f (what `let x = <call>` holds). */
   private callValue(f: number, from: number, row: number, depth: number): TypeValue | undefined {
-    const key = `${f}:${row}`;
+    const key = f * 4294967296 + row;
     const memo = this.callMemo.get(key);
     if (memo !== undefined) return memo ?? undefined;
     this.callMemo.set(key, null); // cycle guard: `let x = x.next()`
