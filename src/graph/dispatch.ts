@@ -229,8 +229,8 @@ export class Dispatcher {
     const { cols } = this.host;
     const base = this.host.symbolStart[f] ?? 0;
     for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
-      if (facts.paramDecl.get(s)?.has(head) || facts.assigned.get(s)?.has(head)) return true;
-      if (facts.closureParams.get(s)?.has(head)) return true;
+      if (facts.paramDecl(s, head) !== undefined || facts.assigned(s, head) !== undefined) return true;
+      if (facts.closureParam(s, head)) return true;
       const kind = cols.kind[s];
       if (kind !== SymbolKind.function && kind !== SymbolKind.method) break;
     }
@@ -244,7 +244,7 @@ export class Dispatcher {
     for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
       const kind = cols.kind[s];
       if (kind !== SymbolKind.function && kind !== SymbolKind.method) break;
-      if (facts.closureParams.get(s)?.has(q)) return true;
+      if (facts.closureParam(s, q)) return true;
     }
     return false;
   }
