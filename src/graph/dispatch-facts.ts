@@ -62,11 +62,19 @@ class FactTable {
     this.head = new Int32Array(symbols).fill(-1);
   }
 
-  /** The entry of (sym, fact) whose key matches (`same`), or -1. */
-  find(sym: number, fact: Fact, same: (key: number) => boolean): number {
+  /** The entry of (sym, fact) with this key (a number, not a text), or -1. */
+  find(sym: number, fact: Fact, key: number): number {
     if (sym < 0 || sym >= this.head.length) return -1;
     for (let e = this.head[sym]!; e >= 0; e = this.next[e]!)
-      if (this.fact[e] === fact && same(this.key[e]!)) return e;
+      if (this.fact[e] === fact && this.key[e] === key) return e;
+    return -1;
+  }
+
+  /** The entry of (sym, fact) whose key is the text `name` (texts as textOf reads them), or -1. */
+  findText(sym: number, fact: Fact, name: string, textOf: (t: number) => string | undefined): number {
+    if (sym < 0 || sym >= this.head.length) return -1;
+    for (let e = this.head[sym]!; e >= 0; e = this.next[e]!)
+      if (this.fact[e] === fact && textOf(this.key[e]!) === name) return e;
     return -1;
   }
 
@@ -138,31 +146,31 @@ export class DispatchFacts {
 
   /** The declared type text of parameter `name` of fn `fn`. */
   paramDecl(fn: number, name: string): string | undefined {
-    const e = this.table.find(fn, Fact.param, (k) => this.textOf(k) === name);
+    const e = this.table.findText(fn, Fact.param, name, this.textOf);
     return e < 0 ? undefined : this.textOf(this.table.value(e));
   }
 
   /** The ref row (in fn's file) of the call whose value local `name` of fn `fn` was assigned. */
   assigned(fn: number, name: string): number | undefined {
-    const e = this.table.find(fn, Fact.assigned, (k) => this.textOf(k) === name);
+    const e = this.table.findText(fn, Fact.assigned, name, this.textOf);
     return e < 0 ? undefined : this.table.value(e);
   }
 
   /** Closure parameter `name` of fn `fn`: the call it is passed to and its positions (`#k.j` facts). */
   closureParam(fn: number, name: string): ClosureParam | undefined {
-    const e = this.table.find(fn, Fact.closure, (k) => this.textOf(k) === name);
+    const e = this.table.findText(fn, Fact.closure, name, this.textOf);
     return e < 0 ? undefined : this.closures[this.table.value(e)];
   }
 
   /** The declared type text of fn's parameter at position `pos` (Rust). */
   paramAt(fn: number, pos: number): string | undefined {
-    const e = this.table.find(fn, Fact.paramAt, (k) => k === pos);
+    const e = this.table.find(fn, Fact.paramAt, pos);
     return e < 0 ? undefined : this.textOf(this.table.value(e));
   }
 
-  private textOf(t: number): string | undefined {
-    return t >= 0 ? this.host.names.list[t] : this.derived[-2 - t];
-  }
+  /** A text id's text (an arrow: FactTable walks call it). */
+  private readonly textOf = (t: number): string | undefined =>
+    t >= 0 ? this.host.names.list[t] : this.derived[-2 - t];
 
   /** The text id of s: its name id when the table has it, else a derived one. */
   private textId(s: string): number {
@@ -187,7 +195,7 @@ export class DispatchFacts {
   private keyed(fn: number, fact: Fact, key: number): number {
     // By text: a text derived early may be interned later under a name id of its own.
     const name = this.textOf(key);
-    return this.table.find(fn, fact, (k) => this.textOf(k) === name);
+    return name === undefined ? -1 : this.table.findText(fn, fact, name, this.textOf);
   }
 
   /** Adds (fn, fact, key text) → value unless fn has that key already (the first one stays). */
@@ -279,7 +287,7 @@ export class DispatchFacts {
             } else {
               if (this.keyed(id, Fact.param, aliasId) < 0) this.table.add(id, Fact.param, aliasId, tid);
               const pos = w[auxAt + r]!;
-              if (!ts && pos >= 0 && pos < 64 && this.table.find(id, Fact.paramAt, (k) => k === pos) < 0)
+              if (!ts && pos >= 0 && pos < 64 && this.table.find(id, Fact.paramAt, pos) < 0)
                 this.table.add(id, Fact.paramAt, pos, tid);
             }
             break;

@@ -26,6 +26,9 @@ export type { DispatchHost, DispatchTarget } from './dispatch-types.js';
  */
 export const MAX_DISPATCH_IMPLS = 4;
 
+/** A receiver memo's mark for a receiver whose head nothing declares (see mayType). */
+const UNTYPABLE = 0;
+
 export class Dispatcher {
   private facts: DispatchFacts | undefined;
   private chain: ChainTyper | undefined;
@@ -36,9 +39,9 @@ export class Dispatcher {
    * receiver's name id) packed; a receiver text the name table lacks goes by its text.
    */
   private memoFile = -1;
-  /** (fn, receiver) → its type, null: none. */
-  private readonly receiverMemo = new Map<number, TypeValue | null>();
-  private readonly receiverTextMemo = new Map<string, TypeValue | null>();
+  /** (fn, receiver) → its type, null: none, UNTYPABLE: a head no declaration types (mayType). */
+  private readonly receiverMemo = new Map<number, TypeValue | null | typeof UNTYPABLE>();
+  private readonly receiverTextMemo = new Map<string, TypeValue | null | typeof UNTYPABLE>();
   /** Local name → the type it is named after, -1: none. */
   private readonly namedMemo = new Map<number, number>();
   private readonly namedTextMemo = new Map<string, number>();
@@ -108,16 +111,16 @@ export class Dispatcher {
     if (q === 'self' || q === 'this' || q === 'Self' || q === 'super') return undefined;
     // The name id of q: the qualifier's own, or (`a::b::`) that of its text without the `::`.
     const qid = q === qualifier && qualifierId !== NONE ? qualifierId : this.host.names.lookup(q);
-    if (!this.mayType(facts, f, from, q)) return this.namedReceiver(chain, f, from, name, q, qid);
     // One function's calls repeat their receivers (`self.inner.x()`, `self.inner.y()`).
     const rel = from - (this.host.symbolStart[f] ?? 0);
     const key = rel * 4294967296 + qid;
     let recv = qid === NONE ? this.receiverTextMemo.get(`${rel}\u0000${q}`) : this.receiverMemo.get(key);
     if (recv === undefined) {
-      recv = chain.evalChain(f, from, q, 0) ?? null;
+      recv = this.mayType(facts, f, from, q) ? (chain.evalChain(f, from, q, 0) ?? null) : UNTYPABLE;
       if (qid === NONE) this.receiverTextMemo.set(`${rel}\u0000${q}`, recv);
       else this.receiverMemo.set(key, recv);
     }
+    if (recv === UNTYPABLE) return this.namedReceiver(chain, f, from, name, q, qid);
     if (!recv) {
       // A closure parameter the callee does not type (`opt.map(|local| local.collector())`):
       // as before closures were typed, a name of a type in scope.
