@@ -23,12 +23,18 @@ const WRAPPERS = new Set(['Box', 'Arc', 'Rc', 'Pin']);
 const MAX_DEPTH = 12;
 
 export class ChainTyper {
-  private readonly callMemo = new Map<string, TypeValue | null>();
+  /** (file, call row) packed → the call's value type, null: none (or being typed). Cleared per file by the Dispatcher. */
+  private readonly callMemo = new Map<number, TypeValue | null>();
 
   constructor(
     private readonly host: DispatchHost,
     private readonly facts: DispatchFacts,
   ) {}
+
+  /** Drops the memo: the Dispatcher calls it when it moves to another file. */
+  clearMemo(): void {
+    this.callMemo.clear();
+  }
 
   /** The type of a receiver expression `a.b().c` (head, then fields and method calls). */
   evalChain(f: number, from: number, expr: string, depth: number): TypeValue | undefined {
@@ -129,11 +135,11 @@ export class ChainTyper {
     for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
       const kind = cols.kind[s];
       if (kind !== SymbolKind.function && kind !== SymbolKind.method) break;
-      const decl = this.facts.paramDecl.get(s)?.get(name);
+      const decl = this.facts.paramDecl(s, name);
       if (decl !== undefined) return this.resolveText(decl, f, s, undefined, f, from, depth + 1);
-      const row = this.facts.assigned.get(s)?.get(name);
+      const row = this.facts.assigned(s, name);
       if (row !== undefined) return this.callValue(f, s, row, depth + 1);
-      const closure = this.facts.closureParams.get(s)?.get(name);
+      const closure = this.facts.closureParam(s, name);
       if (closure !== undefined) return this.closureParamType(f, s, closure, depth + 1);
     }
     return undefined;
@@ -146,7 +152,7 @@ export class ChainTyper {
    */
   private closureParamType(f: number, from: number, c: ClosureParam, depth: number): TypeValue | undefined {
     const callee = this.calleeOf(f, from, c.row, depth);
-    const text = callee === undefined ? undefined : this.facts.paramAt.get(callee)?.[c.arg];
+    const text = callee === undefined ? undefined : this.facts.paramAt(callee, c.arg);
     if (callee === undefined || text === undefined) return undefined;
     const calleeFile = this.host.cols.file[callee] ?? f;
     let callable: string | undefined = text;
@@ -184,7 +190,7 @@ export class ChainTyper {
 
   /** The value type of the call at ref row `row` of file f (what `let x = <call>` holds). */
   private callValue(f: number, from: number, row: number, depth: number): TypeValue | undefined {
-    const key = `${f}:${row}`;
+    const key = f * 4294967296 + row;
     const memo = this.callMemo.get(key);
     if (memo !== undefined) return memo ?? undefined;
     this.callMemo.set(key, null); // cycle guard: `let x = x.next()`
@@ -202,7 +208,7 @@ export class ChainTyper {
     } else {
       // A bare call: a fn of this file or an import, typed by its return type.
       const fn = typeNamed(this.host, f, from, name, undefined);
-      const decl = fn === undefined ? undefined : this.facts.declOf.get(fn);
+      const decl = fn === undefined ? undefined : this.facts.declOf(fn);
       if (fn !== undefined && decl !== undefined)
         v = this.resolveText(decl, this.host.cols.file[fn] ?? f, fn, undefined, f, from, depth + 1);
       else v = this.typeValue(fn, undefined); // a tuple struct or class called as a constructor
@@ -221,7 +227,7 @@ export class ChainTyper {
     if (cur.traits !== undefined || /^\d+$/.test(name)) return undefined;
     const field = this.member(cur.id, name);
     if (field === undefined || this.host.cols.kind[field] !== SymbolKind.field) return undefined;
-    const decl = this.facts.declOf.get(field);
+    const decl = this.facts.declOf(field);
     if (decl === undefined) return undefined;
     const owner = this.host.cols.parent[field] ?? NONE;
     return this.resolveText(decl, this.host.cols.file[field] ?? f, owner, cur.args, f, from, depth + 1);
@@ -241,7 +247,7 @@ export class ChainTyper {
           ? this.traitMember(cur.traits[0]!, name)
           : undefined;
     if (method === undefined) return undefined;
-    const decl = this.facts.declOf.get(method);
+    const decl = this.facts.declOf(method);
     if (decl === undefined) return undefined;
     const args = cur.traits === undefined ? cur.args : undefined;
     return this.resolveText(decl, this.host.cols.file[method] ?? f, method, args, f, from, depth + 1);

@@ -30,27 +30,177 @@ interface ImplRow {
   type: string;
 }
 
-export class DispatchFacts {
-  /** Field → its type; fn → its return type (declType text). */
-  readonly declOf = new Map<number, string>();
+/** What a FactTable entry records of a fn or field (its key; its value). */
+const enum Fact {
+  /** Field → its declared type, fn → its return type (key unused; value a text). */
+  decl,
   /** fn → parameter name → declared type text. */
-  readonly paramDecl = new Map<number, Map<string, string>>();
+  param,
+  /** fn → local name → the ref row of the call whose value it was assigned. */
+  assigned,
+  /** fn → closure parameter name → index into closures. */
+  closure,
+  /** fn → parameter position → declared type text (Rust), for closure arguments. */
+  paramAt,
+}
+
+/**
+ * The per-symbol facts in flat arrays instead of a Map per fn (a small Map costs ~200 bytes, and
+ * a 100k-file tree has ~700k fns with facts): per symbol the head of a chain of entries, each
+ * entry (fact, key, value, next). Keys and text values are texts: a name id (>= 0) or a text
+ * the name table lacks (derived, -2 - index). A symbol has few facts, so a walk is short.
+ */
+class FactTable {
+  readonly head: Int32Array;
+  private fact = new Uint8Array(1024);
+  private key = new Int32Array(1024);
+  private val = new Int32Array(1024);
+  private next = new Int32Array(1024);
+  private n = 0;
+
+  constructor(symbols: number) {
+    this.head = new Int32Array(symbols).fill(-1);
+  }
+
+  /** The entry of (sym, fact) with this key (a number, not a text), or -1. */
+  find(sym: number, fact: Fact, key: number): number {
+    if (sym < 0 || sym >= this.head.length) return -1;
+    for (let e = this.head[sym]!; e >= 0; e = this.next[e]!)
+      if (this.fact[e] === fact && this.key[e] === key) return e;
+    return -1;
+  }
+
+  /** The entry of (sym, fact) whose key is the text `name` (texts as textOf reads them), or -1. */
+  findText(sym: number, fact: Fact, name: string, textOf: (t: number) => string | undefined): number {
+    if (sym < 0 || sym >= this.head.length) return -1;
+    for (let e = this.head[sym]!; e >= 0; e = this.next[e]!)
+      if (this.fact[e] === fact && textOf(this.key[e]!) === name) return e;
+    return -1;
+  }
+
+  /** The first decl entry of sym, or -1. */
+  decl(sym: number): number {
+    if (sym < 0 || sym >= this.head.length) return -1;
+    for (let e = this.head[sym]!; e >= 0; e = this.next[e]!) if (this.fact[e] === Fact.decl) return e;
+    return -1;
+  }
+
+  add(sym: number, fact: Fact, key: number, val: number): void {
+    if (sym < 0 || sym >= this.head.length) return;
+    if (this.n === this.key.length) this.grow();
+    const e = this.n++;
+    this.fact[e] = fact;
+    this.key[e] = key;
+    this.val[e] = val;
+    this.next[e] = this.head[sym]!;
+    this.head[sym] = e;
+  }
+
+  value(e: number): number {
+    return this.val[e]!;
+  }
+
+  setValue(e: number, v: number): void {
+    this.val[e] = v;
+  }
+
+  private grow(): void {
+    const cap = this.key.length * 2;
+    const fact = new Uint8Array(cap);
+    fact.set(this.fact);
+    this.fact = fact;
+    for (const k of ['key', 'val', 'next'] as const) {
+      const a = new Int32Array(cap);
+      a.set(this[k]);
+      this[k] = a;
+    }
+  }
+}
+
+export class DispatchFacts {
   readonly typeParams = new Map<number, TypeParamFact[]>();
-  /** fn → local name → the call row (file, row) whose value it was assigned. */
-  readonly assigned = new Map<number, Map<string, number>>();
-  /** fn → position → declared parameter type text (Rust), for closure arguments. */
-  readonly paramAt = new Map<number, string[]>();
-  /** fn → closure parameter name → the call it is passed to and its positions (`#k.j` facts). */
-  readonly closureParams = new Map<number, Map<string, ClosureParam>>();
   /** An impl method → the type its `impl … for Type` names. */
   readonly implRowOf = new Map<number, { type: string }>();
   private readonly implRows: ImplRow[] = [];
   private implsByTrait: Map<number, number[]> | undefined;
   private implsByType: Map<number, number[]> | undefined;
   private subtypes: Map<number, number[]> | undefined;
+  private readonly table: FactTable;
+  /** Texts the name table lacks (TS annotations rewritten `a.B` → `a::B`, `=x` → `x`): text -2 - i. */
+  private readonly derived: string[] = [];
+  /** derived's index of a text, while collecting. */
+  private derivedIndex: Map<string, number> | undefined = new Map<string, number>();
+  private readonly closures: ClosureParam[] = [];
 
   constructor(private readonly host: DispatchHost) {
+    this.table = new FactTable(host.symbolStart[host.inputs.length] ?? 0);
     this.collect();
+    this.derivedIndex = undefined;
+  }
+
+  /** Field → its declared type; fn → its return type (declType text). */
+  declOf(id: number): string | undefined {
+    const e = this.table.decl(id);
+    return e < 0 ? undefined : this.textOf(this.table.value(e));
+  }
+
+  /** The declared type text of parameter `name` of fn `fn`. */
+  paramDecl(fn: number, name: string): string | undefined {
+    const e = this.table.findText(fn, Fact.param, name, this.textOf);
+    return e < 0 ? undefined : this.textOf(this.table.value(e));
+  }
+
+  /** The ref row (in fn's file) of the call whose value local `name` of fn `fn` was assigned. */
+  assigned(fn: number, name: string): number | undefined {
+    const e = this.table.findText(fn, Fact.assigned, name, this.textOf);
+    return e < 0 ? undefined : this.table.value(e);
+  }
+
+  /** Closure parameter `name` of fn `fn`: the call it is passed to and its positions (`#k.j` facts). */
+  closureParam(fn: number, name: string): ClosureParam | undefined {
+    const e = this.table.findText(fn, Fact.closure, name, this.textOf);
+    return e < 0 ? undefined : this.closures[this.table.value(e)];
+  }
+
+  /** The declared type text of fn's parameter at position `pos` (Rust). */
+  paramAt(fn: number, pos: number): string | undefined {
+    const e = this.table.find(fn, Fact.paramAt, pos);
+    return e < 0 ? undefined : this.textOf(this.table.value(e));
+  }
+
+  /** A text id's text (an arrow: FactTable walks call it). */
+  private readonly textOf = (t: number): string | undefined =>
+    t >= 0 ? this.host.names.list[t] : this.derived[-2 - t];
+
+  /** The text id of s: its name id when the table has it, else a derived one. */
+  private textId(s: string): number {
+    const id = this.host.names.lookup(s);
+    if (id !== NONE) return id;
+    let i = this.derivedIndex?.get(s);
+    if (i === undefined) {
+      i = this.derived.length;
+      this.derived.push(s);
+      this.derivedIndex?.set(s, i);
+    }
+    return -2 - i;
+  }
+
+  private setDecl(id: number, t: number): void {
+    const e = this.table.decl(id);
+    if (e >= 0) this.table.setValue(e, t);
+    else this.table.add(id, Fact.decl, NONE, t);
+  }
+
+  /** fn's entry of this fact whose key is the text `key` (a text id), or -1. */
+  private keyed(fn: number, fact: Fact, key: number): number {
+    // By text: a text derived early may be interned later under a name id of its own.
+    const name = this.textOf(key);
+    return name === undefined ? -1 : this.table.findText(fn, fact, name, this.textOf);
+  }
+
+  /** Adds (fn, fact, key text) → value unless fn has that key already (the first one stays). */
+  private addFirst(fn: number, fact: Fact, key: number, val: number): void {
+    if (this.keyed(fn, fact, key) < 0) this.table.add(fn, fact, key, val);
   }
 
   /** Trait → the methods of `impl Trait for …` blocks. */
@@ -86,64 +236,77 @@ export class DispatchFacts {
     return fragmentOf(this.host.inputs, f);
   }
 
-  private text(f: number, frag: FragmentReader, id: number): string | undefined {
-    return this.host.names.text(f, frag, id);
-  }
-
   private collect(): void {
-    const { inputs, symbolStart } = this.host;
+    const { inputs, symbolStart, names } = this.host;
     for (let f = 0; f < inputs.length; f++) {
       const frag = this.frag(f);
       const base = symbolStart[f] ?? 0;
       const ts = inputs[f]?.language !== 'rust'; // TS, JS and Python: types from param / paramType rows
-      const paramName = new Map<number, string>(); // TS: (fn row × 64 + position) → parameter name
+      const paramName = new Map<number, number>(); // TS: (fn row × 64 + position) → parameter name id
       let lastCall = -1; // closure facts follow their call's row and argument rows
+      // Reference columns read straight from the fragment's words.
+      const w = frag.words;
+      const kindAt = frag.refColumnAt('kind');
+      const fromAt = frag.refColumnAt('from');
+      const nameAt = frag.refColumnAt('name');
+      const qualifierAt = frag.refColumnAt('qualifier');
+      const aliasAt = frag.refColumnAt('alias');
+      const auxAt = frag.refColumnAt('aux');
+      const symKindAt = frag.symColumnAt('kind');
+      const text = (local: number): string | undefined => names.text(f, frag, local);
       for (let r = 0; r < frag.refCount; r++) {
-        const kind = frag.ref(r, 'kind');
-        const row = frag.ref(r, 'from');
+        const kind = w[kindAt + r]!;
+        if (kind === RefKind.import || kind === RefKind.read || kind === RefKind.write) continue;
+        const row = w[fromAt + r]!;
         if (row < 0 || row >= frag.symbolCount) continue;
         const id = base + row;
         switch (kind) {
           case RefKind.declType: {
-            let t = this.text(f, frag, frag.ref(r, 'name'));
-            const alias = this.text(f, frag, frag.ref(r, 'alias'));
-            // TS locals (`const x: T | null`) arrive as written: one named type or nothing.
-            if (ts && t !== undefined) t = fieldAnnotation(`:${t}`)?.replace(/\./g, '::');
-            if (t === undefined) break;
-            if (alias === undefined) this.declOf.set(id, t);
+            const nameId = names.id(f, frag, w[nameAt + r]!);
+            const aliasId = names.id(f, frag, w[aliasAt + r]!);
+            let tid = nameId;
+            if (ts && nameId !== NONE) {
+              // TS locals (`const x: T | null`) arrive as written: one named type or nothing.
+              const t = fieldAnnotation(`:${names.list[nameId]!}`)?.replace(/\./g, '::');
+              tid = t === undefined ? NONE : this.textId(t);
+            }
+            if (tid === NONE) break;
+            const t = this.textOf(tid)!;
+            if (aliasId === NONE) this.setDecl(id, tid);
             else if (t.startsWith('#')) {
               const [k, j] = t.slice(1).split('.').map(Number);
-              if (lastCall >= 0 && k !== undefined && j !== undefined) {
-                let m = this.closureParams.get(id);
-                if (!m) this.closureParams.set(id, (m = new Map<string, ClosureParam>()));
-                if (!m.has(alias)) m.set(alias, { row: lastCall, arg: k, param: j });
+              if (
+                lastCall >= 0 &&
+                k !== undefined &&
+                j !== undefined &&
+                this.keyed(id, Fact.closure, aliasId) < 0
+              ) {
+                this.table.add(id, Fact.closure, aliasId, this.closures.length);
+                this.closures.push({ row: lastCall, arg: k, param: j });
               }
             } else {
-              setIn(this.paramDecl, id, alias, t);
-              const pos = frag.ref(r, 'aux');
-              if (!ts && pos >= 0 && pos < 64) {
-                let list = this.paramAt.get(id);
-                if (!list) this.paramAt.set(id, (list = []));
-                list[pos] ??= t;
-              }
+              if (this.keyed(id, Fact.param, aliasId) < 0) this.table.add(id, Fact.param, aliasId, tid);
+              const pos = w[auxAt + r]!;
+              if (!ts && pos >= 0 && pos < 64 && this.table.find(id, Fact.paramAt, pos) < 0)
+                this.table.add(id, Fact.paramAt, pos, tid);
             }
             break;
           }
           case RefKind.typeParam: {
-            const name = this.text(f, frag, frag.ref(r, 'name')) ?? '';
+            const name = text(w[nameAt + r]!) ?? '';
             let list = this.typeParams.get(id);
             if (!list) this.typeParams.set(id, (list = []));
             list.push({
               name,
-              bounds: this.text(f, frag, frag.ref(r, 'qualifier')),
-              pos: frag.ref(r, 'aux'),
+              bounds: text(w[qualifierAt + r]!),
+              pos: w[auxAt + r]!,
             });
             break;
           }
           case RefKind.implOf: {
-            const trait = this.text(f, frag, frag.ref(r, 'name')) ?? '';
-            const traitQ = this.text(f, frag, frag.ref(r, 'qualifier'));
-            const type = this.text(f, frag, frag.ref(r, 'alias')) ?? '';
+            const trait = text(w[nameAt + r]!) ?? '';
+            const traitQ = text(w[qualifierAt + r]!);
+            const type = text(w[aliasAt + r]!) ?? '';
             this.implRows.push({ f, method: id, trait, type, ...(traitQ ? { traitQ } : {}) });
             this.implRowOf.set(id, { type });
             break;
@@ -151,46 +314,49 @@ export class DispatchFacts {
           case RefKind.call:
           case RefKind.instantiate: {
             if (kind === RefKind.call) lastCall = r;
-            const alias = frag.ref(r, 'alias');
+            const alias = w[aliasAt + r]!;
             if (alias === NONE) break;
-            const use = this.text(f, frag, alias);
-            if (use?.startsWith('=') && /^=[A-Za-z_$][\w$]*$/.test(use)) {
-              let m = this.assigned.get(id);
-              if (!m) this.assigned.set(id, (m = new Map<string, number>()));
-              if (!m.has(use.slice(1))) m.set(use.slice(1), r);
-            }
+            const use = text(alias);
+            if (use?.startsWith('=') && /^=[A-Za-z_$][\w$]*$/.test(use))
+              this.addFirst(id, Fact.assigned, this.textId(use.slice(1)), r);
             break;
           }
           case RefKind.param:
-            if (ts)
-              paramName.set(row * 64 + frag.ref(r, 'aux'), this.text(f, frag, frag.ref(r, 'name')) ?? '');
+            if (ts) {
+              const nameId = names.id(f, frag, w[nameAt + r]!);
+              paramName.set(row * 64 + w[auxAt + r]!, nameId === NONE ? this.textId('') : nameId);
+            }
             break;
           case RefKind.paramType:
             if (ts) {
-              const p = paramName.get(row * 64 + frag.ref(r, 'aux'));
-              const name = this.text(f, frag, frag.ref(r, 'name'));
-              const q = this.text(f, frag, frag.ref(r, 'qualifier'));
-              if (p && name) setIn(this.paramDecl, id, p, q ? `${q.replace(/\./g, '::')}::${name}` : name);
+              const p = paramName.get(row * 64 + w[auxAt + r]!);
+              const name = text(w[nameAt + r]!);
+              const q = text(w[qualifierAt + r]!);
+              if (p !== undefined && this.textOf(p) && name)
+                this.addFirst(
+                  id,
+                  Fact.param,
+                  p,
+                  this.textId(q ? `${q.replace(/\./g, '::')}::${name}` : name),
+                );
             }
             break;
           case RefKind.typeRef:
             // TS fields: `store: Store`, `store?: Store<K> | null` (the annotation names the type
             // itself, not `Store[]` or `Map<K, Store>`): this typeRef is the annotation's head.
-            if (ts && frag.sym(row, 'kind') === SymbolKind.field && !this.declOf.has(id)) {
-              const name = this.text(f, frag, frag.ref(r, 'name'));
-              const written = name
-                ? fieldAnnotation(this.text(f, frag, frag.sym(row, 'signature')) ?? '')
-                : undefined;
+            if (ts && w[symKindAt + row] === SymbolKind.field && this.table.decl(id) < 0) {
+              const name = text(w[nameAt + r]!);
+              const written = name ? fieldAnnotation(text(frag.sym(row, 'signature')) ?? '') : undefined;
               const head = written?.replace(/<.*$/, '');
               if (written && (head === name || head?.endsWith(`.${name}`)))
-                this.declOf.set(id, written.replace(/\./g, '::'));
+                this.setDecl(id, this.textId(written.replace(/\./g, '::')));
             }
             break;
           case RefKind.returnType:
-            if (ts && !this.declOf.has(id)) {
-              const name = this.text(f, frag, frag.ref(r, 'name'));
-              const q = this.text(f, frag, frag.ref(r, 'qualifier'));
-              if (name) this.declOf.set(id, q ? `${q.replace(/\./g, '::')}::${name}` : name);
+            if (ts && this.table.decl(id) < 0) {
+              const name = text(w[nameAt + r]!);
+              const q = text(w[qualifierAt + r]!);
+              if (name) this.setDecl(id, this.textId(q ? `${q.replace(/\./g, '::')}::${name}` : name));
             }
             break;
         }
@@ -217,12 +383,6 @@ function push(map: Map<number, number[]>, k: number, v: number): void {
   const list = map.get(k);
   if (list) list.push(v);
   else map.set(k, [v]);
-}
-
-function setIn(map: Map<number, Map<string, string>>, k: number, name: string, v: string): void {
-  let m = map.get(k);
-  if (!m) map.set(k, (m = new Map<string, string>()));
-  if (!m.has(name)) m.set(name, v);
 }
 
 /**

@@ -26,12 +26,25 @@ export type { DispatchHost, DispatchTarget } from './dispatch-types.js';
  */
 export const MAX_DISPATCH_IMPLS = 4;
 
+/** A receiver memo's mark for a receiver whose head nothing declares (see mayType). */
+const UNTYPABLE = 0;
+
 export class Dispatcher {
   private facts: DispatchFacts | undefined;
   private chain: ChainTyper | undefined;
-  private readonly receiverMemo = new Map<string, TypeValue | null>();
-  /** (file, local name) → the type it is named after, -1: none. */
-  private readonly namedMemo = new Map<string, number>();
+  /**
+   * The memos below hold one file's entries (their keys name a symbol or a local of the file
+   * being resolved, and the resolver resolves a file's refs together): cleared when the file
+   * changes, so they stay the size of one file. Keys are numbers: (fn row in the file, the
+   * receiver's name id) packed; a receiver text the name table lacks goes by its text.
+   */
+  private memoFile = -1;
+  /** (fn, receiver) → its type, null: none, UNTYPABLE: a head no declaration types (mayType). */
+  private readonly receiverMemo = new Map<number, TypeValue | null | typeof UNTYPABLE>();
+  private readonly receiverTextMemo = new Map<string, TypeValue | null | typeof UNTYPABLE>();
+  /** Local name → the type it is named after, -1: none. */
+  private readonly namedMemo = new Map<number, number>();
+  private readonly namedTextMemo = new Map<string, number>();
   /** Counts for benchmarks: calls typed to a concrete type, to a trait, impl edges added, fan-outs capped. */
   readonly stats = { typed: 0, traitCalls: 0, implEdges: 0, capped: 0, named: 0 };
 
@@ -49,13 +62,22 @@ export class Dispatcher {
     qualifier: string | undefined,
     t: DispatchTarget | undefined,
     row = -1,
+    qualifierId = NONE,
   ): DispatchTarget[] | undefined {
     if (!name) return undefined;
     // The facts are read at the first call: the resolver's tables are complete by then.
     this.facts ??= new DispatchFacts(this.host);
     this.chain ??= new ChainTyper(this.host, this.facts);
+    if (f !== this.memoFile) {
+      this.memoFile = f;
+      this.receiverMemo.clear();
+      this.receiverTextMemo.clear();
+      this.namedMemo.clear();
+      this.namedTextMemo.clear();
+      this.chain.clearMemo();
+    }
     if ((!t || t.conf <= Confidence.uniqueName) && qualifier) {
-      const typed = this.receiverTargets(this.facts, this.chain, f, from, name, qualifier, row);
+      const typed = this.receiverTargets(this.facts, this.chain, f, from, name, qualifier, row, qualifierId);
       if (typed?.length) {
         // The same target by a unique name keeps the better of the two confidences.
         if (t && typed[0]!.id === t.id && typed[0]!.conf < t.conf) typed[0] = t;
@@ -66,7 +88,7 @@ export class Dispatcher {
     const { cols } = this.host;
     const parent = cols.parent[t.id] ?? NONE;
     if (cols.kind[t.id] !== SymbolKind.method || !TRAIT_KINDS.has(cols.kind[parent] ?? -1)) return undefined;
-    if (qualifier && isTypePath(qualifier.replace(/::$/, ''))) {
+    if (qualifier && isTypePath(trimColons(qualifier))) {
       const own = this.ufcsImpl(this.facts, this.chain, f, from, row, parent, name);
       if (own) return [t, own];
     }
@@ -83,21 +105,26 @@ export class Dispatcher {
     name: string,
     qualifier: string,
     row: number,
+    qualifierId: number,
   ): DispatchTarget[] | undefined {
-    const q = qualifier.replace(/::$/, '');
+    const q = trimColons(qualifier);
     if (q === 'self' || q === 'this' || q === 'Self' || q === 'super') return undefined;
-    if (!this.mayType(facts, f, from, q)) return this.namedReceiver(chain, f, from, name, q);
+    // The name id of q: the qualifier's own, or (`a::b::`) that of its text without the `::`.
+    const qid = q === qualifier && qualifierId !== NONE ? qualifierId : this.host.names.lookup(q);
     // One function's calls repeat their receivers (`self.inner.x()`, `self.inner.y()`).
-    const key = `${from}\u0000${q}`;
-    let recv = this.receiverMemo.get(key);
+    const rel = from - (this.host.symbolStart[f] ?? 0);
+    const key = rel * 4294967296 + qid;
+    let recv = qid === NONE ? this.receiverTextMemo.get(`${rel}\u0000${q}`) : this.receiverMemo.get(key);
     if (recv === undefined) {
-      recv = chain.evalChain(f, from, q, 0) ?? null;
-      this.receiverMemo.set(key, recv);
+      recv = this.mayType(facts, f, from, q) ? (chain.evalChain(f, from, q, 0) ?? null) : UNTYPABLE;
+      if (qid === NONE) this.receiverTextMemo.set(`${rel}\u0000${q}`, recv);
+      else this.receiverMemo.set(key, recv);
     }
+    if (recv === UNTYPABLE) return this.namedReceiver(chain, f, from, name, q, qid);
     if (!recv) {
       // A closure parameter the callee does not type (`opt.map(|local| local.collector())`):
       // as before closures were typed, a name of a type in scope.
-      if (this.closureParamIn(facts, f, from, q)) return this.namedReceiver(chain, f, from, name, q);
+      if (this.closureParamIn(facts, f, from, q)) return this.namedReceiver(chain, f, from, name, q, qid);
       return undefined;
     }
     if (recv.traits === undefined) {
@@ -169,16 +196,19 @@ export class Dispatcher {
     from: number,
     name: string,
     q: string,
+    qid: number,
   ): DispatchTarget[] | undefined {
-    if (!/^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/.test(q) || q.length < 3) return undefined;
     // Memoised per file: the same local names recur in every function of a file.
-    const key = `${f}\u0000${q}`;
-    let type = this.namedMemo.get(key);
+    let type = qid === NONE ? this.namedTextMemo.get(q) : this.namedMemo.get(qid);
     if (type === undefined) {
-      const typeName = q.replace(/(?:^|_)([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-      const t = typeNamed(this.host, f, from, typeName, undefined);
-      type = t !== undefined && TYPE_KINDS.has(this.host.cols.kind[t] ?? -1) ? t : -1;
-      this.namedMemo.set(key, type);
+      type = -1;
+      if (q.length >= 3 && /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/.test(q)) {
+        const typeName = q.replace(/(?:^|_)([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+        const t = typeNamed(this.host, f, from, typeName, undefined);
+        if (t !== undefined && TYPE_KINDS.has(this.host.cols.kind[t] ?? -1)) type = t;
+      }
+      if (qid === NONE) this.namedTextMemo.set(q, type);
+      else this.namedMemo.set(qid, type);
     }
     if (type < 0) return undefined;
     const m = chain.findMethod(type, name);
@@ -192,14 +222,18 @@ export class Dispatcher {
    * the enclosing fn declares or assigns (most unresolved calls are on other locals).
    */
   private mayType(facts: DispatchFacts, f: number, from: number, q: string): boolean {
-    const head = /^[A-Za-z_$][\w$]*/.exec(q)?.[0];
-    if (!head) return false;
-    if (head === 'self' || head === 'this' || /^[A-Z]/.test(head) || q.startsWith(`${head}::`)) return true;
+    const end = identEnd(q);
+    if (end === 0) return false;
+    const c0 = q.charCodeAt(0);
+    // A capitalised head or a path `a::…`.
+    if ((c0 >= 65 && c0 <= 90) || (q.charCodeAt(end) === 58 && q.charCodeAt(end + 1) === 58)) return true;
+    const head = end === q.length ? q : q.slice(0, end);
+    if (head === 'self' || head === 'this') return true;
     const { cols } = this.host;
     const base = this.host.symbolStart[f] ?? 0;
     for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
-      if (facts.paramDecl.get(s)?.has(head) || facts.assigned.get(s)?.has(head)) return true;
-      if (facts.closureParams.get(s)?.has(head)) return true;
+      if (facts.paramDecl(s, head) !== undefined || facts.assigned(s, head) !== undefined) return true;
+      if (facts.closureParam(s, head)) return true;
       const kind = cols.kind[s];
       if (kind !== SymbolKind.function && kind !== SymbolKind.method) break;
     }
@@ -213,7 +247,7 @@ export class Dispatcher {
     for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
       const kind = cols.kind[s];
       if (kind !== SymbolKind.function && kind !== SymbolKind.method) break;
-      if (facts.closureParams.get(s)?.has(q)) return true;
+      if (facts.closureParam(s, q)) return true;
     }
     return false;
   }
@@ -236,6 +270,22 @@ export class Dispatcher {
     this.stats.implEdges += out.length;
     return out;
   }
+}
+
+/** A qualifier without one trailing `::` (as .replace(/::$/, '')). */
+function trimColons(q: string): string {
+  return q.endsWith('::') ? q.slice(0, -2) : q;
+}
+
+/** The length of q's leading identifier (`[A-Za-z_$][\w$]*`), 0 when it starts with none. */
+function identEnd(q: string): number {
+  let i = 0;
+  for (; i < q.length; i++) {
+    const c = q.charCodeAt(i);
+    const alpha = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36;
+    if (!alpha && !(i > 0 && c >= 48 && c <= 57)) break;
+  }
+  return i;
 }
 
 /** `Trait`, `de::Deserialize`, `T`: a path whose last segment names a type (UFCS), not a value chain. */

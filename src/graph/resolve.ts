@@ -891,7 +891,8 @@ class Resolver {
         case RefKind.call:
         case RefKind.instantiate: {
           let t = this.resolveCall(f, from, name, qualifier, kind === RefKind.instantiate, nid, qid);
-          const via = kind === RefKind.call ? this.dispatch.call(f, from, name, qualifier, t, r) : undefined;
+          const via =
+            kind === RefKind.call ? this.dispatch.call(f, from, name, qualifier, t, r, qid) : undefined;
           for (const d of via ?? []) {
             if (d === via?.[0]) t = d;
             else {
