@@ -542,14 +542,22 @@ class PythonExtraction {
     }
   }
 
-  /** Items of a bracketed list between `from` and `to`, split at top-level commas. */
-  private splitTopLevel(from: number, to: number): [number, number][] {
+  /**
+   * Items of a bracketed list between `from` and `to`, split at top-level commas; `lambdas`:
+   * the commas of a `lambda a, b:` parameter list (call arguments) do not split.
+   */
+  private splitTopLevel(from: number, to: number, lambdas = false): [number, number][] {
     const text = this.text;
     const out: [number, number][] = [];
     let itemStart = from;
+    let inLambda = false;
     for (let i = from; i < to; i++) {
       const c = text.charCodeAt(i);
-      if (c === 44 /* , */) {
+      if (lambdas && c === 108 /* l */ && text.startsWith('lambda', i) && isLambdaAt(text, i)) {
+        inLambda = true;
+        i += 5;
+      } else if (c === 58 /* : */ && inLambda) inLambda = false;
+      else if (c === 44 /* , */ && !inLambda) {
         out.push([itemStart, i]);
         itemStart = i + 1;
       } else if (c === 40 || c === 91 || c === 123) {
@@ -710,7 +718,7 @@ class PythonExtraction {
   /** Argument rows (right after their call row) for the arguments that are a name or a `self.x`. */
   private callArguments(open: number, close: number, from: number): void {
     let pos = 0;
-    for (const [s, e] of this.splitTopLevel(open + 1, close)) {
+    for (const [s, e] of this.splitTopLevel(open + 1, close, true)) {
       const a = e - s <= 80 ? argumentName(this.text.slice(s, e), false) : undefined;
       if (a) this.refs.add(RefKind.argument, from, a.name, a.qualifier, a.keyword, s + a.at, pos);
       pos++;
@@ -1212,4 +1220,13 @@ function prevSignificant(text: string, at: number, dead: readonly number[]): num
     return i;
   }
   return -1;
+}
+
+/** Whether the `lambda` at offset i is the keyword (not part of a longer name). */
+function isLambdaAt(text: string, i: number): boolean {
+  const before = i > 0 ? text.charCodeAt(i - 1) : 32;
+  const after = text.charCodeAt(i + 6);
+  const word = (c: number): boolean =>
+    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
+  return !word(before) && !word(after) && before !== 46;
 }

@@ -1107,7 +1107,7 @@ class RustExtraction {
     this.refs.add(RefKind.call, from, path.name, qualifier, use, start + nameAt, argc);
     if (argc > 0) {
       let pos = 0;
-      for (const [s, e] of this.splitTopLevel(open + 1, close)) {
+      for (const [s, e] of this.splitTopLevel(open + 1, close, true)) {
         const a = e - s <= 80 ? argumentName(text.slice(s, e), true) : undefined;
         if (a) this.refs.add(RefKind.argument, from, a.name, a.qualifier, undefined, s + a.at, pos);
         else this.closureParams(s, e, from, pos);
@@ -1128,7 +1128,7 @@ class RustExtraction {
     let i = skipSpace(text, s);
     if (text.startsWith('move', i)) i = skipSpace(text, i + 4);
     if (text.charCodeAt(i) !== 124 /* | */ || text.charCodeAt(i + 1) === 124) return;
-    // The argument split cut `|a, b|` at its comma: the parameter list is read here.
+    // The parameter list `|a, b: T|` is split here (the argument split kept it whole).
     const close = text.indexOf('|', i + 1);
     if (close < 0 || close - i > 200 || e <= i) return;
     const items: [number, number][] = [];
@@ -1481,14 +1481,18 @@ class RustExtraction {
   }
 
   /** Items of a bracketed list in [from, to), split at commas at depth 0 (generics included). */
-  private splitTopLevel(from: number, to: number): [number, number][] {
+  private splitTopLevel(from: number, to: number, closures = false): [number, number][] {
     const text = this.text;
     const out: [number, number][] = [];
     let itemStart = from;
     let angle = 0;
     for (let i = from; i < to; i++) {
       const c = text.charCodeAt(i);
-      if (c === 44 && angle === 0) {
+      if (c === 124 /* | */ && closures && /^\s*(?:move\s+)?$/.test(text.slice(itemStart, i))) {
+        // A closure argument `|a, b| …`: its parameter list's commas are not argument commas.
+        const end = text.indexOf('|', i + 1);
+        if (end > i && end < to) i = end;
+      } else if (c === 44 && angle === 0) {
         out.push([itemStart, i]);
         itemStart = i + 1;
       } else if (c === 60) angle++;
