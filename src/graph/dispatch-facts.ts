@@ -42,6 +42,12 @@ export class DispatchFacts {
   readonly paramAt = new Map<number, string[]>();
   /** fn → closure parameter name → the call it is passed to and its positions (`#k.j` facts). */
   readonly closureParams = new Map<number, Map<string, ClosureParam>>();
+  /** fn → local name → the element type text of the collection it holds (`xs: Vec<T>` → T). */
+  readonly elemDecl = new Map<number, Map<string, string>>();
+  /** A field holding a collection → its element type text (`items: Foo[]` → Foo). */
+  readonly fieldElem = new Map<number, string>();
+  /** fn → loop variable → the iterable it walks, a plain chain (`for x in self.items` → self.items). */
+  readonly forIn = new Map<number, Map<string, string>>();
   /** An impl method → the type its `impl … for Type` names. */
   readonly implRowOf = new Map<number, { type: string }>();
   private readonly implRows: ImplRow[] = [];
@@ -107,6 +113,7 @@ export class DispatchFacts {
           case RefKind.declType: {
             let t = this.text(f, frag, frag.ref(r, 'name'));
             const alias = this.text(f, frag, frag.ref(r, 'alias'));
+            if (t !== undefined && this.elementFact(id, t, alias, ts)) break;
             // TS locals (`const x: T | null`) arrive as written: one named type or nothing.
             if (ts && t !== undefined) t = fieldAnnotation(`:${t}`)?.replace(/\./g, '::');
             if (t === undefined) break;
@@ -176,6 +183,14 @@ export class DispatchFacts {
           case RefKind.typeRef:
             // TS fields: `store: Store`, `store?: Store<K> | null` (the annotation names the type
             // itself, not `Store[]` or `Map<K, Store>`): this typeRef is the annotation's head.
+            // `items: Store[]`: a collection of Store (for `for (const x of this.items)`).
+            if (ts && frag.sym(row, 'kind') === SymbolKind.field && !this.fieldElem.has(id)) {
+              const sig = this.text(f, frag, frag.sym(row, 'signature')) ?? '';
+              const colon = sig.indexOf(':');
+              const el =
+                colon < 0 ? undefined : elementAnnotation(sig.slice(colon + 1).replace(/=(?!>).*$/s, ''));
+              if (el !== undefined) this.fieldElem.set(id, el);
+            }
             if (ts && frag.sym(row, 'kind') === SymbolKind.field && !this.declOf.has(id)) {
               const name = this.text(f, frag, frag.ref(r, 'name'));
               const written = name
@@ -196,6 +211,23 @@ export class DispatchFacts {
         }
       }
     }
+  }
+
+  /**
+   * The loop and collection facts of a declType row: `in:xs` (a loop variable walks xs), `[]T`
+   * (Rust: a collection of T), a TS / Python annotation `T[]`, `list[T]` (a local or
+   * parameter, with alias; a field without). true when the row was one of them.
+   */
+  private elementFact(id: number, t: string, alias: string | undefined, ts: boolean): boolean {
+    if (alias !== undefined && t.startsWith('in:')) {
+      setIn(this.forIn, id, alias, t.slice(3));
+      return true;
+    }
+    const el = t.startsWith('[]') ? t.slice(2) : ts ? elementAnnotation(t) : undefined;
+    if (el === undefined) return false;
+    if (alias !== undefined) setIn(this.elemDecl, id, alias, el);
+    else if (!this.fieldElem.has(id)) this.fieldElem.set(id, el);
+    return true;
   }
 
   private resolveImpls(): void {
@@ -252,4 +284,35 @@ export function fieldAnnotation(sig: string): string | undefined {
   }
   const one = alts.length === 1 ? alts[0]! : '';
   return /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(?:<.*>)?$/.test(one) ? one : undefined;
+}
+
+const ELEMENT_OF =
+  /^(?:typing\.|collections\.abc\.)?(?:Readonly)?(?:Array|Set|Iterable|IterableIterator|AsyncIterable|Generator|List|list|Sequence|MutableSequence|Iterable|Iterator|set|frozenset|Set|FrozenSet|Collection|AbstractSet|tuple|Tuple|deque|Deque)(?:<(.+)>|\[(.+)\])$/;
+
+/**
+ * The element type of a collection annotation as written (TS `Foo[]`, `readonly ns.Foo[]`,
+ * `Array<Foo>`, `Set<Foo>`; Python `list[Foo]`, `Sequence[Foo]`, `tuple[Foo, ...]`), as a
+ * type text (`ns::Foo`); undefined unless the element is one named type.
+ */
+export function elementAnnotation(written: string): string | undefined {
+  let t = written.replace(/[\s;]/g, '').replace(/^readonly(?=[A-Za-z_$])/, '');
+  t = t.replace(/(?:\|(?:null|undefined|None))+$/, '').replace(/^Optional\[(.*)\]$/, '$1');
+  let el: string | undefined;
+  if (t.endsWith('[]')) el = t.slice(0, -2);
+  else {
+    const m = ELEMENT_OF.exec(t);
+    el = m?.[1] ?? m?.[2];
+    if (el !== undefined) {
+      const items = el.split(',');
+      // `tuple[Foo, ...]` is a sequence of Foo; `Generator<Y, R, N>` yields Y; `tuple[A, B]` is not.
+      if (items.length > 1 && !(items.length === 2 && items[1] === '...') && !t.startsWith('Generator'))
+        return undefined;
+      el = items[0];
+    }
+  }
+  if (el === undefined) return undefined;
+  el = el.replace(/^['"](.*)['"]$/, '$1');
+  return /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(?:<[^<>]*>)?$/.test(el)
+    ? el.replace(/\./g, '::')
+    : undefined;
 }
