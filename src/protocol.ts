@@ -255,7 +255,11 @@ export const SymbolFlag = {
  *              row with alias NONE (its return type) or alias = a parameter name (that
  *              parameter's type; aux = its position) or a local's name (`let x: T`, TS
  *              `const x: T`; aux -1). TS locals' text is the annotation as written, without
- *              spaces (the merge keeps it only when it is one named type).
+ *              spaces (the merge keeps it only when it is one named type). Collections:
+ *              Rust `Vec<T>` / `&[T]` / `[T; N]` / `HashSet<T>` as `[]T`; TS / Python parameters
+ *              annotated `T[]`, `Array<T>`, `list[T]`, `Sequence[T]` as written. Loops: alias =
+ *              the loop variable, name = `in:` + the iterable as a plain chain (`in:self.items`,
+ *              `for x in xs` / `for (const x of xs)`).
  * - typeParam: a generic parameter in scope of `from` (a fn: its own and its impl block's; a
  *              struct / enum / trait: its own): name = the parameter, qualifier = its trait
  *              bounds as paths joined by '+' (NONE when unbounded), aux = its position among

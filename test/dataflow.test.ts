@@ -201,6 +201,66 @@ test('python: keyword arguments bind by name; self fields and aliased imports ar
   }
 });
 
+test('argument positions count a closure / lambda with several parameters as one argument', async () => {
+  const ws = tempDir();
+  try {
+    write(ws.dir, {
+      'Cargo.toml': '[package]\nname = "p"\n',
+      'src/lib.rs': [
+        'pub fn pair<F: Fn(u32, u32) -> u32>(f: F, seed: u32, last: u32) -> u32 {',
+        '    f(seed, last)',
+        '}',
+        '',
+        'pub fn pass(seed: u32, last: u32) -> u32 {',
+        '    pair(|x, y| x * y, seed, last) + pair(move |(a, b), c| a + b + c, seed, last)',
+        '}',
+        '',
+      ].join('\n'),
+      'app.py': [
+        'def apply(fn, items, key=None):',
+        '    return fn(items, key)',
+        '',
+        'def run(items, name):',
+        '    return apply(lambda a, b: a + b, items, key=name)',
+        '',
+        'def run2(items):',
+        '    return apply(lambda a, *rest, **kw: a, items)',
+        '',
+      ].join('\n'),
+    });
+    await indexTree(ws.dir);
+    const r = IndexReader.open(join(ws.dir, '.leindex'));
+    try {
+      const g = r.graph();
+      const fragOf = (key: string): { f: FragmentReader; row: number } => {
+        const id = idOf(g, key);
+        const file = g.symbols.file[id] ?? 0;
+        const f = new FragmentReader(r.fragment(g.files.contentHash[file] ?? '') ?? new Uint8Array());
+        return { f, row: id - (g.files.symbolStart[file] ?? 0) };
+      };
+      const bind = (from: string, to: string): string[] => {
+        const a = fragOf(from);
+        const b = fragOf(to);
+        return argumentBindings(a.f, a.row, b.f, b.row).map(
+          (x) => `${x.argument}@${x.position}->${x.parameter ?? '?'}`,
+        );
+      };
+      assert.equal(bind('src/lib.rs#pass', 'src/lib.rs#pair'), [
+        'seed@1->seed',
+        'last@2->last',
+        'seed@1->seed',
+        'last@2->last',
+      ]);
+      assert.equal(bind('app.py#run', 'app.py#apply'), ['items@1->items', 'name@2->key']);
+      assert.equal(bind('app.py#run2', 'app.py#apply'), ['items@1->items']);
+    } finally {
+      await r.close();
+    }
+  } finally {
+    ws.cleanup();
+  }
+});
+
 test('a project-unique name resolves only within its language family (and so do the flows on it)', async () => {
   const ws = tempDir();
   try {

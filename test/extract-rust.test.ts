@@ -314,7 +314,11 @@ test('dispatch facts: declared types, generic bounds and positions, trait impl m
   );
   assert.ok(decl.includes('Chan.permits||S'), decl.join('\n'));
   assert.ok(decl.includes('Chan.inner||Arc<a::Chan<T,S>>'), 'references and spaces dropped, generics kept');
-  assert.ok(!decl.some((d) => d.startsWith('Chan.list|')), 'a std collection types no receiver');
+  assert.equal(
+    decl.filter((d) => d.startsWith('Chan.list|')),
+    ['Chan.list||[]T'],
+    'a std collection is only its element type (for loops), never a receiver type',
+  );
   assert.ok(decl.includes('Rx.permits||S'), 'a return type');
   assert.ok(decl.includes('Rx.recv|cx|Context'), 'a parameter, lifetime dropped');
   assert.ok(decl.includes('Rx.recv||Rx'), '`Self` is the impl type');
@@ -353,7 +357,8 @@ test('dispatch facts: `let x: T` in a fn body is a declType of the fn with the l
   );
   assert.ok(decl.includes('run|g|Gauge|-1'), decl.join('\n'));
   assert.ok(decl.includes('run|p|Box<a::Permits>|-1'), '`mut` and `dyn` dropped');
-  assert.equal(decl.length, 2, 'patterns, std collections and casts give none');
+  assert.ok(decl.includes('run|v|[]Gauge|-1'), 'a std collection: its element type, marked []');
+  assert.equal(decl.length, 3, 'patterns and casts give none');
 });
 
 test('dispatch facts: closure parameters, closure-trait bounds and `impl Fn` parameter types', () => {

@@ -136,13 +136,47 @@ export class ChainTyper {
       const kind = cols.kind[s];
       if (kind !== SymbolKind.function && kind !== SymbolKind.method) break;
       const decl = this.facts.paramDecl(s, name);
+      // `xs: Foo[]` (TS, Python: the parameter's type row names Foo): a collection, not a Foo.
+      if (decl !== undefined && this.facts.elemDecl.get(s)?.has(name)) return undefined;
       if (decl !== undefined) return this.resolveText(decl, f, s, undefined, f, from, depth + 1);
       const row = this.facts.assigned(s, name);
       if (row !== undefined) return this.callValue(f, s, row, depth + 1);
       const closure = this.facts.closureParam(s, name);
       if (closure !== undefined) return this.closureParamType(f, s, closure, depth + 1);
+      const iter = this.facts.forIn.get(s)?.get(name);
+      if (iter !== undefined) return this.elementValue(f, s, iter, depth + 1);
     }
     return undefined;
+  }
+
+  /**
+   * A loop variable's type: the element type of the collection it walks, a local or parameter
+   * declared `Vec<T>` / `T[]` / `list[T]`, or a field so declared (`self.items`, `this.a.items`).
+   * An iterable without such a declaration types nothing.
+   */
+  private elementValue(f: number, from: number, iter: string, depth: number): TypeValue | undefined {
+    const { cols } = this.host;
+    const dot = iter.lastIndexOf('.');
+    if (dot < 0) {
+      const base = this.host.symbolStart[f] ?? 0;
+      for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
+        const kind = cols.kind[s];
+        if (kind !== SymbolKind.function && kind !== SymbolKind.method) break;
+        const el = this.facts.elemDecl.get(s)?.get(iter);
+        if (el !== undefined) return this.resolveText(el, f, s, undefined, f, from, depth + 1);
+        // The same name declared otherwise (a parameter without a collection type) hides it.
+        if (this.facts.paramDecl(s, iter) !== undefined || this.facts.assigned(s, iter) !== undefined) break;
+      }
+      return undefined;
+    }
+    const owner = this.evalChain(f, from, iter.slice(0, dot), depth + 1);
+    if (!owner || owner.traits !== undefined) return undefined;
+    const field = this.member(owner.id, iter.slice(dot + 1));
+    if (field === undefined || cols.kind[field] !== SymbolKind.field) return undefined;
+    const el = this.facts.fieldElem.get(field);
+    if (el === undefined) return undefined;
+    const parent = cols.parent[field] ?? NONE;
+    return this.resolveText(el, cols.file[field] ?? f, parent, owner.args, f, from, depth + 1);
   }
 
   /**

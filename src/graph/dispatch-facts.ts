@@ -119,6 +119,12 @@ class FactTable {
 
 export class DispatchFacts {
   readonly typeParams = new Map<number, TypeParamFact[]>();
+  /** fn → local name → the element type text of the collection it holds (`xs: Vec<T>` → T). */
+  readonly elemDecl = new Map<number, Map<string, string>>();
+  /** A field holding a collection → its element type text (`items: Foo[]` → Foo). */
+  readonly fieldElem = new Map<number, string>();
+  /** fn → loop variable → the iterable it walks, a plain chain (`for x in self.items` → self.items). */
+  readonly forIn = new Map<number, Map<string, string>>();
   /** An impl method → the type its `impl … for Type` names. */
   readonly implRowOf = new Map<number, { type: string }>();
   private readonly implRows: ImplRow[] = [];
@@ -264,6 +270,11 @@ export class DispatchFacts {
           case RefKind.declType: {
             const nameId = names.id(f, frag, w[nameAt + r]!);
             const aliasId = names.id(f, frag, w[aliasAt + r]!);
+            // Loop and collection facts (`in:xs`, `[]T`, `xs: T[]`) are kept apart from the types.
+            if (nameId !== NONE) {
+              const alias = aliasId === NONE ? undefined : names.list[aliasId];
+              if (this.elementFact(id, names.list[nameId]!, alias, ts)) break;
+            }
             let tid = nameId;
             if (ts && nameId !== NONE) {
               // TS locals (`const x: T | null`) arrive as written: one named type or nothing.
@@ -344,6 +355,14 @@ export class DispatchFacts {
           case RefKind.typeRef:
             // TS fields: `store: Store`, `store?: Store<K> | null` (the annotation names the type
             // itself, not `Store[]` or `Map<K, Store>`): this typeRef is the annotation's head.
+            // `items: Store[]`: a collection of Store (for `for (const x of this.items)`).
+            if (ts && w[symKindAt + row] === SymbolKind.field && !this.fieldElem.has(id)) {
+              const sig = text(frag.sym(row, 'signature')) ?? '';
+              const colon = sig.indexOf(':');
+              const el =
+                colon < 0 ? undefined : elementAnnotation(sig.slice(colon + 1).replace(/=(?!>).*$/s, ''));
+              if (el !== undefined) this.fieldElem.set(id, el);
+            }
             if (ts && w[symKindAt + row] === SymbolKind.field && this.table.decl(id) < 0) {
               const name = text(w[nameAt + r]!);
               const written = name ? fieldAnnotation(text(frag.sym(row, 'signature')) ?? '') : undefined;
@@ -364,6 +383,23 @@ export class DispatchFacts {
     }
   }
 
+  /**
+   * The loop and collection facts of a declType row: `in:xs` (a loop variable walks xs), `[]T`
+   * (Rust: a collection of T), a TS / Python annotation `T[]`, `list[T]` (a local or
+   * parameter, with alias; a field without). true when the row was one of them.
+   */
+  private elementFact(id: number, t: string, alias: string | undefined, ts: boolean): boolean {
+    if (alias !== undefined && t.startsWith('in:')) {
+      setIn(this.forIn, id, alias, t.slice(3));
+      return true;
+    }
+    const el = t.startsWith('[]') ? t.slice(2) : ts ? elementAnnotation(t) : undefined;
+    if (el === undefined) return false;
+    if (alias !== undefined) setIn(this.elemDecl, id, alias, el);
+    else if (!this.fieldElem.has(id)) this.fieldElem.set(id, el);
+    return true;
+  }
+
   private resolveImpls(): void {
     const byTrait = new Map<number, number[]>();
     const byType = new Map<number, number[]>();
@@ -377,6 +413,12 @@ export class DispatchFacts {
     this.implsByTrait = byTrait;
     this.implsByType = byType;
   }
+}
+
+function setIn(map: Map<number, Map<string, string>>, k: number, name: string, v: string): void {
+  let m = map.get(k);
+  if (!m) map.set(k, (m = new Map<string, string>()));
+  if (!m.has(name)) m.set(name, v);
 }
 
 function push(map: Map<number, number[]>, k: number, v: number): void {
@@ -412,4 +454,35 @@ export function fieldAnnotation(sig: string): string | undefined {
   }
   const one = alts.length === 1 ? alts[0]! : '';
   return /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(?:<.*>)?$/.test(one) ? one : undefined;
+}
+
+const ELEMENT_OF =
+  /^(?:typing\.|collections\.abc\.)?(?:Readonly)?(?:Array|Set|Iterable|IterableIterator|AsyncIterable|Generator|List|list|Sequence|MutableSequence|Iterable|Iterator|set|frozenset|Set|FrozenSet|Collection|AbstractSet|tuple|Tuple|deque|Deque)(?:<(.+)>|\[(.+)\])$/;
+
+/**
+ * The element type of a collection annotation as written (TS `Foo[]`, `readonly ns.Foo[]`,
+ * `Array<Foo>`, `Set<Foo>`; Python `list[Foo]`, `Sequence[Foo]`, `tuple[Foo, ...]`), as a
+ * type text (`ns::Foo`); undefined unless the element is one named type.
+ */
+export function elementAnnotation(written: string): string | undefined {
+  let t = written.replace(/[\s;]/g, '').replace(/^readonly(?=[A-Za-z_$])/, '');
+  t = t.replace(/(?:\|(?:null|undefined|None))+$/, '').replace(/^Optional\[(.*)\]$/, '$1');
+  let el: string | undefined;
+  if (t.endsWith('[]')) el = t.slice(0, -2);
+  else {
+    const m = ELEMENT_OF.exec(t);
+    el = m?.[1] ?? m?.[2];
+    if (el !== undefined) {
+      const items = el.split(',');
+      // `tuple[Foo, ...]` is a sequence of Foo; `Generator<Y, R, N>` yields Y; `tuple[A, B]` is not.
+      if (items.length > 1 && !(items.length === 2 && items[1] === '...') && !t.startsWith('Generator'))
+        return undefined;
+      el = items[0];
+    }
+  }
+  if (el === undefined) return undefined;
+  el = el.replace(/^['"](.*)['"]$/, '$1');
+  return /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(?:<[^<>]*>)?$/.test(el)
+    ? el.replace(/\./g, '::')
+    : undefined;
 }

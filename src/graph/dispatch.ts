@@ -233,21 +233,21 @@ export class Dispatcher {
     const base = this.host.symbolStart[f] ?? 0;
     for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
       if (facts.paramDecl(s, head) !== undefined || facts.assigned(s, head) !== undefined) return true;
-      if (facts.closureParam(s, head)) return true;
+      if (facts.closureParam(s, head) || facts.forIn.get(s)?.has(head)) return true;
       const kind = cols.kind[s];
       if (kind !== SymbolKind.function && kind !== SymbolKind.method) break;
     }
     return false;
   }
 
-  /** Whether `q` is a closure parameter of fn `from` (or of a fn it is nested in). */
+  /** Whether `q` is a closure parameter or a loop variable of fn `from` (or of a fn it is nested in). */
   private closureParamIn(facts: DispatchFacts, f: number, from: number, q: string): boolean {
     const { cols } = this.host;
     const base = this.host.symbolStart[f] ?? 0;
     for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
       const kind = cols.kind[s];
       if (kind !== SymbolKind.function && kind !== SymbolKind.method) break;
-      if (facts.closureParam(s, q)) return true;
+      if (facts.closureParam(s, q) || facts.forIn.get(s)?.has(q)) return true;
     }
     return false;
   }

@@ -28,7 +28,9 @@ import { LeindexError, describeError } from '../errors.js';
  * 7: a lexicon delta carries its per-term dead counts (lex.dead); the graph's strings, symbols
  *    and edges are one blob (BLOB.graph), read in place; declType facts for annotated locals
  *    (Rust `let x: T`, TS `const x: T`).
- * 8: a name index run is one blob (names and ids), padded to be read in place when large.
+ * 8: a name index run is one blob (names and ids), padded to be read in place when large;
+ *    loop-variable and collection declType facts (`in:xs`, `[]T`, `xs: T[]`); argument rows
+ *    after a multi-parameter closure / lambda at their true positions.
  */
 export const SCHEMA_VERSION = 8;
 

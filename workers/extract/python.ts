@@ -46,6 +46,7 @@ const QUERY = `
 (module [(if_statement) (try_statement)] @module_block)
 (class_definition body: (block (expression_statement (assignment) @class_assign)))
 (assignment type: (type) @annotation)
+(for_statement left: (identifier) @for_var)
 (import_statement) @import
 (import_from_statement) @import_from
 (global_statement) @global
@@ -236,8 +237,14 @@ class PythonExtraction {
           const end = node.endIndex;
           this.annotations.push(start, end);
           this.types(text.slice(start, end), start, top?.row ?? 0, TypeUse.typeRef, 0);
+          const left = node.parent?.childForFieldName('left');
+          if (top && left?.type === 'identifier' && top.kind !== SymbolKind.class)
+            this.collectionType(start, end, top.row, text.slice(left.startIndex, left.endIndex), -1);
           break;
         }
+        case 'for_var':
+          if (top && top.kind !== SymbolKind.class) this.forVar(node, start, top.row);
+          break;
         case 'import':
         case 'import_from': {
           const end = node.endIndex;
@@ -537,19 +544,51 @@ class PythonExtraction {
         const typeEnd = this.topLevelEquals(typeStart, e);
         this.annotations.push(typeStart, typeEnd);
         this.types(text.slice(typeStart, typeEnd), typeStart, fn.row, TypeUse.param, pos);
+        if (!m[1]) this.collectionType(typeStart, typeEnd, fn.row, name, pos);
       }
       pos++;
     }
   }
 
-  /** Items of a bracketed list between `from` and `to`, split at top-level commas. */
-  private splitTopLevel(from: number, to: number): [number, number][] {
+  /**
+   * A parameter or local annotated as a collection (`xs: list[Foo]`, `Sequence[Foo]`): a
+   * declType fact with the annotation as written (the merge reads the element type, for `for x in xs`).
+   */
+  private collectionType(start: number, end: number, row: number, name: string, pos: number): void {
+    if (end - start > 200) return;
+    const t = this.text.slice(start, end).replace(/\s+/g, '');
+    if (COLLECTION_ANNOTATION.test(t)) this.refs.add(RefKind.declType, row, t, undefined, name, start, pos);
+  }
+
+  /**
+   * `for x in xs:` / `in self.items:` in a def: declType with alias = x and text `in:` + the
+   * iterable as a plain chain (the merge types x by the iterable's element type).
+   */
+  private forVar(node: SyntaxNode, start: number, row: number): void {
+    const value = node.parent?.childForFieldName('right');
+    if (!value || value.endIndex - value.startIndex > 120) return;
+    const iter = this.text.slice(value.startIndex, value.endIndex).replace(/\s+/g, '');
+    const name = this.text.slice(start, node.endIndex);
+    if (/^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/.test(iter) && name !== '_')
+      this.refs.add(RefKind.declType, row, `in:${iter}`, undefined, name, start, -1);
+  }
+
+  /**
+   * Items of a bracketed list between `from` and `to`, split at top-level commas; `lambdas`:
+   * the commas of a `lambda a, b:` parameter list (call arguments) do not split.
+   */
+  private splitTopLevel(from: number, to: number, lambdas = false): [number, number][] {
     const text = this.text;
     const out: [number, number][] = [];
     let itemStart = from;
+    let inLambda = false;
     for (let i = from; i < to; i++) {
       const c = text.charCodeAt(i);
-      if (c === 44 /* , */) {
+      if (lambdas && c === 108 /* l */ && text.startsWith('lambda', i) && isLambdaAt(text, i)) {
+        inLambda = true;
+        i += 5;
+      } else if (c === 58 /* : */ && inLambda) inLambda = false;
+      else if (c === 44 /* , */ && !inLambda) {
         out.push([itemStart, i]);
         itemStart = i + 1;
       } else if (c === 40 || c === 91 || c === 123) {
@@ -710,7 +749,7 @@ class PythonExtraction {
   /** Argument rows (right after their call row) for the arguments that are a name or a `self.x`. */
   private callArguments(open: number, close: number, from: number): void {
     let pos = 0;
-    for (const [s, e] of this.splitTopLevel(open + 1, close)) {
+    for (const [s, e] of this.splitTopLevel(open + 1, close, true)) {
       const a = e - s <= 80 ? argumentName(this.text.slice(s, e), false) : undefined;
       if (a) this.refs.add(RefKind.argument, from, a.name, a.qualifier, a.keyword, s + a.at, pos);
       pos++;
@@ -1212,4 +1251,17 @@ function prevSignificant(text: string, at: number, dead: readonly number[]): num
     return i;
   }
   return -1;
+}
+
+/** A collection annotation whose element type the merge reads: `list[Foo]`, `Sequence[Foo]`, `tuple[Foo, ...]`. */
+const COLLECTION_ANNOTATION =
+  /^(?:(?:typing|collections\.abc)\.)?(?:list|List|Sequence|MutableSequence|Iterable|Iterator|set|Set|frozenset|FrozenSet|Collection|tuple|Tuple|deque|Deque)\[/;
+
+/** Whether the `lambda` at offset i is the keyword (not part of a longer name). */
+function isLambdaAt(text: string, i: number): boolean {
+  const before = i > 0 ? text.charCodeAt(i - 1) : 32;
+  const after = text.charCodeAt(i + 6);
+  const word = (c: number): boolean =>
+    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
+  return !word(before) && !word(after) && before !== 46;
 }

@@ -55,6 +55,7 @@ const QUERY = `
 (macro_invocation) @macro
 (struct_expression name: (_) @struct_expr)
 (let_declaration type: (_) @body_type)
+(for_expression pattern: (identifier) @for_var)
 (type_cast_expression type: (_) @body_type)
 `;
 /** Only run on trees with errors: ERROR / MISSING patterns in the main query cost ~10% of the parse. */
@@ -348,6 +349,9 @@ class RustExtraction {
         case 'call':
           this.call(node, start);
           break;
+        case 'for_var':
+          this.forVar(node, start);
+          break;
         case 'fn':
         case 'item':
           this.item(node, start);
@@ -639,7 +643,7 @@ class RustExtraction {
         this.typeRefs(nameEnd, e, rec.row);
         if (!variants) {
           const colon = this.topLevel(nameEnd, e, 58 /* : */);
-          const t = colon < e ? this.typeText(colon + 1, e) : undefined;
+          const t = colon < e ? this.typeText(colon + 1, e, true) : undefined;
           if (t) this.refs.add(RefKind.declType, rec.row, t, undefined, undefined, colon + 1, 0);
         }
       }
@@ -703,8 +707,29 @@ class RustExtraction {
     const from = this.from();
     const kind = this.recs[from - 1]?.kind;
     if (kind !== SymbolKind.function && kind !== SymbolKind.method) return;
-    const decl = this.typeText(start, end);
+    const decl = this.typeText(start, end, true);
     if (decl) this.refs.add(RefKind.declType, from, decl, undefined, m[1].replace(/^r#/, ''), start, -1);
+  }
+
+  /**
+   * `for x in xs` / `&self.items` / `v.iter()` in a fn body: declType with alias = x and text
+   * `in:` + the iterable as a plain chain (`in:self.items`); the merge types x by the
+   * iterable's element type (a `[]T` declType). Other iterables (calls, ranges) say nothing.
+   */
+  private forVar(node: SyntaxNode, start: number): void {
+    const from = this.from();
+    const kind = this.recs[from - 1]?.kind;
+    if (kind !== SymbolKind.function && kind !== SymbolKind.method) return;
+    const value = node.parent?.childForFieldName('value');
+    if (!value || value.endIndex - value.startIndex > 120) return;
+    const iter = this.text
+      .slice(value.startIndex, value.endIndex)
+      .replace(/\s+/g, '')
+      .replace(/^&(?:mut)?/, '')
+      .replace(/\.(?:iter|iter_mut|into_iter)\(\)$/, '');
+    const name = this.text.slice(start, node.endIndex).replace(/^r#/, '');
+    if (/^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/.test(iter) && name !== '_')
+      this.refs.add(RefKind.declType, from, `in:${iter}`, undefined, name, start, -1);
   }
 
   /** `impl<..> Trait<..> for Type<..> where .. { }`: a frame for its items, plus an implements edge. */
@@ -827,7 +852,7 @@ class RustExtraction {
       if (colon < e) {
         const t = this.mainType(colon + 1, e, inScope);
         if (t) this.refs.add(RefKind.paramType, rec.row, t.name, t.qualifier, undefined, t.at, pos);
-        const decl = named ? this.typeText(colon + 1, e) : undefined;
+        const decl = named ? this.typeText(colon + 1, e, true) : undefined;
         if (decl) this.refs.add(RefKind.declType, rec.row, decl, undefined, named, colon + 1, pos);
       }
       pos++;
@@ -921,12 +946,26 @@ class RustExtraction {
   /**
    * A type expression in [from, to) as declType text (see RefKind.declType), or undefined when
    * it names no user type worth typing a receiver with (primitives, tuples, fn types, std
-   * collections).
+   * collections). `elems`: a std collection of a user type (`Vec<T>`, `&[T]`, `[T; N]`,
+   * `HashSet<T>`) is `[]T` (its element type, for `for x in xs`).
    */
-  private typeText(from: number, to: number): string | undefined {
+  private typeText(from: number, to: number, elems = false): string | undefined {
     if (to - from > 300) return undefined;
-    let t = this.text
-      .slice(from, to)
+    const t = this.typeTextOf(this.text.slice(from, to));
+    if (t !== undefined || !elems) return t;
+    const whole = this.text.slice(from, to).replace(/\s+/g, ' ').trim();
+    const m =
+      /^(?:&\s*(?:'\w+\s*)?(?:mut\s+)?)?(?:(?:std::)?(?:vec::|collections::)?(?:Vec|VecDeque|HashSet|BTreeSet|BinaryHeap|LinkedList)\s*<(.*)>|\[(.*?)(?:;[^;\]]*)?\])$/.exec(
+        whole,
+      );
+    const inner = m?.[1] ?? m?.[2];
+    if (inner === undefined || /^[^<]*,/.test(inner)) return undefined; // HashSet<T, S>
+    const el = this.typeTextOf(inner);
+    return el === undefined || el.startsWith('[]') ? undefined : `[]${el}`;
+  }
+
+  private typeTextOf(written: string): string | undefined {
+    let t = written
       .replace(/'\w+/g, '')
       .replace(/\b(?:dyn|impl|mut|const)\b|&|\*/g, '')
       .replace(/\s+/g, '')
@@ -1107,7 +1146,7 @@ class RustExtraction {
     this.refs.add(RefKind.call, from, path.name, qualifier, use, start + nameAt, argc);
     if (argc > 0) {
       let pos = 0;
-      for (const [s, e] of this.splitTopLevel(open + 1, close)) {
+      for (const [s, e] of this.splitTopLevel(open + 1, close, true)) {
         const a = e - s <= 80 ? argumentName(text.slice(s, e), true) : undefined;
         if (a) this.refs.add(RefKind.argument, from, a.name, a.qualifier, undefined, s + a.at, pos);
         else this.closureParams(s, e, from, pos);
@@ -1128,7 +1167,7 @@ class RustExtraction {
     let i = skipSpace(text, s);
     if (text.startsWith('move', i)) i = skipSpace(text, i + 4);
     if (text.charCodeAt(i) !== 124 /* | */ || text.charCodeAt(i + 1) === 124) return;
-    // The argument split cut `|a, b|` at its comma: the parameter list is read here.
+    // The parameter list `|a, b: T|` is split here (the argument split kept it whole).
     const close = text.indexOf('|', i + 1);
     if (close < 0 || close - i > 200 || e <= i) return;
     const items: [number, number][] = [];
@@ -1481,14 +1520,18 @@ class RustExtraction {
   }
 
   /** Items of a bracketed list in [from, to), split at commas at depth 0 (generics included). */
-  private splitTopLevel(from: number, to: number): [number, number][] {
+  private splitTopLevel(from: number, to: number, closures = false): [number, number][] {
     const text = this.text;
     const out: [number, number][] = [];
     let itemStart = from;
     let angle = 0;
     for (let i = from; i < to; i++) {
       const c = text.charCodeAt(i);
-      if (c === 44 && angle === 0) {
+      if (c === 124 /* | */ && closures && /^\s*(?:move\s+)?$/.test(text.slice(itemStart, i))) {
+        // A closure argument `|a, b| …`: its parameter list's commas are not argument commas.
+        const end = text.indexOf('|', i + 1);
+        if (end > i && end < to) i = end;
+      } else if (c === 44 && angle === 0) {
         out.push([itemStart, i]);
         itemStart = i + 1;
       } else if (c === 60) angle++;

@@ -2474,6 +2474,7 @@ class Extraction {
                 r,
               );
             }
+            if (this.ts && p.name !== undefined) this.collectionParam(p, r);
           }
         }
       }
@@ -2484,6 +2485,39 @@ class Extraction {
           this.pushRef(RefKind.returnType, this.tyOff[ti] ?? 0, name, this.tyQual[ti], undefined, 0, r);
         }
       }
+    }
+  }
+
+  /**
+   * A parameter annotated as a collection (`xs: Foo[]`, `Array<Foo>`, `Set<Foo>`): a declType
+   * fact with its annotation as written (the merge reads the element type, for `for … of xs`).
+   */
+  collectionParam(p: Param, row: number): void {
+    const t = this.text;
+    let s = p.annStart;
+    if (t.charCodeAt(s) === 58) s++;
+    if (p.end - s > 200) return;
+    const text = t
+      .slice(s, p.end)
+      .replace(/=(?!>)[^]*$/, '')
+      .replace(/\s+/g, '');
+    if (COLLECTION_ANNOTATION.test(text))
+      this.pushRef(RefKind.declType, s, text, undefined, p.name, p.pos, row);
+  }
+
+  /**
+   * `for (const x of xs)` / `of this.items`: declType with alias = x and text `in:` + the
+   * iterable as a plain chain (the merge types x by the iterable's element type).
+   */
+  forOfRefs(): void {
+    const t = this.text;
+    for (const at of this.branches) {
+      if (t.charCodeAt(at) !== 102 /* f */) continue;
+      const m = FOR_OF.exec(t.slice(at, at + 200));
+      if (!m?.[1] || !m[2]) continue;
+      const from = this.innermost(at);
+      if (from <= 0) continue;
+      this.pushRef(RefKind.declType, at, `in:${m[2].replace(/\s+/g, '')}`, undefined, m[1], -1, from);
     }
   }
 
@@ -2720,10 +2754,18 @@ class Extraction {
     this.typeRefs();
     this.paramRefs();
     this.localTypeRefs();
+    if (this.ts) this.forOfRefs();
     this.readWriteRefs();
     this.emitRefs();
   }
 }
+
+/** A collection annotation whose element type the merge reads: `Foo[]`, `ReadonlyArray<Foo>`, `Set<Foo>`. */
+const COLLECTION_ANNOTATION =
+  /^(?:readonly)?[\w$.]+(?:<[^]*>)?\[\]$|^(?:Readonly)?(?:Array|Set|Iterable)<[^]*>$/;
+/** `for (const x of a.b)` / `for await (let x of xs)`: the loop variable and a plain-chain iterable. */
+const FOR_OF =
+  /^for\s*(?:await\s*)?\(\s*(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s+of\s+((?:[A-Za-z_$][\w$]*)(?:\s*\.\s*[A-Za-z_$][\w$]*)*)\s*\)/;
 
 /** idKind / thisKind of `x += 1`, `x++`: both a write and a read. */
 const READ_WRITE = -1;
