@@ -155,14 +155,14 @@ export function routeQuery(query: string, mode: SearchMode = 'auto'): Route {
   if (mode === 'semantic')
     return {
       intent: 'general',
-      weights: { ...BASE, lexical: 0.2, vector: 0.8, quotedName: 0, project: 0 },
+      weights: { ...BASE, lexical: 0.2, vector: 0.8, quotedName: 0, project: 0, sizeByName: 0 },
       name: undefined,
       qualifier: undefined,
     };
   if (mode === 'text')
     return {
       intent: 'general',
-      weights: { ...BASE, lexical: 1, vector: 0, quotedName: 0, project: 0 },
+      weights: { ...BASE, lexical: 1, vector: 0, quotedName: 0, project: 0, sizeByName: 0 },
       name: undefined,
       qualifier: undefined,
     };
