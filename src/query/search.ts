@@ -196,7 +196,7 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
     // is not an answer, however close its vector.
     if (route.name && p.lexical === 0 && p.name === 0) continue;
     p.vector = qvec ? (p.vector - vmin) * vscale : 0;
-    p.structure = structurePrior(session, id, w, queryTerms);
+    p.structure = structurePrior(session, id, w, p.lexical > 0 ? queryTerms : undefined);
     if (projects.length > 0 && underProject(projects, s.file[id] ?? NONE)) p.project = w.project;
     let score = w.lexical * p.lexical + w.vector * p.vector + w.structure * p.structure + p.name + p.project;
     if (!opts.includeTests && isDemoted(session, id)) score *= DEMOTED_SHARE;
@@ -360,7 +360,7 @@ function structurePrior(
   session: IndexSession,
   id: number,
   w: Weights,
-  queryTerms: ReadonlySet<string>,
+  queryTerms: ReadonlySet<string> | undefined,
 ): number {
   const g = session.view();
   const callers = g.callers(id);
@@ -373,15 +373,18 @@ function structurePrior(
   if (w.size > 0 && (kind === SymbolKind.function || kind === SymbolKind.method)) {
     const lines = (g.symbols.endLine[id] ?? 0) - (g.symbols.startLine[id] ?? 0) + 1;
     let size = Math.min(1, Math.log1p(lines) / Math.log(SIZE_LINES));
-    if (w.sizeByName > 0 && size < 1)
+    // A name the query says is among the symbol's terms, so only lexical matches are looked at.
+    if (queryTerms && w.sizeByName > 0 && size < 1)
       size = Math.max(
         size,
-        w.sizeByName * nameCoverage(g.str(g.symbols.name[id] ?? NONE) ?? '', queryTerms, w.sizeNameWords),
+        w.sizeByName * nameCoverage(g, g.symbols.name[id] ?? NONE, queryTerms, w.sizeNameWords),
       );
     prior += w.size * size;
   }
   return prior;
 }
+
+const nameTermsMemo = new WeakMap<GraphView, Map<number, string[]>>();
 
 /**
  * How much of a symbol's name the query says, as a share of the size prior: `isArrowToken`
@@ -389,9 +392,17 @@ function structurePrior(
  * well as a long body would. Share of the name's terms in the query, times min(1, matched / 2)
  * so that a one-word name (`run`, `parse`) that any query may contain counts half.
  */
-function nameCoverage(name: string, queryTerms: ReadonlySet<string>, words: number): number {
+function nameCoverage(g: GraphView, nameId: number, queryTerms: ReadonlySet<string>, words: number): number {
   if (queryTerms.size === 0) return 0;
-  const terms = contentTokens(name, LEXICAL_STEM);
+  // Many candidates share a name (`create`, `new`, `parse`): its terms are split once per view.
+  let memo = nameTermsMemo.get(g);
+  if (!memo) nameTermsMemo.set(g, (memo = new Map<number, string[]>()));
+  let terms = memo.get(nameId);
+  if (!terms) {
+    if (memo.size >= 1 << 16) memo.clear();
+    terms = contentTokens(g.str(nameId) ?? '', LEXICAL_STEM);
+    memo.set(nameId, terms);
+  }
   if (terms.length === 0) return 0;
   let matched = 0;
   for (const t of terms) if (queryTerms.has(t)) matched++;
