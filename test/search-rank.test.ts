@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import type { IndexSession } from '../src/query/session.js';
 import { searchIndex, type SearchOptions } from '../src/query/search.js';
 import { moduleNamesOfPath, projectsInQuery, projectTable } from '../src/search/projects.js';
-import { identifiersInQuery } from '../src/search/route.js';
+import { identifiersInQuery, routeQuery } from '../src/search/route.js';
 import { TEST_PATH } from '../src/query/symbol-info.js';
 import { closeIndexedFixture, openIndexedFixture, type Workspace } from './helpers/workspace.js';
 
@@ -75,6 +75,42 @@ test('a long doc comment does not outrank the code that does the work', () => {
   assert.is(got[0], want, got.join(', '));
   const flat = top(q, { weights: { size: 0 } });
   assert.is.not(flat[0], want, flat.join(', '));
+});
+
+test('a short function named for what a doc-sentence query asks is not outranked by size', () => {
+  // `create` (60 lines) says "arrow token" all over its body; isArrowToken is three lines and
+  // its name is the question. The size prior alone (sizeByName 0) puts `create` first.
+  const q = 'Checks if the given token is an arrow token or not.';
+  const want = 'js/lint/rules/utils/ast-utils.js#isArrowToken';
+  const r = searchIndex(session, q, { limit: 5 });
+  assert.is(r.intent, 'describe');
+  const got = r.hits.map((h) => `${h.file}#${h.qualifiedName}`);
+  assert.is(got[0], want, got.join(', '));
+  const flat = top(q, { weights: { sizeByName: 0 } });
+  assert.is.not(flat[0], want, flat.join(', '));
+});
+
+test('functions inside a Rust #[cfg(test)] module are demoted as tests', () => {
+  // Only the module carries the test flag; its helper parse_directives says every word of
+  // the query in its name and body.
+  const q = 'parse directives of the filter';
+  const helper = 'rs/tracing-0.1.0/src/filter/directive.rs#tests.parse_directives';
+  const want = 'rs/tracing-0.1.0/src/filter/directive.rs#Directive.parse';
+  const got = top(q);
+  assert.is(got[0], want, got.join(', '));
+  const undemoted = top(q, { includeTests: true });
+  assert.is(undemoted[0], helper, undemoted.join(', '));
+});
+
+test('routeQuery: a doc-comment sentence is its own intent, a question is not', () => {
+  assert.is(routeQuery('Returns the first token of a node').intent, 'describe');
+  assert.is(routeQuery('checks whether the cache is stale').intent, 'describe');
+  assert.is(routeQuery('does the parser keep comments').intent, 'general');
+  assert.is(routeQuery('status of the connection pool').intent, 'general');
+  assert.is(routeQuery('where does tokio fire timers').intent, 'locate');
+  // The one-word discount is only lifted for that intent.
+  assert.is(routeQuery('parse an email address').weights.sizeNameWords, 2);
+  assert.is(routeQuery('Parses an email address').weights.sizeNameWords, 1);
 });
 
 test('identifiersInQuery: code-shaped words only', () => {

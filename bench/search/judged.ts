@@ -25,6 +25,8 @@ export interface JudgedQuery {
   type: 'identifier' | 'phrase' | 'how' | 'bug';
   query: string;
   expected: Expected[];
+  /** Set on queries added after the split was made: always held out, whatever their position. */
+  half?: 'dev' | 'held';
 }
 
 interface JudgedFile {
@@ -165,7 +167,7 @@ async function main(): Promise<void> {
       for (const [position, q] of judged.queries.entries()) {
         const hits = rankedHits(session, q, mode, limit, weights);
         const rank = firstRank(hits, q.expected);
-        const half = halfOf(position);
+        const half = q.half ?? halfOf(position);
         rows.push({ q, rank, half });
         emit({
           bench: 'search-judged',

@@ -3,7 +3,8 @@
 // functions removed, the copy is indexed by leindex, and each query (first doc sentence, from
 // buildDataset) goes through searchIndex; the target is found again by file + qualified name.
 // Usage: node dist/bench/search/retrieval.js --corpus DIR [--work DIR] [--modes auto,text,semantic]
-//        [--limit 100] [--every N] [--kinds function,method] [--include-tests] [--reuse] [--no-record] [--weights JSON].
+//        [--limit 100] [--every N] [--kinds function,method] [--include-tests] [--reuse] [--no-record] [--weights JSON]
+//        [--save-queries FILE].
 // (--kinds, --include-tests: ablations, a pool like the in-memory one, no test demotion.) JSON lines
 // to stdout and bench/runs/search-retrieval-<date>.jsonl. Main thread (index: a child process).
 
@@ -230,6 +231,22 @@ async function main(): Promise<void> {
     };
     const chosen = queries.filter((_, i) => i % every === 0);
     const unresolved = chosen.filter((q) => targetId(q.target) < 0).length;
+    // --save-queries FILE: the chosen queries with their targets (file, qualified name, nth),
+    // so a tuning loop can re-run them on the same index without re-extracting the projects.
+    const saveTo = a.get('--save-queries');
+    if (saveTo) {
+      const saved = chosen.map((q) => {
+        const r = poolRef[q.target];
+        return {
+          text: q.text,
+          language: languageGroup(r?.language ?? '?'),
+          file: r?.file,
+          qualifiedName: r?.qualifiedName,
+          nth: r?.nth,
+        };
+      });
+      writeFileSync(resolve(saveTo), JSON.stringify({ corpus: copyRoot, index: indexDir, queries: saved }));
+    }
     const emit = jsonLines(
       a.has('--no-record') ? undefined : join(REPO, `bench/runs/search-retrieval-${today()}.jsonl`),
     );

@@ -19,8 +19,9 @@ import {
   type SearchMode,
   type Weights,
 } from '../search/route.js';
-import { queryTermBag } from '../search/terms.js';
-import type { IndexSession, SymbolInfo } from './session.js';
+import { LEXICAL_STEM, queryTermBag } from '../search/terms.js';
+import { contentTokens } from '../embed/tokenizer.js';
+import type { GraphView, IndexSession, SymbolInfo } from './session.js';
 import { TEST_PATH } from './symbol-info.js';
 
 /** Longest query accepted (a whole bug report); longer input is cut, and the result says so. */
@@ -107,6 +108,7 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
   // ---- lexical
   const bag = queryTermBag(query, MAX_QUERY_BYTES);
   const lexical = bag.size > 0 ? session.lexical().search(bag, LEXICAL_DEPTH, accept) : undefined;
+  const queryTerms: ReadonlySet<string> = new Set(bag.keys());
   const candidates = new Map<number, ScoreParts>();
   const part = (id: number): ScoreParts => {
     let p = candidates.get(id);
@@ -194,7 +196,7 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
     // is not an answer, however close its vector.
     if (route.name && p.lexical === 0 && p.name === 0) continue;
     p.vector = qvec ? (p.vector - vmin) * vscale : 0;
-    p.structure = structurePrior(session, id, w);
+    p.structure = structurePrior(session, id, w, p.lexical > 0 ? queryTerms : undefined);
     if (projects.length > 0 && underProject(projects, s.file[id] ?? NONE)) p.project = w.project;
     let score = w.lexical * p.lexical + w.vector * p.vector + w.structure * p.structure + p.name + p.project;
     if (!opts.includeTests && isDemoted(session, id)) score *= DEMOTED_SHARE;
@@ -354,7 +356,12 @@ const KIND_PRIOR: Record<number, number> = {
  * longer functions and methods (log-scaled, up to `size`), more complex code when the route
  * asks for it.
  */
-function structurePrior(session: IndexSession, id: number, w: Weights): number {
+function structurePrior(
+  session: IndexSession,
+  id: number,
+  w: Weights,
+  queryTerms: ReadonlySet<string> | undefined,
+): number {
   const g = session.view();
   const callers = g.callers(id);
   let prior =
@@ -365,9 +372,41 @@ function structurePrior(session: IndexSession, id: number, w: Weights): number {
   const kind = g.symbols.kind[id] ?? 0;
   if (w.size > 0 && (kind === SymbolKind.function || kind === SymbolKind.method)) {
     const lines = (g.symbols.endLine[id] ?? 0) - (g.symbols.startLine[id] ?? 0) + 1;
-    prior += w.size * Math.min(1, Math.log1p(lines) / Math.log(SIZE_LINES));
+    let size = Math.min(1, Math.log1p(lines) / Math.log(SIZE_LINES));
+    // A name the query says is among the symbol's terms, so only lexical matches are looked at.
+    if (queryTerms && w.sizeByName > 0 && size < 1)
+      size = Math.max(
+        size,
+        w.sizeByName * nameCoverage(g, g.symbols.name[id] ?? NONE, queryTerms, w.sizeNameWords),
+      );
+    prior += w.size * size;
   }
   return prior;
+}
+
+const nameTermsMemo = new WeakMap<GraphView, Map<number, string[]>>();
+
+/**
+ * How much of a symbol's name the query says, as a share of the size prior: `isArrowToken`
+ * for "checks if the given token is an arrow token" says what a three-line function does as
+ * well as a long body would. Share of the name's terms in the query, times min(1, matched / 2)
+ * so that a one-word name (`run`, `parse`) that any query may contain counts half.
+ */
+function nameCoverage(g: GraphView, nameId: number, queryTerms: ReadonlySet<string>, words: number): number {
+  if (queryTerms.size === 0) return 0;
+  // Many candidates share a name (`create`, `new`, `parse`): its terms are split once per view.
+  let memo = nameTermsMemo.get(g);
+  if (!memo) nameTermsMemo.set(g, (memo = new Map<number, string[]>()));
+  let terms = memo.get(nameId);
+  if (!terms) {
+    if (memo.size >= 1 << 16) memo.clear();
+    terms = contentTokens(g.str(nameId) ?? '', LEXICAL_STEM);
+    memo.set(nameId, terms);
+  }
+  if (terms.length === 0) return 0;
+  let matched = 0;
+  for (const t of terms) if (queryTerms.has(t)) matched++;
+  return (matched / terms.length) * Math.min(1, matched / Math.max(1, words));
 }
 
 /** A function or method this long (lines) gets the whole size prior; 50 and 200 gave less on dev. */
@@ -379,12 +418,18 @@ const DEMOTED_SHARE = 0.6;
 function isDemoted(session: IndexSession, id: number): boolean {
   const g = session.view();
   const path = g.files.relPath[g.symbols.file[id] ?? 0] ?? '';
-  return (
-    ((g.symbols.flags[id] ?? 0) & SymbolFlag.test) !== 0 ||
-    TEST_PATH.test(path) ||
-    VENDOR_PATH.test(path) ||
-    GENERATED_PATH.test(path)
-  );
+  return inTest(g.symbols, id) || TEST_PATH.test(path) || VENDOR_PATH.test(path) || GENERATED_PATH.test(path);
+}
+
+/**
+ * A symbol flagged as a test or inside one: the functions of a Rust `#[cfg(test)] mod tests`
+ * carry no flag of their own (only the module does), yet are as much test code.
+ */
+function inTest(sym: GraphView['symbols'], id: number): boolean {
+  for (let s = id, depth = 0; s >= 0 && depth < 8; s = sym.parent[s] ?? NONE, depth++) {
+    if (((sym.flags[s] ?? 0) & SymbolFlag.test) !== 0) return true;
+  }
+  return false;
 }
 
 /** Reorders so that no file has more than PER_FILE results in a row while others wait. */
