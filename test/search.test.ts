@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { ExitCode } from '../src/errors.js';
 import { IndexSession } from '../src/query/session.js';
 import { searchIndex, type SearchOptions } from '../src/query/search.js';
-import { termBag } from '../src/search/terms.js';
+import { queryTermBag, termBag } from '../src/search/terms.js';
 import { EdgeKind } from '../src/graph/graph.js';
 import { VECTOR_DIR } from '../src/pipeline/vectors.js';
 import { stampVectorFile } from '../src/vector/format.js';
@@ -116,6 +116,30 @@ test('the lexical index splits identifiers and stems both sides', () => {
   const names = [...(p?.docs ?? [])].map((id) => g.strings[g.symbols.name[id] ?? -1]);
   assert.ok(names.includes('SessionStore'), names.join(','));
   assert.is(lex.postings('nonexistentterm'), undefined);
+});
+
+test('lexical: the dense scan and the touched list rank alike; each pass equals a search with its filter', () => {
+  const lex = session.lexical();
+  const g = session.graph();
+  const inAuth = (id: number): boolean =>
+    (g.files.relPath[g.symbols.file[id] ?? -1] ?? '').startsWith('src/auth/');
+  for (const q of ['session', 'expired sessions cleaned up', 'retry request backoff password cache config']) {
+    const bag = queryTermBag(q);
+    const passes = [{ limit: 7 }, { limit: 3, accept: inAuth }];
+    const dense = lex.searchPasses(bag, passes, 'dense');
+    const touched = lex.searchPasses(bag, passes, 'touched');
+    assert.ok(dense[0]!.ids.length > 0, q);
+    for (let i = 0; i < passes.length; i++) {
+      const alone = lex.search(bag, passes[i]!.limit, passes[i]!.accept);
+      for (const other of [dense[i]!, touched[i]!]) {
+        assert.equal([...other.ids], [...alone.ids], `${q} pass ${i}`);
+        assert.equal([...other.scores], [...alone.scores], `${q} pass ${i}`);
+      }
+    }
+    assert.ok([...dense[1]!.ids].every(inAuth), 'the second pass keeps its filter');
+    // The accumulator is left clean: the same query scores the same the second time.
+    assert.equal([...lex.search(bag, 7).scores], [...dense[0]!.scores]);
+  }
 });
 
 test('a fused score is the weighted sum of its reported parts', () => {

@@ -105,9 +105,21 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
   const s = g.symbols;
   const accept = filterFor(session, opts);
 
-  // ---- lexical
+  // ---- lexical, with the projects the query names: their best lexical matches join the
+  // pool (they may miss the global top), all get a bonus. One scoring feeds both selections.
+  const projects = w.project > 0 ? projectsInQuery(query, projectsOf(session)) : [];
+  const inProject = (id: number): boolean => accept(id) && underProject(projects, s.file[id] ?? NONE);
   const bag = queryTermBag(query, MAX_QUERY_BYTES);
-  const lexical = bag.size > 0 ? session.lexical().search(bag, LEXICAL_DEPTH, accept) : undefined;
+  const passes =
+    bag.size === 0
+      ? undefined
+      : session
+          .lexical()
+          .searchPasses(bag, [
+            { limit: LEXICAL_DEPTH, accept },
+            ...(projects.length > 0 ? [{ limit: PROJECT_DEPTH, accept: inProject }] : []),
+          ]);
+  const lexical = passes?.[0];
   const queryTerms: ReadonlySet<string> = new Set(bag.keys());
   const candidates = new Map<number, ScoreParts>();
   const part = (id: number): ScoreParts => {
@@ -120,19 +132,14 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
   };
   const lexMax = lexical && lexical.scores.length > 0 ? lexical.scores[0]! : 0;
   if (lexical && lexMax > 0) lexical.ids.forEach((id, i) => (part(id).lexical = lexical.scores[i]! / lexMax));
-
-  // ---- projects the query names: their best lexical matches join the pool, all get a bonus
-  const projects = w.project > 0 ? projectsInQuery(query, projectsOf(session)) : [];
   // When the global list already holds PROJECT_DEPTH of the projects' symbols, those are the
-  // projects' best (same scores, same order) and the second pass would add nothing.
+  // projects' best (same scores, same order) and the second selection adds nothing.
   const inGlobal = lexical
     ? lexical.ids.filter((id) => underProject(projects, s.file[id] ?? NONE)).length
     : 0;
-  if (projects.length > 0 && lexical && lexMax > 0 && inGlobal < PROJECT_DEPTH) {
-    const inProject = (id: number): boolean => accept(id) && underProject(projects, s.file[id] ?? NONE);
-    const local = session.lexical().search(bag, PROJECT_DEPTH, inProject);
+  const local = passes?.[1];
+  if (local && lexMax > 0 && inGlobal < PROJECT_DEPTH)
     local.ids.forEach((id, i) => (part(id).lexical = Math.min(1, local.scores[i]! / lexMax)));
-  }
 
   // ---- identifier: exact and prefix name matches first
   if (route.name) {

@@ -40,6 +40,18 @@ export interface LexicalHits {
   terms: { term: string; idf: number; df: number }[];
 }
 
+/** One selection from a scored query: the best `limit` symbols that `accept` passes. */
+export interface LexicalPass {
+  limit: number;
+  accept?: ((id: number) => boolean) | undefined;
+}
+
+/**
+ * A query whose postings number more than 1/DENSE_SHARE of all symbols is ranked by scanning
+ * the whole accumulator instead of a list of the symbols it touched.
+ */
+const DENSE_SHARE = 4;
+
 interface Postings {
   docs: Int32Array;
   weights: Uint16Array;
@@ -56,6 +68,7 @@ export class LexicalIndex {
   private readonly buckets = new Map<number, Bucket | null>();
   private readonly deltaBuckets = new Map<number, Bucket | null>();
   private lengthsCache: Float32Array | undefined;
+  private normsCache: Float64Array | undefined;
   private deltaLengthsCache: { ids: Int32Array; lengths: Float32Array } | undefined;
   private deadCache: DeadCounts | undefined;
   /** Base id → this generation's id (-1: dead); undefined while the base is this generation. */
@@ -199,7 +212,21 @@ export class LexicalIndex {
    * symbols are dropped as stop words of this repository when the query has better ones.
    */
   search(query: ReadonlyMap<string, number>, limit: number, accept?: (id: number) => boolean): LexicalHits {
-    const lengths = this.lengths();
+    return this.searchPasses(query, [{ limit, accept }])[0]!;
+  }
+
+  /**
+   * Like search, but one scoring of the query feeds several selections (a global list and one
+   * inside the projects a query names): each pass is the best `limit` symbols its `accept`
+   * passes, exactly what a search with that filter returns, for one postings walk. `walk`
+   * forces the dense scan or the touched list (tests: both must rank alike).
+   */
+  searchPasses(
+    query: ReadonlyMap<string, number>,
+    passes: readonly LexicalPass[],
+    walk: 'auto' | 'dense' | 'touched' = 'auto',
+  ): LexicalHits[] {
+    const norms = this.norms();
     const map = this.docMap();
     const avg = this.info.avgLength || 1;
     const looked: { term: string; hash: number; qtf: number; df: number; idf: number; p: TermPostings }[] =
@@ -216,20 +243,29 @@ export class LexicalIndex {
     if (informative.length > 0) used = informative;
     used.sort((a, b) => b.qtf * b.idf - a.qtf * a.idf || a.hash - b.hash);
     used = used.slice(0, MAX_QUERY_TERMS);
-    // Dense accumulator + touched list: a Map per posting was most of a query's time.
-    const acc = this.accumulator(this.reader.info.fileSymbolCount);
+    // Dense accumulator. A query whose postings touch a good share of all symbols (a pasted
+    // report: ~57k of the corpus's 162k) is ranked by one scan of the whole accumulator; a
+    // narrower one keeps a list of the symbols it touched (pushing to it was most of a long
+    // query's walk). Every contribution is positive (idf > 0, tf >= 0.5), so "touched" and
+    // "score > 0" are the same set, and topK's order does not depend on how it is visited.
+    const n = this.reader.info.fileSymbolCount;
+    const acc = this.accumulator(n);
+    let postings = 0;
+    for (const t of used) postings += (t.p.base?.docs.length ?? 0) + (t.p.delta?.docs.length ?? 0);
+    const dense = walk === 'auto' ? postings * DENSE_SHARE > n : walk === 'dense';
     const touched: number[] = [];
     for (const t of used) {
       const qw = t.idf * (1 + Math.log(t.qtf));
       const { base, delta } = t.p;
       if (base) {
-        for (let i = 0; i < base.docs.length; i++) {
-          const bd = base.docs[i]!;
+        const { docs, weights } = base;
+        for (let i = 0; i < docs.length; i++) {
+          const bd = docs[i]!;
           const d = map ? map[bd]! : bd;
           if (d < 0) continue;
-          const tf = base.weights[i]! / 2;
-          const norm = K1 * (1 - B + (B * (lengths[bd] ?? avg)) / avg);
-          if (acc[d] === 0) touched.push(d);
+          const tf = weights[i]! / 2;
+          const norm = norms[bd] ?? this.avgNorm;
+          if (!dense && acc[d] === 0) touched.push(d);
           acc[d]! += (qw * tf * (K1 + 1)) / (tf + norm);
         }
       }
@@ -238,18 +274,41 @@ export class LexicalIndex {
           const d = delta.docs[i]!;
           const tf = delta.weights[i]! / 2;
           const norm = K1 * (1 - B + (B * this.deltaLength(d, avg)) / avg);
-          if (acc[d] === 0) touched.push(d);
+          if (!dense && acc[d] === 0) touched.push(d);
           acc[d]! += (qw * tf * (K1 + 1)) / (tf + norm);
         }
       }
     }
-    const top = topK(touched, acc, limit, accept);
-    for (const d of touched) acc[d] = 0;
-    return {
-      ids: Int32Array.from(top, ([id]) => id),
-      scores: Float32Array.from(top, ([, score]) => score),
-      terms: looked.map(({ term, idf, df }) => ({ term, idf, df })),
-    };
+    const terms = looked.map(({ term, idf, df }) => ({ term, idf, df }));
+    const out = passes.map(({ limit, accept }) => {
+      const top = topK(dense ? undefined : touched, acc, limit, accept);
+      return {
+        ids: Int32Array.from(top, ([id]) => id),
+        scores: Float32Array.from(top, ([, score]) => score),
+        terms,
+      };
+    });
+    if (dense) acc.fill(0);
+    else for (const d of touched) acc[d] = 0;
+    return out;
+  }
+
+  /** BM25's length normalisation per base symbol id, K1 · (1 − B + B · length / avg), computed once. */
+  private norms(): Float64Array {
+    if (!this.normsCache) {
+      const lengths = this.lengths();
+      const avg = this.info.avgLength || 1;
+      const norms = new Float64Array(lengths.length);
+      for (let i = 0; i < lengths.length; i++) norms[i] = K1 * (1 - B + (B * lengths[i]!) / avg);
+      this.normsCache = norms;
+    }
+    return this.normsCache;
+  }
+
+  /** The norm of a symbol past the lengths table: of average length, as (B · avg) / avg. */
+  private get avgNorm(): number {
+    const avg = this.info.avgLength || 1;
+    return K1 * (1 - B + (B * avg) / avg);
   }
 
   private acc: Float64Array | undefined;
@@ -260,7 +319,10 @@ export class LexicalIndex {
 
   /** Drops decoded buckets, lengths and the doc map (the governor's spill); they reload on the next query. */
   release(): number {
-    let bytes = (this.lengthsCache?.byteLength ?? 0) + (this.docMapCache?.byteLength ?? 0);
+    let bytes =
+      (this.lengthsCache?.byteLength ?? 0) +
+      (this.normsCache?.byteLength ?? 0) +
+      (this.docMapCache?.byteLength ?? 0);
     for (const m of [this.buckets, this.deltaBuckets])
       for (const b of m.values()) if (b) bytes += b.docs.byteLength * 1.5 + b.hashes.byteLength * 2;
     if (this.deltaLengthsCache) bytes += this.deltaLengthsCache.ids.byteLength * 2;
@@ -268,6 +330,7 @@ export class LexicalIndex {
     this.buckets.clear();
     this.deltaBuckets.clear();
     this.lengthsCache = undefined;
+    this.normsCache = undefined;
     this.deltaLengthsCache = undefined;
     this.deadCache = undefined;
     this.docMapCache = undefined;
@@ -276,9 +339,12 @@ export class LexicalIndex {
   }
 }
 
-/** The best `k` of `ids` by score (desc, then id asc) that pass `accept`: a bounded min-heap. */
+/**
+ * The best `k` of `ids` (undefined: every id with a score above 0) by score (desc, then id
+ * asc) that pass `accept`: a bounded min-heap.
+ */
 function topK(
-  ids: readonly number[],
+  ids: readonly number[] | undefined,
   score: Float64Array,
   k: number,
   accept: ((id: number) => boolean) | undefined,
@@ -298,9 +364,9 @@ function topK(
       i = m;
     }
   };
-  for (const id of ids) {
-    if (heap.length === k && !worse(heap[0]!, id)) continue;
-    if (accept && !accept(id)) continue;
+  const visit = (id: number): void => {
+    if (heap.length === k && !worse(heap[0]!, id)) return;
+    if (accept && !accept(id)) return;
     if (heap.length < k) {
       heap.push(id);
       for (let i = heap.length - 1; i > 0;) {
@@ -313,7 +379,9 @@ function topK(
       heap[0] = id;
       down(0);
     }
-  }
+  };
+  if (ids) for (const id of ids) visit(id);
+  else for (let id = 0; id < score.length; id++) if (score[id]! > 0) visit(id);
   heap.sort((a, b) => score[b]! - score[a]! || a - b);
   return heap.map((id) => [id, score[id]!]);
 }
