@@ -125,11 +125,19 @@ test('lexical: the dense scan and the touched list rank alike; each pass equals 
     (g.files.relPath[g.symbols.file[id] ?? -1] ?? '').startsWith('src/auth/');
   for (const q of ['session', 'expired sessions cleaned up', 'retry request backoff password cache config']) {
     const bag = queryTermBag(q);
-    const passes = [{ limit: 7 }, { limit: 3, accept: inAuth }];
+    // The auth files' symbols as id ranges (files are sorted by path, symbols by file).
+    const within: { from: number; to: number }[] = [];
+    g.files.relPath.forEach((path, f) => {
+      if (path.startsWith('src/auth/'))
+        within.push({ from: g.files.symbolStart[f]!, to: g.files.symbolStart[f + 1]! });
+    });
+    assert.ok(within.length >= 2, 'several auth files');
+    const passes = [{ limit: 7 }, { limit: 3, accept: inAuth }, { limit: 3, accept: inAuth, within }];
     const dense = lex.searchPasses(bag, passes, 'dense');
     const touched = lex.searchPasses(bag, passes, 'touched');
     assert.ok(dense[0]!.ids.length > 0, q);
     for (let i = 0; i < passes.length; i++) {
+      // `within` narrows the work, not the result: the third pass equals the second.
       const alone = lex.search(bag, passes[i]!.limit, passes[i]!.accept);
       for (const other of [dense[i]!, touched[i]!]) {
         assert.equal([...other.ids], [...alone.ids], `${q} pass ${i}`);
@@ -137,6 +145,7 @@ test('lexical: the dense scan and the touched list rank alike; each pass equals 
       }
     }
     assert.ok([...dense[1]!.ids].every(inAuth), 'the second pass keeps its filter');
+    assert.ok(dense[2]!.ids.length > 0, 'the narrowed pass finds the auth symbols');
     // The accumulator is left clean: the same query scores the same the second time.
     assert.equal([...lex.search(bag, 7).scores], [...dense[0]!.scores]);
   }

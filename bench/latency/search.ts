@@ -98,6 +98,7 @@ function main(): void {
   searchIndex(session, 'warm up query', { limit: 10 });
   const firstMs = performance.now() - t;
   const byType = new Map<string, number[]>();
+  const cpuByType = new Map<string, number[]>();
   const all: number[] = [];
   const timed: { ms: number; cpu: number; q: Query }[] = [];
   const cpu0 = process.cpuUsage();
@@ -112,6 +113,9 @@ function main(): void {
     const list = byType.get(q.type) ?? [];
     list.push(ms);
     byType.set(q.type, list);
+    const cpus = cpuByType.get(q.type) ?? [];
+    cpus.push((c.user + c.system) / 1000);
+    cpuByType.set(q.type, cpus);
   }
   const warmCpu = process.cpuUsage(cpu0);
   const cpuSorted = timed.map((t) => t.cpu).sort((a, b) => a - b);
@@ -132,7 +136,15 @@ function main(): void {
     cpuP90: +percentile(cpuSorted, 0.9).toFixed(2),
     cpuP99: +percentile(cpuSorted, 0.99).toFixed(2),
   });
-  for (const [type, ms] of [...byType].sort()) emit(summary('warm', type, ms));
+  for (const [type, ms] of [...byType].sort()) {
+    const cpu = [...cpuByType.get(type)!].sort((a, b) => a - b);
+    emit({
+      ...summary('warm', type, ms),
+      cpuP50: +percentile(cpu, 0.5).toFixed(2),
+      cpuP90: +percentile(cpu, 0.9).toFixed(2),
+      cpuP99: +percentile(cpu, 0.99).toFixed(2),
+    });
+  }
   // The slow tail, for finding its cause.
   const slow = timed.sort((a, b) => b.ms - a.ms).slice(0, 8);
   for (const s of slow) {

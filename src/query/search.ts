@@ -20,6 +20,7 @@ import {
   type Weights,
 } from '../search/route.js';
 import { LEXICAL_STEM, queryTermBag } from '../search/terms.js';
+import type { IdRange } from '../search/lexical.js';
 import { contentTokens } from '../embed/tokenizer.js';
 import type { GraphView, IndexSession, SymbolInfo } from './session.js';
 import { TEST_PATH } from './symbol-info.js';
@@ -117,7 +118,9 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
           .lexical()
           .searchPasses(bag, [
             { limit: LEXICAL_DEPTH, accept },
-            ...(projects.length > 0 ? [{ limit: PROJECT_DEPTH, accept: inProject }] : []),
+            ...(projects.length > 0
+              ? [{ limit: PROJECT_DEPTH, accept: inProject, within: projectSymbols(g, projects) }]
+              : []),
           ]);
   const lexical = passes?.[0];
   const queryTerms: ReadonlySet<string> = new Set(bag.keys());
@@ -336,6 +339,20 @@ function projectsOf(session: IndexSession): Map<string, ProjectRange[]> {
     projectCache.set(files, t);
   }
   return t;
+}
+
+/** The symbol ids of the projects' files, as ascending disjoint ranges. */
+function projectSymbols(g: GraphView, projects: readonly ProjectRange[]): IdRange[] {
+  const start = g.files.symbolStart;
+  const out: IdRange[] = [];
+  for (const r of [...projects].sort((a, b) => a.from - b.from)) {
+    const from = start[r.from] ?? 0;
+    const to = start[r.to] ?? g.fileSymbolCount;
+    const last = out[out.length - 1];
+    if (last && from <= last.to) last.to = Math.max(last.to, to);
+    else out.push({ from, to });
+  }
+  return out;
 }
 
 function underProject(projects: readonly ProjectRange[], file: number): boolean {

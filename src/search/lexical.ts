@@ -40,10 +40,21 @@ export interface LexicalHits {
   terms: { term: string; idf: number; df: number }[];
 }
 
-/** One selection from a scored query: the best `limit` symbols that `accept` passes. */
+/** Symbol ids from `from` up to, not including, `to`. */
+export interface IdRange {
+  from: number;
+  to: number;
+}
+
+/**
+ * One selection from a scored query: the best `limit` symbols that `accept` passes. `within`
+ * (ascending, disjoint) says where all of those lie, so the rest is not visited: it narrows
+ * the work, never the result, and `accept` must still reject ids outside it.
+ */
 export interface LexicalPass {
   limit: number;
   accept?: ((id: number) => boolean) | undefined;
+  within?: readonly IdRange[] | undefined;
 }
 
 /**
@@ -280,8 +291,8 @@ export class LexicalIndex {
       }
     }
     const terms = looked.map(({ term, idf, df }) => ({ term, idf, df }));
-    const out = passes.map(({ limit, accept }) => {
-      const top = topK(dense ? undefined : touched, acc, limit, accept);
+    const out = passes.map(({ limit, accept, within }) => {
+      const top = topK(dense ? undefined : touched, acc, limit, accept, within);
       return {
         ids: Int32Array.from(top, ([id]) => id),
         scores: Float32Array.from(top, ([, score]) => score),
@@ -340,16 +351,19 @@ export class LexicalIndex {
 }
 
 /**
- * The best `k` of `ids` (undefined: every id with a score above 0) by score (desc, then id
- * asc) that pass `accept`: a bounded min-heap.
+ * The best `k` of `ids` (undefined: every id with a score above 0, inside `within` when
+ * given) by score (desc, then id asc) that pass `accept`: a bounded min-heap. Once it is full,
+ * an id no better than its worst is skipped before any call.
  */
 function topK(
   ids: readonly number[] | undefined,
   score: Float64Array,
   k: number,
   accept: ((id: number) => boolean) | undefined,
+  within?: readonly IdRange[],
 ): [number, number][] {
   const heap: number[] = [];
+  if (k <= 0) return [];
   // "a is worse than b": lower score, or equal score and higher id.
   const worse = (a: number, b: number): boolean => score[a]! < score[b]! || (score[a] === score[b] && a > b);
   const down = (i: number): void => {
@@ -364,12 +378,15 @@ function topK(
       i = m;
     }
   };
-  const visit = (id: number): void => {
-    if (heap.length === k && !worse(heap[0]!, id)) return;
+  // The heap's worst, once full: an id must beat (minScore, minId) to enter.
+  let minScore = -Infinity;
+  let minId = -1;
+  const visit = (id: number, sc: number): void => {
+    if (sc < minScore || (sc === minScore && id > minId)) return;
     if (accept && !accept(id)) return;
     if (heap.length < k) {
       heap.push(id);
-      for (let i = heap.length - 1; i > 0;) {
+      for (let i = heap.length - 1; i > 0; ) {
         const parent = (i - 1) >> 1;
         if (!worse(heap[i]!, heap[parent]!)) break;
         [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
@@ -379,9 +396,22 @@ function topK(
       heap[0] = id;
       down(0);
     }
+    if (heap.length === k) {
+      minId = heap[0]!;
+      minScore = score[minId]!;
+    }
   };
-  if (ids) for (const id of ids) visit(id);
-  else for (let id = 0; id < score.length; id++) if (score[id]! > 0) visit(id);
+  if (ids) {
+    for (const id of ids) visit(id, score[id]!);
+  } else {
+    for (const { from, to } of within ?? [{ from: 0, to: score.length }]) {
+      const end = Math.min(to, score.length);
+      for (let id = Math.max(0, from); id < end; id++) {
+        const sc = score[id]!;
+        if (sc > 0) visit(id, sc);
+      }
+    }
+  }
   heap.sort((a, b) => score[b]! - score[a]! || a - b);
   return heap.map((id) => [id, score[id]!]);
 }
