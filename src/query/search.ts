@@ -182,12 +182,15 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
       });
       // The best lexical and name candidates the nearest list missed still get their true
       // similarity (each costs a fragment read: the rest keep the pool's minimum).
-      let looked = 0;
+      const missed: ScoreParts[] = [];
+      const missedIds: number[] = [];
       for (const [id, p] of candidates) {
         if (p.vector !== 0) continue;
-        if (looked++ >= SIMILARITY_DEPTH) break;
-        p.vector = vecs.similarity(id, qvec) ?? 0;
+        if (missed.length >= SIMILARITY_DEPTH) break;
+        missed.push(p);
+        missedIds.push(id);
       }
+      vecs.similarities(missedIds, qvec).forEach((sim, i) => (missed[i]!.vector = sim ?? 0));
     } else qvec = undefined;
   }
   // Min-max over the candidate pool, as the retrieval evaluation's fusion did.
@@ -439,10 +442,20 @@ const SIZE_LINES = 100;
 /** Tests, generated and vendored code keep this share of their score unless asked for. */
 const DEMOTED_SHARE = 0.6;
 
+/** Per file table: 0 not yet known, 1 a file at full weight, 2 a test, vendored or generated path. */
+const demotedPaths = new WeakMap<object, Uint8Array>();
+
 function isDemoted(session: IndexSession, id: number): boolean {
   const g = session.view();
-  const path = g.files.relPath[g.symbols.file[id] ?? 0] ?? '';
-  return inTest(g.symbols, id) || TEST_PATH.test(path) || VENDOR_PATH.test(path) || GENERATED_PATH.test(path);
+  if (inTest(g.symbols, id)) return true;
+  const file = g.symbols.file[id] ?? 0;
+  let known = demotedPaths.get(g.files);
+  if (!known) demotedPaths.set(g.files, (known = new Uint8Array(g.files.relPath.length)));
+  if (known[file] === 0) {
+    const path = g.files.relPath[file] ?? '';
+    known[file] = TEST_PATH.test(path) || VENDOR_PATH.test(path) || GENERATED_PATH.test(path) ? 2 : 1;
+  }
+  return known[file] === 2;
 }
 
 /**

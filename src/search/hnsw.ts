@@ -11,7 +11,7 @@ import { VECTOR_DIR, splitVectorKey } from '../pipeline/vectors.js';
 import type { VectorHits } from '../vector/query.js';
 import { VectorIndexView } from '../vector/view.js';
 import { VectorViewWorker } from '../vector/view-worker.js';
-import { cosine, symbolVector, type VectorSource } from './vectors.js';
+import { cosine, similarities, symbolVector, type VectorSource } from './vectors.js';
 
 export interface HnswOptions {
   /** Open the file in a worker thread now (VectorViewWorker) instead of here on first use. */
@@ -93,6 +93,10 @@ export class HnswVectors implements VectorSource {
   similarity(id: number, q: Float32Array): number | undefined {
     const v = symbolVector(this.session, id);
     return v && v.length === q.length ? cosine(v, q) : undefined;
+  }
+
+  similarities(ids: readonly number[], q: Float32Array): (number | undefined)[] {
+    return similarities(this.session, ids, q);
   }
 
   /** Drops the view (or stops the worker: a later search opens the file in this thread). */

@@ -386,7 +386,7 @@ function topK(
     if (accept && !accept(id)) return;
     if (heap.length < k) {
       heap.push(id);
-      for (let i = heap.length - 1; i > 0; ) {
+      for (let i = heap.length - 1; i > 0;) {
         const parent = (i - 1) >> 1;
         if (!worse(heap[i]!, heap[parent]!)) break;
         [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];

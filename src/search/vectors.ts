@@ -9,6 +9,8 @@ export interface VectorSource {
   nearest(q: Float32Array, k: number): { ids: number[]; sims: number[] };
   /** Cosine of q with symbol `id`'s vector, or undefined when it has none. */
   similarity(id: number, q: Float32Array): number | undefined;
+  /** similarity for each of `ids`, reading each file's fragment once. */
+  similarities(ids: readonly number[], q: Float32Array): (number | undefined)[];
   /** Drops what it holds in memory; returns the bytes freed (the governor's spill). */
   release(): number;
 }
@@ -16,6 +18,15 @@ export interface VectorSource {
 /** The vector of symbol `id` from its fragment, dequantised, or undefined. */
 export function symbolVector(session: IndexSession, id: number): Float32Array | undefined {
   return session.symbolVector(id);
+}
+
+/** Cosine of q with each of `ids`' stored vectors (undefined where none or of another dimension). */
+export function similarities(
+  session: IndexSession,
+  ids: readonly number[],
+  q: Float32Array,
+): (number | undefined)[] {
+  return session.symbolVectors(ids).map((v) => (v && v.length === q.length ? cosine(v, q) : undefined));
 }
 
 export function cosine(a: Float32Array, b: Float32Array): number {
@@ -81,6 +92,10 @@ export class ExactVectors implements VectorSource {
   similarity(id: number, q: Float32Array): number | undefined {
     const v = symbolVector(this.session, id);
     return v && v.length === q.length ? cosine(v, q) : undefined;
+  }
+
+  similarities(ids: readonly number[], q: Float32Array): (number | undefined)[] {
+    return similarities(this.session, ids, q);
   }
 
   release(): number {
