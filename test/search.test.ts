@@ -11,6 +11,7 @@ import { IndexSession } from '../src/query/session.js';
 import { searchIndex, type SearchOptions } from '../src/query/search.js';
 import { queryTermBag, termBag } from '../src/search/terms.js';
 import { EdgeKind } from '../src/graph/graph.js';
+import { SymbolKind } from '../src/protocol.js';
 import { VECTOR_DIR } from '../src/pipeline/vectors.js';
 import { stampVectorFile } from '../src/vector/format.js';
 import { HnswVectors } from '../src/search/hnsw.js';
@@ -95,6 +96,30 @@ test('identifier queries route to name lookup, exact before prefix, prefix still
   assert.is(prefix[0], 'src/auth/sessions.ts#SessionStore.purgeExpired');
   // A name nobody has, with no shared term: nothing, rather than vector noise.
   assert.is(searchIndex(session, 'zzqxNotAThing', {}).hits.length, 0);
+});
+
+test('an exact name lookup is the leading exact-name run of the prefix lookup', () => {
+  const g = session.view();
+  const names = session.names();
+  let checked = 0;
+  for (const id of [0, 3, 7, 11, 20, 31]) {
+    // Modules are not in the name index.
+    if (id >= g.fileSymbolCount || g.symbols.kind[id] === SymbolKind.module) continue;
+    const name = (g.str(g.symbols.name[id] ?? -1) ?? '').toLowerCase();
+    if (name.length < 2) continue;
+    // A shorter key, so the prefix list also holds longer names.
+    for (const key of [name, name.slice(0, 2)]) {
+      const all = names.prefixed(key, 200);
+      const exact = names.prefixed(key, 200, true);
+      const isExact = (i: number): boolean => (g.str(g.symbols.name[i] ?? -1) ?? '').toLowerCase() === key;
+      assert.equal(exact, all.filter(isExact), key);
+      assert.equal(exact, all.slice(0, exact.length), `${key}: exact names come first`);
+      assert.ok(exact.every(isExact));
+    }
+    assert.ok(names.prefixed(name, 200, true).includes(id), name);
+    checked++;
+  }
+  assert.ok(checked >= 3);
 });
 
 test('natural-language intents are detected', () => {

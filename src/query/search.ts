@@ -161,7 +161,7 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
     // Identifiers written inside a sentence: exact names only (a prefix is too loose there).
     for (const ident of identifiersInQuery(query)) {
       const want = ident.name.toLowerCase();
-      for (const { id, fit } of nameMatches(session, ident.name, ident.qualifier, false)) {
+      for (const { id, fit } of nameMatches(session, ident.name, ident.qualifier, false, true)) {
         const name = g.str(s.name[id] ?? NONE) ?? '';
         if (!accept(id) || name.toLowerCase() !== want) continue;
         const p = part(id);
@@ -283,17 +283,20 @@ function kindIndex(kind: string): number {
  * `yaml/__init__.py`), QUALIFIER_DIR_FIT when it names one of the file's directories
  * (`Effect.retry` → any file of the effect package). When the qualifier fits no candidate
  * and `keepUnfit` is set (a query that is only this identifier), the unqualified matches
- * keep QUALIFIER_MISS_FIT of their bonus rather than losing it.
+ * keep QUALIFIER_MISS_FIT of their bonus rather than losing it. `exact`: names equal to
+ * `name` (ignoring case) only.
  */
 function nameMatches(
   session: IndexSession,
   name: string,
   qualifier: string | undefined,
   keepUnfit: boolean,
+  exact = false,
 ): { id: number; fit: number }[] {
   const g = session.view();
   const q = qualifier?.toLowerCase();
-  const ids = session.names().prefixed(name, q ? 2000 : 200);
+  // Exact names sort first among a prefix's, so `exact` returns the first of the same list.
+  const ids = session.names().prefixed(name, q ? 2000 : 200, exact);
   if (!q) return ids.map((id) => ({ id, fit: 1 }));
   const qparts = q.split('.');
   const last = qparts[qparts.length - 1] ?? q;

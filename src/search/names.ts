@@ -131,8 +131,11 @@ export class NameIndex {
     return new NameIndex(runs);
   }
 
-  /** Ids of symbols whose lower-cased name starts with `prefix` (exact names first), at most `max`. */
-  prefixed(prefix: string, max: number): number[] {
+  /**
+   * Ids of symbols whose lower-cased name starts with `prefix` (exact names first), at most
+   * `max`; with `exact`, only those whose lower-cased name is `prefix` (the same first entries).
+   */
+  prefixed(prefix: string, max: number, exact = false): number[] {
     const key = prefix.toLowerCase();
     // Each run from its first name >= key; then a merge by (name, id), skipping dead ids.
     const at = this.runs.map((r) => {
@@ -158,7 +161,7 @@ export class NameIndex {
         at[k] = i;
         if (i >= r.names.length) continue;
         const name = r.names.get(i) ?? '';
-        if (!name.startsWith(key)) continue;
+        if (exact ? name !== key : !name.startsWith(key)) continue;
         const id = r.map ? r.map[r.ids[i]!]! : r.ids[i]!;
         if (best < 0 || name < bestName || (name === bestName && id < bestId)) {
           best = k;
