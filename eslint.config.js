@@ -26,4 +26,11 @@ export default tseslint.config(
       globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly' },
     },
   },
+  {
+    // CommonJS on purpose (no ES module loader on the cold search path): bin/ (bin/package.json)
+    // and src/**/*.cts, whose `import x = require()` is how TypeScript writes a CommonJS import.
+    files: ['bin/**/*.js', '**/*.cts'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The installed `leindex` binary: runs the compiled CLI (`leindex search` from its one-file
-// bundle when there is a current one: dist/src/cli/bundle.js).
-import { bundledSearch } from '../dist/src/cli/bundle.js';
+// bundle when there is a current one: dist/src/cli/bundle.cjs). CommonJS (bin/package.json),
+// so a bundled search never starts node's ES module loader; every other command, or a
+// search without a current bundle, imports the compiled ES modules (main.ts).
+'use strict';
 
 // A closed stdout (`leindex ... | head`) is a normal way to stop reading, not an error.
 process.stdout.on('error', (err) => {
@@ -10,6 +12,9 @@ process.stdout.on('error', (err) => {
 });
 
 const argv = process.argv.slice(2);
-const main =
-  (argv[0] === 'search' ? bundledSearch() : undefined) ?? (await import('../dist/src/cli/main.js')).main;
-process.exitCode = await main(argv);
+const bundled = argv[0] === 'search' ? require('../dist/src/cli/bundle.cjs').bundledSearch() : undefined;
+(bundled ? Promise.resolve(bundled) : import('../dist/src/cli/main.js').then((m) => m.main))
+  .then((main) => main(argv))
+  .then((code) => {
+    process.exitCode = code;
+  });

@@ -10,22 +10,30 @@ import { createRequire } from 'node:module';
 import type * as Lmdb from 'lmdb';
 
 const require = createRequire(import.meta.url);
-// msgpackr (lmdb-js's encoding of non-binary values) otherwise loads a second native addon,
-// msgpackr-extract, to decode long strings faster: leindex's msgpack values are a few small
-// records (generation info, summary, skipped files), and loading it was ~6 ms of every
-// process start. Set only when the user has not chosen.
-process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED ??= 'true';
-// lmdb-js picks its prebuilt binary by C library, asking detect-libc, which loads
-// child_process (and net, streams...) to be able to run `getconf`: ~16 ms of every start.
-// LIBC (node-gyp-build's own override) answered from the ELF interpreter of this node
-// binary, detect-libc's first check, skips that; when unsure it is left to detect-libc.
-if (process.env.LIBC === undefined) {
-  const libc = libcOfNode();
-  if (libc) process.env.LIBC = libc;
-}
-const lmdb = require('lmdb') as typeof Lmdb;
+let lmdb: typeof Lmdb | undefined;
 
-export const open: typeof Lmdb.open = lmdb.open;
+/** lmdb-js, loaded on first use (a module that imports this one loads no addon until then). */
+function lmdbJs(): typeof Lmdb {
+  if (lmdb) return lmdb;
+  // msgpackr (lmdb-js's encoding of non-binary values) otherwise loads a second native addon,
+  // msgpackr-extract, to decode long strings faster: leindex's msgpack values are a few small
+  // records (generation info, summary, skipped files), and loading it was ~6 ms of every
+  // process start. Set only when the user has not chosen.
+  process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED ??= 'true';
+  // lmdb-js picks its prebuilt binary by C library, asking detect-libc, which loads
+  // child_process (and net, streams...) to be able to run `getconf`: ~16 ms of every start.
+  // LIBC (node-gyp-build's own override) answered from the ELF interpreter of this node
+  // binary, detect-libc's first check, skips that; when unsure it is left to detect-libc.
+  if (process.env.LIBC === undefined) {
+    const libc = libcOfNode();
+    if (libc) process.env.LIBC = libc;
+  }
+  lmdb = require('lmdb') as typeof Lmdb;
+  return lmdb;
+}
+
+export const open: typeof Lmdb.open = ((...args: Parameters<typeof Lmdb.open>) =>
+  lmdbJs().open(...args)) as typeof Lmdb.open;
 export type { RootDatabase, Database, RootDatabaseOptions } from 'lmdb';
 
 /**

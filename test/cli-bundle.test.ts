@@ -1,4 +1,4 @@
-// `leindex search` from its one-file bundle (src/cli/bundle.ts): the loader runs a current
+// `leindex search` from its one-file bundle (src/cli/bundle.cts): the loader runs a current
 // bundle with a V8 code cache it writes once and ties to that very file, ignores a stale
 // bundle or a cache of another one, and the bundled CLI prints exactly what the compiled
 // modules print (results, exit codes, errors, help).
@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bundledSearch, SEARCH_BUNDLE } from '../src/cli/bundle.js';
+import bundle from '../src/cli/bundle.cjs';
 import { ExitCode } from '../src/errors.js';
 import { copyFixture, indexTree, tempDir, type Workspace } from './helpers/workspace.js';
 
+const { bundledSearch, SEARCH_BUNDLE } = bundle;
 const BIN = fileURLToPath(new URL('../../bin/leindex.js', import.meta.url));
 const TS_BUILD_INFO = fileURLToPath(new URL('../.tsbuildinfo', import.meta.url));
 

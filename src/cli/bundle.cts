@@ -1,25 +1,26 @@
 // Runs `leindex search` from its one-file bundle (dist/src/cli/search.bundle.cjs, built by
 // `npm run build` through scripts/bundle-cli.mjs) with a V8 code cache beside it: a cold
-// search then reads and compiles one file, not ~40 ES modules and clipanion's ~25 CommonJS
-// files, and most of its functions come precompiled. bin/leindex.js asks here first and
-// falls back to main.ts when there is no bundle or it is older than the compiled modules
-// (a `tsc` build without the bundling step). Imports nothing but node builtins. Main thread.
+// search then reads and compiles one file, not ~40 ES modules, clipanion's ~25 CommonJS
+// files and lmdb-js's, and most of its functions come precompiled. bin/leindex.js asks here
+// first and falls back to main.ts when there is no bundle or it is older than the compiled
+// modules (a `tsc` build without the bundling step). CommonJS (compiled to bundle.cjs), like
+// the bin, so a search never starts node's ES module loader. Imports nothing but node
+// builtins. Main thread.
 
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+import fs = require('node:fs');
+import nodeModule = require('node:module');
+import path = require('node:path');
+import vm = require('node:vm');
 
-export const SEARCH_BUNDLE = fileURLToPath(new URL('./search.bundle.cjs', import.meta.url));
+const SEARCH_BUNDLE = path.join(__dirname, 'search.bundle.cjs');
 /** Written by `tsc` on every build that changes an output: a bundle older than it is stale. */
-const TS_BUILD_INFO = fileURLToPath(new URL('../../.tsbuildinfo', import.meta.url));
+const TS_BUILD_INFO = path.join(__dirname, '..', '..', '.tsbuildinfo');
 
-export type CliMain = (argv: string[]) => Promise<number>;
+type CliMain = (argv: string[]) => Promise<number>;
 
-function mtime(path: string): number | undefined {
+function mtime(file: string): number | undefined {
   try {
-    return statSync(path).mtimeMs;
+    return fs.statSync(file).mtimeMs;
   } catch {
     return undefined;
   }
@@ -30,11 +31,11 @@ function mtime(path: string): number | undefined {
  * LEINDEX_BUNDLE=off). The code cache (`<bundle>.cache`) is written after the first run
  * that lacks a usable one, best effort: a read-only install just compiles every time.
  */
-export function bundledSearch(bundle = SEARCH_BUNDLE): CliMain | undefined {
+function bundledSearch(bundle = SEARCH_BUNDLE): CliMain | undefined {
   if (process.env.LEINDEX_BUNDLE === 'off') return undefined;
   let st: { size: number; mtimeMs: number };
   try {
-    st = statSync(bundle);
+    st = fs.statSync(bundle);
   } catch {
     return undefined;
   }
@@ -46,12 +47,12 @@ export function bundledSearch(bundle = SEARCH_BUNDLE): CliMain | undefined {
   const header = Buffer.from(`LXCC ${st.size} ${st.mtimeMs}\n`);
   let cachedData: Buffer | undefined;
   try {
-    const bytes = readFileSync(cacheFile);
+    const bytes = fs.readFileSync(cacheFile);
     cachedData = bytes.subarray(0, header.length).equals(header) ? bytes.subarray(header.length) : undefined;
   } catch {
     cachedData = undefined;
   }
-  const source = readFileSync(bundle, 'utf8');
+  const source = fs.readFileSync(bundle, 'utf8');
   // The CommonJS wrapper, as node's own loader builds it.
   const script = new vm.Script(
     `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
@@ -60,10 +61,10 @@ export function bundledSearch(bundle = SEARCH_BUNDLE): CliMain | undefined {
   const module = { exports: {} as { main?: CliMain } };
   (script.runInThisContext() as (...args: unknown[]) => void)(
     module.exports,
-    createRequire(bundle),
+    nodeModule.createRequire(bundle),
     module,
     bundle,
-    dirname(bundle),
+    path.dirname(bundle),
   );
   const main = module.exports.main;
   if (typeof main !== 'function') return undefined;
@@ -73,11 +74,13 @@ export function bundledSearch(bundle = SEARCH_BUNDLE): CliMain | undefined {
     // After the run, so the cache holds the functions a search compiled, not only the top level.
     try {
       const tmp = `${cacheFile}.${process.pid}.tmp`;
-      writeFileSync(tmp, Buffer.concat([header, script.createCachedData()]));
-      renameSync(tmp, cacheFile);
+      fs.writeFileSync(tmp, Buffer.concat([header, script.createCachedData()]));
+      fs.renameSync(tmp, cacheFile);
     } catch {
       // A read-only install: no cache, every search compiles.
     }
     return code;
   };
 }
+
+export = { bundledSearch, SEARCH_BUNDLE };
