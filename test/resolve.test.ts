@@ -20,6 +20,7 @@ const REPOS = [
   'js-app',
   'rs-dispatch',
   'ts-dispatch',
+  'js-cjs',
 ];
 const UPDATE = process.env.LEINDEX_UPDATE_GOLDEN === '1';
 

@@ -1041,10 +1041,28 @@ class Resolver {
       }
     }
     const top = this.topLevel(f, name, nid);
-    if (top !== undefined) return { id: top, conf: Confidence.local };
+    if (top !== undefined) {
+      // `var x = require('./x')` declares a variable and binds an import: the import says
+      // what it holds (a module or one of its exports).
+      if (STATE_KINDS.has(cols.kind[top] ?? -1) && this.family(f) === 'j') {
+        const req = this.binding(f, name, 0, nid);
+        if (req) return { id: req.id, conf: Confidence.imported };
+      }
+      return { id: top, conf: Confidence.local };
+    }
     const b = this.binding(f, name, 0, nid);
     if (b) return { id: b.id, conf: Confidence.imported };
     return undefined;
+  }
+
+  /**
+   * What a CommonJS module is when used as a value (`m()` and `m.f()` after `var m =
+   * require('./m')`): its `module.exports = …` (flagged default export), else undefined.
+   */
+  private moduleValue(file: number): number | undefined {
+    if (this.family(file) !== 'j') return undefined;
+    const t = this.exportLookup(file, 'default');
+    return t && t.module === undefined && this.ctx.cols.file[t.id] === file ? t.id : undefined;
   }
 
   /** The type enclosing a method: its class-like parent, or (Rust impl of a type defined elsewhere) its qualified-name prefix. */
@@ -1084,7 +1102,13 @@ class Resolver {
     const q = trimColons(qualifier);
     if (!q) {
       const s = this.scoped(f, from, name, nid);
-      if (s && this.ctx.cols.file[s.id] !== NONE) return s;
+      if (s && this.ctx.cols.file[s.id] !== NONE) {
+        const mod = this.family(f) === 'j' ? this.moduleOfRow(s.id) : undefined;
+        if (mod === undefined) return s;
+        // `m(x)` with m = require('./m'): the function the module exports as its value.
+        const value = this.moduleValue(mod);
+        return value === undefined ? undefined : { id: value, conf: Confidence.imported };
+      }
       if (s) return undefined; // a call into an external package: no project edge
       return this.uniqueByName(f, name, instantiate ? TYPE_KINDS : CALLABLE_KINDS, false, nid);
     }
@@ -1120,7 +1144,7 @@ class Resolver {
       }
       if (container) {
         if (this.ctx.cols.file[container.id] === NONE) return undefined; // external package
-        const t = this.member(container, name, 0, nid);
+        const t = this.member(container, name, 0, nid) ?? this.moduleValueMember(f, container, name, nid);
         if (t)
           return {
             id: t.id,
@@ -1143,6 +1167,23 @@ class Resolver {
     }
     // Unknown receiver (`x.len()`, `this.repo.save()`): a project-unique method name only.
     return this.uniqueByName(f, name, CALLABLE_KINDS, true, nid);
+  }
+
+  /**
+   * `m.f()` with m = require('./m') and f not an export of m: a member of what the module
+   * exports as its value (`module.exports = Foo`: a method of class Foo, or `Foo.prototype.f`).
+   */
+  private moduleValueMember(f: number, container: NonNullable<Target>, name: string, nid?: number): Target {
+    if (container.module === undefined || this.family(f) !== 'j') return undefined;
+    const value = this.moduleValue(container.module);
+    if (value === undefined) return undefined;
+    const { cols } = this.ctx;
+    if (CLASS_LIKE.has(cols.kind[value] ?? -1)) return this.methodOf(value, name, 0, nid);
+    if (cols.kind[value] !== SymbolKind.function) return undefined;
+    const seg = nid ?? this.ctx.names.lookup(name);
+    const own =
+      seg === NONE ? MISSING : this.pairInFileOf(container.module, cols.qualifiedName[value] ?? NONE, seg);
+    return own === MISSING ? undefined : { id: own, module: undefined };
   }
 
   /** Does symbol `id`'s qualified name start with `${qualified name of outer}.`? (No string built.) */
