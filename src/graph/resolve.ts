@@ -79,6 +79,13 @@ const COMMON_NAMES = new Set(
 
 type Target = { id: number; module: number | undefined } | undefined;
 
+/** Function.prototype methods that call (or bind) their receiver function. */
+const FORWARDERS = new Set(['call', 'apply', 'bind']);
+/** A forwarder's receiver that ends in a plain name: [1] what is before it, [2] the name. */
+const FORWARDED_CALLEE = /^(?:(.*)\.)?([\w$\u0080-\uffff]+)$/s;
+/** A trailing `.prototype`: `Foo.prototype.m` is the method `Foo.m`. */
+const PROTOTYPE_SEG = /(?:^|\.)prototype$/;
+
 interface ImportRow {
   file: number;
   /** As written: './x', 'a.b', 'crate::m'. undefined for local re-exports. */
@@ -893,6 +900,13 @@ class Resolver {
           let t = this.resolveCall(f, from, name, qualifier, kind === RefKind.instantiate, nid, qid);
           const via =
             kind === RefKind.call ? this.dispatch.call(f, from, name, qualifier, t, r, qid) : undefined;
+          // `f.call(self, a)` / `f.apply(self, args)` / `f.bind(self)`: f itself, when no method
+          // of that name is what the receiver holds (`ns.bind(…)` of a module stays a call of bind).
+          let forwarded = false;
+          if (!t && !via?.length && kind === RefKind.call && qualifier && FORWARDERS.has(name)) {
+            t = this.forwardedCallee(f, from, qualifier);
+            forwarded = t !== undefined;
+          }
           for (const d of via ?? []) {
             if (d === via?.[0]) t = d;
             else {
@@ -904,8 +918,10 @@ class Resolver {
             edges.add(from, t.id, EdgeKind.calls, t.conf);
             this.stats.callConfidence[band(t.conf)] = (this.stats.callConfidence[band(t.conf)] ?? 0) + 1;
             resolved = true;
-            const used = w[aliasAt + r]! !== NONE;
-            this.flow.call(from, t.id, this.paramOwner(t.id), t.conf, w[auxAt + r]!, used);
+            // A bound function is not called yet: no value comes back; the receiver is no argument.
+            const used = w[aliasAt + r]! !== NONE && !(forwarded && name === 'bind');
+            const argc = w[auxAt + r]! - (forwarded ? 1 : 0);
+            this.flow.call(from, t.id, this.paramOwner(t.id), t.conf, argc, used);
           } else this.flow.unresolvedCall();
           break;
         }
@@ -1186,6 +1202,23 @@ class Resolver {
     return own === MISSING ? undefined : { id: own, module: undefined };
   }
 
+  /**
+   * The function a forwarder is called on: `compile` in `compile.call(this, s)`, `Foo.m` in
+   * `Foo.prototype.m.apply(this, args)` (JS / TS only), resolved as a call of it would be.
+   */
+  private forwardedCallee(
+    f: number,
+    from: number,
+    qualifier: string,
+  ): { id: number; conf: number } | undefined {
+    if (this.family(f) !== 'j') return undefined;
+    const m = FORWARDED_CALLEE.exec(qualifier);
+    if (!m?.[2]) return undefined;
+    const rest = m[1]?.replace(PROTOTYPE_SEG, '');
+    const t = this.resolveCall(f, from, m[2], rest || undefined, false);
+    return t && CALLABLE_KINDS.has(this.ctx.cols.kind[t.id] ?? -1) ? t : undefined;
+  }
+
   /** Does symbol `id`'s qualified name start with `${qualified name of outer}.`? (No string built.) */
   private nestedIn(id: number, outer: number): boolean {
     const inner = this.str(this.ctx.cols.qualifiedName[id] ?? NONE);
@@ -1225,7 +1258,14 @@ class Resolver {
     const q = trimColons(qualifier);
     if (!q) {
       const s = this.scoped(f, from, name, nid);
-      if (s) return cols.file[s.id] === NONE ? undefined : s;
+      if (s && cols.file[s.id] !== NONE) {
+        // `class A extends B` with B = require('./b'): the class the module exports as its value.
+        const mod = this.family(f) === 'j' ? this.moduleOfRow(s.id) : undefined;
+        if (mod === undefined) return s;
+        const value = this.moduleValue(mod);
+        return value === undefined ? undefined : { id: value, conf: Confidence.imported };
+      }
+      if (s) return undefined;
       return this.uniqueByName(f, name, TYPE_KINDS, false, nid);
     }
     const segs = this.pathSegments(q);

@@ -470,13 +470,6 @@ function collapse(s: string): string {
 }
 
 /** Receiver text as written, minus whitespace runs, `?.` (→ `.`) and non-null `!`; capped. */
-/** Calls that forward to their receiver function (see forwardedCall). */
-const FORWARDERS = new Set(['call', 'apply', 'bind']);
-/** A receiver that ends in a plain name: [1] what is before it (no trailing dot), [2] the name. */
-const FORWARDED_CALLEE = /^(?:(.*)\.)?([\w$\u0080-\uffff]+)$/s;
-/** `.prototype` segments of a forwarded callee's receiver: `Foo.prototype.m` names `Foo.m`. */
-const PROTOTYPE_SEG = /\.prototype$|^prototype$/;
-
 function capQualifier(s: string): string {
   const q = collapse(s).replace(OPTIONAL_DOT, '.').replace(NON_NULL, '').replace(SPACED_DOT, '.');
   return q.length > MAX_QUALIFIER ? `${q.slice(0, MAX_QUALIFIER - 1)}…` : q;
@@ -2298,9 +2291,7 @@ class Extraction {
           if (t.charCodeAt(dot) !== 46) break;
           if (t.charCodeAt(dot - 1) === 63) dot--; // `?.`
           const q = capQualifier(t.slice(cs, Math.min(dot, cs + 2 * MAX_QUALIFIER)));
-          const name = t.slice(ns, e);
-          if (FORWARDERS.has(name) && this.forwardedCall(name, q, this.skipWsBack(dot - 1) + 1, call)) break;
-          this.pushCall(RefKind.call, ns, name, q, call);
+          this.pushCall(RefKind.call, ns, t.slice(ns, e), q, call);
           break;
         }
         case SUBSCRIPT: {
@@ -2337,37 +2328,6 @@ class Extraction {
         -2,
       );
     }
-  }
-
-  /**
-   * `f.call(self, a)` / `f.apply(self, args)` / `f.bind(self, a)`: a call of `f` itself (Ajv's
-   * `compile.call(this, sch)`), qualified by what is left of the receiver with `.prototype`
-   * dropped (`Foo.prototype.m.call(this)` calls `Foo.m`). The first argument is the receiver,
-   * not a parameter: `call` / `bind` arguments move one position down, `apply`'s array names
-   * no parameter. A bound function is not called yet: its value use is left unknown. false when
-   * the receiver does not end in a plain name (`f().call(x)`, `fns[i].call(x)`).
-   */
-  forwardedCall(how: string, q: string, end: number, call: CallRec): boolean {
-    const m = FORWARDED_CALLEE.exec(q);
-    if (!m) return false;
-    const name = m[2] ?? '';
-    const rest = m[1]?.replace(PROTOTYPE_SEG, '');
-    const a = call.args;
-    let args: CallRec['args'] = undefined;
-    if (a && how !== 'apply') {
-      args = [];
-      for (let i = 0; i + 3 < a.length; i += 4) {
-        const pos = (a[i] as number) - 1;
-        if (pos >= 0) args.push(pos, a[i + 1], a[i + 2], a[i + 3]);
-      }
-    }
-    this.pushCall(RefKind.call, Math.max(0, end - name.length), name, rest || undefined, {
-      ...call,
-      argc: how === 'apply' ? 0 : Math.max(0, call.argc - 1),
-      args,
-      use: how === 'bind' ? undefined : call.use,
-    });
-    return true;
   }
 
   /** A call / instantiate row (alias: how its value is used), then its nameable arguments' rows. */
