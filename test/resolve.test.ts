@@ -21,6 +21,7 @@ const REPOS = [
   'rs-dispatch',
   'ts-dispatch',
   'js-cjs',
+  'py-dispatch',
 ];
 const UPDATE = process.env.LEINDEX_UPDATE_GOLDEN === '1';
 
