@@ -63,7 +63,13 @@ export class ChainTyper {
       cur = this.localType(f, from, head.name, depth);
       // `Type.create()` (TS statics), `Type::new()` written as qualifier `Type`.
       if (!cur && /^[A-Z]/.test(head.name)) cur = this.typeOfPath(f, from, [head.name]);
-    } else return undefined;
+    } else {
+      // `Foo()` (a Python construction, a Rust tuple struct): an instance of the class it names.
+      const t = /^[A-Za-z_$][\w$]*$/.test(head.name) ? this.typeOfPath(f, from, [head.name]) : undefined;
+      const kind = t && 'id' in t ? (this.host.cols.kind[t.id] ?? -1) : -1;
+      if (kind !== SymbolKind.class && kind !== SymbolKind.struct) return undefined;
+      cur = t;
+    }
     for (; cur && i < steps.length; i++) {
       const s = steps[i]!;
       cur = s.call

@@ -73,7 +73,9 @@ const COMMON_NAMES = new Set(
     'default init __init__ eq ne hash cmp partial_cmp to_string as_ref as_str borrow lock insert extend copy ' +
     'start stop reset parse render handle execute process create build load save find search sort index count ' +
     'length contains includes indexOf slice splice concat trim replace match test exec resolve reject wait ' +
-    'flush drop deref some ok err map_err and_then unwrap_or collect sum min max abs is_empty isEmpty main'
+    'flush drop deref some ok err map_err and_then unwrap_or collect sum min max abs is_empty isEmpty main ' +
+    // protocol methods a `with` / `for` calls (extract/python.ts): only a known receiver decides
+    '__enter__ __exit__ __aenter__ __aexit__ __iter__ __aiter__'
   ).split(' '),
 );
 

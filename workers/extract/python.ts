@@ -47,6 +47,8 @@ const QUERY = `
 (class_definition body: (block (expression_statement (assignment) @class_assign)))
 (assignment type: (type) @annotation)
 (for_statement left: (identifier) @for_var)
+(for_statement right: [(identifier) (attribute) (call)] @for_iter)
+(with_item) @with_item
 (import_statement) @import
 (import_from_statement) @import_from
 (global_statement) @global
@@ -81,6 +83,8 @@ const PLAIN_DECORATOR = new RegExp(`(?:^|\\n)\\s*@\\s*(${ID}(?:\\s*\\.\\s*${ID})
 const DEF_LINE = /^[ \t]*(?:async[ \t]+def|def|class)\b/gm;
 const STRING_ITEM = /(['"])((?:(?!\1)[^\\\n]|\\.)*)\1/g;
 const UPPER_CASE = /^_*[A-Z][A-Z0-9_]*$/;
+/** Longest receiver text a `with` / `for` protocol call keeps (longer ones type nothing useful). */
+const MAX_PROTOCOL_RECEIVER = 120;
 /** `# type: (args) -> ret` (PEP 484 function type comment), from its `#`. */
 const FN_TYPE_COMMENT = /#[ \t]*type:[ \t]*\(([^\n]*)\)[ \t]*->[ \t]*([^\n#]*[^\s#])/y;
 /** The start of a line that binds one local: `x =` (not `==`), `x: T =`, `for x in`. */
@@ -248,6 +252,14 @@ class PythonExtraction {
         }
         case 'for_var':
           if (top && top.kind !== SymbolKind.class) this.forVar(node, start, top.row);
+          break;
+        case 'for_iter': {
+          const async = node.parent?.firstChild?.type === 'async';
+          this.protocolCall(node, async ? '__aiter__' : '__iter__', top?.row ?? 0, undefined);
+          break;
+        }
+        case 'with_item':
+          this.withItem(node, top?.row ?? 0);
           break;
         case 'import':
         case 'import_from': {
@@ -803,6 +815,37 @@ class PythonExtraction {
         : undefined;
     this.refs.add(RefKind.call, from, name, qualifier, use, end - name.length, argc);
     if (close > open && argc > 0) this.callArguments(open, close, from);
+  }
+
+  /**
+   * `with cm as x:` calls cm's `__enter__` (its value assigned to x) and `__exit__`; `async
+   * with`, `__aenter__` / `__aexit__`. The receiver is the expression as written, typed at merge
+   * like any call's (`self`, `self.lock`, `Foo()`, a typed local); no edge when it is not known.
+   */
+  private withItem(item: SyntaxNode, from: number): void {
+    let value: SyntaxNode | null = item.firstNamedChild;
+    let use: string | undefined;
+    if (value?.type === 'as_pattern') {
+      const target = value.childForFieldName('alias')?.firstNamedChild;
+      if (target?.type === 'identifier') use = `=${this.text.slice(target.startIndex, target.endIndex)}`;
+      value = value.firstNamedChild;
+    }
+    if (!value) return;
+    const async = item.parent?.parent?.firstChild?.type === 'async';
+    if (!this.protocolCall(value, async ? '__aenter__' : '__enter__', from, use)) return;
+    // __exit__'s arguments come from the runtime (the exception, if any), not from the caller.
+    this.protocolCall(value, async ? '__aexit__' : '__exit__', from, undefined);
+  }
+
+  /** A call of a protocol method on `receiver` (an identifier, attribute or call): false when it is none. */
+  private protocolCall(receiver: SyntaxNode, name: string, from: number, use: string | undefined): boolean {
+    const t = receiver.type;
+    if (t !== 'identifier' && t !== 'attribute' && t !== 'call') return false;
+    if (receiver.endIndex - receiver.startIndex > 2 * MAX_PROTOCOL_RECEIVER) return false;
+    const q = normalizeQualifier(this.text.slice(receiver.startIndex, receiver.endIndex));
+    if (!q || q.length > MAX_PROTOCOL_RECEIVER) return false;
+    this.refs.add(RefKind.call, from, name, q, use, receiver.startIndex, 0);
+    return true;
   }
 
   /** Argument rows (right after their call row) for the arguments that are a name or a `self.x`. */
