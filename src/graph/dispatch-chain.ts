@@ -414,6 +414,9 @@ export class ChainTyper {
       parsed = parseType(parsed.args[0]!);
     if (!parsed) return undefined;
     const last = parsed.segs[parsed.segs.length - 1] ?? '';
+    // std's Option / Result (kept in declType texts for patterns only, see patternValue): not a
+    // project type of that name (regex's own `dfa::Result`).
+    if (parsed.segs.length === 1 && (last === 'Option' || last === 'Result')) return undefined;
     if (parsed.segs.length === 1) {
       const p = this.typeParamIn(scope, last);
       if (p) {
