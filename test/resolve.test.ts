@@ -20,6 +20,8 @@ const REPOS = [
   'js-app',
   'rs-dispatch',
   'ts-dispatch',
+  'js-cjs',
+  'py-dispatch',
 ];
 const UPDATE = process.env.LEINDEX_UPDATE_GOLDEN === '1';
 

@@ -63,7 +63,13 @@ export class ChainTyper {
       cur = this.localType(f, from, head.name, depth);
       // `Type.create()` (TS statics), `Type::new()` written as qualifier `Type`.
       if (!cur && /^[A-Z]/.test(head.name)) cur = this.typeOfPath(f, from, [head.name]);
-    } else return undefined;
+    } else {
+      // `Foo()` (a Python construction, a Rust tuple struct): an instance of the class it names.
+      const t = /^[A-Za-z_$][\w$]*$/.test(head.name) ? this.typeOfPath(f, from, [head.name]) : undefined;
+      const kind = t && 'id' in t ? (this.host.cols.kind[t.id] ?? -1) : -1;
+      if (kind !== SymbolKind.class && kind !== SymbolKind.struct) return undefined;
+      cur = t;
+    }
     for (; cur && i < steps.length; i++) {
       const s = steps[i]!;
       cur = s.call
@@ -145,8 +151,69 @@ export class ChainTyper {
       if (closure !== undefined) return this.closureParamType(f, s, closure, depth + 1);
       const iter = this.facts.forIn.get(s)?.get(name);
       if (iter !== undefined) return this.elementValue(f, s, iter, depth + 1);
+      const pat = this.facts.patBind.get(s)?.get(name);
+      if (pat !== undefined) return this.patternValue(f, s, pat, depth + 1);
     }
     return undefined;
+  }
+
+  /**
+   * A name a tuple pattern binds (Rust): `E::A.k` is position k of variant A's payload (its
+   * declType rows, generics through E's arguments when known); `Some.0@chain` / `Ok.0@…` /
+   * `Err.0@…` the first / second argument of the Option / Result the chain is declared as.
+   */
+  private patternValue(f: number, from: number, pat: string, depth: number): TypeValue | undefined {
+    const { cols } = this.host;
+    const at = pat.indexOf('@');
+    const head = at < 0 ? pat : pat.slice(0, at);
+    const dot = head.lastIndexOf('.');
+    const path = head.slice(0, dot);
+    const pos = head.slice(dot + 1);
+    if (at < 0) {
+      const segs = path.split('::');
+      const variant = segs.pop() ?? '';
+      const owner = this.typeOfPath(f, from, segs);
+      if (!owner || owner.traits !== undefined) return undefined;
+      const v = this.member(owner.id, variant);
+      const text = v === undefined ? undefined : this.facts.paramDecl(v, pos);
+      if (v === undefined || text === undefined) return undefined;
+      return this.resolveText(text, cols.file[v] ?? f, owner.id, owner.args, f, from, depth + 1);
+    }
+    const declared = this.declaredText(f, from, pat.slice(at + 1), depth);
+    const parsed = declared && parseType(declared.text);
+    const wrapper = parsed ? (parsed.segs[parsed.segs.length - 1] ?? '') : '';
+    const index = path === 'Err' ? 1 : 0;
+    const ok = (path === 'Some' && wrapper === 'Option') || (path !== 'Some' && wrapper === 'Result');
+    const arg = ok && parsed ? parsed.args[index] : undefined;
+    if (!declared || arg === undefined) return undefined;
+    return this.resolveText(arg, declared.f, declared.scope, declared.args, f, from, depth + 1);
+  }
+
+  /** The declared type text of a plain chain: a parameter / annotated local, or a field of a typed owner. */
+  private declaredText(
+    f: number,
+    from: number,
+    chain: string,
+    depth: number,
+  ): { text: string; f: number; scope: number; args: ArgContext | undefined } | undefined {
+    const { cols } = this.host;
+    const dot = chain.lastIndexOf('.');
+    if (dot < 0) {
+      const base = this.host.symbolStart[f] ?? 0;
+      for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
+        const kind = cols.kind[s];
+        if (kind !== SymbolKind.function && kind !== SymbolKind.method) break;
+        const text = this.facts.paramDecl(s, chain);
+        if (text !== undefined) return { text, f, scope: s, args: undefined };
+      }
+      return undefined;
+    }
+    const owner = this.evalChain(f, from, chain.slice(0, dot), depth + 1);
+    if (!owner || owner.traits !== undefined) return undefined;
+    const field = this.member(owner.id, chain.slice(dot + 1));
+    const text = field === undefined ? undefined : this.facts.declOf(field);
+    if (field === undefined || text === undefined || cols.kind[field] !== SymbolKind.field) return undefined;
+    return { text, f: cols.file[field] ?? f, scope: cols.parent[field] ?? NONE, args: owner.args };
   }
 
   /**
@@ -347,6 +414,9 @@ export class ChainTyper {
       parsed = parseType(parsed.args[0]!);
     if (!parsed) return undefined;
     const last = parsed.segs[parsed.segs.length - 1] ?? '';
+    // std's Option / Result (kept in declType texts for patterns only, see patternValue): not a
+    // project type of that name (regex's own `dfa::Result`).
+    if (parsed.segs.length === 1 && (last === 'Option' || last === 'Result')) return undefined;
     if (parsed.segs.length === 1) {
       const p = this.typeParamIn(scope, last);
       if (p) {

@@ -125,6 +125,8 @@ export class DispatchFacts {
   readonly fieldElem = new Map<number, string>();
   /** fn → loop variable → the iterable it walks, a plain chain (`for x in self.items` → self.items). */
   readonly forIn = new Map<number, Map<string, string>>();
+  /** fn → local → the tuple pattern that binds it: `E::A.0`, `Some.0@self.cache` (Rust). */
+  readonly patBind = new Map<number, Map<string, string>>();
   /** An impl method → the type its `impl … for Type` names. */
   readonly implRowOf = new Map<number, { type: string }>();
   private readonly implRows: ImplRow[] = [];
@@ -391,6 +393,10 @@ export class DispatchFacts {
   private elementFact(id: number, t: string, alias: string | undefined, ts: boolean): boolean {
     if (alias !== undefined && t.startsWith('in:')) {
       setIn(this.forIn, id, alias, t.slice(3));
+      return true;
+    }
+    if (alias !== undefined && t.startsWith('pat:')) {
+      setIn(this.patBind, id, alias, t.slice(4));
       return true;
     }
     const el = t.startsWith('[]') ? t.slice(2) : ts ? elementAnnotation(t) : undefined;

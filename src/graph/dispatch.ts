@@ -233,7 +233,8 @@ export class Dispatcher {
     const base = this.host.symbolStart[f] ?? 0;
     for (let s = from; s > base && s >= 0; s = cols.parent[s] ?? base) {
       if (facts.paramDecl(s, head) !== undefined || facts.assigned(s, head) !== undefined) return true;
-      if (facts.closureParam(s, head) || facts.forIn.get(s)?.has(head)) return true;
+      if (facts.closureParam(s, head) || facts.forIn.get(s)?.has(head) || facts.patBind.get(s)?.has(head))
+        return true;
       const kind = cols.kind[s];
       if (kind !== SymbolKind.function && kind !== SymbolKind.method) break;
     }

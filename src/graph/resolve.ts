@@ -73,11 +73,20 @@ const COMMON_NAMES = new Set(
     'default init __init__ eq ne hash cmp partial_cmp to_string as_ref as_str borrow lock insert extend copy ' +
     'start stop reset parse render handle execute process create build load save find search sort index count ' +
     'length contains includes indexOf slice splice concat trim replace match test exec resolve reject wait ' +
-    'flush drop deref some ok err map_err and_then unwrap_or collect sum min max abs is_empty isEmpty main'
+    'flush drop deref some ok err map_err and_then unwrap_or collect sum min max abs is_empty isEmpty main ' +
+    // protocol methods a `with` / `for` calls (extract/python.ts): only a known receiver decides
+    '__enter__ __exit__ __aenter__ __aexit__ __iter__ __aiter__'
   ).split(' '),
 );
 
 type Target = { id: number; module: number | undefined } | undefined;
+
+/** Function.prototype methods that call (or bind) their receiver function. */
+const FORWARDERS = new Set(['call', 'apply', 'bind']);
+/** A forwarder's receiver that ends in a plain name: [1] what is before it, [2] the name. */
+const FORWARDED_CALLEE = /^(?:(.*)\.)?([\w$\u0080-\uffff]+)$/s;
+/** A trailing `.prototype`: `Foo.prototype.m` is the method `Foo.m`. */
+const PROTOTYPE_SEG = /(?:^|\.)prototype$/;
 
 interface ImportRow {
   file: number;
@@ -893,6 +902,13 @@ class Resolver {
           let t = this.resolveCall(f, from, name, qualifier, kind === RefKind.instantiate, nid, qid);
           const via =
             kind === RefKind.call ? this.dispatch.call(f, from, name, qualifier, t, r, qid) : undefined;
+          // `f.call(self, a)` / `f.apply(self, args)` / `f.bind(self)`: f itself, when no method
+          // of that name is what the receiver holds (`ns.bind(…)` of a module stays a call of bind).
+          let forwarded = false;
+          if (!t && !via?.length && kind === RefKind.call && qualifier && FORWARDERS.has(name)) {
+            t = this.forwardedCallee(f, from, qualifier);
+            forwarded = t !== undefined;
+          }
           for (const d of via ?? []) {
             if (d === via?.[0]) t = d;
             else {
@@ -904,8 +920,10 @@ class Resolver {
             edges.add(from, t.id, EdgeKind.calls, t.conf);
             this.stats.callConfidence[band(t.conf)] = (this.stats.callConfidence[band(t.conf)] ?? 0) + 1;
             resolved = true;
-            const used = w[aliasAt + r]! !== NONE;
-            this.flow.call(from, t.id, this.paramOwner(t.id), t.conf, w[auxAt + r]!, used);
+            // A bound function is not called yet: no value comes back; the receiver is no argument.
+            const used = w[aliasAt + r]! !== NONE && !(forwarded && name === 'bind');
+            const argc = w[auxAt + r]! - (forwarded ? 1 : 0);
+            this.flow.call(from, t.id, this.paramOwner(t.id), t.conf, argc, used);
           } else this.flow.unresolvedCall();
           break;
         }
@@ -1041,10 +1059,28 @@ class Resolver {
       }
     }
     const top = this.topLevel(f, name, nid);
-    if (top !== undefined) return { id: top, conf: Confidence.local };
+    if (top !== undefined) {
+      // `var x = require('./x')` declares a variable and binds an import: the import says
+      // what it holds (a module or one of its exports).
+      if (STATE_KINDS.has(cols.kind[top] ?? -1) && this.family(f) === 'j') {
+        const req = this.binding(f, name, 0, nid);
+        if (req) return { id: req.id, conf: Confidence.imported };
+      }
+      return { id: top, conf: Confidence.local };
+    }
     const b = this.binding(f, name, 0, nid);
     if (b) return { id: b.id, conf: Confidence.imported };
     return undefined;
+  }
+
+  /**
+   * What a CommonJS module is when used as a value (`m()` and `m.f()` after `var m =
+   * require('./m')`): its `module.exports = …` (flagged default export), else undefined.
+   */
+  private moduleValue(file: number): number | undefined {
+    if (this.family(file) !== 'j') return undefined;
+    const t = this.exportLookup(file, 'default');
+    return t && t.module === undefined && this.ctx.cols.file[t.id] === file ? t.id : undefined;
   }
 
   /** The type enclosing a method: its class-like parent, or (Rust impl of a type defined elsewhere) its qualified-name prefix. */
@@ -1084,7 +1120,13 @@ class Resolver {
     const q = trimColons(qualifier);
     if (!q) {
       const s = this.scoped(f, from, name, nid);
-      if (s && this.ctx.cols.file[s.id] !== NONE) return s;
+      if (s && this.ctx.cols.file[s.id] !== NONE) {
+        const mod = this.family(f) === 'j' ? this.moduleOfRow(s.id) : undefined;
+        if (mod === undefined) return s;
+        // `m(x)` with m = require('./m'): the function the module exports as its value.
+        const value = this.moduleValue(mod);
+        return value === undefined ? undefined : { id: value, conf: Confidence.imported };
+      }
       if (s) return undefined; // a call into an external package: no project edge
       return this.uniqueByName(f, name, instantiate ? TYPE_KINDS : CALLABLE_KINDS, false, nid);
     }
@@ -1120,7 +1162,7 @@ class Resolver {
       }
       if (container) {
         if (this.ctx.cols.file[container.id] === NONE) return undefined; // external package
-        const t = this.member(container, name, 0, nid);
+        const t = this.member(container, name, 0, nid) ?? this.moduleValueMember(f, container, name, nid);
         if (t)
           return {
             id: t.id,
@@ -1143,6 +1185,40 @@ class Resolver {
     }
     // Unknown receiver (`x.len()`, `this.repo.save()`): a project-unique method name only.
     return this.uniqueByName(f, name, CALLABLE_KINDS, true, nid);
+  }
+
+  /**
+   * `m.f()` with m = require('./m') and f not an export of m: a member of what the module
+   * exports as its value (`module.exports = Foo`: a method of class Foo, or `Foo.prototype.f`).
+   */
+  private moduleValueMember(f: number, container: NonNullable<Target>, name: string, nid?: number): Target {
+    if (container.module === undefined || this.family(f) !== 'j') return undefined;
+    const value = this.moduleValue(container.module);
+    if (value === undefined) return undefined;
+    const { cols } = this.ctx;
+    if (CLASS_LIKE.has(cols.kind[value] ?? -1)) return this.methodOf(value, name, 0, nid);
+    if (cols.kind[value] !== SymbolKind.function) return undefined;
+    const seg = nid ?? this.ctx.names.lookup(name);
+    const own =
+      seg === NONE ? MISSING : this.pairInFileOf(container.module, cols.qualifiedName[value] ?? NONE, seg);
+    return own === MISSING ? undefined : { id: own, module: undefined };
+  }
+
+  /**
+   * The function a forwarder is called on: `compile` in `compile.call(this, s)`, `Foo.m` in
+   * `Foo.prototype.m.apply(this, args)` (JS / TS only), resolved as a call of it would be.
+   */
+  private forwardedCallee(
+    f: number,
+    from: number,
+    qualifier: string,
+  ): { id: number; conf: number } | undefined {
+    if (this.family(f) !== 'j') return undefined;
+    const m = FORWARDED_CALLEE.exec(qualifier);
+    if (!m?.[2]) return undefined;
+    const rest = m[1]?.replace(PROTOTYPE_SEG, '');
+    const t = this.resolveCall(f, from, m[2], rest || undefined, false);
+    return t && CALLABLE_KINDS.has(this.ctx.cols.kind[t.id] ?? -1) ? t : undefined;
   }
 
   /** Does symbol `id`'s qualified name start with `${qualified name of outer}.`? (No string built.) */
@@ -1184,7 +1260,14 @@ class Resolver {
     const q = trimColons(qualifier);
     if (!q) {
       const s = this.scoped(f, from, name, nid);
-      if (s) return cols.file[s.id] === NONE ? undefined : s;
+      if (s && cols.file[s.id] !== NONE) {
+        // `class A extends B` with B = require('./b'): the class the module exports as its value.
+        const mod = this.family(f) === 'j' ? this.moduleOfRow(s.id) : undefined;
+        if (mod === undefined) return s;
+        const value = this.moduleValue(mod);
+        return value === undefined ? undefined : { id: value, conf: Confidence.imported };
+      }
+      if (s) return undefined;
       return this.uniqueByName(f, name, TYPE_KINDS, false, nid);
     }
     const segs = this.pathSegments(q);

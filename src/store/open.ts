@@ -31,8 +31,11 @@ import { LeindexError, describeError } from '../errors.js';
  * 8: a name index run is one blob (names and ids), padded to be read in place when large;
  *    loop-variable and collection declType facts (`in:xs`, `[]T`, `xs: T[]`); argument rows
  *    after a multi-parameter closure / lambda at their true positions.
+ * 9: Python type comments (paramType / returnType / local declType rows) and with / for protocol
+ *    calls (__enter__, __exit__, __iter__); Rust tuple-variant payload and tuple-pattern
+ *    (`pat:`) declType facts, Option / Result kept in declType texts.
  */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 export interface StoreDbs {
   env: RootDatabase;

@@ -47,6 +47,8 @@ const QUERY = `
 (class_definition body: (block (expression_statement (assignment) @class_assign)))
 (assignment type: (type) @annotation)
 (for_statement left: (identifier) @for_var)
+(for_statement right: [(identifier) (attribute) (call)] @for_iter)
+(with_item) @with_item
 (import_statement) @import
 (import_from_statement) @import_from
 (global_statement) @global
@@ -81,6 +83,12 @@ const PLAIN_DECORATOR = new RegExp(`(?:^|\\n)\\s*@\\s*(${ID}(?:\\s*\\.\\s*${ID})
 const DEF_LINE = /^[ \t]*(?:async[ \t]+def|def|class)\b/gm;
 const STRING_ITEM = /(['"])((?:(?!\1)[^\\\n]|\\.)*)\1/g;
 const UPPER_CASE = /^_*[A-Z][A-Z0-9_]*$/;
+/** Longest receiver text a `with` / `for` protocol call keeps (longer ones type nothing useful). */
+const MAX_PROTOCOL_RECEIVER = 120;
+/** `# type: (args) -> ret` (PEP 484 function type comment), from its `#`. */
+const FN_TYPE_COMMENT = /#[ \t]*type:[ \t]*\(([^\n]*)\)[ \t]*->[ \t]*([^\n#]*[^\s#])/y;
+/** The start of a line that binds one local: `x =` (not `==`), `x: T =`, `for x in`. */
+const TYPED_LOCAL = new RegExp(`[ \\t]*(?:for[ \\t]+)?(${ID})[ \\t]*(?:=(?!=)|in\\b)`, 'uy');
 const AUG_OP = /^(?:\+|-|\*\*?|\/\/?|%|@|&|\||\^|<<|>>)=/;
 
 /** Names in annotations that are builtins or typing/collections machinery, not user types. */
@@ -245,6 +253,14 @@ class PythonExtraction {
         case 'for_var':
           if (top && top.kind !== SymbolKind.class) this.forVar(node, start, top.row);
           break;
+        case 'for_iter': {
+          const async = node.parent?.firstChild?.type === 'async';
+          this.protocolCall(node, async ? '__aiter__' : '__iter__', top?.row ?? 0, undefined);
+          break;
+        }
+        case 'with_item':
+          this.withItem(node, top?.row ?? 0);
+          break;
         case 'import':
         case 'import_from': {
           const end = node.endIndex;
@@ -275,6 +291,7 @@ class PythonExtraction {
       }
     }
     attributeComplexity(this.b, this.lex.branches);
+    if (text.includes('type:')) this.variableTypeComments();
     this.selfReads();
     this.moduleNameRefs();
   }
@@ -407,6 +424,60 @@ class PythonExtraction {
     if (retStart >= 0) {
       this.annotations.push(retStart, retEnd);
       this.types(text.slice(retStart, retEnd), retStart, row, TypeUse.ret, 0);
+    }
+    if (!isClass && bodyStart > colon + 1) this.functionTypeComment(colon + 1, bodyStart, row, retStart < 0);
+  }
+
+  /**
+   * A PEP 484 function type comment between the header and the body (`# type: (int, Foo) ->
+   * Bar`): parameter types by position (self / cls not listed, as params() counts them) and the
+   * return type, as if annotated; an annotation written in the header wins (`withReturn`).
+   */
+  private functionTypeComment(from: number, to: number, row: number, withReturn: boolean): void {
+    const text = this.text;
+    const hash = text.indexOf('#', from);
+    if (hash < 0 || hash >= to || this.lex.deadAt(hash) < 0) return;
+    FN_TYPE_COMMENT.lastIndex = hash;
+    const m = FN_TYPE_COMMENT.exec(text);
+    if (!m || m.index + m[0].length > to) return;
+    const args = m[1] ?? '';
+    const argsStart = hash + m[0].indexOf('(') + 1;
+    if (args.trim() !== '...') {
+      let pos = 0;
+      for (const [s, e] of splitTypeList(args)) {
+        const item = args.slice(s, e);
+        const lead = item.length - item.replace(/^[\s*]+/, '').length;
+        this.types(item.slice(lead), argsStart + s + lead, row, TypeUse.param, pos++);
+      }
+    }
+    const ret = m[2] ?? '';
+    if (withReturn && ret) this.types(ret, hash + m[0].length - ret.length, row, TypeUse.ret, 0);
+  }
+
+  /**
+   * PEP 484 variable type comments in a def (`x = f()  # type: Foo`, `for x in xs:  # type:
+   * Foo`): a declType fact of the local, as an annotation `x: Foo` gives, and the type's refs.
+   * Only a single-line statement that starts with the name is read.
+   */
+  private variableTypeComments(): void {
+    const text = this.text;
+    for (let i = text.indexOf('type:'); i >= 0; i = text.indexOf('type:', i + 5)) {
+      const hash = text.lastIndexOf('#', i);
+      if (hash < 0 || !/^#\s*$/.test(text.slice(hash, i)) || this.lex.deadAt(hash) < 0) continue;
+      const lineStart = text.lastIndexOf('\n', hash) + 1;
+      TYPED_LOCAL.lastIndex = lineStart;
+      const m = TYPED_LOCAL.exec(text);
+      if (!m || m.index + m[0].length > hash) continue;
+      const name = m[1] ?? '';
+      const scope = this.scopeByRow.get(this.scopes.at(hash));
+      if (!scope || (scope.kind !== SymbolKind.function && scope.kind !== SymbolKind.method)) continue;
+      const lineEnd = this.lex.deadAt(hash);
+      const raw = text.slice(i + 5, lineEnd).replace(/#.*$/s, '');
+      const written = raw.trim();
+      if (!written || /^ignore\b/.test(written) || written.length > 200) continue;
+      const at = i + 5 + raw.indexOf(written);
+      this.refs.add(RefKind.declType, scope.row, written.replace(/\s+/g, ''), undefined, name, at, -1);
+      this.types(written, at, scope.row, TypeUse.typeRef, 0);
     }
   }
 
@@ -744,6 +815,37 @@ class PythonExtraction {
         : undefined;
     this.refs.add(RefKind.call, from, name, qualifier, use, end - name.length, argc);
     if (close > open && argc > 0) this.callArguments(open, close, from);
+  }
+
+  /**
+   * `with cm as x:` calls cm's `__enter__` (its value assigned to x) and `__exit__`; `async
+   * with`, `__aenter__` / `__aexit__`. The receiver is the expression as written, typed at merge
+   * like any call's (`self`, `self.lock`, `Foo()`, a typed local); no edge when it is not known.
+   */
+  private withItem(item: SyntaxNode, from: number): void {
+    let value: SyntaxNode | null = item.firstNamedChild;
+    let use: string | undefined;
+    if (value?.type === 'as_pattern') {
+      const target = value.childForFieldName('alias')?.firstNamedChild;
+      if (target?.type === 'identifier') use = `=${this.text.slice(target.startIndex, target.endIndex)}`;
+      value = value.firstNamedChild;
+    }
+    if (!value) return;
+    const async = item.parent?.parent?.firstChild?.type === 'async';
+    if (!this.protocolCall(value, async ? '__aenter__' : '__enter__', from, use)) return;
+    // __exit__'s arguments come from the runtime (the exception, if any), not from the caller.
+    this.protocolCall(value, async ? '__aexit__' : '__exit__', from, undefined);
+  }
+
+  /** A call of a protocol method on `receiver` (an identifier, attribute or call): false when it is none. */
+  private protocolCall(receiver: SyntaxNode, name: string, from: number, use: string | undefined): boolean {
+    const t = receiver.type;
+    if (t !== 'identifier' && t !== 'attribute' && t !== 'call') return false;
+    if (receiver.endIndex - receiver.startIndex > 2 * MAX_PROTOCOL_RECEIVER) return false;
+    const q = normalizeQualifier(this.text.slice(receiver.startIndex, receiver.endIndex));
+    if (!q || q.length > MAX_PROTOCOL_RECEIVER) return false;
+    this.refs.add(RefKind.call, from, name, q, use, receiver.startIndex, 0);
+    return true;
   }
 
   /** Argument rows (right after their call row) for the arguments that are a name or a `self.x`. */
@@ -1264,4 +1366,22 @@ function isLambdaAt(text: string, i: number): boolean {
   const word = (c: number): boolean =>
     (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
   return !word(before) && !word(after) && before !== 46;
+}
+
+/** [start, end) of the top-level comma-separated items of a type list (`int, Dict[str, Foo]`). */
+function splitTypeList(list: string): [number, number][] {
+  const out: [number, number][] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < list.length; i++) {
+    const c = list.charCodeAt(i);
+    if (c === 91 || c === 40) depth++;
+    else if (c === 93 || c === 41) depth--;
+    else if (c === 44 && depth === 0) {
+      out.push([start, i]);
+      start = i + 1;
+    }
+  }
+  if (list.slice(start).trim()) out.push([start, list.length]);
+  return out;
 }

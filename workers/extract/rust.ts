@@ -56,6 +56,7 @@ const QUERY = `
 (struct_expression name: (_) @struct_expr)
 (let_declaration type: (_) @body_type)
 (for_expression pattern: (identifier) @for_var)
+(tuple_struct_pattern) @tuple_pat
 (type_cast_expression type: (_) @body_type)
 `;
 /** Only run on trees with errors: ERROR / MISSING patterns in the main query cost ~10% of the parse. */
@@ -352,6 +353,9 @@ class RustExtraction {
         case 'for_var':
           this.forVar(node, start);
           break;
+        case 'tuple_pat':
+          this.tuplePattern(node);
+          break;
         case 'fn':
         case 'item':
           this.item(node, start);
@@ -641,12 +645,90 @@ class RustExtraction {
         if (bodyClose !== undefined) this.members(body, bodyClose, rec, false, pub);
       } else {
         this.typeRefs(nameEnd, e, rec.row);
+        if (variants && text.charCodeAt(body) === 40 /* ( */) this.variantPayload(body, rec.row);
         if (!variants) {
           const colon = this.topLevel(nameEnd, e, 58 /* : */);
           const t = colon < e ? this.typeText(colon + 1, e, true) : undefined;
           if (t) this.refs.add(RefKind.declType, rec.row, t, undefined, undefined, colon + 1, 0);
         }
       }
+    }
+  }
+
+  /**
+   * A tuple variant's payload `A(Foo, Bar<T>)`: declType rows of the variant (a constant row)
+   * with alias = the position ('0', '1'), as tuple fields are named; the merge types a pattern
+   * binding `E::A(x, y)` by them.
+   */
+  private variantPayload(open: number, row: number): void {
+    const close = this.lex.close.get(open);
+    if (close === undefined) return;
+    let pos = 0;
+    for (const [s, e] of this.splitTopLevel(open + 1, close)) {
+      const t = this.typeText(s, e, true);
+      if (t) this.refs.add(RefKind.declType, row, t, undefined, String(pos), s, pos);
+      pos++;
+    }
+  }
+
+  /**
+   * `E::A(x, _)` / `Self::A(ref x)` in a match arm or `if let` / `while let` / `let`: declType
+   * of the enclosing fn with alias = the bound name and text `pat:E::A.0` (payload position);
+   * `Some(x)` / `Ok(x)` / `Err(e)` as the whole pattern over a plain chain add the scrutinee
+   * (`pat:Some.0@self.cache`): the merge takes the argument of its declared Option / Result.
+   */
+  private tuplePattern(node: SyntaxNode): void {
+    const from = this.from();
+    const kind = this.recs[from - 1]?.kind;
+    if (kind !== SymbolKind.function && kind !== SymbolKind.method) return;
+    const text = this.text;
+    const typeNode = node.childForFieldName('type');
+    if (!typeNode || typeNode.endIndex - typeNode.startIndex > 120) return;
+    const path = text.slice(typeNode.startIndex, typeNode.endIndex).replace(/\s+/g, '');
+    let scrutinee = '';
+    if (!path.includes('::')) {
+      if (path !== 'Some' && path !== 'Ok' && path !== 'Err') return;
+      let owner = node.parent;
+      if (owner?.type === 'match_pattern') owner = owner.parent?.parent?.parent ?? null; // arm, block, match
+      const t = owner?.type;
+      const value =
+        t === 'let_condition' || t === 'match_expression' || t === 'let_declaration'
+          ? owner?.childForFieldName('value')
+          : undefined;
+      if (!value || value.endIndex - value.startIndex > 120) return;
+      const chain = text
+        .slice(value.startIndex, value.endIndex)
+        .replace(/\s+/g, '')
+        .replace(/^&(?:mut)?/, '')
+        .replace(/\.(?:as_ref|as_mut|as_deref|clone|take)\(\)$/, '');
+      if (!/^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/.test(chain)) return;
+      scrutinee = `@${chain}`;
+    }
+    let pos = 0;
+    for (const c of node.children) {
+      if (
+        (c.startIndex === typeNode.startIndex && c.type === typeNode.type) ||
+        c.type === '(' ||
+        c.type === ')' ||
+        c.type === ','
+      )
+        continue;
+      let id: SyntaxNode | null = c;
+      while (id && (id.type === 'ref_pattern' || id.type === 'mut_pattern')) id = id.lastNamedChild;
+      if (id?.type === 'identifier') {
+        const name = text.slice(id.startIndex, id.endIndex).replace(/^r#/, '');
+        if (/^[a-z_]/.test(name) && name !== '_')
+          this.refs.add(
+            RefKind.declType,
+            from,
+            `pat:${path}.${pos}${scrutinee}`,
+            undefined,
+            name,
+            id.startIndex,
+            -1,
+          );
+      }
+      pos++;
     }
   }
 
@@ -981,7 +1063,11 @@ class RustExtraction {
       const self = this.selfType();
       if (!self) return undefined;
       t = self + t.slice(4);
-    } else if (PRIMITIVES.has(head) || (STD_TYPES.has(head) && !WRAPPERS.has(head) && !FN_TRAITS.has(head)))
+    } else if (
+      PRIMITIVES.has(head) ||
+      // Option / Result stay: a `Some(x)` / `Ok(x)` pattern takes their arguments (tuplePattern).
+      (STD_TYPES.has(head) && !WRAPPERS.has(head) && !FN_TRAITS.has(head) && !PATTERN_TYPES.has(head))
+    )
       return undefined;
     return t.length > 160 ? undefined : t;
   }
@@ -1595,6 +1681,8 @@ class RustExtraction {
 const ARROW = /\s*->\s*/y;
 /** Smart pointers a method call sees through (auto-deref): dispatch types their first argument. */
 const WRAPPERS = new Set(['Box', 'Arc', 'Rc', 'Pin']);
+/** Std enums whose tuple variants a pattern binds through (`Some(x)`, `Ok(x)`, `Err(e)`). */
+const PATTERN_TYPES = new Set(['Option', 'Result']);
 /** Closure traits: kept in declType texts and bounds with their argument types (`FnMut(Dispatch)->T`). */
 const FN_TRAITS = new Set(['Fn', 'FnMut', 'FnOnce']);
 
