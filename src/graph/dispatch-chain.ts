@@ -33,7 +33,7 @@ export class ChainTyper {
 
   /** Drops the memo: the Dispatcher calls it when it moves to another file. */
   clearMemo(): void {
-    this.callMemo.clear();
+    if (this.callMemo.size) this.callMemo.clear();
   }
 
   /** The type of a receiver expression `a.b().c` (head, then fields and method calls). */

@@ -477,8 +477,11 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
   // Room for external nodes: ~1% of the corpus' symbols (1.8k) are, so 1024 alone overflowed.
   const cols = new SymbolColumns(fileSymbols + Math.max(1024, fileSymbols >> 6));
   const symbolStart = new Int32Array(inputs.length + 1);
-  // Sized like the corpus' edges (a little over one per reference and symbol), grown if needed.
-  const edges = new EdgeList(refCount + fileSymbols);
+  // Sized like the corpus' edges (a little over one per reference and symbol), grown if needed:
+  // with 1/16 to spare, as the synthetic trees' raw edges overran one per reference and symbol
+  // by 1.7% and the one grow that caused copied every edge into a buffer half as large again.
+  const estimate = refCount + fileSymbols;
+  const edges = new EdgeList(estimate + (estimate >> 4));
 
   phase('modules');
   for (let fileIdx = 0; fileIdx < inputs.length; fileIdx++) {

@@ -129,6 +129,17 @@ class Resolver {
   /** Per file: its first glob row (-1: none); then globNext. */
   private globHead = new Int32Array(0);
   private globNext = new Int32Array(0);
+  /**
+   * Per import row: what the structure phase resolved it to (encodeTarget; -2: not resolved
+   * there, or through a type's members), so a binding of its name need not resolve it again.
+   * Read and written only outside an export lookup (exportDepth 0), where every memo the
+   * resolution reads is final: the same answer as resolving the row again.
+   */
+  private rowTarget = new Int32Array(0);
+  /** How many export lookups are being computed (not memo hits) on the stack. */
+  private exportDepth = 0;
+  /** Set when an import resolution walked a type's members (bases may still grow): not cached. */
+  private importImpure = false;
   /** Memos keyed by (file, name id), values encoded by encodeTarget / encodeModule. */
   private readonly bindingMemo: PairTable;
   /** What a name means as a member of a module file. */
@@ -442,6 +453,7 @@ class Resolver {
     this.reexportNext = new Int32Array(rows).fill(-1);
     this.globNext = new Int32Array(rows).fill(-1);
     this.globHead = new Int32Array(this.nFiles).fill(-1);
+    this.rowTarget = new Int32Array(rows).fill(-2);
     const empty = names.intern('');
     const list = names.list;
     let i = 0;
@@ -619,7 +631,9 @@ class Resolver {
     const v = this.exportMemo.get(f, key);
     if (v !== MISSING) return this.decodeTarget(v);
     this.exportMemo.set(f, key, -1); // cycle guard: a re-export loop resolves to nothing
+    this.exportDepth++;
     const t = depth > 12 ? undefined : this.exportLookupUncached(f, name, depth, key);
+    this.exportDepth--;
     this.exportMemo.set(f, key, this.encodeTarget(t));
     return t;
   }
@@ -697,6 +711,7 @@ class Resolver {
       const split = this.ctx.modules.rustSplitPath(f, segs);
       if (!split) return undefined;
       if (split.module.kind === 'external') return this.moduleTarget(split.module);
+      if (split.rest.length > 1) this.importImpure = true; // through a type: methodOf reads bases
       return this.memberPath(split.module.file, split.rest, depth);
     }
     if (lang === 'python' && row.name === '') {
@@ -776,7 +791,10 @@ class Resolver {
     if (v !== MISSING) return this.decodeTarget(v);
     this.bindingMemo.set(f, key, -1);
     let t: Target;
-    if (row !== MISSING) t = this.importTarget(f, this.importRow(f, row), depth);
+    if (row !== MISSING) {
+      const cached = depth === 0 && this.exportDepth === 0 ? (this.rowTarget[row] ?? -2) : -2;
+      t = cached !== -2 ? this.decodeTarget(cached) : this.importTarget(f, this.importRow(f, row), depth);
+    }
     if (!t) {
       // Names brought in by glob imports (`use x::*`, `from x import *`).
       for (let i = this.globHead[f] ?? -1; i >= 0; i = this.globNext[i] ?? -1) {
@@ -809,6 +827,7 @@ class Resolver {
     const qualifierAt = frag.refColumnAt('qualifier');
     const aliasAt = frag.refColumnAt('alias');
     const auxAt = frag.refColumnAt('aux');
+    let importRow = this.importStart[f] ?? 0;
     for (let r = 0; r < frag.refCount; r++) {
       const kind = w[kindAt + r]!;
       const structural =
@@ -851,6 +870,7 @@ class Resolver {
           break;
         case RefKind.import:
         case RefKind.reexport: {
+          const rowIdx = importRow++; // the row collectImports made of this ref
           if (qualifier === undefined) break; // a local `export { a as b }`
           const row: ImportRow = {
             file: f,
@@ -874,7 +894,9 @@ class Resolver {
             resolved = true;
           }
           if (name && name !== '*') {
+            this.importImpure = false;
             const sym = this.importTarget(f, row, 0);
+            if (!this.importImpure && this.exportDepth === 0) this.rowTarget[rowIdx] = this.encodeTarget(sym);
             if (sym && sym.id !== mod?.id) edges.add(base, sym.id, EdgeKind.imports, Confidence.imported);
             resolved ||= sym !== undefined;
           }
