@@ -9,6 +9,14 @@ import { FragmentReader } from '../graph/fragment.js';
 import type { FileTable, IndexGraph } from '../graph/graph.js';
 import type { MergeInput } from '../graph/merge.js';
 import { patchFiles, resolutionInputEqual, type FilePatch } from '../graph/patch.js';
+import {
+  bodyEditBlocker,
+  decodeTally,
+  reresolve,
+  TALLY_BLOB,
+  type BodyFile,
+} from '../graph/patch-resolve.js';
+import type { ResolveTally } from '../graph/resolve.js';
 import { LANGUAGES, type LanguageId } from '../protocol.js';
 import { decodeStrings } from '../store/codec.js';
 import { decodeGraphColumns } from '../store/layout.js';
@@ -130,6 +138,73 @@ export function patchPrevious(
     inputs,
     vectorDelta,
   };
+}
+
+export type ReresolvedGeneration =
+  | { graph: IndexGraph; tally: ResolveTally; inputs: MergeInput[]; files: number; reason?: undefined }
+  | { graph?: undefined; reason: string };
+
+/**
+ * The new generation with only the changed files re-resolved (src/graph/patch-resolve.ts),
+ * or the reason it cannot be: the same files as last time, each changed one's previous
+ * fragment in the store, and none of them moving what another file's resolution reads.
+ */
+export function reresolvePrevious(
+  writer: IndexWriter,
+  prev: FileTable,
+  parsed: ReadonlyMap<string, MergeInput>,
+  reuse: ReadonlyMap<string, { hash: string; file: DiscoveredFile }>,
+): ReresolvedGeneration {
+  const n = prev.relPath.length;
+  if (parsed.size === 0 || parsed.size + reuse.size !== n) return { reason: 'files added or removed' };
+  const changed: BodyFile[] = [];
+  for (const input of parsed.values()) {
+    const f = indexOf(prev.relPath, input.relPath);
+    if (f < 0 || LANGUAGES.indexOf(input.language) !== prev.language[f]) return { reason: 'files renamed' };
+    const bytes = writer.getFragment(prev.contentHash[f] ?? '');
+    if (!bytes) return { reason: `no previous fragment of ${input.relPath}` };
+    const before = new FragmentReader(bytes);
+    const blocker = bodyEditBlocker(before, input.fragment);
+    if (blocker) return { reason: `${input.relPath}: ${blocker} changed` };
+    changed.push({ file: f, before });
+  }
+  const inputs: MergeInput[] = [];
+  for (let f = 0; f < n; f++) {
+    const relPath = prev.relPath[f]!;
+    const input = parsed.get(relPath);
+    if (input) {
+      inputs.push(input);
+      continue;
+    }
+    const kept = reuse.get(relPath);
+    if (!kept || kept.hash !== prev.contentHash[f] || !writer.hasFragment(kept.hash))
+      return { reason: `no stored fragment of ${relPath}` };
+    inputs.push(
+      new StoredInput(writer, relPath, kept.file.language, kept.hash, kept.file.size, kept.file.mtimeMs),
+    );
+  }
+  const previous = writer.previousGraph();
+  const gen = writer.previousGeneration;
+  if (!previous || gen === undefined) return { reason: 'no previous graph' };
+  const tally = decodeTally(writer.blobAt(gen, TALLY_BLOB), n);
+  if (!tally) return { reason: 'no resolution tally stored' };
+  const cols = decodeGraphColumns(previous.bytes, true);
+  const r = reresolve(
+    {
+      files: prev,
+      strings: decodeStrings(cols.strings),
+      symbols: cols.symbols,
+      fileSymbolCount: previous.info.fileSymbolCount,
+      forward: cols.forward,
+      reverse: cols.reverse,
+      stats: previous.stats,
+    },
+    tally,
+    inputs,
+    changed,
+  );
+  if (r.reason !== undefined) return { reason: r.reason };
+  return { graph: r.graph, tally: r.tally, inputs, files: changed.length };
 }
 
 /** The row of a path in a file table's sorted paths, or -1. */
