@@ -77,6 +77,21 @@ test('body edits: after every step the index equals a fresh one; body-only edits
       },
     },
     {
+      what: 'a Python body whose uses make an external node (`os` of `import os.path`) calls again',
+      alone: true,
+      change: () =>
+        edit(
+          at('py-app/pkg/service.py'),
+          '    models.audit(u)\n',
+          '    models.audit(u)\n    models.audit(u)\n',
+        ),
+    },
+    {
+      what: 'the use that made that external node removed (ids would move)',
+      alone: false,
+      change: () => edit(at('py-app/pkg/service.py'), 'User(os.path.basename(name))', 'User(name)'),
+    },
+    {
       what: 'a field written in another method (a flowsState write)',
       alone: false,
       change: () =>

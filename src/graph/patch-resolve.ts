@@ -17,7 +17,8 @@
 //   all compared row for row, in order (their row numbers may shift; nothing stores those);
 // - the external nodes its uses pass creates (ids in first-lookup order over the files): the
 //   previous merge records each external's creator (ResolveTally); the path is taken only when
-//   the file created none before and looks up none that a later file created or none at all;
+//   the file's uses pass makes the same externals in the same order as before (it looks up
+//   none that a later file made first, and none that is new);
 // - the string table: only external names are added during resolution, so it is unchanged;
 // - stats: the previous totals minus the file's previous tally plus its new one.
 // Calls, instantiations, arguments and typeRefs of non-fields are read only by the file's own
@@ -151,9 +152,10 @@ export function reresolve(
   if (prevTally.externalCreator.length !== externals.length) return { reason: 'tally does not match' };
   const isChanged = new Uint8Array(inputs.length);
   for (const c of changed) isChanged[c.file] = 1;
-  for (const creator of prevTally.externalCreator)
-    if (creator >= 0 && isChanged[creator]) return { reason: 'its previous uses made an external node' };
-  let blocked: string | undefined;
+  const creators = prevTally.externalCreator;
+  // Per changed file: the externals its uses pass looks up first that no earlier file made.
+  const firstTouch = new Map<number, number[]>();
+  const touched = new Set<number>();
   let raw: EdgeList | undefined;
   let tally: ResolveTally | undefined;
   let graph: IndexGraph;
@@ -165,8 +167,14 @@ export function reresolve(
         externals,
         onExternal: (id, file) => {
           const e = id - fileSymbols;
-          const creator = e >= 0 && e < externals.length ? prevTally.externalCreator[e]! : file;
-          if (creator >= file) blocked ??= 'it looks up an external node another file made later';
+          const creator = e >= 0 && e < externals.length ? creators[e]! : file;
+          if (creator < file) return; // made by the structure pass (-1) or an earlier file
+          const key = file * 4294967296 + id;
+          if (touched.has(key)) return;
+          touched.add(key);
+          let list = firstTouch.get(file);
+          if (!list) firstTouch.set(file, (list = []));
+          list.push(e);
         },
         onEdges: (edges) => (raw = edges),
       },
@@ -175,7 +183,15 @@ export function reresolve(
     if (err instanceof Error && err.message.startsWith('partial resolve:')) return { reason: err.message };
     throw err;
   }
-  if (blocked) return { reason: blocked };
+  // A merge makes each external where it is first looked up: the changed files must make the
+  // same ones as before, in the same order (so every external keeps its id).
+  for (const c of changed) {
+    const made: number[] = [];
+    creators.forEach((creator, e) => creator === c.file && made.push(e));
+    const now = firstTouch.get(c.file) ?? [];
+    if (now.length !== made.length || now.some((e, i) => e !== made[i]))
+      return { reason: 'the external nodes it makes first moved' };
+  }
   if (!raw || !tally) throw new Error('reresolve: the merge reported no edges or tally');
   if (graph.symbols.kind.length !== n || graph.fileSymbolCount !== fileSymbols)
     return { reason: 'the symbol count moved' };
