@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 const [root, nArg, seedArg, ...builds] = process.argv.slice(2);
 const n = Number(nArg ?? 20);
@@ -44,7 +45,6 @@ candidates.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line -
 
 function run(build, edit, step) {
   const [cli, indexDir] = build.split('=');
-  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const out = execFileSync('node', [cli, 'index', root, '--index-dir', indexDir, '--json', '-q'], {
     maxBuffer: 1 << 26,
@@ -67,7 +67,6 @@ function run(build, edit, step) {
       load: loadavg().map((x) => +x.toFixed(2)),
     }),
   );
-  void c0;
 }
 
 for (let i = 0; i < n; i++) {

@@ -140,13 +140,20 @@ export function patchPrevious(
   };
 }
 
-export type ReresolvedGeneration =
-  | { graph: IndexGraph; tally: ResolveTally; inputs: MergeInput[]; files: number; reason?: undefined }
-  | { graph?: undefined; reason: string };
+/** A re-resolution the checks allow: its inputs (every file), and run() to do it. */
+export interface ReresolvePlan {
+  /** Every indexed file, in file-table order; unchanged files' fragments are read on first use. */
+  readonly inputs: MergeInput[];
+  /** How many changed files are re-resolved. */
+  readonly files: number;
+  /** The new graph and tally, or why the path does not apply after all (then merge `inputs`). */
+  run():
+    { graph: IndexGraph; tally: ResolveTally; reason?: undefined } | { graph?: undefined; reason: string };
+}
 
 /**
- * The new generation with only the changed files re-resolved (src/graph/patch-resolve.ts),
- * or the reason it cannot be: the same files as last time, each changed one's previous
+ * The plan of a new generation with only the changed files re-resolved (src/graph/patch-resolve.ts),
+ * or the reason it cannot be one: the same files as last time, each changed one's previous
  * fragment in the store, and none of them moving what another file's resolution reads.
  */
 export function reresolvePrevious(
@@ -154,7 +161,7 @@ export function reresolvePrevious(
   prev: FileTable,
   parsed: ReadonlyMap<string, MergeInput>,
   reuse: ReadonlyMap<string, { hash: string; file: DiscoveredFile }>,
-): ReresolvedGeneration {
+): ReresolvePlan | { reason: string } {
   const n = prev.relPath.length;
   if (parsed.size === 0 || parsed.size + reuse.size !== n) return { reason: 'files added or removed' };
   const changed: BodyFile[] = [];
@@ -168,6 +175,9 @@ export function reresolvePrevious(
     if (blocker) return { reason: `${input.relPath}: ${blocker} changed` };
     changed.push({ file: f, before });
   }
+  const gen = writer.previousGeneration;
+  const tally = gen === undefined ? undefined : decodeTally(writer.blobAt(gen, TALLY_BLOB), n);
+  if (!tally) return { reason: 'no resolution tally stored' };
   const inputs: MergeInput[] = [];
   for (let f = 0; f < n; f++) {
     const relPath = prev.relPath[f]!;
@@ -183,28 +193,25 @@ export function reresolvePrevious(
       new StoredInput(writer, relPath, kept.file.language, kept.hash, kept.file.size, kept.file.mtimeMs),
     );
   }
-  const previous = writer.previousGraph();
-  const gen = writer.previousGeneration;
-  if (!previous || gen === undefined) return { reason: 'no previous graph' };
-  const tally = decodeTally(writer.blobAt(gen, TALLY_BLOB), n);
-  if (!tally) return { reason: 'no resolution tally stored' };
-  const cols = decodeGraphColumns(previous.bytes, true);
-  const r = reresolve(
-    {
-      files: prev,
-      strings: decodeStrings(cols.strings),
-      symbols: cols.symbols,
-      fileSymbolCount: previous.info.fileSymbolCount,
-      forward: cols.forward,
-      reverse: cols.reverse,
-      stats: previous.stats,
-    },
-    tally,
+  return {
     inputs,
-    changed,
-  );
-  if (r.reason !== undefined) return { reason: r.reason };
-  return { graph: r.graph, tally: r.tally, inputs, files: changed.length };
+    files: changed.length,
+    run: () => {
+      const previous = writer.previousGraph();
+      if (!previous) return { reason: 'no previous graph' };
+      const cols = decodeGraphColumns(previous.bytes, true);
+      const graph: IndexGraph = {
+        files: prev,
+        strings: decodeStrings(cols.strings),
+        symbols: cols.symbols,
+        fileSymbolCount: previous.info.fileSymbolCount,
+        forward: cols.forward,
+        reverse: cols.reverse,
+        stats: previous.stats,
+      };
+      return reresolve(graph, tally, inputs, changed);
+    },
+  };
 }
 
 /** The row of a path in a file table's sorted paths, or -1. */

@@ -37,7 +37,7 @@ import { MergeInputStash } from '../governor/merge-input.js';
 import { ParsePool } from './pool.js';
 import { planShards } from './shard.js';
 import { VectorStage } from './vectors.js';
-import { patchPrevious, reresolvePrevious, type ReresolvedGeneration } from './patch-previous.js';
+import { patchPrevious, reresolvePrevious, type ReresolvePlan } from './patch-previous.js';
 import { encodeTally, TALLY_BLOB } from '../graph/patch-resolve.js';
 import type { ResolveTally } from '../graph/resolve.js';
 import { sameVectors } from '../graph/patch.js';
@@ -488,22 +488,22 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         : undefined;
     if (patched) log.debug(`graph patched: ${parsed.size} changed file(s), nothing resolution reads moved`);
     // ---- else a body edit: only the changed files re-resolved (src/graph/patch-resolve.ts)
-    let reresolved: ReresolvedGeneration | undefined;
+    let plan: ReresolvePlan | undefined;
+    let mergeReason: string | undefined;
     if (!patched && prev && prevRecord) {
-      reresolved =
+      const p =
         deleted > 0
           ? { reason: `${deleted} file(s) deleted` }
           : discarded
             ? { reason: 'the previous run was discarded' }
             : reresolvePrevious(writer, prev, parsed, reuse);
-      if (reresolved.graph) log.debug(`graph re-resolved: ${reresolved.files} changed file(s)`);
-      else log.info(`full merge: ${reresolved.reason}`);
+      if ('run' in p) plan = p;
+      else mergeReason = p.reason;
     }
-    const partial = reresolved?.graph ? reresolved : undefined;
 
     // ---- load the fragments of unchanged files from the store
-    const inputs: MergeInput[] = patched ? patched.inputs : partial ? partial.inputs : [...parsed.values()];
-    for (const [relPath, { hash, file }] of patched || partial ? [] : reuse) {
+    const inputs: MergeInput[] = patched ? patched.inputs : plan ? plan.inputs : [...parsed.values()];
+    for (const [relPath, { hash, file }] of patched || plan ? [] : reuse) {
       const bytes = writer.getFragment(hash);
       if (!bytes) {
         // The store lost a fragment (damage): say so and skip rather than publish a hole.
@@ -540,23 +540,25 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       const tally =
         prevInfo === undefined ? undefined : writer.blobAt(writer.previousGeneration ?? -1, TALLY_BLOB);
       if (tally) await writer.putBlobs({ [TALLY_BLOB]: tally });
-    } else if (partial) {
-      governor.phase('encode');
-      graph = partial.graph;
-      digest = await writeGraphBlobs(writer, graph);
-      await writer.putBlobs({ [TALLY_BLOB]: encodeTally(partial.tally) });
     } else {
       await stash.flush();
       governor.checkpoint();
+      // A body edit: only the changed files re-resolved (src/graph/patch-resolve.ts)
+      const partial = plan?.run();
+      if (partial?.reason !== undefined) mergeReason = partial.reason;
+      if (partial?.graph) log.debug(`graph re-resolved: ${plan?.files ?? 0} changed file(s)`);
+      else if (mergeReason !== undefined) log.info(`full merge: ${mergeReason}`);
       // Between the merge's phases (some read no fragment, so the stash's checkpoints miss them).
-      let tally: ResolveTally | undefined;
-      graph = mergeFragments(inputs, {
-        onPhase: (p) => {
-          governor.checkpoint();
-          governor.settle(`merge: ${p}`);
-        },
-        onTally: (t) => (tally = t),
-      });
+      let tally: ResolveTally | undefined = partial?.graph ? partial.tally : undefined;
+      graph =
+        partial?.graph ??
+        mergeFragments(inputs, {
+          onPhase: (p) => {
+            governor.checkpoint();
+            governor.settle(`merge: ${p}`);
+          },
+          onTally: (t) => (tally = t),
+        });
       governor.settle('merge done');
       governor.phase('encode');
       digest = await writeGraphBlobs(writer, graph);
@@ -625,8 +627,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         ? (_, f) => ({ vectorCount: 0, errorCount: graph.files.errorCount[f] ?? 0 })
         : (i) => stash.statsOf(i) ?? i.fragment,
     });
-    if (partial) summary.reresolved = partial.files;
-    else if (reresolved?.reason !== undefined) summary.mergeReason = reresolved.reason;
+    if (mergeReason !== undefined) summary.mergeReason = mergeReason;
+    else if (plan) summary.reresolved = plan.files;
     if (patched && prevRecord) {
       summary.patched = true;
       summary.vectors = prevRecord.summary.vectors + patched.vectorDelta;
