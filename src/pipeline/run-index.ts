@@ -431,8 +431,9 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         // A lexicon base stays where it was written (the info names its generation): not copied.
         if (previous.info.lexicon?.baseGeneration !== undefined)
           for (const name of Object.keys(blobs)) if (isLexiconBaseBlob(name)) delete blobs[name];
+        const { reresolved: _r, mergeReason: _m, ...carried } = prevSummary.summary;
         const summary: IndexSummary = {
-          ...prevSummary.summary,
+          ...carried,
           patched: false,
           files: {
             ...prevSummary.summary.files,
