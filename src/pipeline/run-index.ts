@@ -497,7 +497,10 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
           ? { reason: `${deleted} file(s) deleted` }
           : discarded
             ? { reason: 'the previous run was discarded' }
-            : reresolvePrevious(writer, prev, parsed, reuse);
+            : ['flag', 'config', 'env'].includes(governor.budget.source)
+              ? // The re-resolution holds every stored fragment at once; a merge can spill them.
+                { reason: 'a memory budget is set' }
+              : reresolvePrevious(writer, prev, parsed, reuse);
       if ('run' in p) plan = p;
       else mergeReason = p.reason;
     }
