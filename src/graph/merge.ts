@@ -7,7 +7,7 @@ import type { FlowStats } from './dataflow.js';
 import type { FragmentReader } from './fragment.js';
 import { buildCsr, reverseCsr, EdgeKind, Confidence, type IndexGraph, type SymbolTable } from './graph.js';
 import { ModuleResolver } from './modules.js';
-import { resolveReferences } from './resolve.js';
+import { resolveReferences, type PartialResolve, type ResolveTally } from './resolve.js';
 import { LANGUAGES, NONE, SymbolKind, type LanguageId } from '../protocol.js';
 
 export interface MergeInput {
@@ -457,6 +457,13 @@ export interface MergeOptions {
    * structure, uses (resolution passes), flow (data-flow edges), csr (edge tables).
    */
   onPhase?: (phase: string) => void;
+  /** Receives each file's resolution tallies (stored for a later partial re-resolution). */
+  onTally?: (tally: ResolveTally) => void;
+  /**
+   * Re-resolve only some files (src/graph/patch-resolve.ts): onEdges receives the raw edges
+   * (every contains and structure edge, those files' uses edges), and the graph has no edges.
+   */
+  partial?: PartialResolve & { onEdges: (edges: EdgeList) => void };
 }
 
 export function mergeFragments(inputs: readonly MergeInput[], options: MergeOptions = {}): IndexGraph {
@@ -548,12 +555,15 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
     edges,
     onFlow: options.onFlow,
     onPhase: options.onPhase,
+    onTally: options.onTally,
+    partial: options.partial,
   });
+  options.partial?.onEdges(edges);
 
   phase('flow');
   const n = cols.length;
   const symbols = cols.table();
-  const m = edges.length;
+  const m = options.partial ? 0 : edges.length;
   const forward = buildCsr(
     n,
     edges.src.subarray(0, m),

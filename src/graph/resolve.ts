@@ -28,6 +28,47 @@ export interface ResolveContext {
   onFlow?: ((stats: FlowStats) => void) | undefined;
   /** Called as each resolution phase ends (see MergeOptions.onPhase). */
   onPhase?: ((phase: string) => void) | undefined;
+  /** Per-file tallies for a later partial re-resolution (src/graph/patch-resolve.ts). */
+  onTally?: ((tally: ResolveTally) => void) | undefined;
+  /** A partial re-resolution (patch-resolve.ts): see PartialResolve. */
+  partial?: PartialResolve | undefined;
+}
+
+/**
+ * Re-resolving a few files against everything else: every file's structure pass runs (it
+ * builds the tables), then the previous generation's external nodes are added in their order,
+ * then only these files' uses pass; no state / type flow edges are emitted (those stay the
+ * previous generation's). onExternal hears every external a uses pass looks up.
+ */
+export interface PartialResolve {
+  files: readonly number[];
+  externals: readonly string[];
+  onExternal: (id: number, file: number) => void;
+}
+
+/** The confidence bands of stats.callConfidence, in tally column order. */
+export const CALL_BANDS = [
+  'imported',
+  'local',
+  'receiver',
+  'inferred',
+  'qualified',
+  'dispatch',
+  'name',
+  'namedReceiver',
+];
+/** Tally columns of resolved refs: one per RefKind, then unknown kinds. */
+export const TALLY_KINDS = REF_KIND_NAMES.length + 1;
+
+/**
+ * What each file's uses pass contributed to the stats (its resolved refs by kind, file-major,
+ * TALLY_KINDS columns; its call edges by CALL_BANDS), and per external node (in id order) the
+ * file whose uses pass created it, -1 when the structure pass did.
+ */
+export interface ResolveTally {
+  resolved: Int32Array;
+  calls: Int32Array;
+  externalCreator: Int32Array;
 }
 
 const TYPE_KINDS = new Set<number>([
@@ -147,6 +188,12 @@ class Resolver {
   /** Per importing file: specifier → module. */
   private readonly moduleMemo: PairTable;
   private readonly externals = new Map<string, number>();
+  /** Per external (creation order): the file whose uses pass created it, -1 = structure pass. */
+  private readonly externalCreator: number[] = [];
+  /** The file whose uses pass runs (-1: structure pass). */
+  private usesFile = -1;
+  private readonly fileResolved: Int32Array;
+  private readonly fileCalls: Int32Array;
   private readonly bases = new Map<number, number[]>();
   private readonly stats: ResolutionStats = { refs: {}, resolved: {}, callConfidence: {} };
   private readonly flow: FlowCollector;
@@ -155,6 +202,8 @@ class Resolver {
 
   constructor(private readonly ctx: ResolveContext) {
     this.nFiles = ctx.inputs.length;
+    this.fileResolved = new Int32Array(ctx.onTally ? this.nFiles * TALLY_KINDS : 0);
+    this.fileCalls = new Int32Array(ctx.onTally ? this.nFiles * CALL_BANDS.length : 0);
     // Sized for what they held per file on the synthetic trees and the corpus (bindings and
     // exports ~7, module specifiers ~2, re-exports ~1.5, qualified pairs ~10 at most): a table
     // that outgrows that doubles, one sized for the worst case was 24 MB each at 100k files.
@@ -202,9 +251,32 @@ class Resolver {
     // `bases` map, argument flow needs every callee's parameters.
     for (let f = 0; f < this.nFiles; f++) this.resolveFile(f, 'structure');
     phase('structure');
-    for (let f = 0; f < this.nFiles; f++) this.resolveFile(f, 'uses');
+    const partial = this.ctx.partial;
+    if (partial) {
+      // The externals the structure pass made must be the previous generation's first ones.
+      const made = this.externals.size;
+      let k = 0;
+      for (const name of this.externals.keys())
+        if (partial.externals[k++] !== name) throw new Error('partial resolve: externals moved');
+      for (let i = made; i < partial.externals.length; i++) this.external(partial.externals[i]!);
+      for (const f of partial.files) {
+        this.usesFile = f;
+        this.resolveFile(f, 'uses');
+      }
+    } else {
+      for (let f = 0; f < this.nFiles; f++) {
+        this.usesFile = f;
+        this.resolveFile(f, 'uses');
+      }
+    }
     phase('uses');
     this.tallyStats();
+    this.ctx.onTally?.({
+      resolved: this.fileResolved,
+      calls: this.fileCalls,
+      externalCreator: Int32Array.from(this.externalCreator),
+    });
+    if (partial) return this.stats;
     const flowStats = this.flow.finish(this.bases);
     this.ctx.onFlow?.(flowStats);
     return this.stats;
@@ -572,7 +644,9 @@ class Resolver {
       const nameId = strings.intern(name);
       id = cols.add(NONE, SymbolKind.module, nameId, nameId, NONE);
       this.externals.set(name, id);
+      this.externalCreator.push(this.usesFile);
     }
+    if (this.usesFile >= 0) this.ctx.partial?.onExternal(id, this.usesFile);
     return id;
   }
 
@@ -935,12 +1009,12 @@ class Resolver {
             if (d === via?.[0]) t = d;
             else {
               edges.add(from, d.id, EdgeKind.calls, d.conf);
-              this.stats.callConfidence[band(d.conf)] = (this.stats.callConfidence[band(d.conf)] ?? 0) + 1;
+              this.countCall(f, d.conf);
             }
           }
           if (t) {
             edges.add(from, t.id, EdgeKind.calls, t.conf);
-            this.stats.callConfidence[band(t.conf)] = (this.stats.callConfidence[band(t.conf)] ?? 0) + 1;
+            this.countCall(f, t.conf);
             resolved = true;
             // A bound function is not called yet: no value comes back; the receiver is no argument.
             const used = w[aliasAt + r]! !== NONE && !(forwarded && name === 'bind');
@@ -965,7 +1039,18 @@ class Resolver {
         }
       }
       this.count(kind, resolved);
+      if (resolved && this.fileResolved.length > 0) {
+        const k = kind >= 0 && kind < REF_KIND_NAMES.length ? kind : REF_KIND_NAMES.length;
+        this.fileResolved[f * TALLY_KINDS + k]!++;
+      }
     }
+  }
+
+  /** A call edge of file f: its band in the stats and in f's tally. */
+  private countCall(f: number, conf: number): void {
+    const b = band(conf);
+    this.stats.callConfidence[b] = (this.stats.callConfidence[b] ?? 0) + 1;
+    if (this.fileCalls.length > 0) this.fileCalls[f * CALL_BANDS.length + CALL_BANDS.indexOf(b)]!++;
   }
 
   private rustImportModule(f: number, row: ImportRow): Target {

@@ -9,6 +9,14 @@ import { FragmentReader } from '../graph/fragment.js';
 import type { FileTable, IndexGraph } from '../graph/graph.js';
 import type { MergeInput } from '../graph/merge.js';
 import { patchFiles, resolutionInputEqual, type FilePatch } from '../graph/patch.js';
+import {
+  bodyEditBlocker,
+  decodeTally,
+  reresolve,
+  TALLY_BLOB,
+  type BodyFile,
+} from '../graph/patch-resolve.js';
+import type { ResolveTally } from '../graph/resolve.js';
 import { LANGUAGES, type LanguageId } from '../protocol.js';
 import { decodeStrings } from '../store/codec.js';
 import { decodeGraphColumns } from '../store/layout.js';
@@ -129,6 +137,80 @@ export function patchPrevious(
     strings: cols.strings,
     inputs,
     vectorDelta,
+  };
+}
+
+/** A re-resolution the checks allow: its inputs (every file), and run() to do it. */
+export interface ReresolvePlan {
+  /** Every indexed file, in file-table order; unchanged files' fragments are read on first use. */
+  readonly inputs: MergeInput[];
+  /** How many changed files are re-resolved. */
+  readonly files: number;
+  /** The new graph and tally, or why the path does not apply after all (then merge `inputs`). */
+  run():
+    { graph: IndexGraph; tally: ResolveTally; reason?: undefined } | { graph?: undefined; reason: string };
+}
+
+/**
+ * The plan of a new generation with only the changed files re-resolved (src/graph/patch-resolve.ts),
+ * or the reason it cannot be one: the same files as last time, each changed one's previous
+ * fragment in the store, and none of them moving what another file's resolution reads.
+ */
+export function reresolvePrevious(
+  writer: IndexWriter,
+  prev: FileTable,
+  parsed: ReadonlyMap<string, MergeInput>,
+  reuse: ReadonlyMap<string, { hash: string; file: DiscoveredFile }>,
+): ReresolvePlan | { reason: string } {
+  const n = prev.relPath.length;
+  if (parsed.size === 0 || parsed.size + reuse.size !== n) return { reason: 'files added or removed' };
+  const changed: BodyFile[] = [];
+  for (const input of parsed.values()) {
+    const f = indexOf(prev.relPath, input.relPath);
+    if (f < 0 || LANGUAGES.indexOf(input.language) !== prev.language[f]) return { reason: 'files renamed' };
+    const bytes = writer.getFragment(prev.contentHash[f] ?? '');
+    if (!bytes) return { reason: `no previous fragment of ${input.relPath}` };
+    const before = new FragmentReader(bytes);
+    const blocker = bodyEditBlocker(before, input.fragment);
+    if (blocker) return { reason: `${input.relPath}: ${blocker} changed` };
+    changed.push({ file: f, before });
+  }
+  const gen = writer.previousGeneration;
+  const tally = gen === undefined ? undefined : decodeTally(writer.blobAt(gen, TALLY_BLOB), n);
+  if (!tally) return { reason: 'no resolution tally stored' };
+  const inputs: MergeInput[] = [];
+  for (let f = 0; f < n; f++) {
+    const relPath = prev.relPath[f]!;
+    const input = parsed.get(relPath);
+    if (input) {
+      inputs.push(input);
+      continue;
+    }
+    const kept = reuse.get(relPath);
+    if (!kept || kept.hash !== prev.contentHash[f] || !writer.hasFragment(kept.hash))
+      return { reason: `no stored fragment of ${relPath}` };
+    inputs.push(
+      new StoredInput(writer, relPath, kept.file.language, kept.hash, kept.file.size, kept.file.mtimeMs),
+    );
+  }
+  return {
+    inputs,
+    files: changed.length,
+    run: () => {
+      const previous = writer.previousGraph();
+      if (!previous) return { reason: 'no previous graph' };
+      const cols = decodeGraphColumns(previous.bytes, true);
+      const graph: IndexGraph = {
+        files: prev,
+        strings: decodeStrings(cols.strings),
+        symbols: cols.symbols,
+        fileSymbolCount: previous.info.fileSymbolCount,
+        forward: cols.forward,
+        reverse: cols.reverse,
+        stats: previous.stats,
+      };
+      return reresolve(graph, tally, inputs, changed);
+    },
   };
 }
 

@@ -37,7 +37,9 @@ import { MergeInputStash } from '../governor/merge-input.js';
 import { ParsePool } from './pool.js';
 import { planShards } from './shard.js';
 import { VectorStage } from './vectors.js';
-import { patchPrevious } from './patch-previous.js';
+import { patchPrevious, reresolvePrevious, type ReresolvePlan } from './patch-previous.js';
+import { encodeTally, TALLY_BLOB } from '../graph/patch-resolve.js';
+import type { ResolveTally } from '../graph/resolve.js';
 import { sameVectors } from '../graph/patch.js';
 
 /** Skip reasons that depend only on a file's bytes: they hold while size and mtime do. */
@@ -105,6 +107,10 @@ export interface IndexSummary {
    * theirs (no merge: they moved nothing resolution reads, src/graph/patch.ts).
    */
   patched: boolean;
+  /** How many changed files were re-resolved alone (src/graph/patch-resolve.ts), when that path ran. */
+  reresolved?: number;
+  /** Why an incremental run merged every file again (when it tried the paths above and could not). */
+  mergeReason?: string;
   digest: string;
   files: {
     indexed: number;
@@ -425,8 +431,9 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         // A lexicon base stays where it was written (the info names its generation): not copied.
         if (previous.info.lexicon?.baseGeneration !== undefined)
           for (const name of Object.keys(blobs)) if (isLexiconBaseBlob(name)) delete blobs[name];
+        const { reresolved: _r, mergeReason: _m, ...carried } = prevSummary.summary;
         const summary: IndexSummary = {
-          ...prevSummary.summary,
+          ...carried,
           patched: false,
           files: {
             ...prevSummary.summary.files,
@@ -481,10 +488,26 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         ? patchPrevious(writer, prev, parsed, reuse)
         : undefined;
     if (patched) log.debug(`graph patched: ${parsed.size} changed file(s), nothing resolution reads moved`);
+    // ---- else a body edit: only the changed files re-resolved (src/graph/patch-resolve.ts)
+    let plan: ReresolvePlan | undefined;
+    let mergeReason: string | undefined;
+    if (!patched && prev && prevRecord) {
+      const p =
+        deleted > 0
+          ? { reason: `${deleted} file(s) deleted` }
+          : discarded
+            ? { reason: 'the previous run was discarded' }
+            : ['flag', 'config', 'env'].includes(governor.budget.source)
+              ? // The re-resolution holds every stored fragment at once; a merge can spill them.
+                { reason: 'a memory budget is set' }
+              : reresolvePrevious(writer, prev, parsed, reuse);
+      if ('run' in p) plan = p;
+      else mergeReason = p.reason;
+    }
 
     // ---- load the fragments of unchanged files from the store
-    const inputs: MergeInput[] = patched ? patched.inputs : [...parsed.values()];
-    for (const [relPath, { hash, file }] of patched ? [] : reuse) {
+    const inputs: MergeInput[] = patched ? patched.inputs : plan ? plan.inputs : [...parsed.values()];
+    for (const [relPath, { hash, file }] of patched || plan ? [] : reuse) {
       const bytes = writer.getFragment(hash);
       if (!bytes) {
         // The store lost a fragment (damage): say so and skip rather than publish a hole.
@@ -518,19 +541,32 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       graph = patched.graph;
       digest = graphDigest(graph, patched.strings);
       await writer.putBlobs({ ...encodeFileTable(graph.files), [BLOB.graph]: patched.graphBlob });
+      const tally =
+        prevInfo === undefined ? undefined : writer.blobAt(writer.previousGeneration ?? -1, TALLY_BLOB);
+      if (tally) await writer.putBlobs({ [TALLY_BLOB]: tally });
     } else {
       await stash.flush();
       governor.checkpoint();
+      // A body edit: only the changed files re-resolved (src/graph/patch-resolve.ts)
+      const partial = plan?.run();
+      if (partial?.reason !== undefined) mergeReason = partial.reason;
+      if (partial?.graph) log.debug(`graph re-resolved: ${plan?.files ?? 0} changed file(s)`);
+      else if (mergeReason !== undefined) log.info(`full merge: ${mergeReason}`);
       // Between the merge's phases (some read no fragment, so the stash's checkpoints miss them).
-      graph = mergeFragments(inputs, {
-        onPhase: (p) => {
-          governor.checkpoint();
-          governor.settle(`merge: ${p}`);
-        },
-      });
+      let tally: ResolveTally | undefined = partial?.graph ? partial.tally : undefined;
+      graph =
+        partial?.graph ??
+        mergeFragments(inputs, {
+          onPhase: (p) => {
+            governor.checkpoint();
+            governor.settle(`merge: ${p}`);
+          },
+          onTally: (t) => (tally = t),
+        });
       governor.settle('merge done');
       governor.phase('encode');
       digest = await writeGraphBlobs(writer, graph);
+      if (tally) await writer.putBlobs({ [TALLY_BLOB]: encodeTally(tally) });
     }
     phases.mergeMs = lap('mergeMs');
 
@@ -595,6 +631,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         ? (_, f) => ({ vectorCount: 0, errorCount: graph.files.errorCount[f] ?? 0 })
         : (i) => stash.statsOf(i) ?? i.fragment,
     });
+    if (mergeReason !== undefined) summary.mergeReason = mergeReason;
+    else if (plan) summary.reresolved = plan.files;
     if (patched && prevRecord) {
       summary.patched = true;
       summary.vectors = prevRecord.summary.vectors + patched.vectorDelta;

@@ -1,0 +1,166 @@
+// Re-indexing after code edits inside function bodies: after every step of an edit sequence the
+// index equals a fresh one (digest, dump, counts), whether the run re-resolved only the changed
+// files (src/graph/patch-resolve.ts) or merged everything; and the steps that must re-resolve
+// alone do, those that change what other files read do not.
+
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FIXTURE_REPOS, indexTree, readDump, tempDir } from './helpers/workspace.js';
+import type { IndexSummary } from '../src/pipeline/run-index.js';
+
+const REPOS = ['ts-app', 'py-app', 'rs-app', 'ts-flow', 'ts-dispatch'];
+
+function edit(path: string, from: string, to: string): void {
+  const text = readFileSync(path, 'utf8');
+  if (!text.includes(from)) throw new Error(`${path} has no ${JSON.stringify(from)}`);
+  writeFileSync(path, text.replace(from, to));
+}
+
+/** What a summary says about the tree (not about how the run went). */
+function counts(s: IndexSummary): unknown {
+  return {
+    digest: s.digest,
+    indexed: s.files.indexed,
+    symbols: s.symbols,
+    edges: s.edges,
+    references: s.references,
+  };
+}
+
+test('body edits: after every step the index equals a fresh one; body-only edits re-resolve alone', async () => {
+  const ws = tempDir('leindex-body-');
+  for (const name of REPOS) cpSync(join(FIXTURE_REPOS, name), join(ws.dir, name), { recursive: true });
+  const fresh = tempDir('leindex-body-fresh-');
+  const at = (p: string): string => join(ws.dir, p);
+  const service = 'ts-app/src/service.ts';
+  const saved = readFileSync(at(service), 'utf8');
+  // alone: true when the step must take the path, false when it must not, undefined: either.
+  const steps: { what: string; alone: boolean | undefined; change: () => void }[] = [
+    {
+      what: "a call of another file's function added in a body",
+      alone: true,
+      change: () => edit(at(service), '  util.log(name);', '  util.log(name);\n  util.get(name);'),
+    },
+    {
+      what: 'a call removed',
+      alone: true,
+      change: () => edit(at(service), '  r.save(u);\n', ''),
+    },
+    {
+      what: 'a call through a local typed by `new` added (dispatch from local facts)',
+      alone: true,
+      change: () =>
+        edit(
+          at(service),
+          '  return cache.get(key);',
+          '  const r = new Repository();\n  r.save(key);\n  return cache.get(key);',
+        ),
+    },
+    {
+      what: 'a Rust body calls another function',
+      alone: true,
+      change: () =>
+        edit(
+          at('rs-app/sched/src/runner.rs'),
+          '        n += 1;',
+          '        n += 1;\n        n = crate::util::clamp(n);',
+        ),
+    },
+    {
+      what: 'two files at once',
+      alone: true,
+      change: () => {
+        edit(at(service), '  util.get(name);\n', '');
+        edit(at('rs-app/sched/src/runner.rs'), '    let mut n = 0;', '    let mut n = 0;\n    q.pop();');
+      },
+    },
+    {
+      what: 'a Python body whose uses make an external node (`os` of `import os.path`) calls again',
+      alone: true,
+      change: () =>
+        edit(
+          at('py-app/pkg/service.py'),
+          '    models.audit(u)\n',
+          '    models.audit(u)\n    models.audit(u)\n',
+        ),
+    },
+    {
+      what: 'the use that made that external node removed (ids would move)',
+      alone: false,
+      change: () => edit(at('py-app/pkg/service.py'), 'User(os.path.basename(name))', 'User(name)'),
+    },
+    {
+      what: 'a field written in another method (a flowsState write)',
+      alone: false,
+      change: () =>
+        edit(
+          at('ts-flow/src/flow/counter.ts'),
+          '    return this.total;',
+          '    this.total = 1;\n    return this.total;',
+        ),
+    },
+    {
+      what: 'a module-level name read in another function (a flowsState read)',
+      alone: false,
+      change: () =>
+        edit(
+          at('ts-flow/src/state.ts'),
+          'export function describeMode(): string {',
+          'export function describeMode(): string {\n  void writes;',
+        ),
+    },
+    {
+      what: 'a constructor field assignment changed',
+      alone: undefined,
+      change: () =>
+        edit(at('py-app/pkg/models.py'), '        self.name = name\n', '        self.name = name.strip()\n'),
+    },
+    {
+      what: 'a function added',
+      alone: false,
+      change: () =>
+        writeFileSync(
+          at(service),
+          `${readFileSync(at(service), 'utf8')}\nexport function extra(): void {\n  util.log('x');\n}\n`,
+        ),
+    },
+    { what: 'a file deleted', alone: false, change: () => rmSync(at(service)) },
+    { what: 'the file restored', alone: false, change: () => writeFileSync(at(service), saved) },
+    {
+      what: 'a body edit after all that',
+      alone: true,
+      change: () =>
+        edit(at(service), '  util.log(name);', '  util.log(name);\n  util.log(name);\n  util.get(name);'),
+    },
+  ];
+  try {
+    await indexTree(ws.dir);
+    let aloneRuns = 0;
+    for (const [n, step] of steps.entries()) {
+      step.change();
+      const inc = await indexTree(ws.dir);
+      const full = await indexTree(ws.dir, { indexDir: join(fresh.dir, `gen${n}`) }, { rebuild: true });
+      assert.ok(inc.changed, `${step.what}: a new generation`);
+      assert.is(inc.patched, false, `${step.what}: not a layout-only patch`);
+      const alone = (inc.reresolved ?? 0) > 0;
+      if (step.alone !== undefined)
+        assert.is(alone, step.alone, `${step.what}: re-resolved alone (${inc.mergeReason ?? 'no reason'})`);
+      if (!alone && step.alone === false) assert.ok(inc.mergeReason, `${step.what}: says why it merged`);
+      assert.equal(counts(inc), counts(full), `${step.what}: same digest and counts as a fresh index`);
+      assert.fixture(
+        await readDump(join(ws.dir, '.leindex')),
+        await readDump(join(fresh.dir, `gen${n}`)),
+        `${step.what}: same dump (positions, docs, edges)`,
+      );
+      if (alone) aloneRuns++;
+    }
+    assert.ok(aloneRuns >= steps.filter((s) => s.alone).length);
+  } finally {
+    ws.cleanup();
+    fresh.cleanup();
+  }
+});
+
+test.run();
