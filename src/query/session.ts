@@ -211,15 +211,7 @@ export class IndexSession {
     let signature: string | undefined;
     let doc: string | undefined;
     if (!external) {
-      // A cached fragment, else one read in passing (two strings of one row are all this
-      // needs: a search's hits were ten fragment copies of a cold search).
-      let frag = this.fragments.get(file);
-      if (!frag) {
-        const hash = this.files().contentHash[file];
-        const bytes = hash === undefined ? undefined : this.reader.fragmentInPassing(hash);
-        if (!bytes) throw new LeindexError('E_STORE_CORRUPT', `the fragment of file #${file} is missing`);
-        frag = new FragmentReader(bytes);
-      }
+      const frag = this.fragment(file);
       const row = id - (g.files.symbolStart[file] ?? 0);
       signature = frag.symStr(row, 'signature');
       doc = frag.symStr(row, 'doc');
