@@ -21,8 +21,9 @@ interface Addon {
   ): object;
   search(handle: object, query: Int8Array, k: number): [keys: Float64Array, distances: Float32Array];
   close(handle: object): void;
-  ownKernel(): boolean;
-  distance(a: Int8Array, b: Int8Array, usearchLibrary: string): number;
+  /** Absent from a build of the addon older than its own kernel (then usearch's is used). */
+  ownKernel?(): boolean;
+  distance?(a: Int8Array, b: Int8Array, usearchLibrary: string): number;
 }
 
 /** Whose i8 cosine kernel computes distances: the addon's copy, or usearch's library. */
@@ -76,14 +77,18 @@ function library(): string | null {
   return libraryState;
 }
 
+function hasOwnKernel(a: Addon): boolean {
+  return typeof a.ownKernel === 'function' && a.ownKernel();
+}
+
 /** The kernel used when none is asked for: the addon's own where it has one. */
 function defaultKernel(a: Addon): HnswKernel {
-  return process.env['LEINDEX_HNSWVIEW_KERNEL'] !== 'usearch' && a.ownKernel() ? 'own' : 'usearch';
+  return process.env['LEINDEX_HNSWVIEW_KERNEL'] !== 'usearch' && hasOwnKernel(a) ? 'own' : 'usearch';
 }
 
 /** The library argument of the addon's calls for `kernel`: '' = its own; null = unavailable. */
 function libraryFor(a: Addon, kernel: HnswKernel): string | null {
-  if (kernel === 'own') return a.ownKernel() ? '' : null;
+  if (kernel === 'own') return hasOwnKernel(a) ? '' : null;
   return library();
 }
 
@@ -161,6 +166,6 @@ export function hnswViewKernel(): HnswKernel | undefined {
 /** The cosine distance `kernel` computes between two int8 rows (tests compare the two kernels). */
 export function hnswKernelDistance(a: Int8Array, b: Int8Array, kernel: HnswKernel): number {
   const s = loaded(kernel);
-  if (!s) throw new Error(`hnswview has no ${kernel} kernel here`);
+  if (!s?.addon.distance) throw new Error(`hnswview has no ${kernel} kernel here`);
   return s.addon.distance(a, b, s.library);
 }
