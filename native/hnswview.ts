@@ -1,9 +1,11 @@
 // The single place the hnswview addon (native/hnswview/hnswview.cpp) is loaded: searching a
 // saved usearch index through a memory map without usearch's view(), which walks every node
 // of the graph to build a key table a search never reads (~3,000 page faults of a cold CLI
-// search). Distances come from usearch's own kernel, so hits are identical to usearch's.
-// Optional: when the addon was not built (or usearch's library cannot be found) `hnswView`
-// is undefined and src/vector/ maps the file with usearch as before. Any thread.
+// search). Distances are usearch's to the bit: on x86-64 with AVX2 the addon's own copy of
+// NumKong's i8 angular kernel (so usearch's 4 MB library is not loaded: ~20 ms of a cold
+// search), elsewhere, or with LEINDEX_HNSWVIEW_KERNEL=usearch, the kernel of usearch's loaded
+// library. Optional: when the addon was not built (or neither kernel can be had)
+// src/vector/ maps the file with usearch as before. Any thread.
 
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -19,7 +21,13 @@ interface Addon {
   ): object;
   search(handle: object, query: Int8Array, k: number): [keys: Float64Array, distances: Float32Array];
   close(handle: object): void;
+  /** Absent from a build of the addon older than its own kernel (then usearch's is used). */
+  ownKernel?(): boolean;
+  distance?(a: Int8Array, b: Int8Array, usearchLibrary: string): number;
 }
+
+/** Whose i8 cosine kernel computes distances: the addon's copy, or usearch's library. */
+export type HnswKernel = 'own' | 'usearch';
 
 const require = createRequire(import.meta.url);
 
@@ -56,15 +64,39 @@ function usearchLibrary(): string | undefined {
   }
 }
 
-let state: { addon: Addon; library: string } | null | undefined;
+let addonState: Addon | null | undefined;
+let libraryState: string | null | undefined;
 
-function loaded(): { addon: Addon; library: string } | null {
-  if (state === undefined) {
-    const addon = loadAddon();
-    const library = addon && usearchLibrary();
-    state = addon && library ? { addon, library } : null;
-  }
-  return state;
+function addon(): Addon | null {
+  if (addonState === undefined) addonState = loadAddon() ?? null;
+  return addonState;
+}
+
+function library(): string | null {
+  if (libraryState === undefined) libraryState = usearchLibrary() ?? null;
+  return libraryState;
+}
+
+function hasOwnKernel(a: Addon): boolean {
+  return typeof a.ownKernel === 'function' && a.ownKernel();
+}
+
+/** The kernel used when none is asked for: the addon's own where it has one. */
+function defaultKernel(a: Addon): HnswKernel {
+  return process.env['LEINDEX_HNSWVIEW_KERNEL'] !== 'usearch' && hasOwnKernel(a) ? 'own' : 'usearch';
+}
+
+/** The library argument of the addon's calls for `kernel`: '' = its own; null = unavailable. */
+function libraryFor(a: Addon, kernel: HnswKernel): string | null {
+  if (kernel === 'own') return hasOwnKernel(a) ? '' : null;
+  return library();
+}
+
+function loaded(kernel?: HnswKernel): { addon: Addon; library: string } | null {
+  const a = addon();
+  if (!a) return null;
+  const lib = libraryFor(a, kernel ?? defaultKernel(a));
+  return lib === null ? null : { addon: a, library: lib };
 }
 
 /** Hits of one query: keys and cosine distances (1 - similarity), best first. */
@@ -91,8 +123,9 @@ export class HnswView {
   static open(
     path: string,
     layout: { headOffset: number; rowBytes: number; dimensions: number; expansion: number },
+    kernel?: HnswKernel,
   ): HnswView {
-    const s = loaded();
+    const s = loaded(kernel);
     if (!s) throw new Error('hnswview is not available');
     const handle = s.addon.open(
       path,
@@ -119,7 +152,20 @@ export class HnswView {
   }
 }
 
-/** Whether HnswView can be used (the addon is built and usearch's library is found). */
-export function hnswViewAvailable(): boolean {
-  return loaded() !== null;
+/** Whether HnswView can be used (the addon is built and has a kernel: `kernel`, or its default). */
+export function hnswViewAvailable(kernel?: HnswKernel): boolean {
+  return loaded(kernel) !== null;
+}
+
+/** The kernel HnswView.open uses by default, or undefined when the addon cannot be used. */
+export function hnswViewKernel(): HnswKernel | undefined {
+  const a = addon();
+  return a && loaded() ? defaultKernel(a) : undefined;
+}
+
+/** The cosine distance `kernel` computes between two int8 rows (tests compare the two kernels). */
+export function hnswKernelDistance(a: Int8Array, b: Int8Array, kernel: HnswKernel): number {
+  const s = loaded(kernel);
+  if (!s?.addon.distance) throw new Error(`hnswview has no ${kernel} kernel here`);
+  return s.addon.distance(a, b, s.library);
 }

@@ -15,7 +15,7 @@ import { VectorIndexBuilder } from '../src/vector/builder.js';
 import { TRAILER_BYTES, stampVectorFile } from '../src/vector/format.js';
 import type { VectorHits } from '../src/vector/query.js';
 import { VectorIndexView, type ViewEngine } from '../src/vector/view.js';
-import { HnswView, hnswViewAvailable } from '../native/hnswview.js';
+import { HnswView, hnswKernelDistance, hnswViewAvailable, hnswViewKernel } from '../native/hnswview.js';
 import { tempDir, type Workspace } from './helpers/workspace.js';
 import { prng } from '../scripts/embed/linalg.js';
 import { expectCode } from './helpers/errors.js';
@@ -322,6 +322,14 @@ test('hnswview finds what usearch finds in the same file, removed slots included
     assert.is(ours.engine, 'hnswview');
     assert.is(theirs.engine, 'usearch');
     assert.ok(assertSameHits(ours, theirs, queries, file) > 0);
+    // hnswview with the other of its two kernels (its own copy, usearch's library) as well.
+    for (const kernel of ['own', 'usearch'] as const) {
+      if (!hnswViewAvailable(kernel)) continue;
+      const other = VectorIndexView.open(file, { dim: DIM, exactBelow: 0, kernel });
+      assert.is(other.engine, 'hnswview');
+      assert.ok(assertSameHits(other, theirs, queries, `${file} (${kernel} kernel)`) > 0);
+      other.close();
+    }
     // k above the live count: what the graph reaches (usearch's answer), each key once, no
     // removed one (a graph search need not reach every node).
     const all = ours.search(row(data, 1, DIM), N + 10);
@@ -339,6 +347,37 @@ test('hnswview finds what usearch finds in the same file, removed slots included
     ours.close();
     expectCode(() => ours.search(row(data, 0, DIM), 1), 'E_USAGE');
   }
+});
+
+test("hnswview's own i8 kernel gives usearch's distances bit for bit", () => {
+  if (!hnswViewAvailable('usearch')) return;
+  // x86-64 Linux (CI) has AVX2: there the own kernel must be the one searches use.
+  if (process.platform === 'linux' && process.arch === 'x64') assert.is(hnswViewKernel(), 'own');
+  if (!hnswViewAvailable('own')) return;
+  const rand = prng(17);
+  const randomRow = (n: number, lo: number, hi: number): Int8Array =>
+    Int8Array.from({ length: n }, () => lo + Math.floor(rand() * (hi - lo + 1)));
+  const pairs: [Int8Array, Int8Array][] = [];
+  // Lengths around the 16-byte step (tails), the extremes (-128 has no positive twin), zero
+  // rows (the kernel's special cases), a row against itself and its negation.
+  for (const n of [1, 3, 15, 16, 17, 31, 32, 33, 100, 384, 385, 768]) {
+    for (let i = 0; i < 40; i++) pairs.push([randomRow(n, -128, 127), randomRow(n, -128, 127)]);
+    for (let i = 0; i < 10; i++) pairs.push([randomRow(n, -3, 3), randomRow(n, -128, -120)]);
+    const a = randomRow(n, -128, 127);
+    pairs.push([a, a], [a, a.map((x) => -x)], [a, new Int8Array(n)], [new Int8Array(n), new Int8Array(n)]);
+    pairs.push([new Int8Array(n).fill(-128), new Int8Array(n).fill(127)]);
+  }
+  let differing = 0;
+  const seen = new Set<number>();
+  for (const [a, b] of pairs) {
+    const own = hnswKernelDistance(a, b, 'own');
+    const theirs = hnswKernelDistance(a, b, 'usearch');
+    if (!Object.is(own, theirs)) differing++;
+    seen.add(own);
+  }
+  assert.is(differing, 0, `${differing} of ${pairs.length} distances differ`);
+  // Not a constant: the pairs span the range (0 for equal rows, 1 for orthogonal or zero ones).
+  assert.ok(seen.size > pairs.length / 2 && seen.has(0) && seen.has(1), `${seen.size} distinct distances`);
 });
 
 test('hnswview refuses what it cannot search, and a closed handle', () => {

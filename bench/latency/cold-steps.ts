@@ -1,8 +1,10 @@
 // Where a cold search's time goes: runs the steps of one `leindex search` in this (fresh)
 // process one by one — module loading, opening the store, the graph view, the lexical,
 // name, model and vector stages, the search itself — and prints the wall and CPU ms of each
-// as one JSON line. Run it as a new process each time (it measures first use).
-// Usage: node dist/bench/latency/cold-steps.js <root> --index-dir D [query]
+// as one JSON line. Run it as a new process each time (it measures first use). With --split
+// the search's own parts run first as steps of their own (query embedding, vector index
+// open, first vector search, lexical search, similarity lookups); "search" is then the rest.
+// Usage: node dist/bench/latency/cold-steps.js <root> --index-dir D [--split] [query]
 // Main thread.
 
 const t0 = performance.now();
@@ -31,6 +33,7 @@ const argv = process.argv.slice(2);
 const root = argv[0] ?? '.';
 const i = argv.indexOf('--index-dir');
 const indexDir = i >= 0 ? argv[i + 1] : undefined;
+const split = argv.includes('--split');
 const query =
   argv.find((a, k) => k > 0 && !a.startsWith('--') && argv[k - 1] !== '--index-dir') ??
   'where are expired sessions cleaned up';
@@ -48,8 +51,25 @@ session.lexical();
 mark('lexical');
 session.model();
 mark('model');
-session.vectors();
+const vecs = session.vectors();
 mark('vectors');
+if (split) {
+  const { embedQuery } = await import('../../src/embed/embedder.js');
+  const { queryTermBag } = await import('../../src/search/terms.js');
+  const { HnswVectors } = await import('../../src/search/hnsw.js');
+  mark('split-import');
+  const qvec = embedQuery(session.model(), query);
+  mark('embed');
+  if (vecs instanceof HnswVectors) vecs.open();
+  mark('vector-open');
+  const near = vecs.nearest(qvec, 200);
+  mark('vector-search');
+  const bag = queryTermBag(query, 1 << 16);
+  const lex = session.lexical().search(bag, 400, () => true);
+  mark('lexical-search');
+  for (const id of lex.ids.slice(0, 100)) if (!near.ids.includes(id)) vecs.similarity(id, qvec);
+  mark('similarity');
+}
 const r = searchIndex(session, query, { limit: 10 });
 mark('search');
 const r2 = searchIndex(session, query, { limit: 10 });

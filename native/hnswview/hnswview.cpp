@@ -5,11 +5,16 @@
 // returns the keys stored in the nodes of its hits. This addon maps the file read-only,
 // addresses the nodes with usearch's own index_gt (include/usearch/index.hpp: it reads only
 // the node levels to do so) and searches with index_gt::search, exactly as index_dense does
-// (same expansion, same removed-slot filter). The distance function is not compiled here: it
-// is the very kernel usearch's addon uses, taken from that loaded library through NumKong's
-// dispatch (nk_find_kernel_punned with nk_capabilities, as usearch's metric_punned_t does),
-// so distances are bit-identical. Only i8 cosine indexes (leindex's default). Main thread of
-// whichever JS thread calls it; one handle is used by one thread.
+// (same expansion, same removed-slot filter). Distances must be bit-identical to usearch's:
+// on x86-64 with AVX2/FMA/F16C (NumKong's "haswell" capability, which every x86 i8 angular
+// kernel NumKong dispatches to requires) they are computed here as those kernels compute
+// them: exact integer sums, then NumKong's nk_angular_normalize_f32_haswell_ (rsqrtps, one
+// Newton-Raphson step, the same operations in the same order, no FMA contraction), so
+// usearch's 4 MB library is not loaded on a search (~20 ms of a cold one). Elsewhere, or when
+// asked, the kernel is taken from usearch's loaded library through NumKong's dispatch
+// (nk_find_kernel_punned with nk_capabilities, as usearch's metric_punned_t does). Only i8
+// cosine indexes (leindex's default). Main thread of whichever JS thread calls it; one
+// handle is used by one thread.
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <node_api.h>
@@ -22,6 +27,10 @@
 #include <new>
 #include <string>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #define USEARCH_USE_NUMKONG 0
 #define USEARCH_USE_OPENMP 0
 #include <usearch/index_plugins.hpp>
@@ -30,11 +39,53 @@ namespace {
 
 using namespace unum::usearch;
 
+/**
+ * index_gt's allocator (in place of index_dense's aligned_allocator_gt): large blocks (the
+ * per-node addresses view() fills, 8 bytes a node, and its temporary offsets) are mapped
+ * with MAP_POPULATE, so the kernel provides their pages in one call instead of one page
+ * fault per 4 KiB as they are first written (~450 faults of a cold open on the corpus).
+ * Small ones come from malloc, 64-byte aligned as usearch's allocator gives them.
+ */
+template <typename element_at = byte_t> struct populated_allocator_gt {
+    using value_type = element_at;
+    using size_type = std::size_t;
+    using pointer = element_at*;
+    using const_pointer = element_at const*;
+    template <typename other_element_at> struct rebind {
+        using other = populated_allocator_gt<other_element_at>;
+    };
+    static constexpr std::size_t mapped_from = 256 * 1024;
+
+    static std::size_t bytes_of(size_type length) noexcept {
+        std::size_t bytes = length * sizeof(element_at);
+        return (bytes + 63) / 64 * 64;
+    }
+    pointer allocate(size_type length) const noexcept {
+        if (length > (std::size_t(-1) >> 8) / sizeof(element_at))
+            return nullptr;
+        std::size_t bytes = bytes_of(length);
+        if (bytes < mapped_from)
+            return static_cast<pointer>(aligned_alloc(64, bytes));
+        void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        return p == MAP_FAILED ? nullptr : static_cast<pointer>(p);
+    }
+    void deallocate(pointer begin, size_type length) const noexcept {
+        if (!begin)
+            return;
+        std::size_t bytes = bytes_of(length);
+        if (bytes < mapped_from)
+            free(begin);
+        else
+            munmap(begin, bytes);
+    }
+};
+
 using distance_t = float;
 using key_t = std::uint64_t;
 using slot_t = std::uint32_t;
-// The same instantiation as index_dense_gt<u64, u32> (include/usearch/index_dense.hpp).
-using index_t = index_gt<distance_t, key_t, slot_t, aligned_allocator_gt<byte_t, 64>, memory_mapping_allocator_gt<64>>;
+// The instantiation of index_dense_gt<u64, u32> (include/usearch/index_dense.hpp), but for
+// the allocator (which decides where memory comes from, not what the search does).
+using index_t = index_gt<distance_t, key_t, slot_t, populated_allocator_gt<byte_t>, memory_mapping_allocator_gt<64>>;
 using member_cref_t = index_t::member_cref_t;
 using member_citerator_t = index_t::member_citerator_t;
 
@@ -50,6 +101,71 @@ constexpr int NK_I8 = 1 << 2;
 
 constexpr std::size_t DENSE_HEAD_BYTES = 64;
 constexpr key_t FREE_KEY = ~key_t(0);
+
+#if defined(__x86_64__)
+/**
+ * nk_angular_normalize_f32_haswell_ (numkong/spatial/haswell.h), operation for operation: the
+ * prebuilt usearch.node computes it with vrsqrtps and separate multiplies and subtracts (no
+ * FMA: checked by disassembly, and this file is built with -ffp-contract=off), and rsqrtps
+ * gives the same estimate as vrsqrtps on the same processor.
+ */
+inline float normalize_haswell(float ab, float a2, float b2) noexcept {
+    if (a2 == 0.0f && b2 == 0.0f)
+        return 0.0f;
+    else if (ab == 0.0f)
+        return 1.0f;
+    __m128 squares = _mm_set_ps(a2, b2, a2, b2);
+    __m128 rsqrts = _mm_rsqrt_ps(squares);
+    __m128 half = _mm_set1_ps(0.5f);
+    __m128 three_halves = _mm_set1_ps(1.5f);
+    rsqrts = _mm_mul_ps(rsqrts, _mm_sub_ps(three_halves, _mm_mul_ps(half, _mm_mul_ps(squares, _mm_mul_ps(rsqrts, rsqrts)))));
+    float a2_reciprocal = _mm_cvtss_f32(_mm_shuffle_ps(rsqrts, rsqrts, _MM_SHUFFLE(0, 0, 0, 1)));
+    float b2_reciprocal = _mm_cvtss_f32(rsqrts);
+    float result = 1.0f - ab * a2_reciprocal * b2_reciprocal;
+    return result > 0 ? result : 0;
+}
+
+/**
+ * The three integer sums of NumKong's i8 angular kernels (a·b, a·a, b·b: exact in i32 for any
+ * dimension below 2^17), 16 bytes at a time as nk_angular_i8_haswell does.
+ */
+__attribute__((target("avx2"))) void angular_i8_own(void const* pa, void const* pb, std::size_t n, void* out) {
+    auto const* a = static_cast<std::int8_t const*>(pa);
+    auto const* b = static_cast<std::int8_t const*>(pb);
+    __m256i ab = _mm256_setzero_si256(), aa = _mm256_setzero_si256(), bb = _mm256_setzero_si256();
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<__m128i const*>(a + i)));
+        __m256i y = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<__m128i const*>(b + i)));
+        ab = _mm256_add_epi32(ab, _mm256_madd_epi16(x, y));
+        aa = _mm256_add_epi32(aa, _mm256_madd_epi16(x, x));
+        bb = _mm256_add_epi32(bb, _mm256_madd_epi16(y, y));
+    }
+    alignas(32) std::int32_t lanes[3][8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes[0]), ab);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes[1]), aa);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes[2]), bb);
+    std::int32_t dot = 0, a_sq = 0, b_sq = 0;
+    for (int l = 0; l != 8; ++l)
+        dot += lanes[0][l], a_sq += lanes[1][l], b_sq += lanes[2][l];
+    for (; i < n; ++i) {
+        std::int32_t x = a[i], y = b[i];
+        dot += x * y;
+        a_sq += x * x;
+        b_sq += y * y;
+    }
+    *static_cast<float*>(out) = normalize_haswell(static_cast<float>(dot), static_cast<float>(a_sq), static_cast<float>(b_sq));
+}
+
+/** Whether NumKong would pick one of its x86 i8 angular kernels here (its supports_haswell). */
+bool own_kernel_fits() noexcept {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+}
+#else
+void angular_i8_own(void const*, void const*, std::size_t, void*) {}
+bool own_kernel_fits() noexcept { return false; }
+#endif
 
 /** index_dense's metric_proxy_t: rows of the mapped matrix, compared with the NumKong kernel. */
 struct metric_t {
@@ -161,10 +277,24 @@ view_t* unwrap(napi_env env, napi_value v) {
     return static_cast<view_t*>(data);
 }
 
+/** The kernel to use: our own when the library path is empty (the caller checked ownKernel()). */
+bool pick_kernel(std::string const& lib, nk_kernel_t& kernel, std::string& why) {
+    if (lib.empty()) {
+        if (!own_kernel_fits()) {
+            why = "no own i8 kernel on this processor: pass usearch's library";
+            return false;
+        }
+        kernel = angular_i8_own;
+        return true;
+    }
+    return find_kernel(lib, kernel, why);
+}
+
 /**
  * open(path, usearchLibrary, headOffset, rowBytes, dimensions, expansion): maps the file
  * (read-only, shared) and addresses its graph. headOffset is where usearch's 64-byte dense
- * header starts (the end of the vector matrix); the caller has checked the layout.
+ * header starts (the end of the vector matrix); the caller has checked the layout. An empty
+ * usearchLibrary selects the kernel compiled here (see ownKernel()).
  */
 napi_value Open(napi_env env, napi_callback_info info) {
     std::size_t argc = 6;
@@ -181,7 +311,7 @@ napi_value Open(napi_env env, napi_callback_info info) {
 
     nk_kernel_t kernel = nullptr;
     std::string why;
-    if (!find_kernel(lib, kernel, why))
+    if (!pick_kernel(lib, kernel, why))
         return fail(env, why);
 
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -312,6 +442,37 @@ napi_value Close(napi_env env, napi_callback_info info) {
     return nullptr;
 }
 
+/** ownKernel() → whether open() can be given an empty library path on this processor. */
+napi_value OwnKernel(napi_env env, napi_callback_info) {
+    napi_value out;
+    napi_get_boolean(env, own_kernel_fits(), &out);
+    return out;
+}
+
+/** distance(Int8Array a, Int8Array b, usearchLibrary): the kernel open() would use, on a and b. */
+napi_value Distance(napi_env env, napi_callback_info info) {
+    std::size_t argc = 3;
+    napi_value argv[3];
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+    napi_typedarray_type ta, tb;
+    std::size_t na = 0, nb = 0;
+    void *a = nullptr, *b = nullptr;
+    std::string lib;
+    if (argc != 3 || napi_get_typedarray_info(env, argv[0], &ta, &na, &a, nullptr, nullptr) != napi_ok ||
+        napi_get_typedarray_info(env, argv[1], &tb, &nb, &b, nullptr, nullptr) != napi_ok ||
+        ta != napi_int8_array || tb != napi_int8_array || na != nb || na == 0 || !get_string(env, argv[2], lib))
+        return fail(env, "distance(Int8Array a, Int8Array b, usearchLibrary)");
+    nk_kernel_t kernel = nullptr;
+    std::string why;
+    if (!pick_kernel(lib, kernel, why))
+        return fail(env, why);
+    float d = 0;
+    kernel(a, b, na, &d);
+    napi_value out;
+    napi_create_double(env, d, &out);
+    return out;
+}
+
 } // namespace
 
 NAPI_MODULE_INIT() {
@@ -319,6 +480,8 @@ NAPI_MODULE_INIT() {
         {"open", nullptr, Open, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"search", nullptr, Search, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"close", nullptr, Close, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"ownKernel", nullptr, OwnKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"distance", nullptr, Distance, nullptr, nullptr, nullptr, napi_default, nullptr},
     };
     napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
     return exports;

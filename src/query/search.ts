@@ -222,18 +222,21 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
     query,
     intent: route.intent,
     weights: w,
-    hits: page.map(({ id, score, parts }) => ({
-      ...session.symbol(id),
-      score: round(score),
-      parts: {
-        lexical: round(parts.lexical),
-        vector: round(parts.vector),
-        structure: round(parts.structure),
-        name: round(parts.name),
-        project: round(parts.project),
-      },
-      snippet: snippetOf(session, id),
-    })),
+    hits: page.map(({ id, score, parts }) => {
+      const info = session.symbol(id);
+      return {
+        ...info,
+        score: round(score),
+        parts: {
+          lexical: round(parts.lexical),
+          vector: round(parts.vector),
+          structure: round(parts.structure),
+          name: round(parts.name),
+          project: round(parts.project),
+        },
+        snippet: snippetOf(session, info),
+      };
+    }),
     total: ordered.length,
     truncatedQuery,
     terms: (lexical?.terms ?? []).map(({ term, df }) => ({ term, df })),
@@ -490,9 +493,8 @@ function spreadFiles<T extends { id: number }>(sorted: readonly T[], fileOf: (id
 }
 
 /** A short preview: the signature (or first source line) and the first line of the doc. */
-function snippetOf(session: IndexSession, id: number): string {
-  const info = session.symbol(id);
-  const head = info.signature ?? firstLine(session, id);
+function snippetOf(session: IndexSession, info: SymbolInfo): string {
+  const head = info.signature ?? firstLine(session, info.id);
   const doc = info.doc
     ?.split('\n')
     .find((l) => l.trim() !== '')

@@ -69,9 +69,15 @@ export class HnswVectors implements VectorSource {
         this.worker = undefined;
       }
     }
+    const view = this.open();
+    if (view.dim !== q.length) return { keys: new Float64Array(0), similarities: new Float32Array(0) };
+    return view.search(q, k);
+  }
+
+  /** Opens the vector index in this thread now, if it is not open yet (else on first search). */
+  open(): VectorIndexView {
     this.view ??= VectorIndexView.open(this.path, { stamp: this.session.reader.info.vectors?.stamp });
-    if (this.view.dim !== q.length) return { keys: new Float64Array(0), similarities: new Float32Array(0) };
-    return this.view.search(q, k);
+    return this.view;
   }
 
   nearest(q: Float32Array, k: number): { ids: number[]; sims: number[] } {

@@ -6,7 +6,7 @@
 // whole and searched exactly. The file is checked (format.ts) before any native code sees it.
 // Main or server thread.
 
-import { HnswView, hnswViewAvailable } from '../../native/hnswview.js';
+import { HnswView, hnswViewAvailable, type HnswKernel } from '../../native/hnswview.js';
 import { NativeIndex } from '../../native/usearch.js';
 import { describeError, LeindexError } from '../errors.js';
 import { ExactRows } from './exact.js';
@@ -33,6 +33,8 @@ export interface ViewOptions {
   readonly stamp?: VectorFileStamp | undefined;
   /** Map with usearch even when native/hnswview could (tests compare the two). */
   readonly engine?: 'usearch';
+  /** hnswview's distance kernel (default: its own where it has one; tests compare the two). */
+  readonly kernel?: HnswKernel;
 }
 
 /** How a view searches: brute force, hnswview's graph search, or usearch's. */
@@ -60,14 +62,13 @@ export class VectorIndexView {
       return new VectorIndexView(info, { exactRows: ExactRows.read(info) });
     }
     const expansion = options.expansionSearch ?? info.expansionSearch;
-    if (info.quantization === 'i8' && options.engine !== 'usearch' && hnswViewAvailable()) {
+    if (info.quantization === 'i8' && options.engine !== 'usearch' && hnswViewAvailable(options.kernel)) {
       try {
-        const graph = HnswView.open(path, {
-          headOffset: info.headOffset,
-          rowBytes: info.rowBytes,
-          dimensions: info.dim,
-          expansion,
-        });
+        const graph = HnswView.open(
+          path,
+          { headOffset: info.headOffset, rowBytes: info.rowBytes, dimensions: info.dim, expansion },
+          options.kernel,
+        );
         return new VectorIndexView(info, { graph });
       } catch {
         // Whatever hnswview could not do (usearch's library moved, the file changed under
