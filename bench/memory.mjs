@@ -138,6 +138,17 @@ function runOnce(budget) {
           ]),
         ),
         ...(sampled ? { peakParts: sampled.overall } : {}),
+        // Each phase's peak sample (RSS, V8 heap, array buffers) and its parts, when sampled.
+        ...(sampled
+          ? {
+              phaseParts: Object.fromEntries(
+                Object.entries(sampled.phases ?? {}).map(([k, v]) => [
+                  k,
+                  { sample: v.peak, parts: v.peakParts },
+                ]),
+              ),
+            }
+          : {}),
         files: s.files.indexed,
         skipped: s.skipped.total,
         digest: s.digest,

@@ -18,6 +18,7 @@ import {
 } from '../../native/memtrim.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { resolveBudget, type MemoryBudget, type RequestedBudgetSource } from './budget.js';
+import { restartFlags } from './restart.js';
 import { MemoryPolicy, nextSampleDelay, type PolicyAction, type PolicyOptions } from './policy.js';
 import { pressureOf, processSampler, type MemorySample, type MemorySampler } from './sampler.js';
 import { checkBudgetFloor, deferVectorsFor, maxThreadsFor, workerHeapMbFor } from './sizing.js';
@@ -128,6 +129,8 @@ export interface MemoryReport {
   workerHeapMb: number | undefined;
   /** Worker threads allowed by the budget (undefined: not asked). */
   maxThreads: number | undefined;
+  /** V8 flags the index command restarted this process with (src/governor/restart.ts; none: []). */
+  heapFlags: readonly string[];
   /** Highest RSS sampled (includes file-backed pages: the node binary, the mapped store). */
   peakRssBytes: number;
   /** Highest RSS minus file-backed pages sampled: the figure held against the budget. */
@@ -491,6 +494,7 @@ export class MemoryGovernor {
       relaxAtBytes: Math.round(this.budget.bytes * this.policy.relaxAt),
       workerHeapMb: this.workerHeap,
       maxThreads: this.maxThreads,
+      heapFlags: restartFlags(),
       peakRssBytes: this.peak,
       peakAnonBytes: this.peakAnon,
       heldAgainst: this.releaser.available ? 'rss' : 'rss-minus-file',
