@@ -130,6 +130,9 @@ function runOnce(budget) {
         samples: m.samples,
         releases: m.releases,
         releasedMb: Math.round(m.releasedBytes / 2 ** 20),
+        collections: m.collections,
+        collectionS: +((m.collectionMs ?? 0) / 1000).toFixed(2),
+        heapFlags: m.heapFlags,
         heldAgainst: m.heldAgainst,
         phasePeaksMb: Object.fromEntries(
           Object.entries(m.phasePeaks ?? {}).map(([k, v]) => [
