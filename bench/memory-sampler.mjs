@@ -12,6 +12,7 @@ import { channel } from 'node:diagnostics_channel';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setInterval } from 'node:timers';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 const out = process.env.LEINDEX_MEMSAMPLE_OUT;
 const everyMs = Number(process.env.LEINDEX_MEMSAMPLE_MS ?? '100');
@@ -56,6 +57,10 @@ function sample() {
   s.heapTotal = Math.round(m.heapTotal / MB);
   s.external = Math.round(m.external / MB);
   s.arrayBuffers = Math.round(m.arrayBuffers / MB);
+  // The young generation's committed size (both semi-spaces): it grows to 2 x 16 MB under
+  // allocation and V8 does not shrink it back (bench/memory.md, h/gov256e).
+  for (const sp of getHeapSpaceStatistics())
+    if (sp.space_name === 'new_space') s.newSpace = Math.round(sp.space_size / MB);
   return s;
 }
 

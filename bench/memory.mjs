@@ -130,6 +130,9 @@ function runOnce(budget) {
         samples: m.samples,
         releases: m.releases,
         releasedMb: Math.round(m.releasedBytes / 2 ** 20),
+        collections: m.collections,
+        collectionS: +((m.collectionMs ?? 0) / 1000).toFixed(2),
+        heapFlags: m.heapFlags,
         heldAgainst: m.heldAgainst,
         phasePeaksMb: Object.fromEntries(
           Object.entries(m.phasePeaks ?? {}).map(([k, v]) => [
@@ -138,6 +141,17 @@ function runOnce(budget) {
           ]),
         ),
         ...(sampled ? { peakParts: sampled.overall } : {}),
+        // Each phase's peak sample (RSS, V8 heap, array buffers) and its parts, when sampled.
+        ...(sampled
+          ? {
+              phaseParts: Object.fromEntries(
+                Object.entries(sampled.phases ?? {}).map(([k, v]) => [
+                  k,
+                  { sample: v.peak, parts: v.peakParts },
+                ]),
+              ),
+            }
+          : {}),
         files: s.files.indexed,
         skipped: s.skipped.total,
         digest: s.digest,

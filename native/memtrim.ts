@@ -1,7 +1,9 @@
 // The single place the memtrim addon (native/memtrim/memtrim.c) is loaded: returning free
 // malloc memory to the kernel and dropping the resident pages of memory-mapped files, for
-// the memory governor. The addon is optional: when it was not built (or this is not Linux
-// with glibc) every function here reports that it did nothing. Any thread.
+// the memory governor; and replacing the process with a new image of the node binary (the
+// index command's restart with V8 flags at a tight budget). The addon is optional: when it
+// was not built (or this is not Linux with glibc) every function here reports that it did
+// nothing. Any thread (reexecProcess: the main thread).
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,6 +13,8 @@ interface Addon {
   setTrimThreshold(bytes: number): number;
   setArenaMax(n: number): number;
   dropPages(start: number, length: number): number;
+  /** Absent from builds older than the function (the addon is rebuilt on install). */
+  reexec?(path: string, argv: string[]): number;
 }
 
 const require = createRequire(import.meta.url);
@@ -81,3 +85,15 @@ export function dropMappedFiles(match: (path: string) => boolean): number {
   }
   return advised;
 }
+
+/**
+ * Replaces this process with `path` run with `argv` (execv: same pid, same open stdio, the
+ * environment as it is now). Returns only when that failed: the errno, or -1 when the addon is
+ * not available.
+ */
+export function reexecProcess(path: string, argv: readonly string[]): number {
+  return addon?.reexec ? addon.reexec(path, [...argv]) : -1;
+}
+
+/** Whether reexecProcess can work here (the addon is loaded and has the function). */
+export const reexecAvailable = typeof addon?.reexec === 'function';

@@ -387,6 +387,35 @@ test('settle: after the merge, a GC and a release only above the act line', asyn
   assert.is(e?.bytes, 150 * MB, 'trimmed 50 MB and dropped the 100 MB of pages');
 });
 
+test('checkpoint: above the act line a full GC, spaced apart; none below it', async () => {
+  const p = simulatedProcess(700, 0, 0);
+  let collections = 0;
+  const releaser: MemoryReleaser = {
+    ...p.releaser,
+    collect: () => {
+      collections++;
+      p.state.anon -= 20 * MB; // what the GC gave back
+    },
+  };
+  const gov = new MemoryGovernor(budget(1000), { sampler: p.sampler, releaser });
+  gov.start();
+  gov.checkpoint();
+  assert.is(collections, 0, 'below the line (700 MB of 1000): no GC');
+  p.state.anon = 950 * MB;
+  gov.checkpoint();
+  assert.is(collections, 1, 'above the line: one GC');
+  p.state.anon = 950 * MB;
+  p.state.now = 100;
+  gov.checkpoint();
+  assert.is(collections, 1, 'not again 100 ms later');
+  p.state.now = 400;
+  gov.checkpoint();
+  assert.is(collections, 2, 'again once the spacing has passed');
+  const r = await gov.stop();
+  assert.is(r.collections, 2);
+  assert.ok(r.peakRssBytes >= 950 * MB);
+});
+
 test('release: a slow release is spaced 20 times its duration apart', async () => {
   const p = simulatedProcess(990, 0, 1);
   const slowTrim = (): boolean => p.releaser.trim();

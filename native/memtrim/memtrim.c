@@ -7,10 +7,17 @@
 // parse workers start, they share the few that exist); madvise(MADV_DONTNEED) on a shared file
 // mapping drops its resident pages (the LMDB map, the usearch file): they are clean or
 // already in the page cache, and fault back in from it when read again. Any thread.
+// Also execv() of the running binary, for the index command at a tight budget: the V8 heap's
+// young generation can only be capped by a flag given at start, and an exec replaces the
+// process in place (same pid, no parent left waiting and holding memory). Main thread.
 #include <node_api.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -80,12 +87,54 @@ static napi_value DropPages(napi_env env, napi_callback_info info) {
   return make_int(env, r == 0 ? 0 : errno);
 }
 
+/* reexec(path, argv): execv(path, argv); returns only on failure, with the errno. */
+static napi_value Reexec(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  uint32_t n = 0;
+  bool is_array = false;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2 || napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[1], &n) != napi_ok || n < 1) {
+    napi_throw_type_error(env, NULL, "reexec(path, argv): a path and a non-empty array of strings");
+    return NULL;
+  }
+  char **args = calloc((size_t)n + 2, sizeof(char *));
+  if (args == NULL) return make_int(env, ENOMEM);
+  int err = 0;
+  for (uint32_t i = 0; i <= n && err == 0; i++) {
+    napi_value v = i == 0 ? argv[0] : NULL;
+    if (i > 0 && napi_get_element(env, argv[1], i - 1, &v) != napi_ok) err = EINVAL;
+    size_t len = 0;
+    if (err == 0 && napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) err = EINVAL;
+    if (err == 0 && (args[i] = malloc(len + 1)) == NULL) err = ENOMEM;
+    if (err == 0) napi_get_value_string_utf8(env, v, args[i], len + 1, &len);
+  }
+  if (err == 0) {
+    /* node marks its stdio close-on-exec: the new image must get the same stdin/out/err. */
+    int fdflags[3];
+    for (int fd = 0; fd < 3; fd++) {
+      fdflags[fd] = fcntl(fd, F_GETFD);
+      if (fdflags[fd] >= 0) fcntl(fd, F_SETFD, fdflags[fd] & ~FD_CLOEXEC);
+    }
+    /* args[0] is the path; the new image's argv starts at args[1]. */
+    execv(args[0], args + 1);
+    err = errno;
+    for (int fd = 0; fd < 3; fd++)
+      if (fdflags[fd] >= 0) fcntl(fd, F_SETFD, fdflags[fd]);
+  }
+  for (uint32_t i = 0; i <= n; i++) free(args[i]);
+  free(args);
+  return make_int(env, err);
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"trim", NULL, Trim, NULL, NULL, NULL, napi_default, NULL},
       {"setTrimThreshold", NULL, SetTrimThreshold, NULL, NULL, NULL, napi_default, NULL},
       {"setArenaMax", NULL, SetArenaMax, NULL, NULL, NULL, napi_default, NULL},
       {"dropPages", NULL, DropPages, NULL, NULL, NULL, napi_default, NULL},
+      {"reexec", NULL, Reexec, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

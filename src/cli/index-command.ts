@@ -16,6 +16,8 @@ import {
 import { LANGUAGES } from '../protocol.js';
 import { languageName } from '../config.js';
 import type { MemoryReport } from '../governor/governor.js';
+import { resolveBudget } from '../governor/budget.js';
+import { restartForBudget } from '../governor/restart.js';
 
 export class IndexCommand extends Command {
   static override paths = [['index']];
@@ -76,11 +78,21 @@ export class IndexCommand extends Command {
         ...(this.noEmbeddings ? { embeddings: false } : {}),
         ...(memoryBudgetMb !== undefined ? { memoryBudgetMb } : {}),
       });
+      const logger = createLogger({ quiet: this.quiet, verbose: this.verbose });
+      // At a budget that holds one parse worker: exec once with the coordinator's V8 young
+      // generation capped, before anything is opened (src/governor/restart.ts).
+      restartForBudget(
+        resolveBudget({
+          requestedMb: options.memoryBudgetMb,
+          requestedSource: options.memoryBudgetSource,
+        }),
+        logger,
+      );
       const summary = await runIndex({
         root,
         options,
         rebuild: this.rebuild,
-        logger: createLogger({ quiet: this.quiet, verbose: this.verbose }),
+        logger,
         progress: !this.quiet,
         signal: interrupt.signal,
       });
@@ -161,7 +173,8 @@ export function formatMemory(m: MemoryReport): string {
     m.heldAgainst === 'rss'
       ? `peak ${mb(m.peakRssBytes)} RSS (${mb(m.peakAnonBytes)} without mapped files)`
       : `peak ${mb(m.peakAnonBytes)} held (${mb(m.peakRssBytes)} RSS with mapped files)`;
-  return `budget ${mb(m.budget.bytes)} (${m.budget.source}), ${peak}; ${acted.length ? acted.join(', ') : 'no action needed'}`;
+  const flags = m.heapFlags.length > 0 ? ` (restarted with ${m.heapFlags.join(' ')})` : '';
+  return `budget ${mb(m.budget.bytes)} (${m.budget.source})${flags}, ${peak}; ${acted.length ? acted.join(', ') : 'no action needed'}`;
 }
 
 function ms(v: number): string {

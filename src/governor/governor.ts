@@ -18,6 +18,7 @@ import {
 } from '../../native/memtrim.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { resolveBudget, type MemoryBudget, type RequestedBudgetSource } from './budget.js';
+import { restartFlags } from './restart.js';
 import { MemoryPolicy, nextSampleDelay, type PolicyAction, type PolicyOptions } from './policy.js';
 import { pressureOf, processSampler, type MemorySample, type MemorySampler } from './sampler.js';
 import { checkBudgetFloor, deferVectorsFor, maxThreadsFor, workerHeapMbFor } from './sizing.js';
@@ -68,6 +69,8 @@ export interface MemoryReleaser {
   dropMapped(): number;
   /** Makes the allocator keep less (fewer arenas, trimmed sooner); true if it could. */
   tune(): boolean;
+  /** A full GC of this isolate (tests count them); default: the real one. */
+  collect?(): void;
 }
 
 /** The index store's files: the LMDB map and the vector index file. */
@@ -128,6 +131,8 @@ export interface MemoryReport {
   workerHeapMb: number | undefined;
   /** Worker threads allowed by the budget (undefined: not asked). */
   maxThreads: number | undefined;
+  /** V8 flags the index command restarted this process with (src/governor/restart.ts; none: []). */
+  heapFlags: readonly string[];
   /** Highest RSS sampled (includes file-backed pages: the node binary, the mapped store). */
   peakRssBytes: number;
   /** Highest RSS minus file-backed pages sampled: the figure held against the budget. */
@@ -144,6 +149,9 @@ export interface MemoryReport {
   /** Releases (malloc trim + mapped store pages dropped) and the RSS they gave back. */
   releases: number;
   releasedBytes: number;
+  /** Full GCs the governor ran (settle, checkpoints above the act line) and their time, ms. */
+  collections: number;
+  collectionMs: number;
   /** What the budget is held against: the whole RSS (a releaser can drop mapped pages) or RSS minus file-backed pages. */
   heldAgainst: 'rss' | 'rss-minus-file';
   /** Highest RSS and RSS minus file-backed pages sampled in each phase of the run, bytes. */
@@ -193,6 +201,14 @@ const RELEASE_COST_FACTOR = 20;
 const DROP_EVERY_MS = 100;
 const CHECKPOINT_DROP_EVERY_MS = 10;
 const DROP_COST_FACTOR = 10;
+/**
+ * Above the act line, a checkpoint runs a full GC at most this often (ms) and no sooner than
+ * GC_COST_FACTOR times the last one's duration: in the merge's resolution passes the garbage
+ * (re-read fragments, the resolver's maps) piled up ~45 MB over the act line at 256 MB before
+ * V8 collected it on its own (bench/memory.md, h/gov256e); settle() only ran at phase ends.
+ */
+const CHECKPOINT_GC_EVERY_MS = 200;
+const GC_COST_FACTOR = 10;
 
 /** Phase changes are published here (bench/memory-sampler.mjs labels its samples with them). */
 const phaseChannel = channel('leindex:phase');
@@ -246,6 +262,8 @@ export class MemoryGovernor {
     workerDeaths: 0,
     releases: 0,
     releasedBytes: 0,
+    collections: 0,
+    collectionMs: 0,
   };
   private readonly startedAt = performance.now();
   private timer: NodeJS.Timeout | undefined;
@@ -263,6 +281,8 @@ export class MemoryGovernor {
   private lastReleaseMs = 0;
   private lastDropAt = -Infinity;
   private lastDropMs = 0;
+  private lastCollectAt = -Infinity;
+  private lastCollectMs = 0;
   /** The least file-backed RSS seen (the node binary's pages): what a drop cannot go below. */
   private fileFloor = Infinity;
   private readonly pendingDrops = { count: 0, bytes: 0, ms: 0 };
@@ -390,6 +410,7 @@ export class MemoryGovernor {
     if (!this.running) return;
     let s = this.sampler.sampleSync();
     this.observe(s);
+    s = this.collectIfDue(s);
     s = this.releaseIfDue(s, CHECKPOINT_DROP_EVERY_MS);
     // Spilling a few MB (a reload window) again and again would only thrash the merge.
     if (this.spillableBytes() < this.usefulSpillBytes()) return;
@@ -405,8 +426,32 @@ export class MemoryGovernor {
     const s = this.sampler.sampleSync();
     this.observe(s);
     if (this.pressure(s) < this.actAtBytes) return;
-    collectGarbage();
+    this.collect();
     this.release(why);
+  }
+
+  /** A full GC, timed and counted; returns the sample taken after it. */
+  private collect(): MemorySample {
+    const t = performance.now();
+    (this.releaser.collect ?? collectGarbage)();
+    this.lastCollectMs = performance.now() - t;
+    this.counts.collections++;
+    this.counts.collectionMs += this.lastCollectMs;
+    const after = this.sampler.sampleSync();
+    this.observe(after);
+    this.lastCollectAt = after.atMs;
+    return after;
+  }
+
+  /**
+   * At a checkpoint above the act line: a full GC when the last one is long enough ago (see
+   * CHECKPOINT_GC_EVERY_MS). Returns the sample to decide on.
+   */
+  private collectIfDue(s: MemorySample): MemorySample {
+    if (!this.releaser.available || this.pressure(s) < this.actAtBytes) return s;
+    const wait = Math.max(CHECKPOINT_GC_EVERY_MS, this.lastCollectMs * GC_COST_FACTOR);
+    if (s.atMs - this.lastCollectAt < wait) return s;
+    return this.collect();
   }
 
   /**
@@ -491,6 +536,7 @@ export class MemoryGovernor {
       relaxAtBytes: Math.round(this.budget.bytes * this.policy.relaxAt),
       workerHeapMb: this.workerHeap,
       maxThreads: this.maxThreads,
+      heapFlags: restartFlags(),
       peakRssBytes: this.peak,
       peakAnonBytes: this.peakAnon,
       heldAgainst: this.releaser.available ? 'rss' : 'rss-minus-file',

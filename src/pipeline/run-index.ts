@@ -567,12 +567,14 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       governor.phase('encode');
       digest = await writeGraphBlobs(writer, graph);
       if (tally) await writer.putBlobs({ [TALLY_BLOB]: encodeTally(tally) });
+      // The encoded blobs are written and dropped: collect them before the lexicon allocates.
+      governor.settle('graph written');
     }
     phases.mergeMs = lap('mergeMs');
 
     // ---- the lexical search index, from the terms the workers put in each fragment: only
     // the files that differ from the previous base, unless it is time to compact
-    const lexicon = await writeLexiconBlobs(writer, graph, () =>
+    const lexicon = await writeLexiconBlobs(writer, graph, governor, () =>
       buildLexicon(
         graph,
         (file) => {
@@ -700,9 +702,12 @@ async function writeGraphBlobs(writer: IndexWriter, graph: IndexGraph): Promise<
 async function writeLexiconBlobs(
   writer: IndexWriter,
   graph: IndexGraph,
+  governor: MemoryGovernor,
   build: () => LexiconBuild,
 ): Promise<LexiconInfo> {
   const { info, covered } = await writeBuilt(writer, build);
+  // Above the act line, the lexicon's garbage goes before the name index is built on top of it.
+  governor.settle('lexicon written');
   await writer.putBlobs(encodeNameIndex(graph, covered));
   return info;
 }
