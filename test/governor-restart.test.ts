@@ -18,15 +18,17 @@ const budget = (mb: number, source: MemoryBudget['source'] = 'flag'): MemoryBudg
   detail: `${mb} MB`,
 });
 
-test('heapFlagsFor: a semi-space of 1/64 of a one-worker budget, nothing otherwise', () => {
-  assert.equal(heapFlagsFor(budget(256)), ['--max-semi-space-size=4']);
-  assert.equal(heapFlagsFor(budget(300, 'cgroup-v2')), ['--max-semi-space-size=4']);
-  assert.equal(heapFlagsFor(budget(128, 'env')), ['--max-semi-space-size=2']);
-  assert.equal(heapFlagsFor(budget(96)), ['--max-semi-space-size=1']);
-  // Below the floor the run stops anyway; two workers fit at 512 (the parse sets that peak).
+test('heapFlagsFor: a semi-space of 1/32 of a one-worker budget under 200 MB, nothing otherwise', () => {
+  assert.equal(heapFlagsFor(budget(160)), ['--max-semi-space-size=5']);
+  assert.equal(heapFlagsFor(budget(190, 'cgroup-v2')), ['--max-semi-space-size=5']);
+  assert.equal(heapFlagsFor(budget(128, 'env')), ['--max-semi-space-size=4']);
+  assert.equal(heapFlagsFor(budget(96)), ['--max-semi-space-size=3']);
+  // Below the floor the run stops anyway; at 256 MB the restart costs more than it saves (one
+  // worker, restart.ts); two workers fit at 512 (the parse sets that peak).
   assert.equal(heapFlagsFor(budget(64)), []);
+  assert.equal(heapFlagsFor(budget(256)), []);
+  assert.equal(heapFlagsFor(budget(300, 'cgroup-v2')), []);
   assert.equal(heapFlagsFor(budget(512)), []);
-  // Physical memory is no budget anyone asked for.
   assert.equal(heapFlagsFor(budget(256, 'physical')), []);
 });
 
@@ -59,7 +61,7 @@ test('restartArgv: node options, then the flags, then the script and its argumen
   );
 });
 
-test('CLI: at 256 MB the index command restarts with the flag, same stdout, same digest', () => {
+test('CLI: at 160 MB the index command restarts with the flag, same stdout, same digest; at 256 it does not', () => {
   if (!reexecAvailable) {
     console.log('  (memtrim addon not built, or built before reexec: no restart to test)');
     return;
@@ -80,9 +82,12 @@ test('CLI: at 256 MB the index command restarts with the flag, same stdout, same
     };
     const free = run([]);
     assert.equal(free.memory.heapFlags, [], 'no budget: no restart');
-    const tight = run(['--memory-budget', '256']);
-    assert.equal(tight.memory.heapFlags, ['--max-semi-space-size=4']);
+    const tight = run(['--memory-budget', '160']);
+    assert.equal(tight.memory.heapFlags, ['--max-semi-space-size=5']);
     assert.is(tight.digest, free.digest);
+    const at256 = run(['--memory-budget', '256']);
+    assert.equal(at256.memory.heapFlags, [], '256 MB: no restart');
+    assert.is(at256.digest, free.digest);
   } finally {
     ws.cleanup();
   }

@@ -1,5 +1,5 @@
-// The index command's restart with a capped V8 young generation, at budgets that hold one parse
-// worker: there the coordinator's own heap sets the run's peak (the merge's resolution passes,
+// The index command's restart with a capped V8 young generation, at budgets under 200 MB (they
+// hold one parse worker): there the coordinator's own heap sets the run's peak (the merge's resolution passes,
 // the lexicon), and V8 grows the young generation of the main isolate to 2 × 16 MiB semi-spaces
 // under allocation and never shrinks it back. Only a flag given at start caps it (set at run
 // time it does not change a heap already configured), so the command execs itself once with
@@ -18,16 +18,25 @@ const MB = 2 ** 20;
 export const RESTARTED_ENV = 'LEINDEX_RESTARTED';
 const SEMI_SPACE_FLAG = '--max-semi-space-size';
 /**
- * A semi-space of 1/64 of the budget (4 MiB at 256 MB: the young generation commits 8 MiB
+ * A semi-space of 1/32 of the budget (5 MiB at 160 MB: the young generation commits 10 MiB
  * instead of up to 32), at least 1 MiB and at most V8's own 16 MiB default on 64-bit.
  */
-const SEMI_SPACE_SHARE = 64;
+const SEMI_SPACE_SHARE = 32;
+/**
+ * Budgets from which the restart costs more than it saves. At 256 MB on the benchmark corpus
+ * (bench/memory.md, 2026-11-24, load ~2): without it 51.7–55.1 s / 264–278 MB maxRSS over three
+ * runs; with a 4 MiB semi-space 61.6–68.1 s / 259–263 MB, with 8 MiB 49.4–66.0 s / 257–266 MB
+ * (the capped main thread slows the one-worker parse), so 256 MB runs with V8's defaults and
+ * keeps both of its goals; below this the young generation is a larger share of the budget.
+ */
+const RESTART_BELOW_MB = 200;
 
 /** The V8 flags the coordinator should start with under `budget` (none when V8's defaults do). */
 export function heapFlagsFor(budget: MemoryBudget): string[] {
   const budgetMb = budget.bytes / MB;
   // No budget asked for, one too small to run (the run stops anyway), or room for two workers.
   if (budget.source === 'physical' || budgetMb < MIN_BUDGET_MB || maxThreadsFor(budget) > 1) return [];
+  if (budgetMb >= RESTART_BELOW_MB) return [];
   const semiMb = Math.min(16, Math.max(1, Math.floor(budgetMb / SEMI_SPACE_SHARE)));
   return [`${SEMI_SPACE_FLAG}=${semiMb}`];
 }
