@@ -1,11 +1,12 @@
 // The index command's restart with a capped V8 young generation, at budgets under 200 MB (they
 // hold one parse worker): there the coordinator's own heap sets the run's peak (the merge's
 // resolution passes, the lexicon), and V8 grows the young generation of the main isolate to
-// 2 × 16 MiB semi-spaces under allocation and never shrinks it back. Only a flag given at start caps it (set at run
-// time it does not change a heap already configured), so the command execs itself once with
-// it: same pid, nothing left waiting (native/memtrim). The parse workers keep V8's default
-// (the flag is reset in the new image before they start: it would cap theirs too and cost the
-// parse CPU). Main thread; heapFlagsFor and restartArgv are pure.
+// 2 × 16 MiB semi-spaces under allocation and never shrinks it back. Only a flag given at
+// start caps it (set at run time it does not change a heap already configured), so the
+// command execs itself once with it: same pid, nothing left waiting (native/memtrim). The
+// parse workers keep V8's default (the flag is reset in the new image before they start: it
+// would cap theirs too and cost the parse CPU). Main thread; heapFlagsFor and restartArgv are
+// pure.
 
 import v8 from 'node:v8';
 import { reexecProcess } from '../../native/memtrim.js';
