@@ -5,7 +5,15 @@
 
 import type { FlowStats } from './dataflow.js';
 import type { FragmentReader } from './fragment.js';
-import { buildCsr, reverseCsr, EdgeKind, Confidence, type IndexGraph, type SymbolTable } from './graph.js';
+import {
+  buildCsr,
+  reverseCsr,
+  EdgeKind,
+  Confidence,
+  type Csr,
+  type IndexGraph,
+  type SymbolTable,
+} from './graph.js';
 import { ModuleResolver } from './modules.js';
 import { resolveReferences, type PartialResolve, type ResolveTally } from './resolve.js';
 import { LANGUAGES, NONE, SymbolKind, type LanguageId } from '../protocol.js';
@@ -45,6 +53,18 @@ export class EdgeList {
     this.dst = new Int32Array(n);
     this.kind = new Uint8Array(n);
     this.conf = new Uint8Array(n);
+  }
+  /** Forward and reverse CSR over `nodes` nodes of the first `count` edges, one per (source, target, kind). */
+  csr(nodes: number, count = this.length): { forward: Csr; reverse: Csr } {
+    const forward = buildCsr(
+      nodes,
+      this.src.subarray(0, count),
+      this.dst.subarray(0, count),
+      this.kind.subarray(0, count),
+      this.conf.subarray(0, count),
+      true,
+    );
+    return { forward, reverse: reverseCsr(nodes, forward) };
   }
   add(src: number, dst: number, kind: number, conf: number): void {
     if (src === dst && kind !== EdgeKind.calls) return;
@@ -563,16 +583,7 @@ export function mergeFragments(inputs: readonly MergeInput[], options: MergeOpti
   phase('flow');
   const n = cols.length;
   const symbols = cols.table();
-  const m = options.partial ? 0 : edges.length;
-  const forward = buildCsr(
-    n,
-    edges.src.subarray(0, m),
-    edges.dst.subarray(0, m),
-    edges.kind.subarray(0, m),
-    edges.conf.subarray(0, m),
-    true,
-  );
-  const reverse = reverseCsr(n, forward);
+  const { forward, reverse } = edges.csr(n, options.partial ? 0 : edges.length);
   phase('csr');
   return {
     files: {

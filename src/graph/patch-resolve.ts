@@ -25,7 +25,7 @@
 // uses pass (dispatch's local facts, `let x = call()`, closures, are keyed by its own fns).
 
 import type { FragmentReader } from './fragment.js';
-import { buildCsr, EdgeKind, reverseCsr, type IndexGraph, type ResolutionStats } from './graph.js';
+import { EdgeKind, type IndexGraph, type ResolutionStats } from './graph.js';
 import { EdgeList, mergeFragments, type MergeInput } from './merge.js';
 import { CALL_BANDS, TALLY_KINDS, type ResolveTally } from './resolve.js';
 import { REF_KIND_NAMES, RefKind, SymbolKind, type RefColumn, type SymbolColumn } from '../protocol.js';
@@ -225,16 +225,7 @@ export function reresolve(
       : kind === USES_INTO && dst < fileSymbols && inChanged(dst);
     if (take) pushEdge(edges, src, dst, kind, raw.conf[e]!);
   }
-  const m = edges.length;
-  const forward = buildCsr(
-    n,
-    edges.src.subarray(0, m),
-    edges.dst.subarray(0, m),
-    edges.kind.subarray(0, m),
-    edges.conf.subarray(0, m),
-    true,
-  );
-  const reverse = reverseCsr(n, forward);
+  const { forward, reverse } = edges.csr(n);
 
   // Stats and tally: the previous ones with the changed files' contributions swapped.
   const stats = copyStats(prev.stats);

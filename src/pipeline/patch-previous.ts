@@ -98,46 +98,20 @@ export function patchPrevious(
   };
   // Set by the vector stage as in a merge (absent without vectors).
   delete files.fileKey;
-  const inputs: MergeInput[] = [];
+  const inputs = inputsInOrder(writer, prev, parsed, reuse);
+  if (typeof inputs === 'string') return undefined;
   for (let f = 0; f < n; f++) {
-    const relPath = prev.relPath[f]!;
-    const changed = parsed.get(relPath);
-    if (changed) {
-      inputs.push(changed);
-      continue;
-    }
-    const kept = reuse.get(relPath);
-    if (!kept || kept.hash !== prev.contentHash[f] || !writer.hasFragment(kept.hash)) return undefined;
-    files.size[f] = kept.file.size;
-    files.mtimeMs[f] = kept.file.mtimeMs;
-    inputs.push(
-      new StoredInput(writer, relPath, kept.file.language, kept.hash, kept.file.size, kept.file.mtimeMs),
-    );
+    if (parsed.has(prev.relPath[f]!)) continue;
+    files.size[f] = inputs[f]!.size;
+    files.mtimeMs[f] = inputs[f]!.mtimeMs;
   }
-  const previous = writer.previousGraph();
+  const previous = previousGraph(writer, files);
   if (!previous) return undefined;
-  const cols = decodeGraphColumns(previous.bytes, true);
-  if (
-    previous.info.fileSymbolCount !== prev.symbolStart[n] ||
-    cols.symbols.kind.length < previous.info.fileSymbolCount
-  )
+  const { graph, blob, strings } = previous;
+  if (graph.fileSymbolCount !== prev.symbolStart[n] || graph.symbols.kind.length < graph.fileSymbolCount)
     return undefined;
-  patchFiles(files, cols.symbols, patches);
-  return {
-    graph: {
-      files,
-      strings: decodeStrings(cols.strings),
-      symbols: cols.symbols,
-      fileSymbolCount: previous.info.fileSymbolCount,
-      forward: cols.forward,
-      reverse: cols.reverse,
-      stats: previous.stats,
-    },
-    graphBlob: previous.bytes,
-    strings: cols.strings,
-    inputs,
-    vectorDelta,
-  };
+  patchFiles(files, graph.symbols, patches);
+  return { graph, graphBlob: blob, strings, inputs, vectorDelta };
 }
 
 /** A re-resolution the checks allow: its inputs (every file), and run() to do it. */
@@ -178,8 +152,32 @@ export function reresolvePrevious(
   const gen = writer.previousGeneration;
   const tally = gen === undefined ? undefined : decodeTally(writer.blobAt(gen, TALLY_BLOB), n);
   if (!tally) return { reason: 'no resolution tally stored' };
+  const inputs = inputsInOrder(writer, prev, parsed, reuse);
+  if (typeof inputs === 'string') return { reason: `no stored fragment of ${inputs}` };
+  return {
+    inputs,
+    files: changed.length,
+    run: () => {
+      const previous = previousGraph(writer, prev);
+      if (!previous) return { reason: 'no previous graph' };
+      return reresolve(previous.graph, tally, inputs, changed);
+    },
+  };
+}
+
+/**
+ * Every file's merge input in file-table order: a changed file's new fragment, an unchanged
+ * one's stored fragment (read on first use); or the path of the first unchanged file whose
+ * fragment is not the stored one of the same content.
+ */
+function inputsInOrder(
+  writer: IndexWriter,
+  prev: FileTable,
+  parsed: ReadonlyMap<string, MergeInput>,
+  reuse: ReadonlyMap<string, { hash: string; file: DiscoveredFile }>,
+): MergeInput[] | string {
   const inputs: MergeInput[] = [];
-  for (let f = 0; f < n; f++) {
+  for (let f = 0; f < prev.relPath.length; f++) {
     const relPath = prev.relPath[f]!;
     const input = parsed.get(relPath);
     if (input) {
@@ -187,31 +185,32 @@ export function reresolvePrevious(
       continue;
     }
     const kept = reuse.get(relPath);
-    if (!kept || kept.hash !== prev.contentHash[f] || !writer.hasFragment(kept.hash))
-      return { reason: `no stored fragment of ${relPath}` };
+    if (!kept || kept.hash !== prev.contentHash[f] || !writer.hasFragment(kept.hash)) return relPath;
     inputs.push(
       new StoredInput(writer, relPath, kept.file.language, kept.hash, kept.file.size, kept.file.mtimeMs),
     );
   }
-  return {
-    inputs,
-    files: changed.length,
-    run: () => {
-      const previous = writer.previousGraph();
-      if (!previous) return { reason: 'no previous graph' };
-      const cols = decodeGraphColumns(previous.bytes, true);
-      const graph: IndexGraph = {
-        files: prev,
-        strings: decodeStrings(cols.strings),
-        symbols: cols.symbols,
-        fileSymbolCount: previous.info.fileSymbolCount,
-        forward: cols.forward,
-        reverse: cols.reverse,
-        stats: previous.stats,
-      };
-      return reresolve(graph, tally, inputs, changed);
-    },
+  return inputs;
+}
+
+/** The previous generation's graph over `files` (its blob decoded in place), if there is one. */
+function previousGraph(
+  writer: IndexWriter,
+  files: FileTable,
+): { graph: IndexGraph; blob: Uint8Array; strings: Uint8Array } | undefined {
+  const previous = writer.previousGraph();
+  if (!previous) return undefined;
+  const cols = decodeGraphColumns(previous.bytes, true);
+  const graph: IndexGraph = {
+    files,
+    strings: decodeStrings(cols.strings),
+    symbols: cols.symbols,
+    fileSymbolCount: previous.info.fileSymbolCount,
+    forward: cols.forward,
+    reverse: cols.reverse,
+    stats: previous.stats,
   };
+  return { graph, blob: previous.bytes, strings: cols.strings };
 }
 
 /** The row of a path in a file table's sorted paths, or -1. */
