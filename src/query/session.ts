@@ -191,15 +191,22 @@ export class IndexSession {
     const g = this.view();
     const file = g.symbols.file[id] ?? NONE;
     if (file === NONE) return undefined;
-    let frag = this.fragments.get(file);
-    if (!frag) {
-      const hash = this.files().contentHash[file];
-      const bytes = hash === undefined ? undefined : this.reader.fragmentInPassing(hash);
-      if (!bytes) throw new LeindexError('E_STORE_CORRUPT', `the fragment of file #${file} is missing`);
-      frag = new FragmentReader(bytes);
-    }
+    const frag = this.fragmentInPassing(file);
     const i = frag.vectorIndexOf(id - (g.files.symbolStart[file] ?? 0));
     return i < 0 ? undefined : frag.vector(i);
+  }
+
+  /**
+   * File `file`'s fragment from the cache when it is there (its LRU order untouched), else read
+   * in passing and not cached: valid only until the next store read.
+   */
+  private fragmentInPassing(file: number): FragmentReader {
+    const cached = this.fragments.get(file);
+    if (cached) return cached;
+    const hash = this.files().contentHash[file];
+    const bytes = hash === undefined ? undefined : this.reader.fragmentInPassing(hash);
+    if (!bytes) throw new LeindexError('E_STORE_CORRUPT', `the fragment of file #${file} is missing`);
+    return new FragmentReader(bytes);
   }
 
   /**
@@ -218,14 +225,8 @@ export class IndexSession {
       else byFile.set(file, [k]);
     });
     for (const [file, ks] of byFile) {
-      let frag = this.fragments.get(file);
-      if (!frag) {
-        // In passing, as symbolVector: every row is taken out before the next read.
-        const hash = this.files().contentHash[file];
-        const bytes = hash === undefined ? undefined : this.reader.fragmentInPassing(hash);
-        if (!bytes) throw new LeindexError('E_STORE_CORRUPT', `the fragment of file #${file} is missing`);
-        frag = new FragmentReader(bytes);
-      }
+      // Every row is taken out before the next read.
+      const frag = this.fragmentInPassing(file);
       const start = g.files.symbolStart[file] ?? 0;
       for (const k of ks) {
         const i = frag.vectorIndexOf(ids[k]! - start);
