@@ -3,20 +3,14 @@
 // files (src/graph/patch-resolve.ts) or merged everything; and the steps that must re-resolve
 // alone do, those that change what other files read do not.
 
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FIXTURE_REPOS, indexTree, readDump, tempDir } from './helpers/workspace.js';
+import { copyFixtures, editFile, indexTree, readDump, tempDir } from './helpers/workspace.js';
 import type { IndexSummary } from '../src/pipeline/run-index.js';
 
 const REPOS = ['ts-app', 'py-app', 'rs-app', 'ts-flow', 'ts-dispatch'];
-
-function edit(path: string, from: string, to: string): void {
-  const text = readFileSync(path, 'utf8');
-  if (!text.includes(from)) throw new Error(`${path} has no ${JSON.stringify(from)}`);
-  writeFileSync(path, text.replace(from, to));
-}
 
 /** What a summary says about the tree (not about how the run went). */
 function counts(s: IndexSummary): unknown {
@@ -30,8 +24,7 @@ function counts(s: IndexSummary): unknown {
 }
 
 test('body edits: after every step the index equals a fresh one; body-only edits re-resolve alone', async () => {
-  const ws = tempDir('leindex-body-');
-  for (const name of REPOS) cpSync(join(FIXTURE_REPOS, name), join(ws.dir, name), { recursive: true });
+  const ws = copyFixtures(REPOS, 'leindex-body-');
   const fresh = tempDir('leindex-body-fresh-');
   const at = (p: string): string => join(ws.dir, p);
   const service = 'ts-app/src/service.ts';
@@ -41,18 +34,18 @@ test('body edits: after every step the index equals a fresh one; body-only edits
     {
       what: "a call of another file's function added in a body",
       alone: true,
-      change: () => edit(at(service), '  util.log(name);', '  util.log(name);\n  util.get(name);'),
+      change: () => editFile(at(service), '  util.log(name);', '  util.log(name);\n  util.get(name);'),
     },
     {
       what: 'a call removed',
       alone: true,
-      change: () => edit(at(service), '  r.save(u);\n', ''),
+      change: () => editFile(at(service), '  r.save(u);\n', ''),
     },
     {
       what: 'a call through a local typed by `new` added (dispatch from local facts)',
       alone: true,
       change: () =>
-        edit(
+        editFile(
           at(service),
           '  return cache.get(key);',
           '  const r = new Repository();\n  r.save(key);\n  return cache.get(key);',
@@ -62,7 +55,7 @@ test('body edits: after every step the index equals a fresh one; body-only edits
       what: 'a Rust body calls another function',
       alone: true,
       change: () =>
-        edit(
+        editFile(
           at('rs-app/sched/src/runner.rs'),
           '        n += 1;',
           '        n += 1;\n        n = crate::util::clamp(n);',
@@ -72,15 +65,15 @@ test('body edits: after every step the index equals a fresh one; body-only edits
       what: 'two files at once',
       alone: true,
       change: () => {
-        edit(at(service), '  util.get(name);\n', '');
-        edit(at('rs-app/sched/src/runner.rs'), '    let mut n = 0;', '    let mut n = 0;\n    q.pop();');
+        editFile(at(service), '  util.get(name);\n', '');
+        editFile(at('rs-app/sched/src/runner.rs'), '    let mut n = 0;', '    let mut n = 0;\n    q.pop();');
       },
     },
     {
       what: 'a Python body whose uses make an external node (`os` of `import os.path`) calls again',
       alone: true,
       change: () =>
-        edit(
+        editFile(
           at('py-app/pkg/service.py'),
           '    models.audit(u)\n',
           '    models.audit(u)\n    models.audit(u)\n',
@@ -89,13 +82,13 @@ test('body edits: after every step the index equals a fresh one; body-only edits
     {
       what: 'the use that made that external node removed (ids would move)',
       alone: false,
-      change: () => edit(at('py-app/pkg/service.py'), 'User(os.path.basename(name))', 'User(name)'),
+      change: () => editFile(at('py-app/pkg/service.py'), 'User(os.path.basename(name))', 'User(name)'),
     },
     {
       what: 'a field written in another method (a flowsState write)',
       alone: false,
       change: () =>
-        edit(
+        editFile(
           at('ts-flow/src/flow/counter.ts'),
           '    return this.total;',
           '    this.total = 1;\n    return this.total;',
@@ -105,7 +98,7 @@ test('body edits: after every step the index equals a fresh one; body-only edits
       what: 'a module-level name read in another function (a flowsState read)',
       alone: false,
       change: () =>
-        edit(
+        editFile(
           at('ts-flow/src/state.ts'),
           'export function describeMode(): string {',
           'export function describeMode(): string {\n  void writes;',
@@ -115,7 +108,11 @@ test('body edits: after every step the index equals a fresh one; body-only edits
       what: 'a constructor field assignment changed',
       alone: undefined,
       change: () =>
-        edit(at('py-app/pkg/models.py'), '        self.name = name\n', '        self.name = name.strip()\n'),
+        editFile(
+          at('py-app/pkg/models.py'),
+          '        self.name = name\n',
+          '        self.name = name.strip()\n',
+        ),
     },
     {
       what: 'a function added',
@@ -132,7 +129,7 @@ test('body edits: after every step the index equals a fresh one; body-only edits
       what: 'a body edit after all that',
       alone: true,
       change: () =>
-        edit(at(service), '  util.log(name);', '  util.log(name);\n  util.log(name);\n  util.get(name);'),
+        editFile(at(service), '  util.log(name);', '  util.log(name);\n  util.log(name);\n  util.get(name);'),
     },
   ];
   try {

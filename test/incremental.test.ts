@@ -3,11 +3,11 @@
 // index of the same tree, whether the run patched the previous graph (src/graph/patch.ts) or
 // merged. And the patch's premise: a merge does not read the columns a patch writes over.
 
-import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FIXTURE_REPOS, indexTree, readDump, tempDir } from './helpers/workspace.js';
+import { copyFixtures, editFile, indexTree, readDump, tempDir } from './helpers/workspace.js';
 import { FragmentReader } from '../src/graph/fragment.js';
 import { mergeFragments, type MergeInput } from '../src/graph/merge.js';
 import { resolutionInputEqual } from '../src/graph/patch.js';
@@ -18,15 +18,7 @@ import type { IndexSummary } from '../src/pipeline/run-index.js';
 const REPOS = ['ts-app', 'py-app', 'rs-app', 'ts-dispatch', 'py-flow', 'rs-flow', 'ts-flow'];
 
 function tree(): ReturnType<typeof tempDir> {
-  const ws = tempDir('leindex-incr-');
-  for (const name of REPOS) cpSync(join(FIXTURE_REPOS, name), join(ws.dir, name), { recursive: true });
-  return ws;
-}
-
-function edit(path: string, from: string, to: string): void {
-  const text = readFileSync(path, 'utf8');
-  if (!text.includes(from)) throw new Error(`${path} has no ${JSON.stringify(from)}`);
-  writeFileSync(path, text.replace(from, to));
+  return copyFixtures(REPOS, 'leindex-incr-');
 }
 
 /** What a summary says about the tree (not about how the run went). */
@@ -68,14 +60,14 @@ test('an edit sequence: after every step the index equals a fresh one; only layo
       what: 'a doc comment reworded over two lines',
       patched: true,
       change: () =>
-        edit(at('rs-app/sched/src/queue.rs'), '/// A FIFO of tasks.', '/// First in,\n/// first out.'),
+        editFile(at('rs-app/sched/src/queue.rs'), '/// A FIFO of tasks.', '/// First in,\n/// first out.'),
     },
     {
       what: 'two files at once, one reindented',
       patched: true,
       change: () => {
         appendFileSync(at('ts-app/src/service.ts'), '\n/* trailing */\n');
-        edit(at('py-app/pkg/models.py'), '        return True', '        return  True  ');
+        editFile(at('py-app/pkg/models.py'), '        return True', '        return  True  ');
       },
     },
     {
@@ -83,12 +75,12 @@ test('an edit sequence: after every step the index equals a fresh one; only layo
       patched: false,
       keepsVectors: false,
       change: () =>
-        edit(at('ts-app/src/service.ts'), '  util.log(name);', '  util.log(name);\n  util.get(name);'),
+        editFile(at('ts-app/src/service.ts'), '  util.log(name);', '  util.log(name);\n  util.get(name);'),
     },
     {
       what: 'a method renamed',
       patched: false,
-      change: () => edit(at('py-app/pkg/models.py'), 'def rename(', 'def retitle('),
+      change: () => editFile(at('py-app/pkg/models.py'), 'def rename(', 'def retitle('),
     },
     {
       what: 'a file added',
@@ -103,7 +95,8 @@ test('an edit sequence: after every step the index equals a fresh one; only layo
     {
       what: 'a comment again, after all that',
       patched: true,
-      change: () => edit(at('ts-app/src/extra.ts'), 'export function loud', '// loud\nexport function loud'),
+      change: () =>
+        editFile(at('ts-app/src/extra.ts'), 'export function loud', '// loud\nexport function loud'),
     },
   ];
   try {

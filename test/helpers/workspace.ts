@@ -2,7 +2,7 @@
 // reading the published graph back. Every test gets its own temp directory and removes it.
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,20 @@ export function copyFixture(name: string): Workspace {
   const ws = tempDir(`leindex-${name}-`);
   cpSync(join(FIXTURE_REPOS, name), ws.dir, { recursive: true });
   return ws;
+}
+
+/** Temp copies of several fixture repos side by side, each under its own name. */
+export function copyFixtures(names: readonly string[], prefix = 'leindex-test-'): Workspace {
+  const ws = tempDir(prefix);
+  for (const name of names) cpSync(join(FIXTURE_REPOS, name), join(ws.dir, name), { recursive: true });
+  return ws;
+}
+
+/** Replaces the first `from` in file `path` with `to`; throws when the file has no `from`. */
+export function editFile(path: string, from: string, to: string): void {
+  const text = readFileSync(path, 'utf8');
+  if (!text.includes(from)) throw new Error(`${path} has no ${JSON.stringify(from)}`);
+  writeFileSync(path, text.replace(from, to));
 }
 
 export function testOptions(root: string, overrides: Partial<IndexOptions> = {}): IndexOptions {
