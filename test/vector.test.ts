@@ -230,7 +230,10 @@ test('opening a mapped view does not grow the heap by the file size', async () =
   const dim = 256;
   const n = 30_000;
   const vecs = clustered(n, dim, 6, 200);
-  const b = VectorIndexBuilder.create(dim, { threads: 2, connectivity: 8, expansionAdd: 16 });
+  // 200 tight clusters: with connectivity 8 / expansionAdd 16 about one row in ten could not
+  // find itself (the threaded build differs run to run, and CI once drew row 5 among them);
+  // at 16 / 128 none of 200 rows missed in 6 builds.
+  const b = VectorIndexBuilder.create(dim, { threads: 2, connectivity: 16, expansionAdd: 128 });
   b.add(
     Array.from({ length: n }, (_, i) => i),
     vecs,
@@ -263,11 +266,14 @@ test('opening a mapped view does not grow the heap by the file size', async () =
       grown < size / 4,
       `${engine}: heap + array buffers grew ${grown} bytes for a ${size}-byte index`,
     );
-    const self = view.search(row(vecs, 5, dim), 3);
-    assert.ok(
-      (self.similarities[0] ?? 0) > 0.95,
-      `${engine}: top similarity ${self.similarities[0]} keys ${Array.from(self.keys).join(',')}`,
-    );
+    // The mapped view really answers: rows find themselves (an approximate search may miss one).
+    const missed: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const self = view.search(row(vecs, i * 1499, dim), 1);
+      if (self.keys[0] !== i * 1499 || (self.similarities[0] ?? 0) < 0.95)
+        missed.push(`row ${i * 1499} → key ${self.keys[0]} (${self.similarities[0]})`);
+    }
+    assert.ok(missed.length <= 2, `${engine}: ${missed.length} of 20 rows missed: ${missed.join('; ')}`);
     view.close();
   }
 });
