@@ -20,6 +20,7 @@ import {
   type Weights,
 } from '../search/route.js';
 import { LEXICAL_STEM, queryTermBag } from '../search/terms.js';
+import { cleanReport, type Frame } from '../search/frames.js';
 import type { IdRange } from '../search/lexical.js';
 import { contentTokens } from '../embed/tokenizer.js';
 import type { GraphView, IndexSession, SymbolInfo } from './session.js';
@@ -110,7 +111,9 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
   // pool (they may miss the global top), all get a bonus. One scoring feeds both selections.
   const projects = w.project > 0 ? projectsInQuery(query, projectsOf(session)) : [];
   const inProject = (id: number): boolean => accept(id) && underProject(projects, s.file[id] ?? NONE);
-  const bag = queryTermBag(query, MAX_QUERY_BYTES);
+  // A pasted report is searched without its log noise (install paths, addresses, timestamps).
+  const text = route.intent === 'bug' ? cleanReport(query) : query;
+  const bag = queryTermBag(text, MAX_QUERY_BYTES);
   const passes =
     bag.size === 0
       ? undefined
@@ -170,10 +173,19 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
     }
   }
 
+  // ---- stack frames of a pasted report: the symbols they name, by file and line or name
+  if (w.frame > 0 && route.frames) {
+    for (const [id, share] of frameMatches(session, route.frames)) {
+      if (!accept(id)) continue;
+      const p = part(id);
+      p.name = Math.max(p.name, w.frame * share);
+    }
+  }
+
   // ---- vectors
   let qvec: Float32Array | undefined;
   if (w.vector > 0) {
-    qvec = embedQuery(session.model(), query);
+    qvec = embedQuery(session.model(), text);
     if (qvec.some((x) => x !== 0)) {
       const vecs = session.vectors();
       const near = vecs.nearest(qvec, VECTOR_DEPTH);
@@ -327,6 +339,102 @@ function nameMatches(
   }
   if (out.length > 0 || !keepUnfit) return out;
   return ids.slice(0, 200).map((id) => ({ id, fit: QUALIFIER_MISS_FIT }));
+}
+
+/** Share of a frame's bonus for each frame between it and the one that raised. */
+const FRAME_DECAY = 0.8;
+/** Share of a frame's bonus for a symbol of its file named like it whose lines miss the frame's line. */
+const FRAME_NAME_FIT = 0.8;
+/** Share for the innermost symbol around a frame's line when its name is not the frame's. */
+const FRAME_LINE_FIT = 0.6;
+/** Share for a symbol named like a frame without a file (a Rust backtrace line), anywhere. */
+const FRAME_ANYWHERE_FIT = 0.8;
+/** A frame's path that only its base name matches looks at no more files than this. */
+const FRAME_BASENAME_FILES = 3;
+
+/**
+ * The symbols the frames of a report name, with their share of the frame bonus (the best
+ * over frames): in the frame's file (matched by the longest path suffix, install prefixes
+ * cut), the symbol named like the frame's function, else the innermost symbol around its
+ * line; a frame without a file (Rust backtrace) by its qualified name anywhere.
+ */
+function frameMatches(session: IndexSession, frames: readonly Frame[]): Map<number, number> {
+  const g = session.view();
+  const s = g.symbols;
+  const out = new Map<number, number>();
+  const give = (id: number, share: number): void => {
+    if (share > (out.get(id) ?? 0)) out.set(id, share);
+  };
+  for (const f of frames) {
+    const decay = FRAME_DECAY ** f.depth;
+    if (!f.file) {
+      if (f.func)
+        for (const { id, fit } of nameMatches(session, f.func, f.qualifier, false, true))
+          if ((g.str(s.name[id] ?? NONE) ?? '') === f.func) give(id, decay * fit * FRAME_ANYWHERE_FIT);
+      continue;
+    }
+    const { files, segments } = filesOfPath(g, f.file);
+    // A short suffix (`errors.ts`, `src/main.rs` of /srv/app/src/main.rs) is weak evidence:
+    // its function's name counts, its line only when the frame's whole path matched few files.
+    const whole = segments === f.file.split('/').filter((p) => p !== '' && p !== '.').length;
+    const byLine = f.line !== undefined && (segments >= 3 || (whole && files.length <= FRAME_BASENAME_FILES));
+    for (const file of files) {
+      const from = g.files.symbolStart[file] ?? 0;
+      const to = g.files.symbolStart[file + 1] ?? g.fileSymbolCount;
+      let inner = -1;
+      let span = Infinity;
+      let named = false;
+      for (let id = from; id < to; id++) {
+        const start = (s.startLine[id] ?? 0) + 1;
+        const end = (s.endLine[id] ?? 0) + 1;
+        const around = f.line !== undefined && start <= f.line && f.line <= end;
+        if (f.func && (g.str(s.name[id] ?? NONE) ?? '') === f.func) {
+          named = true;
+          give(id, decay * (around || f.line === undefined ? 1 : FRAME_NAME_FIT));
+        }
+        if (byLine && around && end - start < span) {
+          inner = id;
+          span = end - start;
+        }
+      }
+      if (inner >= 0 && !named) give(inner, decay * (f.func ? FRAME_LINE_FIT : 1));
+    }
+  }
+  return out;
+}
+
+const basenameCache = new WeakMap<object, Map<string, number[]>>();
+
+/**
+ * The index's files a frame's path names: those sharing the longest suffix of path segments
+ * with it (at most 8), and how many segments that suffix has.
+ */
+function filesOfPath(g: GraphView, path: string): { files: number[]; segments: number } {
+  let byBase = basenameCache.get(g.files);
+  if (!byBase) {
+    byBase = new Map();
+    g.files.relPath.forEach((rel, file) => {
+      const base = rel.slice(rel.lastIndexOf('/') + 1);
+      const list = byBase!.get(base);
+      if (list) list.push(file);
+      else byBase!.set(base, [file]);
+    });
+    basenameCache.set(g.files, byBase);
+  }
+  const want = path.split('/').filter((p) => p !== '' && p !== '.');
+  const candidates = byBase.get(want[want.length - 1] ?? '') ?? [];
+  let best = 0;
+  let files: number[] = [];
+  for (const file of candidates) {
+    const have = (g.files.relPath[file] ?? '').split('/');
+    let n = 0;
+    while (n < want.length && n < have.length && want[want.length - 1 - n] === have[have.length - 1 - n]) n++;
+    if (n > best) {
+      best = n;
+      files = [file];
+    } else if (n === best && n > 0) files.push(file);
+  }
+  return { files: files.slice(0, 8), segments: best };
 }
 
 /** Share of an exact-name bonus when the name matches only ignoring case (`Retry` for `retry`). */

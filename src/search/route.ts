@@ -3,8 +3,10 @@
 // to the hybrid path; named or detected intents (how does X work, where is X handled, a
 // sentence worded like a doc comment, slow/complex code) shift the weights. Any thread; pure.
 
+import { looksLikeBugReport, parseFrames, type Frame } from './frames.js';
+
 export type SearchMode = 'auto' | 'exact' | 'semantic' | 'text';
-export type Intent = 'identifier' | 'explain' | 'locate' | 'describe' | 'complexity' | 'general';
+export type Intent = 'identifier' | 'explain' | 'locate' | 'describe' | 'complexity' | 'bug' | 'general';
 
 export interface Weights {
   lexical: number;
@@ -39,6 +41,12 @@ export interface Weights {
   quotedName: number;
   /** Bonus for a symbol under a project or package the query names (`flask`, `prosemirror-view`). */
   project: number;
+  /**
+   * Bonus for the symbol a stack frame of a pasted report names (its file and line, or its
+   * file and function), for the frame that raised; callers' frames get less (see FRAME_DECAY
+   * in query/search.ts).
+   */
+  frame: number;
 }
 
 /**
@@ -75,7 +83,11 @@ const BASE: Weights = {
   // / 0.2 / 0.3 gave 0.579 / 0.590 / 0.608 / 0.608 (at quotedName 0.2).
   quotedName: 0.1,
   project: 0.2,
+  frame: 0,
 };
+
+/** The frame bonus of the bug route (bench/search/README.md, "Stack frames"). */
+const FRAME = 0.5;
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*(?:(?:\.|::|#)[A-Za-z_$][\w$]*)*$/;
 const EXPLAIN = /^\s*(how\s+(does|do|is|are|can)|what\s+(does|is)|why\s+does|explain)\b/i;
@@ -93,6 +105,8 @@ export interface Route {
   name: string | undefined;
   /** The qualifier before it, if any (`Foo.bar` → `Foo`). */
   qualifier: string | undefined;
+  /** The stack frames of a pasted bug report (bug intent only). */
+  frames?: Frame[];
 }
 
 /** An identifier-shaped word somewhere in a query: `Value::pointer` → name pointer, qualifier Value. */
@@ -166,6 +180,16 @@ export function routeQuery(query: string, mode: SearchMode = 'auto'): Route {
       name: undefined,
       qualifier: undefined,
     };
+  const frames = parseFrames(q);
+  if (looksLikeBugReport(q, frames)) {
+    return {
+      intent: 'bug',
+      weights: { ...BASE, frame: frames.length > 0 ? FRAME : 0 },
+      name: undefined,
+      qualifier: undefined,
+      frames,
+    };
+  }
   if (COMPLEX.test(q)) {
     return {
       intent: 'complexity',
