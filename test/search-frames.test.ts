@@ -213,6 +213,15 @@ test('parseFrames: Python frames innermost first, runtime and anonymous frames w
   assert.equal(parseFrames('how does the router match a path'), []);
 });
 
+test('a pasted error line routes to the bug route, a question naming an error type does not', () => {
+  assert.is(routeQuery("KeyError: 'email'\n\nour template fails").intent, 'bug');
+  assert.is(routeQuery('error[E0308]: mismatched types').intent, 'bug');
+  assert.is(routeQuery("thread 'main' panicked at 'boom', src/main.rs:3:5").intent, 'bug');
+  assert.is.not(routeQuery('where is KeyError raised').intent, 'bug');
+  assert.is.not(routeQuery('Raises ValueError when the port is out of range').intent, 'bug');
+  assert.is(routeQuery('where is KeyError raised').weights.frame, 0);
+});
+
 test('packagePath and cleanReport cut install prefixes, addresses and timestamps', () => {
   assert.is(packagePath('/usr/local/lib/python3.11/site-packages/jinja2/loaders.py'), 'jinja2/loaders.py');
   assert.is(packagePath('/usr/lib/python3.11/json/decoder.py'), 'json/decoder.py');

@@ -30,8 +30,10 @@ const JS_FRAME = new RegExp(
 const RUST_FRAME = /^[ \t]*\d+:[ \t]+(?:0x[0-9a-f]+ - )?([\w<>]+(?:::[\w<>{}]+)+)/gm;
 // One greedy class, not a lazy prefix: a 64 KB report's scan costs ~1 ms instead of ~7.
 const FILE_LINE = new RegExp(String.raw`([\w.@~+/\\-]+\.(?:${SOURCE_EXT})):(\d+)(?::\d+)?`, 'g');
+// An error line as a report pastes it (`ValueError: …`, `Error: …`, `error[E0308]: …`), not an
+// error type a question mentions ("where is KeyError raised").
 const EXCEPTION =
-  /\b[A-Z]\w*(?:Error|Exception|Exit|Warning)\b|panicked at|Traceback \(most recent call last\)/;
+  /\b[A-Z]\w*(?:Error|Exception|Exit)\b(?:\[\w+\])?: |\berror\[E\d{4}\]|panicked at|Traceback \(most recent call last\)/;
 
 /** Frames of the runtime or the language itself: where errors are raised, never the bug. */
 const RUNTIME_FUNC =
