@@ -262,9 +262,12 @@ export class DispatchFacts {
       const auxAt = frag.refColumnAt('aux');
       const symKindAt = frag.symColumnAt('kind');
       const text = (local: number): string | undefined => names.text(f, frag, local);
+      // Call rows feed only facts the file's own uses pass reads (assigned locals, closures).
+      const local = this.host.usesFiles === undefined || this.host.usesFiles[f] === 1;
       for (let r = 0; r < frag.refCount; r++) {
         const kind = w[kindAt + r]!;
         if (kind === RefKind.import || kind === RefKind.read || kind === RefKind.write) continue;
+        if (!local && (kind === RefKind.call || kind === RefKind.instantiate)) continue;
         const row = w[fromAt + r]!;
         if (row < 0 || row >= frag.symbolCount) continue;
         const id = base + row;

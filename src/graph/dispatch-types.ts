@@ -27,6 +27,12 @@ export interface DispatchHost {
   methodNamed(typeId: number, name: string): number | undefined;
   /** A graph string (the symbol columns' name ids). */
   str(id: number): string;
+  /**
+   * The files whose uses pass runs (1 per file), when only some do (a partial re-resolution,
+   * src/graph/patch-resolve.ts): the facts only a file's own uses pass reads (`let x = call()`,
+   * closure parameters) are gathered for those alone. undefined: every file.
+   */
+  readonly usesFiles?: Uint8Array | undefined;
 }
 
 export interface DispatchTarget {

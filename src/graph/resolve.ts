@@ -221,6 +221,7 @@ class Resolver {
       names: ctx.names,
       cols: ctx.cols,
       symbolStart: ctx.symbolStart,
+      usesFiles: ctx.partial ? usesFiles(this.nFiles, ctx.partial.files) : undefined,
       resolveType: (f, from, name, q) => this.resolveType(f, from, name, q),
       memberOf: (type, name) => this.methodOf(type, name, 0)?.id,
       enclosingType: (f, from) => this.enclosingType(f, from),
@@ -1521,4 +1522,11 @@ function band(conf: number): string {
   if (conf >= Confidence.dispatchImpl) return 'dispatch';
   if (conf >= Confidence.uniqueName) return 'name';
   return 'namedReceiver';
+}
+
+/** 1 per file whose uses pass runs in a partial re-resolution. */
+function usesFiles(n: number, files: readonly number[]): Uint8Array {
+  const out = new Uint8Array(n);
+  for (const f of files) out[f] = 1;
+  return out;
 }
