@@ -79,7 +79,6 @@ export class LexicalIndex {
   private readonly buckets = new Map<number, Bucket | null>();
   private readonly deltaBuckets = new Map<number, Bucket | null>();
   private lengthsCache: Float32Array | undefined;
-  private normsCache: Float64Array | undefined;
   private deltaLengthsCache: { ids: Int32Array; lengths: Float32Array } | undefined;
   private deadCache: DeadCounts | undefined;
   /** Base id → this generation's id (-1: dead); undefined while the base is this generation. */
@@ -237,7 +236,11 @@ export class LexicalIndex {
     passes: readonly LexicalPass[],
     walk: 'auto' | 'dense' | 'touched' = 'auto',
   ): LexicalHits[] {
-    const norms = this.norms();
+    // BM25's length normalisation K1 · (1 − B + B · length / avg), per posting from the mapped
+    // lengths (no table of all symbols' norms: a cold search touched every symbol's length and
+    // built a 1.3 MB table for the few thousand postings it scores; same doubles either way).
+    const lengths = this.lengths();
+    const avgNorm = this.avgNorm;
     const map = this.docMap();
     const avg = this.info.avgLength || 1;
     const looked: { term: string; hash: number; qtf: number; df: number; idf: number; p: TermPostings }[] =
@@ -275,7 +278,8 @@ export class LexicalIndex {
           const d = map ? map[bd]! : bd;
           if (d < 0) continue;
           const tf = weights[i]! / 2;
-          const norm = norms[bd] ?? this.avgNorm;
+          const len = lengths[bd];
+          const norm = len === undefined ? avgNorm : K1 * (1 - B + (B * len) / avg);
           if (!dense && acc[d] === 0) touched.push(d);
           acc[d]! += (qw * tf * (K1 + 1)) / (tf + norm);
         }
@@ -304,18 +308,6 @@ export class LexicalIndex {
     return out;
   }
 
-  /** BM25's length normalisation per base symbol id, K1 · (1 − B + B · length / avg), computed once. */
-  private norms(): Float64Array {
-    if (!this.normsCache) {
-      const lengths = this.lengths();
-      const avg = this.info.avgLength || 1;
-      const norms = new Float64Array(lengths.length);
-      for (let i = 0; i < lengths.length; i++) norms[i] = K1 * (1 - B + (B * lengths[i]!) / avg);
-      this.normsCache = norms;
-    }
-    return this.normsCache;
-  }
-
   /** The norm of a symbol past the lengths table: of average length, as (B · avg) / avg. */
   private get avgNorm(): number {
     const avg = this.info.avgLength || 1;
@@ -330,10 +322,7 @@ export class LexicalIndex {
 
   /** Drops decoded buckets, lengths and the doc map (the governor's spill); they reload on the next query. */
   release(): number {
-    let bytes =
-      (this.lengthsCache?.byteLength ?? 0) +
-      (this.normsCache?.byteLength ?? 0) +
-      (this.docMapCache?.byteLength ?? 0);
+    let bytes = (this.lengthsCache?.byteLength ?? 0) + (this.docMapCache?.byteLength ?? 0);
     for (const m of [this.buckets, this.deltaBuckets])
       for (const b of m.values()) if (b) bytes += b.docs.byteLength * 1.5 + b.hashes.byteLength * 2;
     if (this.deltaLengthsCache) bytes += this.deltaLengthsCache.ids.byteLength * 2;
@@ -341,7 +330,6 @@ export class LexicalIndex {
     this.buckets.clear();
     this.deltaBuckets.clear();
     this.lengthsCache = undefined;
-    this.normsCache = undefined;
     this.deltaLengthsCache = undefined;
     this.deadCache = undefined;
     this.docMapCache = undefined;
