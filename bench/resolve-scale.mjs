@@ -11,7 +11,9 @@
 // With --reuse-index an index already built in DIR is used as it is (no generation, no indexing),
 // so peakRssMb is the merge's own (plus the loaded fragments), not the indexing run's.
 // Usage: node bench/resolve-scale.mjs [--files N] [--dir DIR] [--reps N] [--threads N] [--regen]
-//        [--reuse-index] [--label TEXT]
+//        [--reuse-index] [--label TEXT] [--dist DIR] [--runs FILE]
+// --dist DIR merges with another build's compiled dist/ (an A/B against another checkout
+// without writing into it); --runs FILE appends the row there instead of the dated file.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -19,12 +21,12 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = join(root, 'dist');
 const args = process.argv.slice(2);
 const flag = (name, dflt) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : dflt;
 };
+const dist = flag('--dist', join(root, 'dist'));
 const N = Number(flag('--files', '100000'));
 const dir = flag('--dir', `/tmp/leindex-resolve-scale-${N}`);
 const reps = Number(flag('--reps', '3'));
@@ -385,20 +387,29 @@ let graph;
 let flow;
 for (let r = 0; r < reps; r++) {
   globalThis.gc?.();
-  const c0 = process.cpuUsage();
   const w0 = performance.now();
+  const c0 = process.cpuUsage();
   // CPU time per merge phase (process-wide, so GC threads count where they run).
   const phaseCpuMs = {};
+  const phaseWallMs = {};
   let mark = c0;
+  let wallMark = w0;
   const onPhase = (name) => {
     const d = process.cpuUsage(mark);
     mark = process.cpuUsage();
     phaseCpuMs[name] = Math.round((d.user + d.system) / 1000);
+    phaseWallMs[name] = Math.round(performance.now() - wallMark);
+    wallMark = performance.now();
   };
   graph = mergeFragments(inputs, { onFlow: (s) => (flow = s), onPhase });
   const wall = performance.now() - w0;
   const c = process.cpuUsage(c0);
-  runs.push({ wallMs: Math.round(wall), cpuMs: Math.round((c.user + c.system) / 1000), phaseCpuMs });
+  runs.push({
+    wallMs: Math.round(wall),
+    cpuMs: Math.round((c.user + c.system) / 1000),
+    phaseCpuMs,
+    phaseWallMs,
+  });
   log(
     `merge+resolve run ${r + 1}: ${runs[r].wallMs} ms wall, ${runs[r].cpuMs} ms cpu ${JSON.stringify(phaseCpuMs)}`,
   );
@@ -445,4 +456,7 @@ const row = {
 console.log(JSON.stringify(row));
 const out = join(root, 'bench', 'runs');
 mkdirSync(out, { recursive: true });
-appendFileSync(join(out, `resolve-scale-${row.date.slice(0, 10)}.jsonl`), `${JSON.stringify(row)}\n`);
+appendFileSync(
+  flag('--runs', join(out, `resolve-scale-${row.date.slice(0, 10)}.jsonl`)),
+  `${JSON.stringify(row)}\n`,
+);
