@@ -28,14 +28,14 @@ export interface ExpectedSymbol {
   must: boolean;
 }
 
-export type Split = 'dev' | 'held' | 'held2' | 'held3';
+export type Split = 'dev' | 'held' | 'held2' | 'held3' | 'held4';
 
 export interface Question {
   id: string;
   /**
    * `dev`: the methods were tuned on it; `held`: held out, written and committed before any scored
-   * run; `held2`, `held3`: later held-out batches, each scored only when asked for by name
-   * (`--split held2`, `--split held3`).
+   * run; `held2`, `held3`, `held4`: later held-out batches, each scored only when asked for by
+   * name (`--split held2`, ...).
    */
   split?: Split;
   project: string;

@@ -85,6 +85,10 @@ const STRING_ITEM = /(['"])((?:(?!\1)[^\\\n]|\\.)*)\1/g;
 const UPPER_CASE = /^_*[A-Z][A-Z0-9_]*$/;
 /** Longest receiver text a `with` / `for` protocol call keeps (longer ones type nothing useful). */
 const MAX_PROTOCOL_RECEIVER = 120;
+/** The context-manager entry methods a `with` calls (their value is the `as` target). */
+const ENTER_METHODS = new Set(['__enter__', '__aenter__']);
+/** A `return` statement (at a line start or after `:` / `;`): [1] what it returns. */
+const RETURN_LINE = /(?<=^|[:;])[ \t]*return\b([^\n;]*)/gm;
 /** `# type: (args) -> ret` (PEP 484 function type comment), from its `#`. */
 const FN_TYPE_COMMENT = /#[ \t]*type:[ \t]*\(([^\n]*)\)[ \t]*->[ \t]*([^\n#]*[^\s#])/y;
 /** The start of a line that binds one local: `x =` (not `==`), `x: T =`, `for x in`. */
@@ -426,6 +430,23 @@ class PythonExtraction {
       this.types(text.slice(retStart, retEnd), retStart, row, TypeUse.ret, 0);
     }
     if (!isClass && bodyStart > colon + 1) this.functionTypeComment(colon + 1, bodyStart, row, retStart < 0);
+    if (kind === SymbolKind.method && retStart < 0 && top && ENTER_METHODS.has(name))
+      this.enterReturnsSelf(bodyStart, end, row, top.name);
+  }
+
+  /**
+   * `__enter__` / `__aenter__` without a return annotation whose every `return` is `return
+   * self` returns its class: a returnType row naming the class, so that `with Foo() as x` types x
+   * (as an annotation `-> Foo` would). One returning anything else (or nothing) types nothing.
+   */
+  private enterReturnsSelf(bodyStart: number, end: number, row: number, cls: string): void {
+    let at = -1;
+    RETURN_LINE.lastIndex = this.text.lastIndexOf('\n', bodyStart - 1) + 1;
+    for (let m = RETURN_LINE.exec(this.text); m && m.index < end; m = RETURN_LINE.exec(this.text)) {
+      if ((m[1] ?? '').replace(/#.*$/, '').trim() !== 'self') return;
+      at = m.index + m[0].indexOf('self', m[0].indexOf('return') + 6);
+    }
+    if (at >= 0) this.refs.add(RefKind.returnType, row, cls, undefined, undefined, at, 0);
   }
 
   /**
