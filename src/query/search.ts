@@ -373,10 +373,9 @@ function frameMatches(session: IndexSession, frames: readonly Frame[]): Map<numb
           if ((g.str(s.name[id] ?? NONE) ?? '') === f.func) give(id, decay * fit * FRAME_ANYWHERE_FIT);
       continue;
     }
-    const { files, segments } = filesOfPath(g, f.file);
+    const { files, segments, whole } = filesOfPath(g, f.file);
     // A short suffix (`errors.ts`, `src/main.rs` of /srv/app/src/main.rs) is weak evidence:
     // its function's name counts, its line only when the frame's whole path matched few files.
-    const whole = segments === f.file.split('/').filter((p) => p !== '' && p !== '.').length;
     const byLine = f.line !== undefined && (segments >= 3 || (whole && files.length <= FRAME_BASENAME_FILES));
     for (const file of files) {
       const from = g.files.symbolStart[file] ?? 0;
@@ -407,9 +406,9 @@ const basenameCache = new WeakMap<object, Map<string, number[]>>();
 
 /**
  * The index's files a frame's path names: those sharing the longest suffix of path segments
- * with it (at most 8), and how many segments that suffix has.
+ * with it (at most 8), how many segments that suffix has, and whether it is the whole path.
  */
-function filesOfPath(g: GraphView, path: string): { files: number[]; segments: number } {
+function filesOfPath(g: GraphView, path: string): { files: number[]; segments: number; whole: boolean } {
   let byBase = basenameCache.get(g.files);
   if (!byBase) {
     byBase = new Map();
@@ -434,7 +433,7 @@ function filesOfPath(g: GraphView, path: string): { files: number[]; segments: n
       files = [file];
     } else if (n === best && n > 0) files.push(file);
   }
-  return { files: files.slice(0, 8), segments: best };
+  return { files: files.slice(0, 8), segments: best, whole: best === want.length };
 }
 
 /** Share of an exact-name bonus when the name matches only ignoring case (`Retry` for `retry`). */
