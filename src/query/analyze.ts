@@ -272,6 +272,19 @@ function identifierFit(identifier: string, hit: SearchHit): number {
   return IDENTIFIER_MISFIT * IDENTIFIER_MISFIT;
 }
 
+/** A protocol method written alone (`__init__`, `__rich_console__`): every class has one. */
+const DUNDER = /^__\w+__$/;
+
+/**
+ * For the hits of a protocol method written alone, 1 for those in a file where another form
+ * found a candidate, IDENTIFIER_MISFIT² for the others: the `__init__` the question means sits
+ * by the code it asks about, not in whichever class ranks first.
+ */
+function nearFit(hits: readonly SearchHit[], found: ReadonlyMap<number, Found>): Map<number, number> {
+  const files = new Set([...found.values()].map((f) => f.hit.file));
+  return new Map(hits.map((h) => [h.id, files.has(h.file) ? 1 : IDENTIFIER_MISFIT * IDENTIFIER_MISFIT]));
+}
+
 /** The last name of an identifier: `serde_json::from_str` → `from_str`, `Foo.bar` → `bar`. */
 function lastName(identifier: string): string {
   return identifier.split(/\.|::/).pop() ?? identifier;
@@ -317,9 +330,15 @@ export function analyzeQuery(session: IndexSession, query: string, options: Anal
       identifier: id,
     })),
   ];
+  const relevance = Relevance.fromText(session, session.model(), query);
   const seek = (paths: readonly string[]): Map<number, Found> => {
     const found = new Map<number, Found>();
-    for (const form of forms) {
+    // A protocol method written alone is placed by the other forms' candidates (nearFit).
+    const ordered = [
+      ...forms.filter((f) => !DUNDER.test(f.identifier ?? '')),
+      ...forms.filter((f) => DUNDER.test(f.identifier ?? '')),
+    ];
+    for (const form of ordered) {
       let hits: SearchHit[];
       try {
         hits = searchIndex(session, form.text, {
@@ -336,9 +355,11 @@ export function analyzeQuery(session: IndexSession, query: string, options: Anal
         throw err;
       }
       const id = form.identifier;
-      const fit = (h: SearchHit): number =>
+      const baseFit = (h: SearchHit): number =>
         (id === undefined ? 1 : identifierFit(id, h)) * (isDeclarationFile(h.file) ? DECLARATION_FILE : 1);
       if (id !== undefined) hits = hits.filter((h) => h.name.toLowerCase() === lastName(id).toLowerCase());
+      const protocol = id !== undefined && DUNDER.test(id) ? nearFit(hits, found) : undefined;
+      const fit = (h: SearchHit): number => baseFit(h) * (protocol?.get(h.id) ?? 1);
       const best = Math.max(0, ...hits.map((h) => h.score * fit(h)));
       if (best <= 0) continue;
       for (const hit of hits) {
@@ -358,7 +379,6 @@ export function analyzeQuery(session: IndexSession, query: string, options: Anal
   // else from the whole index.
   let found = focus.length > 0 ? seek(focus.map((p) => `/${p}`)) : new Map<number, Found>();
   if (found.size === 0) found = seek([]);
-  const relevance = Relevance.fromText(session, session.model(), query);
   withBestMethods(session, found, relevance);
   withoutCopies(session, found);
   const ranked = [...found.values()]
