@@ -189,9 +189,42 @@ test('a scoped package directory is named by its parts, all of them but the gene
     'typescript/tanstack__query-core-5.108.0/',
     'typescript/tanstack__react-query-5.108.0/',
   ]);
-  assert.equal(focusDirs(paths, 'How does TanStack render a page?'), []);
+  // The product name alone names its family (confirmFocus picks among them by the search's hits).
+  assert.equal(focusDirs(paths, 'How does TanStack render a page?'), [
+    'typescript/tanstack__query-core-5.108.0/',
+    'typescript/tanstack__react-query-5.108.0/',
+    'typescript/tanstack__router-core-1.171.39/',
+  ]);
   // One non-generic part is not enough: `tokio` names tokio, not tokio-util.
   assert.equal(focusDirs(paths, 'How does tokio spawn a task?'), ['rust/tokio-1.24.2/']);
+});
+
+test('a product name that is no directory name names its family of packages', () => {
+  const paths = [
+    'typescript/prosemirror-model-1.25.13/src/from_dom.ts',
+    'typescript/prosemirror-state-1.4.4/src/state.ts',
+    'typescript/prosemirror-transform-1.12.6/src/replace.ts',
+    'typescript/prosemirror-view-1.42.9/src/index.ts',
+    'typescript/tiptap__core-3.34.0/src/Editor.ts',
+    'typescript/tiptap__core-3.34.0/src/commands/focus.ts',
+    'rust/clap-4.0.32/src/lib.rs',
+    'rust/clap_derive-4.0.21/src/lib.rs',
+    ...Array.from({ length: 40 }, (_, i) => `python/tool${i}/main.py`),
+  ];
+  assert.equal(focusDirs(paths, "How does ProseMirror's DOMParser.parse read a DOM tree?"), [
+    'typescript/prosemirror-model-1.25.13/',
+    'typescript/prosemirror-state-1.4.4/',
+    'typescript/prosemirror-transform-1.12.6/',
+    'typescript/prosemirror-view-1.42.9/',
+  ]);
+  // A member named by all its parts is named alone.
+  assert.equal(focusDirs(paths, 'How does the ProseMirror view redraw?'), [
+    'typescript/prosemirror-view-1.42.9/',
+  ]);
+  // `core` is generic: "tiptap" names `tiptap__core`, which holds the `commands/` the question also names.
+  assert.equal(focusDirs(paths, "How do tiptap's commands chain?"), ['typescript/tiptap__core-3.34.0/']);
+  // A name that is a directory's whole name keeps it: `clap` is not `clap_derive`.
+  assert.equal(focusDirs(paths, 'How does clap parse the arguments?'), ['rust/clap-4.0.32/']);
 });
 
 test('a project named by two words written together wins over the one named by the first alone', () => {

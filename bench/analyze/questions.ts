@@ -28,13 +28,13 @@ export interface ExpectedSymbol {
   must: boolean;
 }
 
-export type Split = 'dev' | 'held' | 'held2' | 'held3' | 'held4';
+export type Split = 'dev' | 'held' | 'held2' | 'held3' | 'held4' | 'held5';
 
 export interface Question {
   id: string;
   /**
    * `dev`: the methods were tuned on it; `held`: held out, written and committed before any scored
-   * run; `held2`, `held3`, `held4`: later held-out batches, each scored only when asked for by
+   * run; `held2` to `held5`: later held-out batches, each scored only when asked for by
    * name (`--split held2`, ...).
    */
   split?: Split;

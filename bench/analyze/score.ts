@@ -26,13 +26,13 @@
 //   not reached  never reached from the seeds (search rank given: `search #k` or `search -`)
 //
 // Means are reported per split (`dev`: the questions the parameters were tuned on; `held`:
-// held-out questions, committed before any scored run; `held2` to `held4`: later held-out
+// held-out questions, committed before any scored run; `held2` to `held5`: later held-out
 // batches, each scored only when named, `--split held2` etc., so that no run on dev scores
 // them by accident) and over all the questions scored. `--check` only resolves every
 // question's specs (no `analyze` run).
 //
 // Usage: node dist/bench/analyze/score.js [--root DIR] [--index-dir DIR] [--budgets 2000,8000]
-//        [--label TEXT] [--only ID,...] [--split dev|held|held2|held3|held4] [--check] [--record]
+//        [--label TEXT] [--only ID,...] [--split dev|held|held2|held3|held4|held5] [--check] [--record]
 
 import { appendFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -51,8 +51,8 @@ const HERE = fileURLToPath(new URL('../../../bench/analyze/', import.meta.url));
 /** How deep the search ranks are read for the "not found by search" diagnosis. */
 const SEARCH_DEPTH = 50;
 
-/** Held-out batches scored only when named (`--split held2`, `--split held3`, `--split held4`). */
-const LATER_BATCHES = new Set<string>(['held2', 'held3', 'held4']);
+/** Held-out batches scored only when named (`--split held2` to `--split held5`). */
+const LATER_BATCHES = new Set<string>(['held2', 'held3', 'held4', 'held5']);
 
 export interface Miss {
   spec: string;
@@ -256,7 +256,7 @@ async function main(): Promise<void> {
       cpuMsMedian: median(at.map((r) => r.cpuMs)),
     };
   };
-  const summary = ['dev', 'held', 'held2', 'held3', 'held4', 'all'].flatMap((which) =>
+  const summary = ['dev', 'held', 'held2', 'held3', 'held4', 'held5', 'all'].flatMap((which) =>
     budgets.map((b) => means(b, which)),
   );
   for (const s of summary) {

@@ -104,6 +104,11 @@ const GENERIC_DIRS = new Set([
 ]);
 /** A question word naming more directories than this is not a name (e.g. `request`). */
 const MAX_FOCUS_DIRS = 3;
+/**
+ * A product name names at most this many packages of its family (`prosemirror-model`, `-state`,
+ * `-transform`, `-view`): more, and it is a common word.
+ */
+const MAX_FAMILY = 6;
 /** A directory holding more than this share of the indexed files is too broad to focus on. */
 const MAX_FOCUS_SHARE = 0.1;
 /** A named directory stays in focus with at least this share of the best one's hit mass. */
@@ -143,6 +148,8 @@ export function focusDirs(relPaths: readonly string[], query: string): string[] 
   const byWord = new Map<string, Set<string>>();
   /** The question words naming each directory named by two or more (namedByParts). */
   const multi = new Map<string, string[]>();
+  /** Directories by the first part of their name (familyName), for the question's words. */
+  const families = new Map<string, Set<string>>();
   const seen = new Set<string>();
   for (const path of relPaths) {
     const parts = path.split('/');
@@ -152,6 +159,12 @@ export function focusDirs(relPaths: readonly string[], query: string): string[] 
       seen.add(prefix);
       const bare = (parts[i] ?? '').replace(/[-_.]v?\d+(\.\d+)*([-+.].*)?$/, '');
       const name = squash(bare);
+      const lead = familyName(bare);
+      if (lead !== undefined && words.has(lead)) {
+        let members = families.get(lead);
+        if (!members) families.set(lead, (members = new Set()));
+        members.add(prefix);
+      }
       const byParts = words.has(name) ? undefined : namedByParts(bare, words);
       if (!words.has(name) && !byParts) continue;
       if (byParts) multi.set(prefix, byParts);
@@ -170,12 +183,21 @@ export function focusDirs(relPaths: readonly string[], query: string): string[] 
   for (const [name, set] of byWord) {
     if (inMulti.has(name)) for (const p of set) if (!multi.has(p)) set.delete(p);
   }
+  // A product name that is no directory's whole name and names none by all its parts names its
+  // family: "ProseMirror" the four `prosemirror-*` packages, "tiptap" `tiptap__core`. The
+  // search's hits then pick among them (confirmFocus).
+  const partWords = new Set([...multi.values()].flat());
+  for (const [word, members] of families) {
+    if (byWord.has(word) || partWords.has(word) || members.size > MAX_FAMILY) continue;
+    byWord.set(word, members);
+  }
   // A directory holding a large part of the repository (`python/` for "Python code") narrows
   // nothing.
   const broad = (prefix: string): boolean =>
     relPaths.filter((p) => p.startsWith(prefix)).length > relPaths.length * MAX_FOCUS_SHARE;
-  const prefixes = [...byWord.values()]
-    .filter((s) => s.size <= MAX_FOCUS_DIRS)
+  const prefixes = [...byWord]
+    .filter(([word, s]) => s.size <= (families.get(word) === s ? MAX_FAMILY : MAX_FOCUS_DIRS))
+    .map(([, s]) => s)
     .flatMap((s) => [...s])
     .filter((p) => !broad(p));
   return prefixes.filter((p) => !prefixes.some((q) => q !== p && p.startsWith(q))).sort();
@@ -203,6 +225,20 @@ function namedByParts(dirName: string, words: ReadonlySet<string>): string[] | u
     named.push(w);
   }
   return named;
+}
+
+/**
+ * The first part of a directory named by two or more parts (`prosemirror-model` →
+ * `prosemirror`, `tiptap__core` → `tiptap`; generic parts aside, a language suffix dropped):
+ * the product a family of packages belongs to. Undefined for a name of one part.
+ */
+function familyName(dirName: string): string | undefined {
+  const parts = dirName.split(/[-_.@]+/).map(squash);
+  if (parts.filter((p) => p.length > 0).length < 2) return undefined;
+  const first = parts.find((p) => p.length > 0 && !GENERIC_DIRS.has(p));
+  if (first === undefined) return undefined;
+  const stem = first.replace(LANGUAGE_SUFFIX, '');
+  return stem.length >= 3 ? stem : first;
 }
 
 /** A language suffix of an organisation's or project's name: `reduxjs`, `vuejs`. */
@@ -234,6 +270,19 @@ function identifierFit(identifier: string, hit: SearchHit): number {
   const path = squash(hit.file);
   if (qualifiers.every((q) => path.includes(q))) return qn.length === 1 ? 1 : IDENTIFIER_MISFIT;
   return IDENTIFIER_MISFIT * IDENTIFIER_MISFIT;
+}
+
+/** A protocol method written alone (`__init__`, `__rich_console__`): every class has one. */
+const DUNDER = /^__\w+__$/;
+
+/**
+ * For the hits of a protocol method written alone, 1 for those in a file where another form
+ * found a candidate, IDENTIFIER_MISFIT² for the others: the `__init__` the question means sits
+ * by the code it asks about, not in whichever class ranks first.
+ */
+function nearFit(hits: readonly SearchHit[], found: ReadonlyMap<number, Found>): Map<number, number> {
+  const files = new Set([...found.values()].map((f) => f.hit.file));
+  return new Map(hits.map((h) => [h.id, files.has(h.file) ? 1 : IDENTIFIER_MISFIT * IDENTIFIER_MISFIT]));
 }
 
 /** The last name of an identifier: `serde_json::from_str` → `from_str`, `Foo.bar` → `bar`. */
@@ -281,9 +330,15 @@ export function analyzeQuery(session: IndexSession, query: string, options: Anal
       identifier: id,
     })),
   ];
+  const relevance = Relevance.fromText(session, session.model(), query);
   const seek = (paths: readonly string[]): Map<number, Found> => {
     const found = new Map<number, Found>();
-    for (const form of forms) {
+    // A protocol method written alone is placed by the other forms' candidates (nearFit).
+    const ordered = [
+      ...forms.filter((f) => !DUNDER.test(f.identifier ?? '')),
+      ...forms.filter((f) => DUNDER.test(f.identifier ?? '')),
+    ];
+    for (const form of ordered) {
       let hits: SearchHit[];
       try {
         hits = searchIndex(session, form.text, {
@@ -300,9 +355,11 @@ export function analyzeQuery(session: IndexSession, query: string, options: Anal
         throw err;
       }
       const id = form.identifier;
-      const fit = (h: SearchHit): number =>
+      const baseFit = (h: SearchHit): number =>
         (id === undefined ? 1 : identifierFit(id, h)) * (isDeclarationFile(h.file) ? DECLARATION_FILE : 1);
       if (id !== undefined) hits = hits.filter((h) => h.name.toLowerCase() === lastName(id).toLowerCase());
+      const protocol = id !== undefined && DUNDER.test(id) ? nearFit(hits, found) : undefined;
+      const fit = (h: SearchHit): number => baseFit(h) * (protocol?.get(h.id) ?? 1);
       const best = Math.max(0, ...hits.map((h) => h.score * fit(h)));
       if (best <= 0) continue;
       for (const hit of hits) {
@@ -322,7 +379,6 @@ export function analyzeQuery(session: IndexSession, query: string, options: Anal
   // else from the whole index.
   let found = focus.length > 0 ? seek(focus.map((p) => `/${p}`)) : new Map<number, Found>();
   if (found.size === 0) found = seek([]);
-  const relevance = Relevance.fromText(session, session.model(), query);
   withBestMethods(session, found, relevance);
   withoutCopies(session, found);
   const ranked = [...found.values()]
