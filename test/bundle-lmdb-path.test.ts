@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { compileFunction } from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import bundle from '../src/cli/bundle.cjs';
@@ -27,7 +28,7 @@ function snippet(): string | undefined {
 }
 
 function run(code: string, dir: string, file: string): string {
-  const f = new Function('require', '__dirname', '__filename', `${code}\nreturn __lmdbFilename;`) as (
+  const f = compileFunction(`${code}\nreturn __lmdbFilename;`, ['require', '__dirname', '__filename']) as (
     r: NodeRequire,
     d: string,
     f: string,
