@@ -3,7 +3,8 @@
 // name, model and vector stages, the search itself — and prints the wall and CPU ms of each
 // as one JSON line. Run it as a new process each time (it measures first use). With --split
 // the search's own parts run first as steps of their own (query embedding, vector index
-// open, first vector search, lexical search, similarity lookups); "search" is then the rest.
+// open, first vector search, lexical search, the similarity lookups of the candidates the
+// vector search missed, batched as the search batches them); "search" is then the rest.
 // Usage: node dist/bench/latency/cold-steps.js <root> --index-dir D [--split] [query]
 // Main thread.
 
@@ -67,7 +68,15 @@ if (split) {
   const bag = queryTermBag(query, 1 << 16);
   const lex = session.lexical().search(bag, 400, () => true);
   mark('lexical-search');
-  for (const id of lex.ids.slice(0, 100)) if (!near.ids.includes(id)) vecs.similarity(id, qvec);
+  // As the search does: the (up to 100) candidates the vector search missed, in one batch
+  // (each file's fragment read once), not one lookup per id.
+  const nearIds = new Set(near.ids);
+  vecs.similarities(
+    Array.from(lex.ids)
+      .filter((id) => !nearIds.has(id))
+      .slice(0, 100),
+    qvec,
+  );
   mark('similarity');
 }
 const r = searchIndex(session, query, { limit: 10 });

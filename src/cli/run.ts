@@ -5,7 +5,15 @@
 import { Builtins, Cli, type Command, type CommandClass } from 'clipanion';
 import { ExitCode } from '../errors.js';
 
-export async function runCli(argv: string[], commands: readonly CommandClass[]): Promise<number> {
+/**
+ * Runs `argv`; `parsed`, when given, is that line already read into a command (quick-argv.ts:
+ * the search bundle's plain lines), which clipanion then runs as it runs one it parsed.
+ */
+export async function runCli(
+  argv: string[],
+  commands: readonly CommandClass[],
+  parsed?: Command,
+): Promise<number> {
   const cli = new Cli({
     binaryName: 'leindex',
     binaryLabel: 'leindex',
@@ -15,6 +23,7 @@ export async function runCli(argv: string[], commands: readonly CommandClass[]):
   for (const command of commands) cli.register(command);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
+  if (parsed) return cli.run(parsed);
   // A command line clipanion cannot parse is a usage error (exit 2), not the exit 1 that
   // search and grep reserve for "nothing matched".
   let command: Command;

@@ -12,7 +12,7 @@ import { LazyStrings } from '../store/codec.js';
 import { NameIndex } from '../search/names.js';
 import { RealPaths, readWhole } from './disk.js';
 import { LANGUAGES, NONE, SYMBOL_KIND_NAMES, type LanguageId, type SymbolKindName } from '../protocol.js';
-import { IndexReader } from '../store/read.js';
+import { IndexReader, fileHash } from '../store/read.js';
 import { loadModel, type EmbeddingModel } from '../embed/embedder.js';
 import { LexicalIndex } from '../search/lexical.js';
 import { ExactVectors, type VectorSource } from '../search/vectors.js';
@@ -169,7 +169,7 @@ export class IndexSession {
       this.fragments.set(file, frag);
       return frag;
     }
-    const hash = this.files().contentHash[file];
+    const hash = fileHash(this.files(), file);
     const bytes = hash === undefined ? undefined : this.reader.fragment(hash);
     if (!bytes) throw new LeindexError('E_STORE_CORRUPT', `the fragment of file #${file} is missing`);
     frag = new FragmentReader(bytes);
@@ -203,7 +203,7 @@ export class IndexSession {
   private fragmentInPassing(file: number): FragmentReader {
     const cached = this.fragments.get(file);
     if (cached) return cached;
-    const hash = this.files().contentHash[file];
+    const hash = fileHash(this.files(), file);
     const bytes = hash === undefined ? undefined : this.reader.fragmentInPassing(hash);
     if (!bytes) throw new LeindexError('E_STORE_CORRUPT', `the fragment of file #${file} is missing`);
     return new FragmentReader(bytes);
