@@ -18,7 +18,10 @@ interface Addon {
     rowBytes: number,
     dimensions: number,
     expansion: number,
+    background?: boolean,
   ): object;
+  /** Absent from a build older than background opens (which then opens in the caller's thread). */
+  ready?(handle: object): void;
   search(handle: object, query: Int8Array, k: number): [keys: Float64Array, distances: Float32Array];
   close(handle: object): void;
   /** Absent from a build of the addon older than its own kernel (then usearch's is used). */
@@ -118,24 +121,37 @@ export class HnswView {
 
   /**
    * Maps `path` (a file whose layout the caller checked: headOffset is the end of the
-   * vector matrix, rows of `dimensions` bytes). Throws a plain Error when it cannot.
+   * vector matrix, rows of `dimensions` bytes). Throws a plain Error when it cannot. With
+   * `background`, the graph is addressed and the file's pages mapped in by a native thread
+   * of the addon while the caller goes on (a cold search's ~8 ms open and ~400 page faults of
+   * its first search, off this thread); the first search waits for it, and ready() reports
+   * what it could not do. A build of the addon without background opens opens here.
    */
   static open(
     path: string,
     layout: { headOffset: number; rowBytes: number; dimensions: number; expansion: number },
     kernel?: HnswKernel,
+    background = false,
   ): HnswView {
     const s = loaded(kernel);
     if (!s) throw new Error('hnswview is not available');
-    const handle = s.addon.open(
+    const args = [
       path,
       s.library,
       layout.headOffset,
       layout.rowBytes,
       layout.dimensions,
       layout.expansion,
-    );
+    ] as const;
+    const handle =
+      background && typeof s.addon.ready === 'function' ? s.addon.open(...args, true) : s.addon.open(...args);
     return new HnswView(s.addon, handle);
+  }
+
+  /** Waits for a background open; throws a plain Error with what it could not do. */
+  ready(): void {
+    if (!this.handle) throw new Error('hnswview is closed');
+    this.addon.ready?.(this.handle);
   }
 
   /** The k nearest (at most k, fewer when fewer are live) to an int8 query. */

@@ -13,6 +13,8 @@ export interface VectorSource {
   similarities(ids: readonly number[], q: Float32Array): (number | undefined)[];
   /** Drops what it holds in memory; returns the bytes freed (the governor's spill). */
   release(): number;
+  /** Starts opening what nearest() will search, in the background where it can. */
+  prepare?(): void;
 }
 
 /** The vector of symbol `id` from its fragment, dequantised, or undefined. */
