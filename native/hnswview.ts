@@ -27,6 +27,8 @@ interface Addon {
   /** Absent from a build of the addon older than its own kernel (then usearch's is used). */
   ownKernel?(): boolean;
   distance?(a: Int8Array, b: Int8Array, usearchLibrary: string): number;
+  /** Absent from a build older than it (then src/search/vectors.ts computes in JS). */
+  dots?(data: Int8Array, scales: Float32Array, rows: Int32Array, q: Float32Array): Float64Array;
 }
 
 /** Whose i8 cosine kernel computes distances: the addon's copy, or usearch's library. */
@@ -177,6 +179,22 @@ export function hnswViewAvailable(kernel?: HnswKernel): boolean {
 export function hnswViewKernel(): HnswKernel | undefined {
   const a = addon();
   return a && loaded() ? defaultKernel(a) : undefined;
+}
+
+/**
+ * For each of `rows`, the dot product of `q` with that int8 row of `data` (q.length bytes a
+ * row) dequantised by its scale: each component rounded to f32, then summed in double in
+ * order, the doubles src/search/vectors.ts computes in JS. Undefined when the addon (or this
+ * function of it) is not built.
+ */
+export function i8Dots(
+  data: Int8Array,
+  scales: Float32Array,
+  rows: Int32Array,
+  q: Float32Array,
+): Float64Array | undefined {
+  const a = addon();
+  return a?.dots ? a.dots(data, scales, rows, q) : undefined;
 }
 
 /** The cosine distance `kernel` computes between two int8 rows (tests compare the two kernels). */

@@ -547,6 +547,57 @@ napi_value Distance(napi_env env, napi_callback_info info) {
     return out;
 }
 
+/**
+ * dots(Int8Array data, Float32Array scales, Int32Array rows, Float32Array q) → Float64Array:
+ * for each row r of `rows`, the dot product of q with row r of `data` (q.length int8 values
+ * each) dequantised by scales[r], computed as src/search/vectors.ts computes it in JS: each
+ * component rounded to f32 (int8 × scale is exact in double, so one rounding either way),
+ * then a double sum in component order (no FMA: -ffp-contract=off; no reassociation). The
+ * similarity lookups of a search (~75 rows of 256) in V8's interpreter on a cold start
+ * allocated a heap number per operation.
+ */
+napi_value Dots(napi_env env, napi_callback_info info) {
+    std::size_t argc = 4;
+    napi_value argv[4];
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+    napi_typedarray_type t[4];
+    std::size_t n[4] = {0, 0, 0, 0};
+    void* p[4] = {nullptr, nullptr, nullptr, nullptr};
+    bool ok = argc == 4;
+    for (std::size_t i = 0; ok && i != 4; ++i)
+        ok = napi_get_typedarray_info(env, argv[i], &t[i], &n[i], &p[i], nullptr, nullptr) == napi_ok;
+    if (!ok || t[0] != napi_int8_array || t[1] != napi_float32_array || t[2] != napi_int32_array ||
+        t[3] != napi_float32_array || n[3] == 0)
+        return fail(env, "dots(Int8Array data, Float32Array scales, Int32Array rows, Float32Array q)");
+    auto const* data = static_cast<std::int8_t const*>(p[0]);
+    auto const* scales = static_cast<float const*>(p[1]);
+    auto const* rows = static_cast<std::int32_t const*>(p[2]);
+    auto const* q = static_cast<float const*>(p[3]);
+    std::size_t dim = n[3];
+    for (std::size_t j = 0; j != n[2]; ++j) {
+        std::int32_t r = rows[j];
+        if (r < 0 || std::size_t(r) >= n[1] || (std::size_t(r) + 1) * dim > n[0])
+            return fail(env, "dots: a row outside the data");
+    }
+    napi_value buffer, out;
+    void* sums = nullptr;
+    if (napi_create_arraybuffer(env, n[2] * sizeof(double), &sums, &buffer) != napi_ok)
+        return fail(env, "out of memory");
+    for (std::size_t j = 0; j != n[2]; ++j) {
+        std::size_t r = static_cast<std::size_t>(rows[j]);
+        std::int8_t const* row = data + r * dim;
+        double scale = scales[r];
+        double s = 0;
+        for (std::size_t k = 0; k != dim; ++k) {
+            float v = static_cast<float>(static_cast<double>(row[k]) * scale);
+            s += static_cast<double>(v) * static_cast<double>(q[k]);
+        }
+        static_cast<double*>(sums)[j] = s;
+    }
+    napi_create_typedarray(env, napi_float64_array, n[2], buffer, 0, &out);
+    return out;
+}
+
 } // namespace
 
 NAPI_MODULE_INIT() {
@@ -557,6 +608,7 @@ NAPI_MODULE_INIT() {
         {"close", nullptr, Close, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"ownKernel", nullptr, OwnKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"distance", nullptr, Distance, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"dots", nullptr, Dots, nullptr, nullptr, nullptr, napi_default, nullptr},
     };
     napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
     return exports;
