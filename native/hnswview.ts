@@ -29,6 +29,8 @@ interface Addon {
   distance?(a: Int8Array, b: Int8Array, usearchLibrary: string): number;
   /** Absent from a build older than it (then src/search/vectors.ts computes in JS). */
   dots?(data: Int8Array, scales: Float32Array, rows: Int32Array, q: Float32Array): Float64Array;
+  /** Absent from a build older than it (then the model is read with read calls). */
+  mapFile?(path: string): ArrayBuffer;
 }
 
 /** Whose i8 cosine kernel computes distances: the addon's copy, or usearch's library. */
@@ -195,6 +197,22 @@ export function i8Dots(
 ): Float64Array | undefined {
   const a = addon();
   return a?.dots ? a.dots(data, scales, rows, q) : undefined;
+}
+
+/**
+ * The whole file at `path` as an ArrayBuffer over a copy-on-write mapping (pages come from
+ * the page cache as they are read; a write changes only this process's copy), unmapped when
+ * the buffer is collected. Undefined when the addon (or this function of it) is not built,
+ * or the file cannot be mapped (the caller reads it instead, and reports what is wrong).
+ */
+export function mapFile(path: string): ArrayBuffer | undefined {
+  const a = addon();
+  if (!a?.mapFile) return undefined;
+  try {
+    return a.mapFile(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The cosine distance `kernel` computes between two int8 rows (tests compare the two kernels). */

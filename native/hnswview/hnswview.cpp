@@ -598,6 +598,46 @@ napi_value Dots(napi_env env, napi_callback_info info) {
     return out;
 }
 
+void unmap_file(napi_env, void* data, void* hint) { munmap(data, reinterpret_cast<std::size_t>(hint)); }
+
+/**
+ * mapFile(path) → ArrayBuffer over the whole file, mapped copy-on-write (MAP_PRIVATE, so a
+ * stray write changes this process's copy, never the file, and cannot fault), unmapped when
+ * the buffer is collected. For a read-only file read piecemeal (the query model: a cold
+ * search read its tables into fresh memory and each vector row with its own read call).
+ * Throws on an empty or unreadable file.
+ */
+napi_value MapFile(napi_env env, napi_callback_info info) {
+    std::size_t argc = 1;
+    napi_value argv[1];
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+    std::string path;
+    if (argc != 1 || !get_string(env, argv[0], path))
+        return fail(env, "mapFile(path)");
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(env, "cannot open " + path + ": " + std::strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size <= 0) {
+        int e = errno;
+        ::close(fd);
+        return fail(env, "cannot map " + path + (st.st_size <= 0 ? ": empty" : std::string(": ") + std::strerror(e)));
+    }
+    std::size_t length = static_cast<std::size_t>(st.st_size);
+    void* mapped = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    int map_errno = errno;
+    ::close(fd);
+    if (mapped == MAP_FAILED)
+        return fail(env, "cannot map " + path + ": " + std::strerror(map_errno));
+    napi_value out;
+    if (napi_create_external_arraybuffer(env, mapped, length, unmap_file, reinterpret_cast<void*>(length), &out) !=
+        napi_ok) {
+        munmap(mapped, length);
+        return fail(env, "cannot wrap the mapping of " + path);
+    }
+    return out;
+}
+
 } // namespace
 
 NAPI_MODULE_INIT() {
@@ -609,6 +649,7 @@ NAPI_MODULE_INIT() {
         {"ownKernel", nullptr, OwnKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"distance", nullptr, Distance, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"dots", nullptr, Dots, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"mapFile", nullptr, MapFile, nullptr, nullptr, nullptr, napi_default, nullptr},
     };
     napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
     return exports;
