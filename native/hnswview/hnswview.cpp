@@ -406,12 +406,14 @@ napi_value Open(napi_env env, napi_callback_info info) {
     }
     view->head = head;
     view->count = matrix[0];
+    char const* populate_env = getenv("LEINDEX_HNSWVIEW_POPULATE");
+    bool populate_off = populate_env && std::string(populate_env) == "off";
     if (background) {
         // The thread owns the view until wait(): nothing else touches it before then.
         try {
-            view->preparing = std::thread([view] {
+            view->preparing = std::thread([view, populate_off] {
                 view->address();
-                if (view->error.empty())
+                if (view->error.empty() && !populate_off)
                     view->populate();
             });
         } catch (...) {
