@@ -1,8 +1,9 @@
 // The VectorSource of an index with an HNSW file: nearest neighbours from the memory-mapped
 // vector index (src/vector: usearch `view`, pages in on demand, not heap), keys mapped back to
 // this generation's symbol ids through the file table's stable file keys. Opened in this
-// thread on first use, or, for a cold CLI search, in a worker started at once (`background`)
-// so that mapping the file overlaps the rest of the search's loading. Main thread.
+// thread on first use or when a search starts (prepare(): hnswview addresses the graph and
+// maps the file's pages in a native thread of its own meanwhile), or in a worker started at
+// once (`background`, LEINDEX_VECTOR_WORKER=on). Main thread.
 
 import { join } from 'node:path';
 import { LeindexError } from '../errors.js';

@@ -2,8 +2,9 @@
 // demand, file-backed and shared: opening copies nothing into the JS heap): an i8 index
 // through native/hnswview (usearch's graph search without the key table usearch's view()
 // builds by walking every node: ~3,000 page faults of a cold search), else, or when that
-// addon is not built, through usearch's view; small ones (≤ exactBelow live vectors) are read
-// whole and searched exactly. The file is checked (format.ts) before any native code sees it.
+// addon is not built, through usearch's view (hnswview can address the graph and map the
+// file's pages in a thread of its own: `background`); small ones (≤ exactBelow live vectors)
+// are read whole and searched exactly. The file is checked (format.ts) before any native code sees it.
 // Main or server thread.
 
 import { HnswView, hnswViewAvailable, type HnswKernel } from '../../native/hnswview.js';
