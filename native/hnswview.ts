@@ -18,12 +18,19 @@ interface Addon {
     rowBytes: number,
     dimensions: number,
     expansion: number,
+    background?: boolean,
   ): object;
+  /** Absent from a build older than background opens (which then opens in the caller's thread). */
+  ready?(handle: object): void;
   search(handle: object, query: Int8Array, k: number): [keys: Float64Array, distances: Float32Array];
   close(handle: object): void;
   /** Absent from a build of the addon older than its own kernel (then usearch's is used). */
   ownKernel?(): boolean;
   distance?(a: Int8Array, b: Int8Array, usearchLibrary: string): number;
+  /** Absent from a build older than it (then src/search/vectors.ts computes in JS). */
+  dots?(data: Int8Array, scales: Float32Array, rows: Int32Array, q: Float32Array): Float64Array;
+  /** Absent from a build older than it (then the model is read with read calls). */
+  mapFile?(path: string): ArrayBuffer;
 }
 
 /** Whose i8 cosine kernel computes distances: the addon's copy, or usearch's library. */
@@ -118,24 +125,39 @@ export class HnswView {
 
   /**
    * Maps `path` (a file whose layout the caller checked: headOffset is the end of the
-   * vector matrix, rows of `dimensions` bytes). Throws a plain Error when it cannot.
+   * vector matrix, rows of `dimensions` bytes). Throws a plain Error when it cannot. With
+   * `background`, the graph is addressed and the file's pages mapped in by a native thread
+   * of the addon while the caller goes on (a cold search's ~8 ms open and ~400 page faults of
+   * its first search, off this thread); the first search waits for it, and ready() reports
+   * what it could not do. A build of the addon without background opens opens here.
+   * LEINDEX_HNSWVIEW_POPULATE=off leaves the pages to the search's own faults (the mapped
+   * pages count in the process's RSS: +25 MB on the corpus, file-backed and shared).
    */
   static open(
     path: string,
     layout: { headOffset: number; rowBytes: number; dimensions: number; expansion: number },
     kernel?: HnswKernel,
+    background = false,
   ): HnswView {
     const s = loaded(kernel);
     if (!s) throw new Error('hnswview is not available');
-    const handle = s.addon.open(
+    const args = [
       path,
       s.library,
       layout.headOffset,
       layout.rowBytes,
       layout.dimensions,
       layout.expansion,
-    );
+    ] as const;
+    const handle =
+      background && typeof s.addon.ready === 'function' ? s.addon.open(...args, true) : s.addon.open(...args);
     return new HnswView(s.addon, handle);
+  }
+
+  /** Waits for a background open; throws a plain Error with what it could not do. */
+  ready(): void {
+    if (!this.handle) throw new Error('hnswview is closed');
+    this.addon.ready?.(this.handle);
   }
 
   /** The k nearest (at most k, fewer when fewer are live) to an int8 query. */
@@ -161,6 +183,38 @@ export function hnswViewAvailable(kernel?: HnswKernel): boolean {
 export function hnswViewKernel(): HnswKernel | undefined {
   const a = addon();
   return a && loaded() ? defaultKernel(a) : undefined;
+}
+
+/**
+ * For each of `rows`, the dot product of `q` with that int8 row of `data` (q.length bytes a
+ * row) dequantised by its scale: each component rounded to f32, then summed in double in
+ * order, the doubles src/search/vectors.ts computes in JS. Undefined when the addon (or this
+ * function of it) is not built.
+ */
+export function i8Dots(
+  data: Int8Array,
+  scales: Float32Array,
+  rows: Int32Array,
+  q: Float32Array,
+): Float64Array | undefined {
+  const a = addon();
+  return a?.dots ? a.dots(data, scales, rows, q) : undefined;
+}
+
+/**
+ * The whole file at `path` as an ArrayBuffer over a copy-on-write mapping (pages come from
+ * the page cache as they are read; a write changes only this process's copy), unmapped when
+ * the buffer is collected. Undefined when the addon (or this function of it) is not built,
+ * or the file cannot be mapped (the caller reads it instead, and reports what is wrong).
+ */
+export function mapFile(path: string): ArrayBuffer | undefined {
+  const a = addon();
+  if (!a?.mapFile) return undefined;
+  try {
+    return a.mapFile(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The cosine distance `kernel` computes between two int8 rows (tests compare the two kernels). */

@@ -15,6 +15,8 @@ import { SymbolKind } from '../src/protocol.js';
 import { VECTOR_DIR } from '../src/pipeline/vectors.js';
 import { stampVectorFile } from '../src/vector/format.js';
 import { HnswVectors } from '../src/search/hnsw.js';
+import { cosine, jsRowDots } from '../src/search/vectors.js';
+import { i8Dots } from '../native/hnswview.js';
 import { embedQuery } from '../src/embed/embedder.js';
 import {
   closeIndexedFixture,
@@ -265,6 +267,38 @@ test('batched vector reads (one fragment read per file) equal one read per symbo
   });
   assert.ok(withVector > 10 && withVector < ids.length, `${withVector} of ${ids.length} have vectors`);
   assert.equal(sims, one);
+});
+
+test('similarity rows: the addon and the JS loop give the cosine of the dequantised vector, bit for bit', () => {
+  const dim = 40; // not a multiple of 16 or 32
+  const count = 60;
+  let seed = 7;
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const data = Int8Array.from({ length: count * dim }, (_, i) =>
+    i < dim ? -128 : i < 2 * dim ? 127 : i < 3 * dim ? 0 : Math.floor(rand() * 256) - 128,
+  );
+  const scales = Float32Array.from({ length: count }, (_, r) =>
+    r % 3 === 0
+      ? Math.fround(rand() / 127)
+      : r % 3 === 1
+        ? Math.fround(1e-7 * rand())
+        : Math.fround(3 + rand()),
+  );
+  const q = Float32Array.from({ length: dim }, () => rand() * 2 - 1);
+  const rows = Int32Array.from({ length: count }, (_, j) => (j * 37) % count);
+  // The reference: the dequantised Float32Array (FragmentReader.vector) and cosine().
+  const expected = Array.from(rows, (r) => {
+    const v = new Float32Array(dim);
+    for (let k = 0; k < dim; k++) v[k] = data[r * dim + k]! * scales[r]!;
+    return cosine(v, q);
+  });
+  assert.equal(Array.from(jsRowDots(data, scales, rows, q)), expected);
+  const native = i8Dots(data, scales, rows, q);
+  // Built wherever the CI runs (Linux); elsewhere the JS loop is the only path.
+  if (process.platform === 'linux') assert.ok(native, 'native/hnswview has no dots()');
+  if (native) assert.equal(Array.from(native), expected);
+  assert.ok(new Set(expected).size > count / 2, 'the rows give distinct sums');
+  if (native) assert.throws(() => i8Dots(data, scales, Int32Array.of(count), q), /outside/);
 });
 
 test('vectors opened in a worker (prefetchVectors, as the CLI does) rank exactly as in process', async () => {

@@ -355,6 +355,47 @@ test('hnswview finds what usearch finds in the same file, removed slots included
   }
 });
 
+test("a background hnswview open answers as one in the caller's thread, and reports what it cannot do", () => {
+  if (!hnswViewAvailable()) return;
+  const path = buildFile('background.vec');
+  const queries = new Float32Array(20 * DIM);
+  queries.set(data.subarray(0, 10 * DIM));
+  queries.set(clustered(10, DIM, 11), 10 * DIM);
+  const here = VectorIndexView.open(path, { dim: DIM, exactBelow: 0 });
+  const behind = VectorIndexView.open(path, { dim: DIM, exactBelow: 0, background: true });
+  assert.is(behind.engine, 'hnswview');
+  assert.ok(assertSameHits(behind, here, queries, 'background open') > 0);
+  const batch = VectorIndexView.open(path, { dim: DIM, exactBelow: 0, background: true });
+  const hits = batch.searchBatch(queries.subarray(0, 4 * DIM), 10, 2);
+  assert.equal(Array.from(hits[2]?.keys ?? []), Array.from(here.search(row(queries, 2, DIM), 10).keys));
+  // Closed before its first search: the thread is waited for, the view refuses searches.
+  const early = VectorIndexView.open(path, { dim: DIM, exactBelow: 0, background: true });
+  early.close();
+  expectCode(() => early.search(row(data, 0, DIM), 1), 'E_USAGE');
+  for (const v of [here, behind, batch]) v.close();
+
+  // A graph the thread cannot address (the file cut inside its nodes after the layout was
+  // read): the open returns, ready() and a search throw what went wrong.
+  const info = VectorIndexView.open(path, { exactBelow: 0, verify: 'layout' }).info;
+  const layout = { headOffset: info.headOffset, rowBytes: info.rowBytes, dimensions: DIM, expansion: 64 };
+  const cut = join(ws.dir, 'background-cut.vec');
+  writeFileSync(cut, readFileSync(path).subarray(0, info.headOffset + 64 + 4096));
+  let opened: HnswView | undefined;
+  try {
+    opened = HnswView.open(cut, layout, undefined, true);
+  } catch (err) {
+    // An addon built before background opens addresses the graph in open() itself.
+    assert.match(String(err), /graph/);
+  }
+  if (opened) {
+    const v = opened;
+    assert.throws(() => v.ready(), /graph|corrupt|small|nodes/i);
+    assert.throws(() => v.search(new Int8Array(DIM).fill(3), 3), /cannot search/);
+    v.close();
+    assert.throws(() => v.ready(), /closed/);
+  }
+});
+
 test("hnswview's own i8 kernel gives usearch's distances bit for bit", () => {
   if (!hnswViewAvailable('usearch')) return;
   // x86-64 Linux (CI) has AVX2: there the own kernel must be the one searches use.

@@ -26,6 +26,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <thread>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -201,8 +202,60 @@ struct view_t {
     metric_t metric;
     std::size_t expansion = 0;
     std::size_t dimensions = 0;
+    /** Where usearch's dense header starts and how many vectors the matrix holds (checked). */
+    std::size_t head = 0;
+    std::size_t count = 0;
+    /** A background open's thread (address() and populate()), joined before any other use. */
+    std::thread preparing;
+    /** Why address() failed, or empty. */
+    std::string error;
+
+    /** Waits for a background open; its error (empty when the view can be searched). */
+    std::string const& wait() noexcept {
+        if (preparing.joinable())
+            preparing.join();
+        return error;
+    }
+
+    /** index_gt::view() over the mapped graph, and one search context; sets `error` if not. */
+    void address() noexcept {
+        void* raw = ::operator new(sizeof(index_t), std::nothrow);
+        if (!raw) {
+            error = "out of memory";
+            return;
+        }
+        index = new (raw) index_t();
+        serialization_result_t viewed = index->view(memory_mapped_file_t(data, length), head + DENSE_HEAD_BYTES);
+        if (!viewed) {
+            error = std::string("cannot address the graph: ") + viewed.error.release();
+            return;
+        }
+        if (index->size() != count) {
+            error = "graph size differs from the vector count";
+            return;
+        }
+        // index_dense reserves after view(): one search context is all this thread needs.
+        if (!index->try_reserve(index_limits_t(count, 1)))
+            error = "out of memory";
+    }
+
+    /**
+     * Maps every page of the file into this process's page tables now (its pages are in the
+     * page cache already: a search reads ~half of the file's 64 KiB blocks and faulted them in
+     * one by one, ~400 faults on the corpus's first search). MADV_POPULATE_READ (Linux 5.14),
+     * else one read per page. Best effort: a search pages in whatever this did not.
+     */
+    void populate() const noexcept {
+        if (madvise(data, length, 22 /* MADV_POPULATE_READ */) == 0)
+            return;
+        std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+        volatile byte_t sink = 0;
+        for (std::size_t at = 0; at < length; at += page)
+            sink = sink + data[at];
+    }
 
     void close() noexcept {
+        wait();
         if (index) {
             index->~index_t();
             ::operator delete(index);
@@ -291,21 +344,25 @@ bool pick_kernel(std::string const& lib, nk_kernel_t& kernel, std::string& why) 
 }
 
 /**
- * open(path, usearchLibrary, headOffset, rowBytes, dimensions, expansion): maps the file
- * (read-only, shared) and addresses its graph. headOffset is where usearch's 64-byte dense
- * header starts (the end of the vector matrix); the caller has checked the layout. An empty
- * usearchLibrary selects the kernel compiled here (see ownKernel()).
+ * open(path, usearchLibrary, headOffset, rowBytes, dimensions, expansion[, background]):
+ * maps the file (read-only, shared) and addresses its graph. headOffset is where usearch's
+ * 64-byte dense header starts (the end of the vector matrix); the caller has checked the
+ * layout. An empty usearchLibrary selects the kernel compiled here (see ownKernel()). With
+ * background true the graph is addressed, and the file's pages mapped in (populate()), by a
+ * thread of its own while the caller goes on; the first search (or ready()) waits for it and
+ * fails with what it could not do.
  */
 napi_value Open(napi_env env, napi_callback_info info) {
-    std::size_t argc = 6;
-    napi_value argv[6];
+    std::size_t argc = 7;
+    napi_value argv[7];
     napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
     std::string path, lib;
     std::size_t head = 0, row_bytes = 0, dims = 0, expansion = 0;
+    bool background = false;
     if (argc < 6 || !get_string(env, argv[0], path) || !get_string(env, argv[1], lib) ||
         !get_size(env, argv[2], head) || !get_size(env, argv[3], row_bytes) || !get_size(env, argv[4], dims) ||
-        !get_size(env, argv[5], expansion))
-        return fail(env, "open(path, usearchLibrary, headOffset, rowBytes, dimensions, expansion)");
+        !get_size(env, argv[5], expansion) || (argc > 6 && napi_get_value_bool(env, argv[6], &background) != napi_ok))
+        return fail(env, "open(path, usearchLibrary, headOffset, rowBytes, dimensions, expansion[, background])");
     if (dims == 0 || row_bytes != dims)
         return fail(env, "only i8 indexes (one byte per dimension) are supported");
 
@@ -347,27 +404,29 @@ napi_value Open(napi_env env, napi_callback_info info) {
         delete view;
         return fail(env, path + " changed while it was opened");
     }
-    void* raw = ::operator new(sizeof(index_t), std::nothrow);
-    if (!raw) {
-        delete view;
-        return fail(env, "out of memory");
+    view->head = head;
+    view->count = matrix[0];
+    char const* populate_env = getenv("LEINDEX_HNSWVIEW_POPULATE");
+    bool populate_off = populate_env && std::string(populate_env) == "off";
+    if (background) {
+        // The thread owns the view until wait(): nothing else touches it before then.
+        try {
+            view->preparing = std::thread([view, populate_off] {
+                view->address();
+                if (view->error.empty() && !populate_off)
+                    view->populate();
+            });
+        } catch (...) {
+            background = false; // no thread to be had: addressed here instead
+        }
     }
-    view->index = new (raw) index_t();
-    serialization_result_t viewed =
-        view->index->view(memory_mapped_file_t(view->data, length), head + DENSE_HEAD_BYTES);
-    if (!viewed) {
-        std::string message = std::string("cannot address the graph of ") + path + ": " + viewed.error.release();
-        delete view;
-        return fail(env, message);
-    }
-    if (view->index->size() != matrix[0]) {
-        delete view;
-        return fail(env, path + ": graph size differs from the vector count");
-    }
-    // index_dense reserves after view(): one search context is all this thread needs.
-    if (!view->index->try_reserve(index_limits_t(matrix[0], 1))) {
-        delete view;
-        return fail(env, "out of memory");
+    if (!background) {
+        view->address();
+        if (!view->error.empty()) {
+            std::string message = path + ": " + view->error;
+            delete view;
+            return fail(env, message);
+        }
     }
     view->metric.vectors = view->data + 8;
     view->metric.row_bytes = row_bytes;
@@ -393,8 +452,10 @@ napi_value Search(napi_env env, napi_callback_info info) {
     std::size_t wanted = 0;
     if (!view || !get_size(env, argv[2], wanted) || wanted == 0)
         return fail(env, "search(handle, query, k)");
-    if (!view->index)
+    if (!view->data)
         return fail(env, "the view is closed");
+    if (!view->wait().empty())
+        return fail(env, "cannot search: " + view->error);
     napi_typedarray_type type;
     std::size_t length = 0;
     void* query = nullptr;
@@ -428,6 +489,21 @@ napi_value Search(napi_env env, napi_callback_info info) {
     napi_set_element(env, out, 0, keys);
     napi_set_element(env, out, 1, distances);
     return out;
+}
+
+/** ready(handle): waits for a background open; throws what it could not do. */
+napi_value Ready(napi_env env, napi_callback_info info) {
+    std::size_t argc = 1;
+    napi_value argv[1];
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+    view_t* view = argc == 1 ? unwrap(env, argv[0]) : nullptr;
+    if (!view)
+        return fail(env, "ready(handle)");
+    if (!view->data)
+        return fail(env, "the view is closed");
+    if (!view->wait().empty())
+        return fail(env, view->error);
+    return nullptr;
 }
 
 /** close(handle): unmaps now (a later search fails); the handle is otherwise freed when collected. */
@@ -473,15 +549,109 @@ napi_value Distance(napi_env env, napi_callback_info info) {
     return out;
 }
 
+/**
+ * dots(Int8Array data, Float32Array scales, Int32Array rows, Float32Array q) → Float64Array:
+ * for each row r of `rows`, the dot product of q with row r of `data` (q.length int8 values
+ * each) dequantised by scales[r], computed as src/search/vectors.ts computes it in JS: each
+ * component rounded to f32 (int8 × scale is exact in double, so one rounding either way),
+ * then a double sum in component order (no FMA: -ffp-contract=off; no reassociation). The
+ * similarity lookups of a search (~75 rows of 256) in V8's interpreter on a cold start
+ * allocated a heap number per operation.
+ */
+napi_value Dots(napi_env env, napi_callback_info info) {
+    std::size_t argc = 4;
+    napi_value argv[4];
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+    napi_typedarray_type t[4];
+    std::size_t n[4] = {0, 0, 0, 0};
+    void* p[4] = {nullptr, nullptr, nullptr, nullptr};
+    bool ok = argc == 4;
+    for (std::size_t i = 0; ok && i != 4; ++i)
+        ok = napi_get_typedarray_info(env, argv[i], &t[i], &n[i], &p[i], nullptr, nullptr) == napi_ok;
+    if (!ok || t[0] != napi_int8_array || t[1] != napi_float32_array || t[2] != napi_int32_array ||
+        t[3] != napi_float32_array || n[3] == 0)
+        return fail(env, "dots(Int8Array data, Float32Array scales, Int32Array rows, Float32Array q)");
+    auto const* data = static_cast<std::int8_t const*>(p[0]);
+    auto const* scales = static_cast<float const*>(p[1]);
+    auto const* rows = static_cast<std::int32_t const*>(p[2]);
+    auto const* q = static_cast<float const*>(p[3]);
+    std::size_t dim = n[3];
+    for (std::size_t j = 0; j != n[2]; ++j) {
+        std::int32_t r = rows[j];
+        if (r < 0 || std::size_t(r) >= n[1] || (std::size_t(r) + 1) * dim > n[0])
+            return fail(env, "dots: a row outside the data");
+    }
+    napi_value buffer, out;
+    void* sums = nullptr;
+    if (napi_create_arraybuffer(env, n[2] * sizeof(double), &sums, &buffer) != napi_ok)
+        return fail(env, "out of memory");
+    for (std::size_t j = 0; j != n[2]; ++j) {
+        std::size_t r = static_cast<std::size_t>(rows[j]);
+        std::int8_t const* row = data + r * dim;
+        double scale = scales[r];
+        double s = 0;
+        for (std::size_t k = 0; k != dim; ++k) {
+            float v = static_cast<float>(static_cast<double>(row[k]) * scale);
+            s += static_cast<double>(v) * static_cast<double>(q[k]);
+        }
+        static_cast<double*>(sums)[j] = s;
+    }
+    napi_create_typedarray(env, napi_float64_array, n[2], buffer, 0, &out);
+    return out;
+}
+
+void unmap_file(napi_env, void* data, void* hint) { munmap(data, reinterpret_cast<std::size_t>(hint)); }
+
+/**
+ * mapFile(path) → ArrayBuffer over the whole file, mapped copy-on-write (MAP_PRIVATE, so a
+ * stray write changes this process's copy, never the file, and cannot fault), unmapped when
+ * the buffer is collected. For a read-only file read piecemeal (the query model: a cold
+ * search read its tables into fresh memory and each vector row with its own read call).
+ * Throws on an empty or unreadable file.
+ */
+napi_value MapFile(napi_env env, napi_callback_info info) {
+    std::size_t argc = 1;
+    napi_value argv[1];
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+    std::string path;
+    if (argc != 1 || !get_string(env, argv[0], path))
+        return fail(env, "mapFile(path)");
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(env, "cannot open " + path + ": " + std::strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size <= 0) {
+        int e = errno;
+        ::close(fd);
+        return fail(env, "cannot map " + path + (st.st_size <= 0 ? ": empty" : std::string(": ") + std::strerror(e)));
+    }
+    std::size_t length = static_cast<std::size_t>(st.st_size);
+    void* mapped = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    int map_errno = errno;
+    ::close(fd);
+    if (mapped == MAP_FAILED)
+        return fail(env, "cannot map " + path + ": " + std::strerror(map_errno));
+    napi_value out;
+    if (napi_create_external_arraybuffer(env, mapped, length, unmap_file, reinterpret_cast<void*>(length), &out) !=
+        napi_ok) {
+        munmap(mapped, length);
+        return fail(env, "cannot wrap the mapping of " + path);
+    }
+    return out;
+}
+
 } // namespace
 
 NAPI_MODULE_INIT() {
     napi_property_descriptor props[] = {
         {"open", nullptr, Open, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"search", nullptr, Search, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"ready", nullptr, Ready, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"close", nullptr, Close, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"ownKernel", nullptr, OwnKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"distance", nullptr, Distance, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"dots", nullptr, Dots, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"mapFile", nullptr, MapFile, nullptr, nullptr, nullptr, napi_default, nullptr},
     };
     napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
     return exports;

@@ -2,7 +2,8 @@
 // block, < 100 ms) and the encoder the training script writes it with. Input: a path or
 // bytes; output: an EmbeddingModel of flat typed arrays. Runs on any thread: each parse
 // worker loads its own copy (a 6 MB read), the main thread loads one for queries with
-// `rows: 'on-demand'` (a 0.6 MB read of the tables, then each vector row when first used).
+// `rows: 'on-demand'` (the file mapped, its tables and rows read in place; without the
+// native/hnswview addon, a 0.6 MB read of the tables, then each vector row when first used).
 //
 // Layout (little-endian; every section starts 4-byte aligned, padding is zero):
 //   Uint32 header[16]            see HEADER_FIELDS
@@ -15,6 +16,7 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { mapFile } from '../../native/hnswview.js';
 
 export const MODEL_MAGIC = 0x4d45584c; // bytes 'LXEM'
 export const MODEL_FORMAT_VERSION = 1;
@@ -90,6 +92,8 @@ export interface LoadOptions {
    * the 14 MB of fresh pages an eager load touches were most of its cost in a cold search.
    */
   readonly rows?: 'eager' | 'on-demand';
+  /** With 'on-demand': false reads rows with read calls even where the file can be mapped (tests). */
+  readonly map?: boolean;
 }
 
 /** Everything the encoder needs; vectors are float, quantised on write. */
@@ -128,7 +132,7 @@ export function defaultModelPath(): string {
  * that is not a model, and the fs error when it cannot be read.
  */
 export function loadModel(path: string = defaultModelPath(), opts: LoadOptions = {}): EmbeddingModel {
-  if (opts.rows === 'on-demand') return loadOnDemand(path);
+  if (opts.rows === 'on-demand') return loadOnDemand(path, opts.map !== false);
   const fd = openSync(path, 'r');
   let head: Uint8Array;
   let size: number;
@@ -163,11 +167,15 @@ export function loadModel(path: string = defaultModelPath(), opts: LoadOptions =
 }
 
 /**
- * The tables of a model file, its vector rows read one at a time on first use. The file stays
- * open for the life of the model (the process's query model), so rows always come from the
- * file that was checked, even if it is replaced meanwhile.
+ * The tables of a model file, its vector rows read on first use: in place from a mapping of
+ * the file where the addon can map it (no read call per row: a pasted bug report's query
+ * needs hundreds), else one read call each. The file stays mapped (or open) for the life of
+ * the model (the process's query model), so rows always come from the file that was checked,
+ * even if it is replaced meanwhile.
  */
-function loadOnDemand(path: string): EmbeddingModel {
+function loadOnDemand(path: string, map: boolean): EmbeddingModel {
+  const mapped = map ? mapFile(path) : undefined;
+  if (mapped) return decodeModel(new Uint8Array(mapped), undefined, 'pool');
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
@@ -228,9 +236,15 @@ export interface LazyBuckets {
 
 /**
  * Decodes model bytes (the whole file, or everything before the bucket block plus `lazy`).
- * The vector blocks are views into the bytes, not copies.
+ * The vector blocks are views into the bytes, not copies. `lookup` 'pool' looks tokens up in
+ * a hash table over the string pool instead of a Map of the decoded vocabulary (a query
+ * model's: see below); rows read on demand (`lazy.readRow`) always do.
  */
-export function decodeModel(bytes: Uint8Array, lazy?: LazyBuckets): EmbeddingModel {
+export function decodeModel(
+  bytes: Uint8Array,
+  lazy?: LazyBuckets,
+  lookup: 'map' | 'pool' = 'map',
+): EmbeddingModel {
   if (bytes.byteLength < MODEL_HEADER_WORDS * 4) throw new ModelFormatError('file too short for a header');
   // A Buffer from readFileSync may sit at any offset of a shared pool: realign once.
   if (bytes.byteOffset % 4 !== 0) bytes = Uint8Array.prototype.slice.call(bytes);
@@ -306,7 +320,7 @@ export function decodeModel(bytes: Uint8Array, lazy?: LazyBuckets): EmbeddingMod
   // a cold query's load.
   let vocab: string[] | undefined;
   let index: VocabLookup | undefined;
-  if (readRow) index = new PoolIndex(offsets, pool, vocabSize);
+  if (readRow || lookup === 'pool') index = new PoolIndex(offsets, pool, vocabSize);
   else ({ vocab, index } = decodeVocab(decoder, offsets, pool, vocabSize));
   const vocabOf = (): string[] => (vocab ??= decodeVocab(decoder, offsets, pool, vocabSize).vocab);
   return {

@@ -103,6 +103,9 @@ export function searchIndex(session: IndexSession, rawQuery: string, opts: Searc
   const offset = opts.offset ?? 0;
   const route = routeQuery(query, opts.mode);
   const w = { ...route.weights, ...opts.weights };
+  // The vector index is opened now (its graph addressed and pages mapped by hnswview's own
+  // thread) so that the work overlaps the lexical and name stages below.
+  if (w.vector > 0) session.vectors().prepare?.();
   const g = session.view();
   const s = g.symbols;
   const accept = filterFor(session, opts);

@@ -200,7 +200,7 @@ export class IndexSession {
    * File `file`'s fragment from the cache when it is there (its LRU order untouched), else read
    * in passing and not cached: valid only until the next store read.
    */
-  private fragmentInPassing(file: number): FragmentReader {
+  fragmentInPassing(file: number): FragmentReader {
     const cached = this.fragments.get(file);
     if (cached) return cached;
     const hash = fileHash(this.files(), file);

@@ -1,8 +1,9 @@
 // The VectorSource of an index with an HNSW file: nearest neighbours from the memory-mapped
 // vector index (src/vector: usearch `view`, pages in on demand, not heap), keys mapped back to
 // this generation's symbol ids through the file table's stable file keys. Opened in this
-// thread on first use, or, for a cold CLI search, in a worker started at once (`background`)
-// so that mapping the file overlaps the rest of the search's loading. Main thread.
+// thread on first use or when a search starts (prepare(): hnswview addresses the graph and
+// maps the file's pages in a native thread of its own meanwhile), or in a worker started at
+// once (`background`, LEINDEX_VECTOR_WORKER=on). Main thread.
 
 import { join } from 'node:path';
 import { LeindexError } from '../errors.js';
@@ -74,10 +75,26 @@ export class HnswVectors implements VectorSource {
     return view.search(q, k);
   }
 
-  /** Opens the vector index in this thread now, if it is not open yet (else on first search). */
-  open(): VectorIndexView {
-    this.view ??= VectorIndexView.open(this.path, { stamp: this.session.reader.info.vectors?.stamp });
+  /**
+   * Opens the vector index in this thread now, if it is not open yet (else on first search).
+   * With `background`, hnswview addresses the graph and maps the file's pages in a native
+   * thread of its own, which the first search waits for (VectorIndexView's `background`).
+   */
+  open(background = false): VectorIndexView {
+    this.view ??= VectorIndexView.open(this.path, {
+      stamp: this.session.reader.info.vectors?.stamp,
+      background,
+    });
     return this.view;
+  }
+
+  /**
+   * Starts opening the vector index for a search that will need it soon: its file checks and
+   * the map here, the rest in hnswview's thread while this one scores the lexical and name
+   * candidates and embeds the query. No-op when a worker opens it or it is open.
+   */
+  prepare(): void {
+    if (!this.worker && !this.view) this.open(true);
   }
 
   nearest(q: Float32Array, k: number): { ids: number[]; sims: number[] } {

@@ -2,8 +2,9 @@
 // demand, file-backed and shared: opening copies nothing into the JS heap): an i8 index
 // through native/hnswview (usearch's graph search without the key table usearch's view()
 // builds by walking every node: ~3,000 page faults of a cold search), else, or when that
-// addon is not built, through usearch's view; small ones (≤ exactBelow live vectors) are read
-// whole and searched exactly. The file is checked (format.ts) before any native code sees it.
+// addon is not built, through usearch's view (hnswview can address the graph and map the
+// file's pages in a thread of its own: `background`); small ones (≤ exactBelow live vectors)
+// are read whole and searched exactly. The file is checked (format.ts) before any native code sees it.
 // Main or server thread.
 
 import { HnswView, hnswViewAvailable, type HnswKernel } from '../../native/hnswview.js';
@@ -35,6 +36,12 @@ export interface ViewOptions {
   readonly engine?: 'usearch';
   /** hnswview's distance kernel (default: its own where it has one; tests compare the two). */
   readonly kernel?: HnswKernel;
+  /**
+   * Let hnswview address the graph and map the file's pages in a native thread while the
+   * caller goes on (HnswView.open); the first search waits for it. If that thread fails, the
+   * first search maps the file with usearch instead, as a failed open here would have.
+   */
+  readonly background?: boolean;
 }
 
 /** How a view searches: brute force, hnswview's graph search, or usearch's. */
@@ -45,6 +52,8 @@ export class VectorIndexView {
   private graph: HnswView | undefined;
   private exactRows: ExactRows | undefined;
   private closed = false;
+  /** A background hnswview open not yet waited for: where to fall back to usearch from. */
+  private pending: { path: string; expansion: number } | undefined;
 
   private constructor(
     readonly info: VectorFileInfo,
@@ -68,13 +77,21 @@ export class VectorIndexView {
           path,
           { headOffset: info.headOffset, rowBytes: info.rowBytes, dimensions: info.dim, expansion },
           options.kernel,
+          options.background === true,
         );
-        return new VectorIndexView(info, { graph });
+        const view = new VectorIndexView(info, { graph });
+        if (options.background) view.pending = { path, expansion };
+        return view;
       } catch {
         // Whatever hnswview could not do (usearch's library moved, the file changed under
         // us), usearch's own view below either does, or reports the file as it always has.
       }
     }
+    return new VectorIndexView(info, { native: VectorIndexView.mapWithUsearch(path, info, expansion) });
+  }
+
+  /** usearch's view of `path`, checked against what inspectVectorFile found. */
+  private static mapWithUsearch(path: string, info: VectorFileInfo, expansion: number): NativeIndex {
     const native = new NativeIndex({
       dimensions: info.dim,
       quantization: info.quantization,
@@ -96,7 +113,7 @@ export class VectorIndexView {
         hint: 'retry; if it persists run `leindex index --rebuild`',
       });
     }
-    return new VectorIndexView(info, { native });
+    return native;
   }
 
   /** Which code searches this view. */
@@ -126,6 +143,7 @@ export class VectorIndexView {
     this.checkOpen();
     checkK(k);
     if (checkQuery(query, this.dim) === 'zero' || this.size === 0) return NO_HITS;
+    this.settle();
     if (this.exactRows) return this.exactRows.search(query, k);
     if (this.graph) return this.graphSearch(query, k);
     const native = this.native as NativeIndex;
@@ -147,6 +165,7 @@ export class VectorIndexView {
       if (checkQuery(queries.subarray(i * this.dim, (i + 1) * this.dim), this.dim) === 'ok') live.push(i);
     }
     if (live.length === 0 || this.size === 0) return out;
+    this.settle();
     if (this.exactRows) {
       for (const i of live)
         out[i] = this.exactRows.search(queries.subarray(i * this.dim, (i + 1) * this.dim), k);
@@ -181,6 +200,23 @@ export class VectorIndexView {
     this.graph = undefined;
     this.native = undefined;
     this.exactRows = undefined;
+  }
+
+  /**
+   * Waits for a background hnswview open; what it could not do, usearch's view does (or
+   * reports), as a failed open() would have.
+   */
+  private settle(): void {
+    if (!this.pending) return;
+    const { path, expansion } = this.pending;
+    this.pending = undefined;
+    try {
+      (this.graph as HnswView).ready();
+    } catch {
+      this.graph?.close();
+      this.graph = undefined;
+      this.native = VectorIndexView.mapWithUsearch(path, this.info, expansion);
+    }
   }
 
   /** hnswview's search of one checked, non-zero query (an i8 index: quantised as for usearch). */
