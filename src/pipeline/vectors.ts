@@ -32,6 +32,7 @@ export function splitVectorKey(key: number): { fileKey: number; row: number } {
 /** What a generation records about its vector file. */
 export interface VectorFileRecord {
   file: string;
+  /** Vectors in the file (with stale keys: the file's, their dead rows included). */
   count: number;
   dim: number;
   /** The file as its writer left it (format.ts): opens that find it so skip the graph CRC. */
