@@ -7,7 +7,9 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { copyFixtures, editFile, indexTree, readDump, tempDir } from './helpers/workspace.js';
+import { copyFixtures, editFile, indexTree, nearestOf, readDump, tempDir } from './helpers/workspace.js';
+import { DELTA_LIMITS } from '../src/pipeline/vectors.js';
+import { IndexReader } from '../src/store/read.js';
 import type { IndexSummary } from '../src/pipeline/run-index.js';
 
 const REPOS = ['ts-app', 'py-app', 'rs-app', 'ts-flow', 'ts-dispatch'];
@@ -30,7 +32,9 @@ test('body edits: after every step the index equals a fresh one; body-only edits
   const service = 'ts-app/src/service.ts';
   const saved = readFileSync(at(service), 'utf8');
   // alone: true when the step must take the path, false when it must not, undefined: either.
-  const steps: { what: string; alone: boolean | undefined; change: () => void }[] = [
+  // fold: the vector file is rewritten with every stale key folded in (DELTA_LIMITS.keys set
+  // to 1 for the step); otherwise the file is kept and the changed files' keys listed stale.
+  const steps: { what: string; alone: boolean | undefined; fold?: boolean; change: () => void }[] = [
     {
       what: "a call of another file's function added in a body",
       alone: true,
@@ -62,8 +66,9 @@ test('body edits: after every step the index equals a fresh one; body-only edits
         ),
     },
     {
-      what: 'two files at once',
+      what: 'two files at once, past the stale-key limit of the vector file',
       alone: true,
+      fold: true,
       change: () => {
         editFile(at(service), '  util.get(name);\n', '');
         editFile(at('rs-app/sched/src/runner.rs'), '    let mut n = 0;', '    let mut n = 0;\n    q.pop();');
@@ -135,9 +140,26 @@ test('body edits: after every step the index equals a fresh one; body-only edits
   try {
     await indexTree(ws.dir);
     let aloneRuns = 0;
+    const keysLimit = DELTA_LIMITS.keys;
     for (const [n, step] of steps.entries()) {
+      const before = await vectorRecord(join(ws.dir, '.leindex'));
       step.change();
-      const inc = await indexTree(ws.dir);
+      if (step.fold) DELTA_LIMITS.keys = 1;
+      let inc: IndexSummary;
+      try {
+        inc = await indexTree(ws.dir);
+      } finally {
+        DELTA_LIMITS.keys = keysLimit;
+      }
+      const after = await vectorRecord(join(ws.dir, '.leindex'));
+      assert.ok(before && after, `${step.what}: a vector file`);
+      if (step.fold) {
+        assert.is.not(after.file, before.file, `${step.what}: the vector file rewritten`);
+        assert.is(after.stale, undefined, `${step.what}: no stale keys after the fold`);
+      } else {
+        assert.is(after.file, before.file, `${step.what}: the vector file kept`);
+        assert.ok((after.stale?.length ?? 0) > 0, `${step.what}: stale keys listed`);
+      }
       const full = await indexTree(ws.dir, { indexDir: join(fresh.dir, `gen${n}`) }, { rebuild: true });
       assert.ok(inc.changed, `${step.what}: a new generation`);
       assert.is(inc.patched, false, `${step.what}: not a layout-only patch`);
@@ -151,6 +173,11 @@ test('body edits: after every step the index equals a fresh one; body-only edits
         await readDump(join(fresh.dir, `gen${n}`)),
         `${step.what}: same dump (positions, docs, edges)`,
       );
+      assert.equal(
+        await nearestOf(ws.dir, join(ws.dir, '.leindex')),
+        await nearestOf(ws.dir, join(fresh.dir, `gen${n}`)),
+        `${step.what}: same vector search results as a fresh index`,
+      );
       if (alone) aloneRuns++;
     }
     assert.ok(aloneRuns >= steps.filter((s) => s.alone).length);
@@ -159,5 +186,15 @@ test('body edits: after every step the index equals a fresh one; body-only edits
     fresh.cleanup();
   }
 });
+
+/** The vector file record of the current generation. */
+async function vectorRecord(indexDir: string): Promise<{ file: string; stale?: unknown[] } | undefined> {
+  const reader = IndexReader.open(indexDir);
+  try {
+    return reader.info.vectors;
+  } finally {
+    await reader.close();
+  }
+}
 
 test.run();

@@ -7,7 +7,7 @@ import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { copyFixtures, editFile, indexTree, readDump, tempDir } from './helpers/workspace.js';
+import { copyFixtures, editFile, indexTree, nearestOf, readDump, tempDir } from './helpers/workspace.js';
 import { FragmentReader } from '../src/graph/fragment.js';
 import { mergeFragments, type MergeInput } from '../src/graph/merge.js';
 import { resolutionInputEqual } from '../src/graph/patch.js';
@@ -71,9 +71,11 @@ test('an edit sequence: after every step the index equals a fresh one; only layo
       },
     },
     {
+      // The file's vectors changed: the generation keeps the vector file and lists the file's
+      // key as stale (its current vectors are searched from its fragment).
       what: 'a call added in a body',
       patched: false,
-      keepsVectors: false,
+      keepsVectors: true,
       change: () =>
         editFile(at('ts-app/src/service.ts'), '  util.log(name);', '  util.log(name);\n  util.get(name);'),
     },
@@ -112,6 +114,11 @@ test('an edit sequence: after every step the index equals a fresh one; only layo
         assert.is(after === vectorsBefore, step.keepsVectors, `${step.what}: the vector file kept`);
       }
       const full = await indexTree(ws.dir, { indexDir: join(fresh.dir, `gen${n}`) }, { rebuild: true });
+      assert.equal(
+        await nearestOf(ws.dir, join(ws.dir, '.leindex')),
+        await nearestOf(ws.dir, join(fresh.dir, `gen${n}`)),
+        `${step.what}: same vector search results as a fresh index`,
+      );
       assert.ok(inc.changed, `${step.what}: a new generation`);
       assert.is(inc.patched, step.patched, `${step.what}: patched`);
       assert.is(full.patched, false);

@@ -3,6 +3,10 @@
 // workers, a shard's in one batch (so the graph build overlaps parsing), vectors of changed
 // and deleted files are removed, and the index is saved as the new generation's file before it is published; a
 // fresh build happens when there is no usable previous file or updates have degraded it.
+// A small change does not load the index at all: the generation keeps the previous file and
+// lists its stale file keys (VectorFileRecord.stale): a search drops those keys' hits and
+// scans the changed files' own vectors, from their fragments, exactly (src/search/hnsw.ts).
+// Past DELTA_LIMITS the file is loaded, the stale rows removed and the new ones added.
 // Coordinator thread.
 
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -28,11 +32,29 @@ export function splitVectorKey(key: number): { fileKey: number; row: number } {
 /** What a generation records about its vector file. */
 export interface VectorFileRecord {
   file: string;
+  /** Vectors in the file (with stale keys: the file's, their dead rows included). */
   count: number;
   dim: number;
   /** The file as its writer left it (format.ts): opens that find it so skip the graph CRC. */
   stamp?: VectorFileStamp;
+  /**
+   * File keys whose rows in the file are dead (the file changed or is gone since the file was
+   * written), each as [fileKey, rows in the file at most, vectors now in the key's current
+   * fragment]: a search skips the file's hits of these keys and scans the current vectors of
+   * the keys still in the file table exactly. Absent: the file is the generation's whole index.
+   */
+  stale?: StaleKey[];
 }
+
+/** [fileKey, dead rows in the vector file at most, live vectors in its current fragment]. */
+export type StaleKey = [number, number, number];
+
+/**
+ * When a change is folded into the vector file instead of listed as stale keys: every search
+ * scans the stale keys' vectors (`rows`) and over-fetches by their dead rows (`dead`) when those
+ * crowd its top-k; `keys` bounds the list the generation record carries.
+ */
+export const DELTA_LIMITS = { keys: 256, rows: 4096, dead: 16384 };
 
 export interface VectorStageInit {
   indexDir: string;
@@ -55,6 +77,10 @@ export class VectorStage {
   private pendingLoad: string | undefined;
   /** This generation's file, saved early by park(); finish() loads it back only for more changes. */
   private parked: { file: string; dim: number; count: number; rebuildAdvised: boolean } | undefined;
+  /** Stale keys of the previous file (see VectorFileRecord.stale), while it is not loaded. */
+  private stale: Map<number, StaleKey> | undefined;
+  /** Vectors added while the file is not loaded: searched from their fragments. */
+  private pending = new Map<string, FragmentReader>();
   addMs = 0;
 
   constructor(private readonly init: VectorStageInit) {
@@ -70,7 +96,29 @@ export class VectorStage {
     if (prevFiles?.fileKey && prevVectors) {
       this.pendingLoad = join(this.dir, prevVectors.file);
       for (const p of prevFiles.relPath) this.present.add(p);
+      this.stale = new Map((prevVectors.stale ?? []).map((e) => [e[0], [e[0], e[1], e[2]]]));
     }
+  }
+
+  /** Whether changes are still listed as stale keys (the previous file not loaded). */
+  private get listing(): boolean {
+    return this.stale !== undefined && this.pendingLoad !== undefined;
+  }
+
+  /** Within DELTA_LIMITS (and of the file's width): else the file is loaded and the list folded in. */
+  private checkLimits(): void {
+    const stale = this.stale;
+    if (!stale || !this.listing) return;
+    let rows = 0;
+    let dead = 0;
+    for (const e of stale.values()) {
+      dead += e[1];
+      rows += e[2];
+    }
+    const dim = this.init.prevVectors?.dim;
+    const otherWidth = [...this.pending.values()].some((f) => f.vectorDim !== dim);
+    if (stale.size > DELTA_LIMITS.keys || rows > DELTA_LIMITS.rows || dead > DELTA_LIMITS.dead || otherWidth)
+      this.load();
   }
 
   /** Loads the previous index for updating, once; on failure falls back to a full build. */
@@ -78,6 +126,10 @@ export class VectorStage {
     const path = this.pendingLoad;
     if (path === undefined) return;
     this.pendingLoad = undefined;
+    const stale = this.stale;
+    const pending = this.pending;
+    this.stale = undefined;
+    this.pending = new Map();
     try {
       this.builder = VectorIndexBuilder.fromFile(path, { threads: this.init.threads });
     } catch (err) {
@@ -85,6 +137,16 @@ export class VectorStage {
       this.builder = undefined;
       this.present.clear();
     }
+    if (!stale || stale.size === 0) return;
+    // Fold the list in: the stale keys' rows out, the vectors added this run in; the files
+    // made stale by earlier runs are added again from their fragments by finish().
+    if (this.builder) {
+      const keys: number[] = [];
+      for (const [key, rows] of stale.values()) for (let r = 0; r < rows; r++) keys.push(vectorKey(key, r));
+      if (keys.length > 0) this.builder.remove(keys);
+    }
+    for (const [p, key] of this.fileKeys) if (stale.has(key) && !pending.has(p)) this.present.delete(p);
+    this.addAll([...pending].map(([relPath, fragment]) => ({ relPath, fragment })));
   }
 
   private get dir(): string {
@@ -104,6 +166,18 @@ export class VectorStage {
   /** Removes the vectors a path had in the previous generation (its content changed or it is gone). */
   drop(relPath: string): void {
     if (!this.present.has(relPath)) return;
+    if (this.listing) {
+      const key = this.fileKeys.get(relPath);
+      if (key !== undefined) {
+        const e = this.stale!.get(key);
+        if (e) e[2] = 0;
+        else this.stale!.set(key, [key, this.prevRange.get(relPath) ?? 0, 0]);
+      }
+      this.pending.delete(relPath);
+      this.present.delete(relPath);
+      this.checkLimits();
+      return;
+    }
     this.load();
     if (!this.builder) return;
     const key = this.fileKeys.get(relPath);
@@ -118,6 +192,16 @@ export class VectorStage {
   add(relPath: string, fragment: FragmentReader): void {
     if (fragment.vectorCount === 0) {
       this.present.add(relPath);
+      return;
+    }
+    if (this.listing) {
+      const key = this.fileKeyOf(relPath);
+      const e = this.stale!.get(key);
+      if (e) e[2] = fragment.vectorCount;
+      else this.stale!.set(key, [key, 0, fragment.vectorCount]);
+      this.pending.set(relPath, fragment);
+      this.present.add(relPath);
+      this.checkLimits();
       return;
     }
     const t = performance.now();
@@ -158,6 +242,10 @@ export class VectorStage {
       const n = fragment.vectorCount;
       if (n === 0) {
         this.present.add(relPath);
+        continue;
+      }
+      if (this.listing) {
+        this.add(relPath, fragment);
         continue;
       }
       this.load();
@@ -209,9 +297,24 @@ export class VectorStage {
     fileKey: Int32Array;
   } {
     const live = new Set(inputs.map((i) => i.relPath));
+    const prevVectors = this.init.prevVectors;
+    if (this.listing) {
+      // Files gone, and files not yet seen (added, or vectors made by an earlier run elsewhere).
+      for (const p of [...this.present]) if (!live.has(p)) this.drop(p);
+      for (const i of inputs)
+        if (this.listing && !this.present.has(i.relPath)) this.add(i.relPath, i.fragment);
+    }
+    if (this.listing && prevVectors) {
+      // Within the limits: the previous file, with this generation's stale keys.
+      const stale = [...this.stale!.values()].filter((e) => e[1] > 0 || e[2] > 0).sort((a, b) => a[0] - b[0]);
+      const { stale: _was, ...file } = prevVectors;
+      return {
+        record: stale.length > 0 ? { ...file, stale } : file,
+        fileKey: Int32Array.from(inputs, (i) => this.fileKeyOf(i.relPath)),
+      };
+    }
     // Never loaded: nothing was dropped. With no file gone and no new vectors either, the
     // previous generation's file is this one's (an edit that moved no embedded text).
-    const prevVectors = this.init.prevVectors;
     if (
       prevVectors &&
       this.pendingLoad !== undefined &&

@@ -1,6 +1,9 @@
 // The VectorSource of an index with an HNSW file: nearest neighbours from the memory-mapped
 // vector index (src/vector: usearch `view`, pages in on demand, not heap), keys mapped back to
-// this generation's symbol ids through the file table's stable file keys. Opened in this
+// this generation's symbol ids through the file table's stable file keys. A generation that
+// kept an earlier file lists stale keys (src/pipeline/vectors.ts): their hits are dropped
+// (over-fetching while they crowd the top k) and the current vectors of those keys' files are
+// searched exactly from their fragments, with usearch's kernel, then merged. Opened in this
 // thread on first use or when a search starts (prepare(): hnswview addresses the graph and
 // maps the file's pages in a native thread of its own meanwhile), or in a worker started at
 // once (`background`, LEINDEX_VECTOR_WORKER=on). Main thread.
@@ -8,8 +11,9 @@
 import { join } from 'node:path';
 import { LeindexError } from '../errors.js';
 import type { IndexSession } from '../query/session.js';
-import { VECTOR_DIR, splitVectorKey } from '../pipeline/vectors.js';
-import type { VectorHits } from '../vector/query.js';
+import { nativeExactSearch } from '../../native/usearch.js';
+import { VECTOR_DIR, splitVectorKey, type StaleKey } from '../pipeline/vectors.js';
+import { checkQuery, quantizeI8, toHits, type VectorHits } from '../vector/query.js';
 import { VectorIndexView } from '../vector/view.js';
 import { VectorViewWorker } from '../vector/view-worker.js';
 import { cosine, similarities, symbolVector, type VectorSource } from './vectors.js';
@@ -98,6 +102,37 @@ export class HnswVectors implements VectorSource {
   }
 
   nearest(q: Float32Array, k: number): { ids: number[]; sims: number[] } {
+    const stale = this.session.reader.info.vectors?.stale;
+    if (!stale || stale.length === 0) {
+      const { ids, sims } = this.fileHits(q, k, undefined);
+      return { ids, sims };
+    }
+    const staleKeys = new Set(stale.map((e) => e[0]));
+    // Dead rows may crowd the top k: fetch more until k live ones (or every row) came back.
+    // An exact search's k best live rows are then the same as a fresh index's.
+    const dead = stale.reduce((n, e) => n + e[1], 0);
+    let kk = k;
+    let base: { ids: number[]; sims: number[]; all: boolean };
+    for (;;) {
+      base = this.fileHits(q, kk, staleKeys);
+      if (base.ids.length >= k || base.all || kk >= k + dead) break;
+      kk = Math.min(k + dead, kk * 4);
+    }
+    const extra = this.staleHits(q, k, stale);
+    if (extra.ids.length === 0) return { ids: base.ids.slice(0, k), sims: base.sims.slice(0, k) };
+    // Merged by similarity (ties by id: a fresh index's tie order is its rows' insertion order).
+    const order = [...base.ids.keys()].map((i) => ({ id: base.ids[i]!, sim: base.sims[i]! }));
+    for (let i = 0; i < extra.ids.length; i++) order.push({ id: extra.ids[i]!, sim: extra.sims[i]! });
+    const top = order.sort((a, b) => b.sim - a.sim || a.id - b.id).slice(0, k);
+    return { ids: top.map((h) => h.id), sims: top.map((h) => h.sim) };
+  }
+
+  /** The file's hits as symbol ids, those of `skip` keys (and of files gone) left out. */
+  private fileHits(
+    q: Float32Array,
+    k: number,
+    skip: ReadonlySet<number> | undefined,
+  ): { ids: number[]; sims: number[]; all: boolean } {
     const hits = this.search(q, k);
     const fileOfKey = this.keyMap();
     const starts = this.session.files().symbolStart;
@@ -105,12 +140,50 @@ export class HnswVectors implements VectorSource {
     const sims: number[] = [];
     for (let i = 0; i < hits.keys.length; i++) {
       const { fileKey, row } = splitVectorKey(hits.keys[i]!);
-      const file = fileOfKey.get(fileKey);
+      const file = skip?.has(fileKey) ? undefined : fileOfKey.get(fileKey);
       if (file === undefined) continue;
       ids.push((starts[file] ?? 0) + row);
       sims.push(hits.similarities[i]!);
     }
-    return { ids, sims };
+    return { ids, sims, all: hits.keys.length < k };
+  }
+
+  /**
+   * The k best of the stale keys' current vectors (read from their files' fragments), by
+   * usearch's exact kernel on the int8 rows: what the index would hold for them.
+   */
+  private staleHits(
+    q: Float32Array,
+    k: number,
+    stale: readonly StaleKey[],
+  ): { ids: number[]; sims: number[] } {
+    const fileOfKey = this.keyMap();
+    const starts = this.session.files().symbolStart;
+    const rowIds: number[] = [];
+    const chunks: Int8Array[] = [];
+    let dim = 0;
+    for (const [key, , live] of stale) {
+      const file = live > 0 ? fileOfKey.get(key) : undefined;
+      if (file === undefined) continue;
+      const frag = this.session.fragment(file);
+      if (frag.vectorCount === 0 || frag.vectorDim !== q.length) continue;
+      dim = frag.vectorDim;
+      const { rows, data } = frag.vectorBlock();
+      for (let i = 0; i < rows.length; i++) {
+        const row = data.subarray(i * dim, (i + 1) * dim);
+        // The index skips all-zero rows (no direction): so does this.
+        if (row.every((x) => x === 0)) continue;
+        rowIds.push((starts[file] ?? 0) + rows[i]!);
+        chunks.push(row);
+      }
+    }
+    if (rowIds.length === 0 || checkQuery(q, dim) === 'zero') return { ids: [], sims: [] };
+    const data = new Int8Array(rowIds.length * dim);
+    chunks.forEach((c, i) => data.set(c, i * dim));
+    const native = nativeExactSearch(data, quantizeI8(q, dim), dim, Math.min(k, rowIds.length), 1)[0];
+    if (!native) return { ids: [], sims: [] };
+    const hits = toHits(native, Float64Array.from(rowIds));
+    return { ids: Array.from(hits.keys), sims: Array.from(hits.similarities) };
   }
 
   similarity(id: number, q: Float32Array): number | undefined {

@@ -53,7 +53,14 @@ export interface GenerationInfo {
   fileSymbolCount: number;
   digest: string;
   /** The HNSW vector file of this generation (under <indexDir>/vectors), when it has vectors. */
-  vectors?: { file: string; count: number; dim: number; stamp?: VectorFileStamp };
+  vectors?: {
+    file: string;
+    count: number;
+    dim: number;
+    stamp?: VectorFileStamp;
+    /** [fileKey, dead rows, live vectors]: see VectorFileRecord.stale (src/pipeline/vectors.ts). */
+    stale?: [number, number, number][];
+  };
   /**
    * The lexical index's parameters (src/search/lexicon.ts); absent when it was not built. Its
    * baseGeneration's blobs named LEXICON_BLOB_PREFIX* are kept as long as a kept generation

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultOptions, type IndexOptions } from '../../src/config.js';
 import type { IndexGraph } from '../../src/graph/graph.js';
 import { dumpGraph } from '../../src/graph/dump.js';
+import { embedQuery } from '../../src/embed/embedder.js';
 import { FragmentReader } from '../../src/graph/fragment.js';
 import { runIndex, type IndexSummary } from '../../src/pipeline/run-index.js';
 import { IndexSession } from '../../src/query/session.js';
@@ -120,5 +121,39 @@ export async function readGraph(indexDir: string): Promise<IndexGraph> {
     return reader.graph();
   } finally {
     await reader.close();
+  }
+}
+
+/** Queries of nearestOf: words the fixture repos use, and some they do not. */
+const NEAREST_QUERIES = [
+  'save the user to the repository',
+  'log a message',
+  'queue of tasks',
+  'parse config',
+];
+
+/**
+ * The vector search results of an index (ids and similarities of the 5 and 50 nearest symbols
+ * for a few queries): equal for two indexes of the same tree when both search exactly (the
+ * fixtures are far below DEFAULT_EXACT_BELOW vectors). Symbols of equal similarity (the same
+ * text embedded twice) come in the order their rows were added, which a threaded build leaves
+ * to thread timing: ties are listed by id, and a tie across the k-th place is left out.
+ */
+export async function nearestOf(root: string, indexDir: string): Promise<unknown> {
+  const session = IndexSession.open(root, indexDir);
+  try {
+    const vectors = session.vectors();
+    const model = session.model();
+    return NEAREST_QUERIES.map((text) => {
+      const q = embedQuery(model, text);
+      return [5, 50].map((k) => {
+        const { ids, sims } = vectors.nearest(q, k);
+        const hits = ids.map((id, i) => ({ id, sim: sims[i]! })).sort((a, b) => b.sim - a.sim || a.id - b.id);
+        const last = hits[hits.length - 1]?.sim;
+        return hits.length < k ? hits : hits.filter((h) => h.sim !== last);
+      });
+    });
+  } finally {
+    await session.close();
   }
 }
