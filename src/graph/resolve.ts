@@ -791,7 +791,7 @@ class Resolver {
 
   private resolveImportModule(f: number, qualifier: string, qid?: number): ModuleTarget | undefined {
     if (this.lang(f) === 'rust')
-      return this.ctx.modules.rustSplitPath(f, qualifier.split('::').filter(Boolean))?.module;
+      return this.ctx.modules.rustSplitPath(f, this.rustSegments(qualifier))?.module;
     return this.resolveModule(f, qualifier, qid);
   }
 
@@ -800,7 +800,7 @@ class Resolver {
     if (row.qualifier === undefined) return undefined;
     const lang = this.lang(f);
     if (lang === 'rust') {
-      const segs = row.qualifier.split('::').filter(Boolean);
+      const segs = [...this.rustSegments(row.qualifier)];
       if (row.aux === 1) segs.splice(0, segs.length, 'self'); // `mod x;` declaration
       if (row.qualifier === '' && row.name)
         segs.push(row.name); // extern crate
@@ -1091,8 +1091,8 @@ class Resolver {
   }
 
   private rustImportModule(f: number, row: ImportRow): Target {
-    const segs = (row.qualifier ?? '').split('::').filter(Boolean);
-    if (row.qualifier === '' && row.name) segs.push(row.name); // extern crate
+    let segs = this.rustSegments(row.qualifier ?? '');
+    if (row.qualifier === '' && row.name) segs = [...segs, row.name]; // extern crate
     const split = this.ctx.modules.rustSplitPath(f, segs);
     return split ? this.moduleTarget(split.module) : undefined;
   }
@@ -1374,6 +1374,15 @@ class Resolver {
 
   /** A qualifier's segments split at `.` and `::`, empty ones dropped; memoised (treat as read-only). */
   private readonly segmentsOf = new Map<string, readonly string[]>();
+
+  /** A Rust path's segments split at `::`, empty ones dropped; memoised (read-only). */
+  private readonly rustSegmentsOf = new Map<string, string[]>();
+
+  private rustSegments(q: string): string[] {
+    let segs = this.rustSegmentsOf.get(q);
+    if (segs === undefined) this.rustSegmentsOf.set(q, (segs = q.split('::').filter(Boolean)));
+    return segs;
+  }
 
   private pathSegments(q: string): string[] {
     let segs = this.segmentsOf.get(q);
