@@ -264,7 +264,11 @@ class Resolver {
     phase('imports');
     // Inheritance (and parameters) first: method lookup through base classes needs the
     // `bases` map, argument flow needs every callee's parameters.
-    for (let f = 0; f < this.nFiles; f++) this.resolveFile(f, 'structure');
+    for (let f = 0; f < this.nFiles; f++) {
+      this.resolveFile(f, 'structure');
+      this.dispatch.collectFacts(f);
+    }
+    this.dispatch.finishFacts();
     phase('structure');
     const partial = this.ctx.partial;
     if (partial) {
