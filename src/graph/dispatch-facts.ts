@@ -52,14 +52,24 @@ const enum Fact {
  */
 class FactTable {
   readonly head: Int32Array;
-  private fact = new Uint8Array(1024);
-  private key = new Int32Array(1024);
-  private val = new Int32Array(1024);
-  private next = new Int32Array(1024);
+  private fact: Uint8Array;
+  private key: Int32Array;
+  private val: Int32Array;
+  private next: Int32Array;
   private n = 0;
 
+  /**
+   * Sized for three entries per four symbols (the synthetic trees have 0.74): grown from a few
+   * thousand entries by doubling, the copies and the fresh pages of each new buffer showed in
+   * the profile.
+   */
   constructor(symbols: number) {
     this.head = new Int32Array(symbols).fill(-1);
+    const cap = Math.max(1024, symbols - (symbols >> 2));
+    this.fact = new Uint8Array(cap);
+    this.key = new Int32Array(cap);
+    this.val = new Int32Array(cap);
+    this.next = new Int32Array(cap);
   }
 
   /** The entry of (sym, fact) with this key (a number, not a text), or -1. */
@@ -105,7 +115,7 @@ class FactTable {
   }
 
   private grow(): void {
-    const cap = this.key.length * 2;
+    const cap = this.key.length + (this.key.length >> 1);
     const fact = new Uint8Array(cap);
     fact.set(this.fact);
     this.fact = fact;
@@ -140,9 +150,22 @@ export class DispatchFacts {
   private derivedIndex: Map<string, number> | undefined = new Map<string, number>();
   private readonly closures: ClosureParam[] = [];
 
-  constructor(private readonly host: DispatchHost) {
+  /**
+   * collect false: the facts come file by file through collectFile (the resolver's structure
+   * pass calls it right after reading the file's refs itself), then finishCollect.
+   */
+  constructor(
+    private readonly host: DispatchHost,
+    collect = true,
+  ) {
     this.table = new FactTable(host.symbolStart[host.inputs.length] ?? 0);
-    this.collect();
+    if (!collect) return;
+    for (let f = 0; f < host.inputs.length; f++) this.collectFile(f);
+    this.finishCollect();
+  }
+
+  /** Every file's facts are in: drops what only collecting needed. */
+  finishCollect(): void {
     this.derivedIndex = undefined;
   }
 
@@ -244,146 +267,140 @@ export class DispatchFacts {
     return fragmentOf(this.host.inputs, f);
   }
 
-  private collect(): void {
+  /** File f's facts; files in order, each once. */
+  collectFile(f: number): void {
     const { inputs, symbolStart, names } = this.host;
-    for (let f = 0; f < inputs.length; f++) {
-      const frag = this.frag(f);
-      const base = symbolStart[f] ?? 0;
-      const ts = inputs[f]?.language !== 'rust'; // TS, JS and Python: types from param / paramType rows
-      const paramName = new Map<number, number>(); // TS: (fn row × 64 + position) → parameter name id
-      let lastCall = -1; // closure facts follow their call's row and argument rows
-      // Reference columns read straight from the fragment's words.
-      const w = frag.words;
-      const kindAt = frag.refColumnAt('kind');
-      const fromAt = frag.refColumnAt('from');
-      const nameAt = frag.refColumnAt('name');
-      const qualifierAt = frag.refColumnAt('qualifier');
-      const aliasAt = frag.refColumnAt('alias');
-      const auxAt = frag.refColumnAt('aux');
-      const symKindAt = frag.symColumnAt('kind');
-      const text = (local: number): string | undefined => names.text(f, frag, local);
-      // Call rows feed only facts the file's own uses pass reads (assigned locals, closures).
-      const local = this.host.usesFiles === undefined || this.host.usesFiles[f] === 1;
-      for (let r = 0; r < frag.refCount; r++) {
-        const kind = w[kindAt + r]!;
-        if (kind === RefKind.import || kind === RefKind.read || kind === RefKind.write) continue;
-        if (!local && (kind === RefKind.call || kind === RefKind.instantiate)) continue;
-        const row = w[fromAt + r]!;
-        if (row < 0 || row >= frag.symbolCount) continue;
-        const id = base + row;
-        switch (kind) {
-          case RefKind.declType: {
-            const nameId = names.id(f, frag, w[nameAt + r]!);
-            const aliasId = names.id(f, frag, w[aliasAt + r]!);
-            // Loop and collection facts (`in:xs`, `[]T`, `xs: T[]`) are kept apart from the types.
-            if (nameId !== NONE) {
-              const alias = aliasId === NONE ? undefined : names.list[aliasId];
-              if (this.elementFact(id, names.list[nameId]!, alias, ts)) break;
-            }
-            let tid = nameId;
-            if (ts && nameId !== NONE) {
-              // TS locals (`const x: T | null`) arrive as written: one named type or nothing.
-              const t = fieldAnnotation(`:${names.list[nameId]!}`)?.replace(/\./g, '::');
-              tid = t === undefined ? NONE : this.textId(t);
-            }
-            if (tid === NONE) break;
-            const t = this.textOf(tid)!;
-            if (aliasId === NONE) this.setDecl(id, tid);
-            else if (t.startsWith('#')) {
-              const [k, j] = t.slice(1).split('.').map(Number);
-              if (
-                lastCall >= 0 &&
-                k !== undefined &&
-                j !== undefined &&
-                this.keyed(id, Fact.closure, aliasId) < 0
-              ) {
-                this.table.add(id, Fact.closure, aliasId, this.closures.length);
-                this.closures.push({ row: lastCall, arg: k, param: j });
-              }
-            } else {
-              if (this.keyed(id, Fact.param, aliasId) < 0) this.table.add(id, Fact.param, aliasId, tid);
-              const pos = w[auxAt + r]!;
-              if (!ts && pos >= 0 && pos < 64 && this.table.find(id, Fact.paramAt, pos) < 0)
-                this.table.add(id, Fact.paramAt, pos, tid);
-            }
-            break;
+    const frag = this.frag(f);
+    const base = symbolStart[f] ?? 0;
+    const ts = inputs[f]?.language !== 'rust'; // TS, JS and Python: types from param / paramType rows
+    const paramName = new Map<number, number>(); // TS: (fn row × 64 + position) → parameter name id
+    let lastCall = -1; // closure facts follow their call's row and argument rows
+    // Reference columns read straight from the fragment's words.
+    const w = frag.words;
+    const kindAt = frag.refColumnAt('kind');
+    const fromAt = frag.refColumnAt('from');
+    const nameAt = frag.refColumnAt('name');
+    const qualifierAt = frag.refColumnAt('qualifier');
+    const aliasAt = frag.refColumnAt('alias');
+    const auxAt = frag.refColumnAt('aux');
+    const symKindAt = frag.symColumnAt('kind');
+    const text = (local: number): string | undefined => names.text(f, frag, local);
+    // Call rows feed only facts the file's own uses pass reads (assigned locals, closures).
+    const local = this.host.usesFiles === undefined || this.host.usesFiles[f] === 1;
+    for (let r = 0; r < frag.refCount; r++) {
+      const kind = w[kindAt + r]!;
+      if (kind === RefKind.import || kind === RefKind.read || kind === RefKind.write) continue;
+      if (!local && (kind === RefKind.call || kind === RefKind.instantiate)) continue;
+      const row = w[fromAt + r]!;
+      if (row < 0 || row >= frag.symbolCount) continue;
+      const id = base + row;
+      switch (kind) {
+        case RefKind.declType: {
+          const nameId = names.id(f, frag, w[nameAt + r]!);
+          const aliasId = names.id(f, frag, w[aliasAt + r]!);
+          // Loop and collection facts (`in:xs`, `[]T`, `xs: T[]`) are kept apart from the types.
+          if (nameId !== NONE) {
+            const alias = aliasId === NONE ? undefined : names.list[aliasId];
+            if (this.elementFact(id, names.list[nameId]!, alias, ts)) break;
           }
-          case RefKind.typeParam: {
-            const name = text(w[nameAt + r]!) ?? '';
-            let list = this.typeParams.get(id);
-            if (!list) this.typeParams.set(id, (list = []));
-            list.push({
-              name,
-              bounds: text(w[qualifierAt + r]!),
-              pos: w[auxAt + r]!,
-            });
-            break;
+          let tid = nameId;
+          if (ts && nameId !== NONE) {
+            // TS locals (`const x: T | null`) arrive as written: one named type or nothing.
+            const t = fieldAnnotation(`:${names.list[nameId]!}`)?.replace(/\./g, '::');
+            tid = t === undefined ? NONE : this.textId(t);
           }
-          case RefKind.implOf: {
-            const trait = text(w[nameAt + r]!) ?? '';
-            const traitQ = text(w[qualifierAt + r]!);
-            const type = text(w[aliasAt + r]!) ?? '';
-            this.implRows.push({ f, method: id, trait, type, ...(traitQ ? { traitQ } : {}) });
-            this.implRowOf.set(id, { type });
-            break;
+          if (tid === NONE) break;
+          const t = this.textOf(tid)!;
+          if (aliasId === NONE) this.setDecl(id, tid);
+          else if (t.startsWith('#')) {
+            const [k, j] = t.slice(1).split('.').map(Number);
+            if (
+              lastCall >= 0 &&
+              k !== undefined &&
+              j !== undefined &&
+              this.keyed(id, Fact.closure, aliasId) < 0
+            ) {
+              this.table.add(id, Fact.closure, aliasId, this.closures.length);
+              this.closures.push({ row: lastCall, arg: k, param: j });
+            }
+          } else {
+            if (this.keyed(id, Fact.param, aliasId) < 0) this.table.add(id, Fact.param, aliasId, tid);
+            const pos = w[auxAt + r]!;
+            if (!ts && pos >= 0 && pos < 64 && this.table.find(id, Fact.paramAt, pos) < 0)
+              this.table.add(id, Fact.paramAt, pos, tid);
           }
-          case RefKind.call:
-          case RefKind.instantiate: {
-            if (kind === RefKind.call) lastCall = r;
-            const alias = w[aliasAt + r]!;
-            if (alias === NONE) break;
-            const use = text(alias);
-            if (use?.startsWith('=') && /^=[A-Za-z_$][\w$]*$/.test(use))
-              this.addFirst(id, Fact.assigned, this.textId(use.slice(1)), r);
-            break;
-          }
-          case RefKind.param:
-            if (ts) {
-              const nameId = names.id(f, frag, w[nameAt + r]!);
-              paramName.set(row * 64 + w[auxAt + r]!, nameId === NONE ? this.textId('') : nameId);
-            }
-            break;
-          case RefKind.paramType:
-            if (ts) {
-              const p = paramName.get(row * 64 + w[auxAt + r]!);
-              const name = text(w[nameAt + r]!);
-              const q = text(w[qualifierAt + r]!);
-              if (p !== undefined && this.textOf(p) && name)
-                this.addFirst(
-                  id,
-                  Fact.param,
-                  p,
-                  this.textId(q ? `${q.replace(/\./g, '::')}::${name}` : name),
-                );
-            }
-            break;
-          case RefKind.typeRef:
-            // TS fields: `store: Store`, `store?: Store<K> | null` (the annotation names the type
-            // itself, not `Store[]` or `Map<K, Store>`): this typeRef is the annotation's head.
-            // `items: Store[]`: a collection of Store (for `for (const x of this.items)`).
-            if (ts && w[symKindAt + row] === SymbolKind.field && !this.fieldElem.has(id)) {
-              const sig = text(frag.sym(row, 'signature')) ?? '';
-              const colon = sig.indexOf(':');
-              const el =
-                colon < 0 ? undefined : elementAnnotation(sig.slice(colon + 1).replace(/=(?!>).*$/s, ''));
-              if (el !== undefined) this.fieldElem.set(id, el);
-            }
-            if (ts && w[symKindAt + row] === SymbolKind.field && this.table.decl(id) < 0) {
-              const name = text(w[nameAt + r]!);
-              const written = name ? fieldAnnotation(text(frag.sym(row, 'signature')) ?? '') : undefined;
-              const head = written?.replace(/<.*$/, '');
-              if (written && (head === name || head?.endsWith(`.${name}`)))
-                this.setDecl(id, this.textId(written.replace(/\./g, '::')));
-            }
-            break;
-          case RefKind.returnType:
-            if (ts && this.table.decl(id) < 0) {
-              const name = text(w[nameAt + r]!);
-              const q = text(w[qualifierAt + r]!);
-              if (name) this.setDecl(id, this.textId(q ? `${q.replace(/\./g, '::')}::${name}` : name));
-            }
-            break;
+          break;
         }
+        case RefKind.typeParam: {
+          const name = text(w[nameAt + r]!) ?? '';
+          let list = this.typeParams.get(id);
+          if (!list) this.typeParams.set(id, (list = []));
+          list.push({
+            name,
+            bounds: text(w[qualifierAt + r]!),
+            pos: w[auxAt + r]!,
+          });
+          break;
+        }
+        case RefKind.implOf: {
+          const trait = text(w[nameAt + r]!) ?? '';
+          const traitQ = text(w[qualifierAt + r]!);
+          const type = text(w[aliasAt + r]!) ?? '';
+          this.implRows.push({ f, method: id, trait, type, ...(traitQ ? { traitQ } : {}) });
+          this.implRowOf.set(id, { type });
+          break;
+        }
+        case RefKind.call:
+        case RefKind.instantiate: {
+          if (kind === RefKind.call) lastCall = r;
+          const alias = w[aliasAt + r]!;
+          if (alias === NONE) break;
+          const use = text(alias);
+          if (use?.startsWith('=') && /^=[A-Za-z_$][\w$]*$/.test(use))
+            this.addFirst(id, Fact.assigned, this.textId(use.slice(1)), r);
+          break;
+        }
+        case RefKind.param:
+          if (ts) {
+            const nameId = names.id(f, frag, w[nameAt + r]!);
+            paramName.set(row * 64 + w[auxAt + r]!, nameId === NONE ? this.textId('') : nameId);
+          }
+          break;
+        case RefKind.paramType:
+          if (ts) {
+            const p = paramName.get(row * 64 + w[auxAt + r]!);
+            const name = text(w[nameAt + r]!);
+            const q = text(w[qualifierAt + r]!);
+            if (p !== undefined && this.textOf(p) && name)
+              this.addFirst(id, Fact.param, p, this.textId(q ? `${q.replace(/\./g, '::')}::${name}` : name));
+          }
+          break;
+        case RefKind.typeRef:
+          // TS fields: `store: Store`, `store?: Store<K> | null` (the annotation names the type
+          // itself, not `Store[]` or `Map<K, Store>`): this typeRef is the annotation's head.
+          // `items: Store[]`: a collection of Store (for `for (const x of this.items)`).
+          if (ts && w[symKindAt + row] === SymbolKind.field && !this.fieldElem.has(id)) {
+            const sig = text(frag.sym(row, 'signature')) ?? '';
+            const colon = sig.indexOf(':');
+            const el =
+              colon < 0 ? undefined : elementAnnotation(sig.slice(colon + 1).replace(/=(?!>).*$/s, ''));
+            if (el !== undefined) this.fieldElem.set(id, el);
+          }
+          if (ts && w[symKindAt + row] === SymbolKind.field && this.table.decl(id) < 0) {
+            const name = text(w[nameAt + r]!);
+            const written = name ? fieldAnnotation(text(frag.sym(row, 'signature')) ?? '') : undefined;
+            const head = written?.replace(/<.*$/, '');
+            if (written && (head === name || head?.endsWith(`.${name}`)))
+              this.setDecl(id, this.textId(written.replace(/\./g, '::')));
+          }
+          break;
+        case RefKind.returnType:
+          if (ts && this.table.decl(id) < 0) {
+            const name = text(w[nameAt + r]!);
+            const q = text(w[qualifierAt + r]!);
+            if (name) this.setDecl(id, this.textId(q ? `${q.replace(/\./g, '::')}::${name}` : name));
+          }
+          break;
       }
     }
   }

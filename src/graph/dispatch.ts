@@ -51,6 +51,19 @@ export class Dispatcher {
   constructor(private readonly host: DispatchHost) {}
 
   /**
+   * Gathers file f's type facts. The resolver calls it for every file in order during its
+   * structure pass, right after that pass read the file's refs (so they are read while still in
+   * the cache, not in a pass of their own over every fragment), then finishFacts.
+   */
+  collectFacts(f: number): void {
+    (this.facts ??= new DispatchFacts(this.host, false)).collectFile(f);
+  }
+
+  finishFacts(): void {
+    this.facts?.finishCollect();
+  }
+
+  /**
    * Extra or better targets for a call: a typed receiver's method (replacing a weak
    * by-name guess), or a trait method's implementations next to the declaration `t`.
    * undefined: nothing to add, keep `t`.

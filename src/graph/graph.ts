@@ -162,9 +162,12 @@ function bytesOf(a: Int32Array | Uint8Array): Uint8Array {
 /**
  * Builds a CSR from edge lists, sorted by source, then target, then kind, then confidence
  * (highest first). With `dedupe`, one edge per (source, target, kind) survives: the most
- * confident. One counting sort by source places each edge's (target, kind, confidence) packed
- * into one number; each node's few entries are then sorted in place. Linear in edges plus
- * nodes, typed arrays only, and one scattered pass over the edges instead of three.
+ * confident. One counting sort by source places each edge's index; each node's few edges then
+ * get their (target, kind, confidence) packed into one number in a small reused buffer and
+ * sorted there. Linear in edges plus nodes, typed arrays only. The edges arrive in a few runs
+ * ascending by source (containment, then each resolution pass), so reading them back by index
+ * is a few sequential streams; a Float64 key per edge placed by the scatter touched twice the
+ * memory (a third of the build was page faults on it).
  */
 export function buildCsr(
   nodeCount: number,
@@ -175,30 +178,36 @@ export function buildCsr(
   dedupe = false,
 ): Csr {
   const n = src.length;
-  // target × 4096 + kind × 256 + (255 - confidence): ascending = target, kind, confidence descending.
-  const keyOf = (e: number): number =>
-    (dst[e] ?? 0) * 4096 + ((kind[e] ?? 0) & 15) * 256 + (255 - ((conf[e] ?? 0) & 255));
-  const counts = new Int32Array(nodeCount + 1);
-  for (let e = 0; e < n; e++) counts[(src[e] ?? 0) + 1]!++;
-  for (let k = 0; k < nodeCount; k++) counts[k + 1]! += counts[k]!;
-  const fill = counts.slice(0, nodeCount);
-  const keys = new Float64Array(n);
-  for (let e = 0; e < n; e++) keys[fill[src[e] ?? 0]!++] = keyOf(e);
+  // end[k]: first the count of node k - 1's edges, then (prefix sums) where node k starts,
+  // then (after the scatter advanced it) where node k ends.
+  const end = new Int32Array(nodeCount + 1);
+  for (let e = 0; e < n; e++) end[(src[e] ?? 0) + 1]!++;
+  for (let k = 0; k < nodeCount; k++) end[k + 1]! += end[k]!;
+  const order = new Int32Array(n);
+  for (let e = 0; e < n; e++) order[end[src[e] ?? 0]!++] = e;
   const offsets = new Int32Array(nodeCount + 1);
   const targets = new Int32Array(n);
   const kinds = new Uint8Array(n);
   const confidence = new Uint8Array(n);
+  // target × 4096 + kind × 256 + (255 - confidence): ascending = target, kind, confidence descending.
+  let keys = new Float64Array(64);
   let w = 0;
+  let a = 0;
   for (let node = 0; node < nodeCount; node++) {
     offsets[node] = w;
-    const a = counts[node] ?? 0;
-    const b = counts[node + 1] ?? 0;
-    if (b - a > 24) keys.subarray(a, b).sort();
+    const b = end[node]!;
+    const m = b - a;
+    if (m > keys.length) keys = new Float64Array(Math.max(m, keys.length * 2));
+    for (let i = 0; i < m; i++) {
+      const e = order[a + i]!;
+      keys[i] = (dst[e] ?? 0) * 4096 + ((kind[e] ?? 0) & 15) * 256 + (255 - ((conf[e] ?? 0) & 255));
+    }
+    if (m > 24) keys.subarray(0, m).sort();
     else {
-      for (let i = a + 1; i < b; i++) {
+      for (let i = 1; i < m; i++) {
         const v = keys[i]!;
         let j = i - 1;
-        while (j >= a && keys[j]! > v) {
+        while (j >= 0 && keys[j]! > v) {
           keys[j + 1] = keys[j]!;
           j--;
         }
@@ -206,7 +215,7 @@ export function buildCsr(
       }
     }
     let prevRun = -1;
-    for (let i = a; i < b; i++) {
+    for (let i = 0; i < m; i++) {
       const key = keys[i]!;
       // Sorted most-confident first within a (target, kind) run: keep the first of each run.
       const run = Math.floor(key / 256);
@@ -219,6 +228,7 @@ export function buildCsr(
       confidence[w] = 255 - (rest & 255);
       w++;
     }
+    a = b;
   }
   offsets[nodeCount] = w;
   return {
@@ -232,25 +242,33 @@ export function buildCsr(
 /**
  * The reverse of a CSR: for each node, the edges that point at it, by source, then kind. One
  * stable counting sort by target: the forward CSR is already ordered by source, then target
- * and kind, and deduplicated, so that is the whole order.
+ * and kind, and deduplicated, so that is the whole order. The offsets serve as the scatter's
+ * cursors (each ends where the next node starts) and are shifted back after: no second array.
  */
 export function reverseCsr(nodeCount: number, forward: Csr): Csr {
   const m = forward.targets.length;
+  const ft = forward.targets;
+  const fk = forward.kinds;
+  const fc = forward.confidence;
+  const fo = forward.offsets;
   const offsets = new Int32Array(nodeCount + 1);
-  for (let e = 0; e < m; e++) offsets[(forward.targets[e] ?? 0) + 1]!++;
-  for (let k = 0; k < nodeCount; k++) offsets[k + 1]! += offsets[k]!;
-  const fill = offsets.slice(0, nodeCount);
+  for (let e = 0; e < m; e++) offsets[(ft[e] ?? 0) + 1]!++;
+  for (let k = 0; k < nodeCount; k++) offsets[k + 1]! += offsets[k]!; // offsets[k]: where node k starts
   const targets = new Int32Array(m);
   const kinds = new Uint8Array(m);
   const confidence = new Uint8Array(m);
+  // offsets[k] is node k's cursor, advanced to its end (the next node's start), then shifted back.
   for (let node = 0; node < nodeCount; node++) {
-    for (let e = forward.offsets[node] ?? 0; e < (forward.offsets[node + 1] ?? 0); e++) {
-      const at = fill[forward.targets[e] ?? 0]!++;
+    const b = fo[node + 1] ?? 0;
+    for (let e = fo[node] ?? 0; e < b; e++) {
+      const at = offsets[ft[e] ?? 0]!++;
       targets[at] = node;
-      kinds[at] = forward.kinds[e] ?? 0;
-      confidence[at] = forward.confidence[e] ?? 0;
+      kinds[at] = fk[e] ?? 0;
+      confidence[at] = fc[e] ?? 0;
     }
   }
+  offsets.copyWithin(1, 0, nodeCount);
+  offsets[0] = 0;
   return { offsets, targets, kinds, confidence };
 }
 

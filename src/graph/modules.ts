@@ -28,13 +28,24 @@ export class ModuleResolver {
   private readonly byPath = new Map<string, number>();
   /** Python: every dotted suffix of a module's name → files (a source root may sit anywhere). */
   private readonly pySuffix = new Map<string, number[]>();
-  /** Rust: `crate_name::a::b` → file. */
-  private readonly rustModules = new Map<string, number>();
+  /**
+   * Rust module paths as a tree of nodes, one per path prefix of a file's module path
+   * (`crate_name`, `crate_name::a`, `crate_name::a::b`): per node its parent, its children by
+   * segment and the first file (in path order) whose module path it is (-1: none). A path is
+   * split by walking it from its start node: no key string built and hashed per prefix.
+   */
+  private readonly rustNodeFile: number[] = [];
+  private readonly rustNodeParent: number[] = [];
+  private readonly rustNodeChildren: (Map<string, number> | undefined)[] = [];
+  /** Crate name → its root node (the crates of the project). */
+  private readonly rustCrateNode = new Map<string, number>();
+  /** Per file: its module's node (-1: not Rust). */
+  private readonly rustFileNode: Int32Array;
   private readonly rustInfo: ({ crate: string; path: string[] } | undefined)[];
-  private readonly rustCrates = new Set<string>();
 
   constructor(private readonly files: readonly ModuleFile[]) {
     files.forEach((f, i) => this.byPath.set(f.relPath, i));
+    this.rustFileNode = new Int32Array(files.length).fill(-1);
     const rustRoots = rustCrateRoots(files);
     this.rustInfo = files.map((f, i) => {
       if (f.language === 'python') {
@@ -50,10 +61,18 @@ export class ModuleResolver {
       }
       if (f.language !== 'rust') return undefined;
       const info = rustModulePath(f.relPath, rustRoots);
-      this.rustCrates.add(info.crate);
+      let node: number = this.rustCrateNode.get(info.crate) ?? -1;
+      if (node < 0) this.rustCrateNode.set(info.crate, (node = this.rustNode(-1)));
+      for (const seg of info.path) {
+        let children: Map<string, number> | undefined = this.rustNodeChildren[node];
+        if (!children) this.rustNodeChildren[node] = children = new Map<string, number>();
+        let child: number = children.get(seg) ?? -1;
+        if (child < 0) children.set(seg, (child = this.rustNode(node)));
+        node = child;
+      }
       // The first file to claim a module path wins (files are sorted, so this is stable).
-      const key = [info.crate, ...info.path].join('::');
-      if (!this.rustModules.has(key)) this.rustModules.set(key, i);
+      if (this.rustNodeFile[node] === -1) this.rustNodeFile[node] = i;
+      this.rustFileNode[i] = node;
       return info;
     });
   }
@@ -92,16 +111,14 @@ export class ModuleResolver {
     }
     const base = posix.normalize(posix.join(posix.dirname(fromPath), spec));
     if (base.startsWith('..')) return undefined;
-    const candidates: string[] = [base];
+    // The candidates in order, each built only when the ones before it missed (most specifiers
+    // hit the first or second: building all 20 was most of the strings a merge made here).
+    let i = this.byPath.get(base);
     const ext = posix.extname(base);
-    for (const src of TS_SOURCE_FOR_JS[ext] ?? []) candidates.push(base.slice(0, -ext.length) + src);
-    for (const e of TS_EXTS) candidates.push(base + e);
-    for (const e of TS_EXTS) candidates.push(`${base}/index${e}`);
-    for (const c of candidates) {
-      const i = this.byPath.get(c);
-      if (i !== undefined) return { kind: 'file', file: i, certain: true };
-    }
-    return undefined;
+    for (const src of TS_SOURCE_FOR_JS[ext] ?? []) i ??= this.byPath.get(base.slice(0, -ext.length) + src);
+    for (const e of TS_EXTS) i ??= this.byPath.get(base + e);
+    for (const e of TS_EXTS) i ??= this.byPath.get(`${base}/index${e}`);
+    return i === undefined ? undefined : { kind: 'file', file: i, certain: true };
   }
 
   private resolvePython(fromFile: number, spec: string): ModuleTarget | undefined {
@@ -151,52 +168,66 @@ export class ModuleResolver {
    * (item names inside it). `rest` is empty when the whole path is a module.
    */
   rustSplitPath(fromFile: number, segs: string[]): { module: ModuleTarget; rest: string[] } | undefined {
-    const start = this.rustStart(fromFile, segs);
-    if (!start) return undefined;
-    if ('external' in start) return { module: { kind: 'external', name: start.external }, rest: [] };
-    // The key of each prefix, longest first: joined once, then cut one segment at a time.
-    const rem = start.remaining;
-    const prefix = start.base.length > 0 ? `${start.crate}::${start.base.join('::')}` : start.crate;
-    let key = rem.length > 0 ? `${prefix}::${rem.join('::')}` : prefix;
-    for (let n = rem.length; n >= 0; n--) {
-      const i = this.rustModules.get(key);
-      if (i !== undefined) return { module: { kind: 'file', file: i, certain: true }, rest: rem.slice(n) };
-      if (n > 0) key = key.slice(0, key.length - (rem[n - 1]?.length ?? 0) - 2);
-    }
-    return undefined;
-  }
-
-  /** Per Rust file: its module's key (`crate::a::b`), made on first use. */
-  private readonly rustKeys: (string | undefined)[] = [];
-
-  private rustKey(file: number, info: { crate: string; path: string[] }): string {
-    return (this.rustKeys[file] ??= [info.crate, ...info.path].join('::'));
-  }
-
-  /** Where a Rust path starts: a crate and module path, plus the segments still to walk. */
-  private rustStart(
-    fromFile: number,
-    segs: string[],
-  ): { crate: string; base: string[]; remaining: string[] } | { external: string } | undefined {
-    const info = this.rustInfo[fromFile];
+    const node = this.rustFileNode[fromFile] ?? -1;
     const first = segs[0];
-    if (!info || first === undefined) return undefined;
-    if (first === 'crate') return { crate: info.crate, base: [], remaining: segs.slice(1) };
-    if (first === 'self' || first === 'super') {
-      const base = [...info.path];
-      let i = 0;
-      while (segs[i] === 'self' || segs[i] === 'super') {
-        if (segs[i] === 'super') base.pop();
-        i++;
+    if (node < 0 || first === undefined) return undefined;
+    // Where the path starts: a node, and the first segment still to walk.
+    let at: number;
+    let i = 0;
+    if (first === 'crate') {
+      at = this.rustRoot(node);
+      i = 1;
+    } else if (first === 'self' || first === 'super') {
+      at = node;
+      for (; segs[i] === 'self' || segs[i] === 'super'; i++) if (segs[i] === 'super') at = this.rustUp(at);
+    } else if ((this.rustFileOf(this.rustNodeChildren[node]?.get(first)) ?? -1) >= 0) {
+      // 2018-edition paths: a child module of this one, then a crate of the project, then external.
+      at = node;
+    } else {
+      const crate = this.rustCrateNode.get(first);
+      if (crate === undefined) return { module: { kind: 'external', name: first }, rest: [] };
+      at = crate;
+      i = 1;
+    }
+    // The deepest node on the walk that is a file's module.
+    let file = this.rustNodeFile[at] ?? -1;
+    let end = i;
+    for (let j = i; j < segs.length; j++) {
+      const child = this.rustNodeChildren[at]?.get(segs[j]!);
+      if (child === undefined) break;
+      at = child;
+      if ((this.rustNodeFile[at] ?? -1) >= 0) {
+        file = this.rustNodeFile[at]!;
+        end = j + 1;
       }
-      return { crate: info.crate, base, remaining: segs.slice(i) };
     }
-    // 2018-edition paths: a child module of this one, then a crate of the project, then external.
-    if (this.rustModules.has(`${this.rustKey(fromFile, info)}::${first}`)) {
-      return { crate: info.crate, base: [...info.path], remaining: segs };
-    }
-    if (this.rustCrates.has(first)) return { crate: first, base: [], remaining: segs.slice(1) };
-    return { external: first };
+    if (file < 0) return undefined;
+    return { module: { kind: 'file', file, certain: true }, rest: segs.slice(end) };
+  }
+
+  private rustNode(parent: number): number {
+    const id = this.rustNodeFile.length;
+    this.rustNodeFile.push(-1);
+    this.rustNodeParent.push(parent);
+    this.rustNodeChildren.push(undefined);
+    return id;
+  }
+
+  /** The file of a node (undefined for none). */
+  private rustFileOf(node: number | undefined): number | undefined {
+    return node === undefined ? undefined : this.rustNodeFile[node];
+  }
+
+  /** The parent module's node (`super`); a crate root is its own. */
+  private rustUp(node: number): number {
+    const p = this.rustNodeParent[node] ?? -1;
+    return p < 0 ? node : p;
+  }
+
+  private rustRoot(node: number): number {
+    let at = node;
+    for (let p = this.rustNodeParent[at] ?? -1; p >= 0; p = this.rustNodeParent[at] ?? -1) at = p;
+    return at;
   }
 }
 

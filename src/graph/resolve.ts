@@ -98,6 +98,8 @@ const CLASS_LIKE = new Set<number>([
  * those is a cache miss, and a name bucket's binary search is several.
  */
 const SCAN_LIMIT = 64;
+/** Files with at most this many import rows find a binding by scanning them (see rowBound). */
+const IMPORT_SCAN_LIMIT = 32;
 
 /** Module-level symbols that hold state (a function or class name read as a value is not state). */
 const STATE_KINDS = new Set<number>([SymbolKind.variable, SymbolKind.constant]);
@@ -162,7 +164,13 @@ class Resolver {
   private rowAux = new Int32Array(0);
   /** Glob rows that are re-exports (`export * from`), not plain imports. */
   private rowReexportGlob = new Uint8Array(0);
-  /** (file, local binding name) → the first import row that binds it. */
+  /**
+   * Per import row: the local name it binds (NONE: none, or a glob). The first row of file f
+   * binding a name is found by scanning f's rows (a few contiguous words, where a probe of a
+   * project-wide table is a cache miss); importsByLocal holds it for files with more rows.
+   */
+  private rowBound = new Int32Array(0);
+  /** (file, local binding name) → the first import row that binds it; files over IMPORT_SCAN_LIMIT rows only. */
   private importsByLocal: PairTable;
   /** (file, exported name) → the first re-export row that exports it (globs excluded); then reexportNext. */
   private readonly reexportsByName: PairTable;
@@ -181,6 +189,12 @@ class Resolver {
   private exportDepth = 0;
   /** Set when an import resolution walked a type's members (bases may still grow): not cached. */
   private importImpure = false;
+  /**
+   * What binding() found for a name an import row binds, by that row (encodeTarget; MISSING:
+   * not yet): the (file, name) → row map is one-to-one. Names only glob imports could bind
+   * go by (file, name id) in bindingMemo.
+   */
+  private rowBinding = new Int32Array(0);
   /** Memos keyed by (file, name id), values encoded by encodeTarget / encodeModule. */
   private readonly bindingMemo: PairTable;
   /** What a name means as a member of a module file. */
@@ -210,7 +224,7 @@ class Resolver {
     const perFile = (n: number): number => Math.max(1024, ctx.inputs.length * n);
     this.importsByLocal = new PairTable(16); // sized in collectImports
     this.reexportsByName = new PairTable(perFile(2));
-    this.bindingMemo = new PairTable(perFile(8));
+    this.bindingMemo = new PairTable(1024);
     this.exportMemo = new PairTable(perFile(8));
     this.moduleMemo = new PairTable(perFile(2));
     this.uniqueMemo = new PairTable(1024);
@@ -250,7 +264,11 @@ class Resolver {
     phase('imports');
     // Inheritance (and parameters) first: method lookup through base classes needs the
     // `bases` map, argument flow needs every callee's parameters.
-    for (let f = 0; f < this.nFiles; f++) this.resolveFile(f, 'structure');
+    for (let f = 0; f < this.nFiles; f++) {
+      this.resolveFile(f, 'structure');
+      this.dispatch.collectFacts(f);
+    }
+    this.dispatch.finishFacts();
     phase('structure');
     const partial = this.ctx.partial;
     if (partial) {
@@ -516,7 +534,14 @@ class Resolver {
       importStart[f + 1] = (importStart[f] ?? 0) + n;
     }
     const rows = importStart[this.nFiles] ?? 0;
-    this.importsByLocal = new PairTable(rows); // at most one entry per row: never grows
+    let large = 0; // rows of the files importsByLocal holds
+    for (let f = 0; f < this.nFiles; f++) {
+      const n = (importStart[f + 1] ?? 0) - (importStart[f] ?? 0);
+      if (n > IMPORT_SCAN_LIMIT) large += n;
+    }
+    this.importsByLocal = new PairTable(large); // at most one entry per row: never grows
+    this.rowBound = new Int32Array(rows).fill(NONE);
+    this.rowBinding = new Int32Array(rows).fill(MISSING);
     this.importStart = importStart;
     this.rowQualifier = new Int32Array(rows);
     this.rowName = new Int32Array(rows);
@@ -539,6 +564,7 @@ class Resolver {
       const aliasAt = frag.refColumnAt('alias');
       const auxAt = frag.refColumnAt('aux');
       const python = this.lang(f) === 'python';
+      const scan = (importStart[f + 1] ?? 0) - (importStart[f] ?? 0) <= IMPORT_SCAN_LIMIT;
       let lastGlob = -1;
       for (let r = 0; r < frag.refCount; r++) {
         const kind = w[kindAt + r];
@@ -577,7 +603,8 @@ class Resolver {
           const head = (list[qualifier] ?? '').replace(/^\.+/, '').split('.')[0];
           if (head) bound = names.intern(head); // `import a.b` binds `a`
         } else if (name !== '' && name !== '*') bound = nameId;
-        if (bound !== NONE && this.importsByLocal.get(f, bound) === MISSING)
+        this.rowBound[i] = bound;
+        if (!scan && bound !== NONE && this.importsByLocal.get(f, bound) === MISSING)
           this.importsByLocal.set(f, bound, i);
         i++;
       }
@@ -768,7 +795,7 @@ class Resolver {
 
   private resolveImportModule(f: number, qualifier: string, qid?: number): ModuleTarget | undefined {
     if (this.lang(f) === 'rust')
-      return this.ctx.modules.rustSplitPath(f, qualifier.split('::').filter(Boolean))?.module;
+      return this.ctx.modules.rustSplitPath(f, this.rustSegments(qualifier))?.module;
     return this.resolveModule(f, qualifier, qid);
   }
 
@@ -777,7 +804,7 @@ class Resolver {
     if (row.qualifier === undefined) return undefined;
     const lang = this.lang(f);
     if (lang === 'rust') {
-      const segs = row.qualifier.split('::').filter(Boolean);
+      const segs = [...this.rustSegments(row.qualifier)];
       if (row.aux === 1) segs.splice(0, segs.length, 'self'); // `mod x;` declaration
       if (row.qualifier === '' && row.name)
         segs.push(row.name); // extern crate
@@ -859,12 +886,13 @@ class Resolver {
   private binding(f: number, local: string, depth = 0, key?: number): Target {
     if (f < 0 || f >= this.nFiles) return undefined;
     key ??= this.ctx.names.intern(local);
-    const row = this.importsByLocal.get(f, key);
+    const row = this.importRowBinding(f, key);
     // No import binds the name and no glob import could: nothing to memoise (most lookups).
     if (row === MISSING && ((this.globHead[f] ?? -1) < 0 || this.family(f) === 'j')) return undefined;
-    const v = this.bindingMemo.get(f, key);
+    const v = row !== MISSING ? (this.rowBinding[row] ?? MISSING) : this.bindingMemo.get(f, key);
     if (v !== MISSING) return this.decodeTarget(v);
-    this.bindingMemo.set(f, key, -1);
+    if (row !== MISSING) this.rowBinding[row] = -1;
+    else this.bindingMemo.set(f, key, -1);
     let t: Target;
     if (row !== MISSING) {
       const cached = depth === 0 && this.exportDepth === 0 ? (this.rowTarget[row] ?? -2) : -2;
@@ -883,8 +911,20 @@ class Resolver {
         if (t) break;
       }
     }
-    this.bindingMemo.set(f, key, this.encodeTarget(t));
+    if (row !== MISSING) this.rowBinding[row] = this.encodeTarget(t);
+    else this.bindingMemo.set(f, key, this.encodeTarget(t));
     return t;
+  }
+
+  /** The first import row of file f that binds local name `key` (a name id), or MISSING. */
+  private importRowBinding(f: number, key: number): number {
+    if (key === NONE) return MISSING; // rowBound's mark for no name
+    const a = this.importStart[f] ?? 0;
+    const b = this.importStart[f + 1] ?? 0;
+    if (b - a > IMPORT_SCAN_LIMIT) return this.importsByLocal.get(f, key);
+    const bound = this.rowBound;
+    for (let i = a; i < b; i++) if (bound[i] === key) return i;
+    return MISSING;
   }
 
   // ------------------------------------------------------------------ references
@@ -1055,8 +1095,8 @@ class Resolver {
   }
 
   private rustImportModule(f: number, row: ImportRow): Target {
-    const segs = (row.qualifier ?? '').split('::').filter(Boolean);
-    if (row.qualifier === '' && row.name) segs.push(row.name); // extern crate
+    let segs = this.rustSegments(row.qualifier ?? '');
+    if (row.qualifier === '' && row.name) segs = [...segs, row.name]; // extern crate
     const split = this.ctx.modules.rustSplitPath(f, segs);
     return split ? this.moduleTarget(split.module) : undefined;
   }
@@ -1338,6 +1378,15 @@ class Resolver {
 
   /** A qualifier's segments split at `.` and `::`, empty ones dropped; memoised (treat as read-only). */
   private readonly segmentsOf = new Map<string, readonly string[]>();
+
+  /** A Rust path's segments split at `::`, empty ones dropped; memoised (read-only). */
+  private readonly rustSegmentsOf = new Map<string, string[]>();
+
+  private rustSegments(q: string): string[] {
+    let segs = this.rustSegmentsOf.get(q);
+    if (segs === undefined) this.rustSegmentsOf.set(q, (segs = q.split('::').filter(Boolean)));
+    return segs;
+  }
 
   private pathSegments(q: string): string[] {
     let segs = this.segmentsOf.get(q);
