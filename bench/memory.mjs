@@ -110,7 +110,6 @@ function runOnce(budget) {
         // CPU is less disturbed by a shared machine than wall time: all threads, and the workers alone.
         cpuS: +(s.cpuMs / 1000).toFixed(2),
         workerBusyS: +(s.pool.workerBusyMs / 1000).toFixed(2),
-        inProcessFiles: s.pool.inProcessFiles ?? 0,
         maxRssMb: Math.round(usage.maxRSS / 1024),
         userS: +(usage.user / 1e6).toFixed(2),
         sysS: +(usage.system / 1e6).toFixed(2),

@@ -169,49 +169,6 @@ test('recycle: the worker threads are replaced between tasks, and every shard st
   }
 });
 
-test('in-process lane: the calling thread parses pieces of shards beside the worker, every file once; not while throttled', async () => {
-  const ws = tempDir();
-  const options = { threads: 1, maxFileBytes: 1 << 20, extract: true, workerFile: fixtureWorker(ws.dir) };
-  const lanePool = new ParsePool({ ...options, inProcessLane: true });
-  const throttled = new ParsePool({ ...options, inProcessLane: true });
-  const plain = new ParsePool(options);
-  try {
-    const shards = Array.from({ length: 6 }, (_, i) => files(`slow${i}_`, 16));
-    const seen = await runAll(lanePool, shards);
-    assert.is(seen.outcomes.size, 96, 'every file reported once');
-    const onMain = seen.ran.filter((r) => r.threadId === 0).length;
-    assert.ok(onMain >= 1, 'the calling thread ran pieces');
-    assert.ok(
-      seen.ran.some((r) => r.threadId !== 0),
-      'the worker ran shards',
-    );
-    assert.is(lanePool.inProcessFiles > 0, true);
-    // A piece on the calling thread is an eighth of what is left of a shard (16 files: 2).
-    const mainSizes = seen.ran.flatMap((r, i) => (r.threadId === 0 ? [seen.shardSizes[i]!] : []));
-    assert.ok(
-      mainSizes.every((n) => n <= 2),
-      `pieces: ${mainSizes.join(',')}`,
-    );
-    assert.is(
-      lanePool.inProcessFiles,
-      mainSizes.reduce((a, b) => a + b, 0),
-    );
-
-    throttled.throttle(1);
-    const slow = await runAll(throttled, shards);
-    assert.is(slow.outcomes.size, 96);
-    assert.is(throttled.inProcessFiles, 0, 'the lane waits while the governor throttles');
-    assert.ok(slow.ran.every((r) => r.threadId !== 0));
-
-    const none = await runAll(plain, shards);
-    assert.is(none.outcomes.size, 96);
-    assert.is(plain.inProcessFiles, 0, 'off unless asked for');
-  } finally {
-    await Promise.all([lanePool.destroy(), throttled.destroy(), plain.destroy()]);
-    ws.cleanup();
-  }
-});
-
 /** The largest number of intervals that overlap at one instant. */
 function maxOverlap(ran: readonly { started: number; ended: number }[]): number {
   const points = ran.flatMap((r) => [

@@ -17,7 +17,7 @@ import {
   type PoolControl,
   type Spillable,
 } from '../src/governor/governor.js';
-import { MAIN_LANE_MIN_MB, MIN_BUDGET_MB, checkBudgetFloor } from '../src/governor/sizing.js';
+import { MIN_BUDGET_MB, checkBudgetFloor } from '../src/governor/sizing.js';
 import { MergeInputStash } from '../src/governor/merge-input.js';
 import { MemoryPolicy, nextSampleDelay, type PolicyAction } from '../src/governor/policy.js';
 import {
@@ -457,20 +457,6 @@ test('governor: worker heap caps and thread counts follow the budget', () => {
   assert.is(new MemoryGovernor(budget(256)).deferVectors(), true);
   assert.is(new MemoryGovernor(budget(512)).deferVectors(), false);
   assert.is(new MemoryGovernor(budget(24_000)).deferVectors(), false);
-});
-
-test('governor: the coordinator parses beside the one worker only where the budget has room for it', () => {
-  const lane = (mb: number, requested: number, started: number, cores: number): boolean =>
-    new MemoryGovernor(budget(mb)).mainLane(requested, started, cores);
-  assert.is(lane(384, 2, 1, 2), true, 'one worker, room, a second core');
-  assert.is(lane(MAIN_LANE_MIN_MB, 2, 1, 2), true, 'from the measured minimum');
-  assert.is(lane(MAIN_LANE_MIN_MB - 1, 2, 1, 2), false, 'below it (256 MB: the parse went 40-70 MB over)');
-  assert.is(lane(256, 2, 1, 2), false);
-  assert.is(lane(384, 1, 1, 2), false, 'one thread asked for');
-  assert.is(lane(384, 2, 1, 1), false, 'one core');
-  assert.is(lane(384, 2, 0, 2), false, 'no pool (the serial path)');
-  assert.is(lane(512, 2, 2, 2), false, 'two workers');
-  assert.is(lane(24_000, 8, 1, 2), false, 'a budget that holds more workers');
 });
 
 test('floor: a budget below it is E_RESOURCE_LIMIT (exit 4)', () => {

@@ -74,15 +74,6 @@ function indexFragmentText(builder: FragmentBuilder, text: string, embed: boolea
   }
 }
 
-/**
- * Lets go of this thread's embedding model (~14 MB): for the coordinator, which parses on
- * its own thread only while a pool runs (ParsePool inProcessLane); the next task loads it again.
- */
-export function releaseThreadState(): void {
-  model = undefined;
-  embedOut = undefined;
-}
-
 export function parseShard(task: ParseTask): ParseResult {
   const started = performance.now();
   let readMs = 0;

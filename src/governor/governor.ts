@@ -21,7 +21,7 @@ import { resolveBudget, type MemoryBudget, type RequestedBudgetSource } from './
 import { restartFlags } from './restart.js';
 import { MemoryPolicy, nextSampleDelay, type PolicyAction, type PolicyOptions } from './policy.js';
 import { pressureOf, processSampler, type MemorySample, type MemorySampler } from './sampler.js';
-import { checkBudgetFloor, deferVectorsFor, mainLaneFor, maxThreadsFor, workerHeapMbFor } from './sizing.js';
+import { checkBudgetFloor, deferVectorsFor, maxThreadsFor, workerHeapMbFor } from './sizing.js';
 
 /** A cache the governor may drop; whatever it held must reload lazily, giving the same answers. */
 export interface Spillable {
@@ -381,11 +381,6 @@ export class MemoryGovernor {
   threadsFor(requested: number): number {
     this.maxThreads = maxThreadsFor(this.budget);
     return Math.min(requested, this.maxThreads);
-  }
-
-  /** Whether the coordinator parses alongside the workers (see mainLaneFor). */
-  mainLane(requested: number, started: number, cores: number): boolean {
-    return mainLaneFor(this.budget, requested, started, cores);
   }
 
   /** Whether the vector index is built after the parse (see deferVectorsFor). */

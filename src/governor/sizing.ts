@@ -67,36 +67,3 @@ export function workerHeapMbFor(budget: MemoryBudget, threads: number): number |
 export function deferVectorsFor(budget: MemoryBudget): boolean {
   return maxThreadsFor(budget) <= 1;
 }
-
-/**
- * The smallest budget at which the coordinator parses alongside the one worker. Measured on
- * the benchmark corpus at 256 MB (bench/memory.md, h/gov8): the one-worker parse phase peaks
- * at 246–259 MB there, held at the act line by the governor; with the coordinator parsing too
- * it peaked at 293–322 MB (the embedding model a second time, ~14 MB, the coordinator's
- * young generation growing to 8–32 MB under a parse's allocation rate, and 25–60 MB more
- * malloc memory), so 256 MB was not held. 368 MB puts the act line (90%) above ~330 MB.
- */
-export const MAIN_LANE_MIN_MB = 368;
-
-/**
- * Whether the coordinator parses too (ParsePool inProcessLane), in pieces of a few files,
- * beside the one worker the budget holds: when more threads were asked for than the budget
- * starts, the machine has a second core (the one worker leaves it idle: the coordinator only
- * stores fragments meanwhile) and the budget has room for it (MAIN_LANE_MIN_MB). Between
- * that and the two-worker budgets (~460 MB) this costs much less than a second worker
- * (~105 MB measured: an isolate and its arenas).
- */
-export function mainLaneFor(
-  budget: MemoryBudget,
-  requested: number,
-  started: number,
-  cores: number,
-): boolean {
-  return (
-    started === 1 &&
-    requested > started &&
-    cores >= 2 &&
-    maxThreadsFor(budget) <= 1 &&
-    budget.bytes >= MAIN_LANE_MIN_MB * MB
-  );
-}

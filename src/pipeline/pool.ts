@@ -29,26 +29,12 @@ export interface ParsePoolOptions {
   readonly governor?: PoolGovernor | undefined;
   /** The worker module (tests run fixture workers). Default: the parse worker. */
   readonly workerFile?: string;
-  /**
-   * Also parse on the calling thread, alongside the workers, in pieces of a few files (see
-   * MAIN_LANE_PIECES): for a budget that holds one worker with room to spare, on a machine
-   * with a second core (sizing.ts mainLaneFor). The lane pauses while the governor throttles
-   * the pool (from its first action until memory is back under the relax line) and during a
-   * recycle. Ignored on the serial path.
-   */
-  readonly inProcessLane?: boolean;
 }
 
 export type ShardCallback = (result: ParseResult, shard: readonly ParseTaskFile[]) => Promise<void> | void;
 
 /** A recycle is refused until this many shards per thread finished since the last one. */
 const RECYCLE_EVERY_SHARDS_PER_THREAD = 2;
-/**
- * The in-process lane parses a shard in this many pieces (a 1 MiB shard: ~128 KiB, ~80 ms of
- * CPU), yielding to the event loop between them so the workers' results and the governor's
- * samples are not held up for long.
- */
-export const MAIN_LANE_PIECES = 8;
 
 export class ParsePool implements PoolControl {
   private piscina: Piscina | undefined;
@@ -62,10 +48,6 @@ export class ParsePool implements PoolControl {
   private doneSinceRecycle = 0;
   /** Times the workers were restarted (the memory governor's recycle). */
   recycles = 0;
-  /** Files parsed on the calling thread by the in-process lane. */
-  inProcessFiles = 0;
-  /** The worker module's release of its per-thread state, once it ran on this thread. */
-  private releaseSerial: (() => void) | undefined;
   private detach: (() => void) | undefined;
 
   constructor(private readonly options: ParsePoolOptions) {
@@ -184,28 +166,7 @@ export class ParsePool implements PoolControl {
         }
       }
     };
-    // The calling thread's lane: pieces of the next shard while the workers run theirs.
-    const mainLane = async (): Promise<void> => {
-      while (queue.length > 0 && failure === undefined) {
-        this.throwIfAborted();
-        if (this.level > 0 || this.recycleWanted || this.recycling) {
-          await new Promise<void>((resolve) => this.waiters.push(resolve));
-          continue;
-        }
-        const shard = queue.shift();
-        if (!shard) break;
-        const take = Math.max(1, Math.ceil(shard.length / MAIN_LANE_PIECES));
-        if (take < shard.length) queue.unshift(shard.slice(take));
-        try {
-          await this.runInProcess(shard.slice(0, take), onResult);
-        } catch (err) {
-          failure ??= err instanceof Error ? err : new Error(String(err));
-        }
-      }
-    };
-    const all = Array.from({ length: Math.min(lanes, shards.length) }, lane);
-    if (this.piscina && this.options.inProcessLane) all.push(mainLane());
-    await Promise.all(all);
+    await Promise.all(Array.from({ length: Math.min(lanes, shards.length) }, lane));
     if (failure !== undefined) throw failure;
     this.throwIfAborted();
   }
@@ -261,35 +222,6 @@ export class ParsePool implements PoolControl {
     await onResult(result, shard);
   }
 
-  /**
-   * One piece on the calling thread (the in-process lane): the worker module's entry, so the
-   * piece's trees are freed (a major GC and an event-loop turn) before its result is taken.
-   * A file that throws here is not retried in halves as a worker's shard is: the parse
-   * worker's per-file guards (read, parse) already turn a bad file into a skip.
-   */
-  private async runInProcess(files: readonly ParseTaskFile[], onResult: ShardCallback): Promise<void> {
-    const result = await this.execInProcess({
-      files,
-      maxFileBytes: this.options.maxFileBytes,
-      extract: this.options.extract,
-      embed: this.options.embed ?? false,
-    });
-    this.inProcessFiles += files.length;
-    await onResult(result, files);
-  }
-
-  private async execInProcess(task: ParseTask): Promise<ParseResult> {
-    if (!this.serial) {
-      const mod = (await import(this.options.workerFile ?? WORKER_FILE)) as {
-        default: (t: ParseTask) => Promise<ParseResult>;
-        releaseThreadState?: () => void;
-      };
-      this.serial = mod.default;
-      this.releaseSerial = mod.releaseThreadState;
-    }
-    return await this.serial(task);
-  }
-
   private async exec(task: ParseTask): Promise<ParseResult> {
     if (this.piscina) {
       return (await this.piscina.run(
@@ -297,7 +229,13 @@ export class ParsePool implements PoolControl {
         this.options.signal ? { signal: this.options.signal } : {},
       )) as ParseResult;
     }
-    return await this.execInProcess(task);
+    if (!this.serial) {
+      const mod = (await import(this.options.workerFile ?? WORKER_FILE)) as {
+        default: (t: ParseTask) => Promise<ParseResult>;
+      };
+      this.serial = mod.default;
+    }
+    return await this.serial(task);
   }
 
   private throwIfAborted(): void {
@@ -312,7 +250,6 @@ export class ParsePool implements PoolControl {
   async destroy(): Promise<void> {
     this.detach?.();
     this.detach = undefined;
-    this.releaseSerial?.();
     const p = this.piscina;
     this.piscina = undefined;
     await p?.destroy();

@@ -94,8 +94,6 @@ export interface PoolFigures {
   receiveMs: number;
   /** workerBusyMs / (parse phase wall time × threads). */
   utilization: number;
-  /** Files the coordinator parsed itself, alongside the workers (ParsePool inProcessLane). */
-  inProcessFiles: number;
 }
 
 export interface IndexSummary {
@@ -313,13 +311,13 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     // to spawn workers and load grammars); the output is the same either way.
     const small = toParse.length <= SERIAL_MAX_FILES && totalBytes <= SERIAL_MAX_BYTES;
     // As many threads as asked for, and as the memory budget holds.
-    const requestedThreads = Math.max(1, Math.min(options.threads, cpus().length * 4));
-    const threads = run.serial || small ? 0 : governor.threadsFor(requestedThreads);
+    const threads =
+      run.serial || small
+        ? 0
+        : governor.threadsFor(Math.max(1, Math.min(options.threads, cpus().length * 4)));
     // Under a budget that holds one worker, vectors go into the index after the parse.
     const deferVectors = vectorStage !== undefined && threads > 0 && governor.deferVectors();
     if (toParse.length > 0) {
-      // The coordinator parses too when the budget holds one worker (sizing.ts mainLaneFor).
-      const mainLane = threads > 0 && governor.mainLane(requestedThreads, threads, cpus().length);
       parsePool = new ParsePool({
         threads,
         maxFileBytes: options.maxFileBytes,
@@ -328,7 +326,6 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         signal: run.signal,
         workerHeapMb: governor.workerHeapMb(threads),
         governor,
-        inProcessLane: mainLane,
       });
       const shards = planShards(toParse, { threads: Math.max(1, threads) });
       pool.shards = shards.length;
@@ -399,7 +396,6 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
       });
       progress.done();
     }
-    pool.inProcessFiles = parsePool?.inProcessFiles ?? 0;
     // The workers' heaps and parser memory are not needed past here: free them before the merge.
     await parsePool?.destroy();
     // Their malloc arenas stay with the process until trimmed; the store pages they wrote stay mapped.
@@ -764,7 +760,6 @@ function zeroPoolFigures(): PoolFigures {
     workerEncodeMs: 0,
     receiveMs: 0,
     utilization: 0,
-    inProcessFiles: 0,
   };
 }
 
