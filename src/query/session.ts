@@ -209,33 +209,6 @@ export class IndexSession {
     return new FragmentReader(bytes);
   }
 
-  /**
-   * The stored vectors of `ids` (as symbolVector gives them, undefined where none), reading
-   * each file's fragment once: a query's similarity lookups fall in ~50 files for 100 ids.
-   */
-  symbolVectors(ids: readonly number[]): (Float32Array | undefined)[] {
-    const g = this.view();
-    const out = new Array<Float32Array | undefined>(ids.length).fill(undefined);
-    const byFile = new Map<number, number[]>();
-    ids.forEach((id, k) => {
-      const file = g.symbols.file[id] ?? NONE;
-      if (file === NONE) return;
-      const list = byFile.get(file);
-      if (list) list.push(k);
-      else byFile.set(file, [k]);
-    });
-    for (const [file, ks] of byFile) {
-      // Every row is taken out before the next read.
-      const frag = this.fragmentInPassing(file);
-      const start = g.files.symbolStart[file] ?? 0;
-      for (const k of ks) {
-        const i = frag.vectorIndexOf(ids[k]! - start);
-        out[k] = i < 0 ? undefined : frag.vector(i);
-      }
-    }
-    return out;
-  }
-
   /** Everything a result shows about symbol `id`. */
   symbol(id: number): SymbolInfo {
     const g = this.view();
