@@ -2,21 +2,19 @@
 // the question means sits in a file where the question's other forms found code; the others
 // (every class has one) count less. A small tree written here.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { analyzeQuery } from '../src/query/analyze.js';
 import type { IndexSession } from '../src/query/session.js';
-import { closeIndexedFixture, openIndexedFixture, type Workspace } from './helpers/workspace.js';
+import {
+  closeIndexedFixture,
+  openIndexedFixture,
+  writeTreeFile as write,
+  type Workspace,
+} from './helpers/workspace.js';
 
 let ws: Workspace;
 let session: IndexSession;
-
-function write(root: string, rel: string, text: string): void {
-  mkdirSync(join(root, rel, '..'), { recursive: true });
-  writeFileSync(join(root, rel), text);
-}
 
 test.before(async () => {
   ({ ws, session } = await openIndexedFixture((dir) => {

@@ -2,8 +2,6 @@
 // written here: helpers of Rust inline test modules are tests, a scoped package directory is
 // named by its parts, and exception classes seed after the code that raises them.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { analyzeQuery, focusDirs, isExceptionCode } from '../src/query/analyze.js';
@@ -11,15 +9,15 @@ import { gatherContext, sameTextKey, type GravityTrace } from '../src/query/grav
 import { resolveSymbol } from '../src/query/lookup.js';
 import type { IndexSession } from '../src/query/session.js';
 import { isTest } from '../src/query/symbol-info.js';
-import { closeIndexedFixture, openIndexedFixture, type Workspace } from './helpers/workspace.js';
+import {
+  closeIndexedFixture,
+  openIndexedFixture,
+  writeTreeFile as write,
+  type Workspace,
+} from './helpers/workspace.js';
 
 let ws: Workspace;
 let session: IndexSession;
-
-function write(root: string, rel: string, text: string): void {
-  mkdirSync(join(root, rel, '..'), { recursive: true });
-  writeFileSync(join(root, rel), text);
-}
 
 test.before(async () => {
   ({ ws, session } = await openIndexedFixture((dir) => {

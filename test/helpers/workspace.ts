@@ -2,7 +2,7 @@
 // reading the published graph back. Every test gets its own temp directory and removes it.
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,12 @@ export function editFile(path: string, from: string, to: string): void {
   const text = readFileSync(path, 'utf8');
   if (!text.includes(from)) throw new Error(`${path} has no ${JSON.stringify(from)}`);
   writeFileSync(path, text.replace(from, to));
+}
+
+/** Writes `text` to `root/rel`, making its directories. */
+export function writeTreeFile(root: string, rel: string, text: string): void {
+  mkdirSync(join(root, rel, '..'), { recursive: true });
+  writeFileSync(join(root, rel), text);
 }
 
 export function testOptions(root: string, overrides: Partial<IndexOptions> = {}): IndexOptions {
