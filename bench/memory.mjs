@@ -110,6 +110,8 @@ function runOnce(budget) {
         // CPU is less disturbed by a shared machine than wall time: all threads, and the workers alone.
         cpuS: +(s.cpuMs / 1000).toFixed(2),
         workerBusyS: +(s.pool.workerBusyMs / 1000).toFixed(2),
+        workerReclaimS: +((s.pool.workerReclaimMs ?? 0) / 1000).toFixed(2),
+        workerCpuS: +((s.pool.workerCpuMs ?? 0) / 1000).toFixed(2),
         maxRssMb: Math.round(usage.maxRSS / 1024),
         userS: +(usage.user / 1e6).toFixed(2),
         sysS: +(usage.system / 1e6).toFixed(2),

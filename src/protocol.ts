@@ -106,6 +106,13 @@ export interface ParseResult {
     readonly encodeMs: number;
     /** Wall time the worker spent on this task, start to finish (its busy time). */
     readonly busyMs: number;
+    /** Wall time of the tree reclaim after the task (a GC and an event-loop turn), not in busyMs. */
+    readonly reclaimMs?: number;
+    /**
+     * CPU time of the worker's thread over the task and its reclaim (Linux: /proc/thread-self,
+     * 10 ms ticks); against busyMs + reclaimMs it tells working from waiting. Absent elsewhere.
+     */
+    readonly cpuMs?: number;
   };
   readonly bytesRead: number;
   readonly threadId: number;

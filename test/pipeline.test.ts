@@ -174,6 +174,7 @@ test('summary counts files, languages, skips by reason and phases', async () => 
     assert.is(s.skipped.byReason.binary, 1);
     assert.is(s.skipped.byReason['unsupported-language'], 1);
     assert.ok(s.phases.totalMs >= s.phases.parseMs);
+    assert.ok(s.pool.workerReclaimMs > 0, 'the tree reclaim after each shard is timed');
     assert.ok(s.peakRssMb > 10);
     assert.ok(s.symbols.byKind.class !== undefined && s.symbols.byKind.method !== undefined);
   } finally {

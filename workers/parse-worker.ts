@@ -20,6 +20,7 @@ import { LEXICAL_STEM, encodeBag, termBag } from '../src/search/terms.js';
 import { countErrors } from './extract/common.js';
 import { extractorFor } from './extract/index.js';
 import { readSource } from './read-source.js';
+import { threadCpuMs } from './thread-cpu.js';
 
 interface Built {
   readonly builder: FragmentBuilder;
@@ -195,7 +196,12 @@ export function parseShard(task: ParseTask): ParseResult {
  * gigabytes over a large tree. A major GC, because a shard's allocation promotes its trees.
  */
 export default async function runParseTask(task: ParseTask): Promise<ParseResult> {
+  const cpuBefore = threadCpuMs();
   const result = parseShard(task);
+  const t = performance.now();
   await reclaimTrees('major');
-  return result;
+  const reclaimMs = performance.now() - t;
+  const cpuAfter = threadCpuMs();
+  const cpuMs = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
+  return { ...result, timings: { ...result.timings, reclaimMs, ...(cpuMs !== undefined ? { cpuMs } : {}) } };
 }

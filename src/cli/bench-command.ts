@@ -65,7 +65,7 @@ function formatBench(r: BenchReport): string {
     row('lexicon', p.lexiconMs, c.lexiconMs),
     row('store', p.storeMs, c.storeMs),
     `workers: ${f.pool.shards} shards, utilisation ${(100 * f.pool.utilization).toFixed(0)}%, busy ${(f.pool.workerBusyMs / 1000).toFixed(2)}s ` +
-      `(read ${(f.pool.workerReadMs / 1000).toFixed(2)}s, parse ${(f.pool.workerParseMs / 1000).toFixed(2)}s, extract ${(f.pool.workerExtractMs / 1000).toFixed(2)}s, embed ${(f.pool.workerEmbedMs / 1000).toFixed(2)}s, encode ${(f.pool.workerEncodeMs / 1000).toFixed(2)}s); coordinator receive ${(f.pool.receiveMs / 1000).toFixed(2)}s`,
+      `(read ${(f.pool.workerReadMs / 1000).toFixed(2)}s, parse ${(f.pool.workerParseMs / 1000).toFixed(2)}s, extract ${(f.pool.workerExtractMs / 1000).toFixed(2)}s, embed ${(f.pool.workerEmbedMs / 1000).toFixed(2)}s, encode ${(f.pool.workerEncodeMs / 1000).toFixed(2)}s), tree reclaim ${(f.pool.workerReclaimMs / 1000).toFixed(2)}s, worker CPU ${(f.pool.workerCpuMs / 1000).toFixed(2)}s; coordinator receive ${(f.pool.receiveMs / 1000).toFixed(2)}s`,
     `memory: ${formatMemory(f.memory)}`,
     `symbols ${f.symbols.total}, edges ${f.edges.total}, refs resolved ${f.references.resolved}/${f.references.total}`,
     `re-run, nothing changed: ${(r.noop.wallMs / 1000).toFixed(3)}s; one file edited: comment ${(r.oneFileEdited.wallMs / 1000).toFixed(3)}s` +

@@ -90,6 +90,10 @@ export interface PoolFigures {
   workerExtractMs: number;
   workerEmbedMs: number;
   workerEncodeMs: number;
+  /** Sum of the tree reclaims after each shard (a major GC and an event-loop turn), outside workerBusyMs. */
+  workerReclaimMs: number;
+  /** The workers' thread CPU over their shards and reclaims (0 where /proc/thread-self is missing). */
+  workerCpuMs: number;
   /** Coordinator time spent receiving shard results (fragment views, store puts). */
   receiveMs: number;
   /** workerBusyMs / (parse phase wall time × threads). */
@@ -340,6 +344,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         pool.workerExtractMs += result.timings.extractMs;
         pool.workerEmbedMs += result.timings.embedMs;
         pool.workerEncodeMs += result.timings.encodeMs;
+        pool.workerReclaimMs += result.timings.reclaimMs ?? 0;
+        pool.workerCpuMs += result.timings.cpuMs ?? 0;
         const waits: Promise<void>[] = [];
         const arrived: { relPath: string; fragment: FragmentReader }[] = [];
         for (const o of result.outcomes) {
@@ -758,6 +764,8 @@ function zeroPoolFigures(): PoolFigures {
     workerExtractMs: 0,
     workerEmbedMs: 0,
     workerEncodeMs: 0,
+    workerReclaimMs: 0,
+    workerCpuMs: 0,
     receiveMs: 0,
     utilization: 0,
   };
