@@ -92,7 +92,7 @@ export interface PoolFigures {
   workerEncodeMs: number;
   /** Sum of the tree reclaims after each shard (a major GC and an event-loop turn), outside workerBusyMs. */
   workerReclaimMs: number;
-  /** The workers' thread CPU over their shards and reclaims (0 where /proc/thread-self is missing). */
+  /** The workers' own thread CPU over their shards and reclaims (the coordinator's on the serial path; 0 without /proc/thread-self). */
   workerCpuMs: number;
   /** Coordinator time spent receiving shard results (fragment views, store puts). */
   receiveMs: number;
