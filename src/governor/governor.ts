@@ -10,6 +10,7 @@ import { channel } from 'node:diagnostics_channel';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import {
+  dropExecutablePages,
   dropMappedFiles,
   memtrimAvailable,
   setArenaMax,
@@ -65,7 +66,10 @@ export interface MemoryReleaser {
   readonly available: boolean;
   /** Returns free malloc memory; true if any was returned. */
   trim(): boolean;
-  /** Drops the resident pages of the mapped store files; returns the bytes of mappings advised. */
+  /**
+   * Drops the resident pages of the mapped store files and of the executable's clean read-only
+   * mappings (all read back from the page cache when used); returns the bytes of mappings advised.
+   */
   dropMapped(): number;
   /** Makes the allocator keep less (fewer arenas, trimmed sooner); true if it could. */
   tune(): boolean;
@@ -91,7 +95,7 @@ const ARENA_MAX = 2;
 export const nativeReleaser: MemoryReleaser = {
   available: memtrimAvailable,
   trim: trimMalloc,
-  dropMapped: () => dropMappedFiles(isStoreFile),
+  dropMapped: () => dropMappedFiles(isStoreFile) + dropExecutablePages(),
   tune: () => setArenaMax(ARENA_MAX) && setTrimThreshold(TRIM_THRESHOLD_BYTES),
 };
 
