@@ -1,10 +1,13 @@
 // The index run's vector stage: the batched adds used after the parse under a one-worker
-// budget (VectorStage.addAll) give the same vectors under the same keys as adding file by file.
+// budget (VectorStage.addAll, and the spool that keeps the vectors until then) give the same
+// vectors under the same keys as adding file by file.
 
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FragmentReader } from '../src/graph/fragment.js';
+import { VectorSpool } from '../src/pipeline/vector-spool.js';
 import { VECTOR_DIR, VectorStage } from '../src/pipeline/vectors.js';
 import { silentLogger } from '../src/util/log.js';
 import { VectorIndexBuilder } from '../src/vector/builder.js';
@@ -93,6 +96,103 @@ test('addAll in small batches (and a file bigger than a batch) = add file by fil
     assert.equal(neighbours(dirs[1]!.dir, b.record.file, inputs), want);
   } finally {
     for (const d of dirs) d.cleanup();
+  }
+});
+
+test('spool then addSpooled (read back in small batches) = addAll of the same files', () => {
+  const inputs = fragments();
+  const dirs = [tempDir(), tempDir()];
+  try {
+    const stage = (i: number): VectorStage =>
+      new VectorStage({
+        indexDir: dirs[i]!.dir,
+        generation: 1,
+        prevFiles: undefined,
+        prevVectors: undefined,
+        threads: 1,
+        log: silentLogger,
+      });
+    // Each file three times under other paths: ~21 files of vectors, batches of 5 rows.
+    const many = [0, 1, 2].flatMap((k) => inputs.map((i) => ({ ...i, relPath: `${k}/${i.relPath}` })));
+    const spooled = stage(1);
+    for (const i of many) assert.ok(spooled.spool(i.relPath, i.fragment), `${i.relPath} spooled`);
+    spooled.addSpooled(5);
+    assert.not.ok(
+      readdirSync(join(dirs[1]!.dir, VECTOR_DIR)).some((n) => n.startsWith('spool-')),
+      'the spool file is gone once read',
+    );
+    const b = spooled.finish(many);
+    const batched = stage(0);
+    batched.addAll(many, 5);
+    const a = batched.finish(many);
+    assert.ok(a.record && b.record);
+    assert.is(
+      b.record.count,
+      many.reduce((n, i) => n + i.fragment.vectorCount, 0),
+      'every spooled vector is in',
+    );
+    // Spooled keys follow the order of spool() calls, as addAll's follow its input's order.
+    assert.equal(Array.from(b.fileKey), Array.from(a.fileKey));
+    assert.equal(
+      neighbours(dirs[1]!.dir, b.record.file, many),
+      neighbours(dirs[0]!.dir, a.record.file, many),
+    );
+  } finally {
+    for (const d of dirs) d.cleanup();
+  }
+});
+
+test('the spool: rows and vectors back in order from memory and from its file; another width refused', () => {
+  const d = tempDir();
+  try {
+    const dim = 8;
+    const rowsOf = (n: number, base: number): Int32Array =>
+      Int32Array.from({ length: n }, (_, i) => base + i * 3);
+    const dataOf = (n: number, seed: number): Int8Array =>
+      Int8Array.from({ length: n * dim }, (_, i) => ((i * 31 + seed) % 255) - 127);
+    const read = (spool: VectorSpool, batchRows: number): string[] => {
+      const out: string[] = [];
+      for (const b of spool.batches(batchRows)) {
+        assert.is(b.data.length, b.rows.length * dim);
+        assert.ok(b.rows.length <= batchRows || new Set(b.fileKeys).size === 1, 'batches hold whole files');
+        b.rows.forEach((row, i) =>
+          out.push(
+            `${b.fileKeys[i]}:${row}:${Array.from(b.data.subarray(i * dim, (i + 1) * dim)).join(',')}`,
+          ),
+        );
+      }
+      return out;
+    };
+    const expect = (files: number, perFile: number): string[] =>
+      Array.from({ length: files }, (_, f) => {
+        const rows = rowsOf(perFile + (f % 3), f);
+        const data = dataOf(rows.length, f);
+        return Array.from(
+          rows,
+          (row, i) => `${f + 100}:${row}:${Array.from(data.subarray(i * dim, (i + 1) * dim)).join(',')}`,
+        );
+      }).flat();
+    const fill = (spool: VectorSpool, files: number, perFile: number): void => {
+      for (let f = 0; f < files; f++) {
+        const rows = rowsOf(perFile + (f % 3), f);
+        assert.ok(spool.append(f + 100, rows, dataOf(rows.length, f), dim));
+      }
+    };
+    // Small: never leaves memory (no file is written).
+    const small = new VectorSpool(join(d.dir, 'small.tmp'));
+    fill(small, 10, 4);
+    assert.not.ok(small.append(1, rowsOf(2, 0), new Int8Array(2 * 4), 4), 'another width is refused');
+    assert.equal(read(small, 7), expect(10, 4));
+    assert.not.ok(existsSync(join(d.dir, 'small.tmp')));
+    // Large: ~4 MB, written in 1 MiB chunks, then read back from the file.
+    const large = new VectorSpool(join(d.dir, 'large.tmp'));
+    fill(large, 2000, 200);
+    assert.ok(existsSync(join(d.dir, 'large.tmp')), 'the spool went to its file');
+    assert.is(large.rowCount, expect(2000, 200).length);
+    assert.equal(read(large, 1000), expect(2000, 200));
+    assert.not.ok(existsSync(join(d.dir, 'large.tmp')), 'deleted once read');
+  } finally {
+    d.cleanup();
   }
 });
 

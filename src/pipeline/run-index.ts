@@ -211,6 +211,8 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
   governor.phase('discover');
   if (discarded) log.warn(`previous index discarded: ${discarded}; building a fresh one`);
   let parsePool: ParsePool | undefined;
+  /** Its vector spool is deleted if the run ends before the spooled vectors are added. */
+  let vectorStageOf: VectorStage | undefined;
   // The merge input, spillable: once in the store, the governor may drop fragments (re-read lazily).
   const stash = new MergeInputStash(writer, governor, { spillDir: options.indexDir });
   governor.addFlusher(() => stash.flush());
@@ -302,9 +304,12 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
           log,
         })
       : undefined;
+    vectorStageOf = vectorStage;
     const parsed = new Map<string, MergeInput>();
     /** Parsed files whose vectors equal their previous fragment's (not dropped, not added again). */
     const keptVectors = new Set<string>();
+    /** Parsed files whose vectors wait for the build after the parse outside the spool. */
+    const addLater = new Set<string>();
     const skipped: SkippedRecord[] = skippedNow;
     let unchangedCount = 0;
     let bytesParsed = 0;
@@ -390,6 +395,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
           } else if (vectorStage) {
             vectorStage.drop(o.relPath);
             if (!deferVectors) arrived.push({ relPath: o.relPath, fragment: new FragmentReader(bytes) });
+            else if (!vectorStage.spool(o.relPath, new FragmentReader(bytes))) addLater.add(o.relPath);
           }
           parsed.set(o.relPath, stash.add(meta, bytes, false));
         }
@@ -407,7 +413,11 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     // Their malloc arenas stay with the process until trimmed; the store pages they wrote stay mapped.
     if (parsePool) governor.release('parse workers stopped');
     parsePool = undefined;
-    if (deferVectors) vectorStage?.addAll([...parsed.values()].filter((i) => !keptVectors.has(i.relPath)));
+    if (deferVectors) {
+      // From the spool, then the files it could not take (re-read from the stash).
+      vectorStage?.addSpooled();
+      vectorStage?.addAll([...parsed.values()].filter((i) => addLater.has(i.relPath)));
+    }
     // Under a budget the vector index waits on disk through the merge (~47 MB on the benchmark
     // corpus); finish() loads it back only if it still has to change.
     if (governor.budget.source !== 'physical' && vectorStage?.park()) governor.release('vector index parked');
@@ -682,6 +692,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
   } finally {
     rss.stop();
     stash.dispose();
+    vectorStageOf?.disposeSpool();
     await governor.stop();
     await parsePool?.destroy();
     await writer.close();

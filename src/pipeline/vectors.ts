@@ -16,6 +16,7 @@ import type { FileTable } from '../graph/graph.js';
 import type { Logger } from '../util/log.js';
 import { VectorIndexBuilder } from '../vector/builder.js';
 import { stampVectorFile, type VectorFileStamp } from '../vector/format.js';
+import { VectorSpool } from './vector-spool.js';
 
 export const VECTOR_DIR = 'vectors';
 /** Vector key = fileKey * ROW_SPAN + symbol row (a file has far fewer than 2^20 symbols). */
@@ -82,6 +83,9 @@ export class VectorStage {
   /** Vectors added while the file is not loaded: searched from their fragments. */
   private pending = new Map<string, FragmentReader>();
   addMs = 0;
+  /** The vectors kept by spool() until addSpooled(), and their files. */
+  private spooled: VectorSpool | undefined;
+  private spooledPaths: string[] = [];
 
   constructor(private readonly init: VectorStageInit) {
     const { prevFiles, prevVectors } = init;
@@ -265,6 +269,52 @@ export class VectorStage {
       this.present.add(relPath);
     }
     flush();
+  }
+
+  /**
+   * For a build after the parse (deferVectorsFor): keeps a parsed file's vectors in the spool
+   * (vector-spool.ts) until addSpooled(), instead of re-reading its fragment then. Only for a
+   * build from scratch (no previous index to update); false when the caller must add the file
+   * itself later (addAll), as before.
+   */
+  spool(relPath: string, fragment: FragmentReader): boolean {
+    if (this.listing || this.pendingLoad !== undefined || this.builder || this.parked) return false;
+    if (fragment.vectorCount === 0) {
+      this.present.add(relPath);
+      return true;
+    }
+    mkdirSync(this.dir, { recursive: true });
+    this.spooled ??= new VectorSpool(join(this.dir, `spool-${this.init.generation}.tmp`));
+    const key = this.fileKeyOf(relPath);
+    const { rows, data } = fragment.vectorBlock();
+    if (!this.spooled.append(key, rows, data, fragment.vectorDim)) return false;
+    this.spooledPaths.push(relPath);
+    return true;
+  }
+
+  /** Adds what spool() kept, in batches of about `batchRows` rows (see addAll). */
+  addSpooled(batchRows = 8192): void {
+    const spool = this.spooled;
+    if (!spool) return;
+    this.spooled = undefined;
+    for (const batch of spool.batches(batchRows)) {
+      const t = performance.now();
+      this.builder ??= VectorIndexBuilder.create(spool.dim, { threads: this.init.threads });
+      this.builder.add(
+        batch.rows.map((row, i) => vectorKey(batch.fileKeys[i]!, row)),
+        batch.data,
+      );
+      this.addMs += performance.now() - t;
+    }
+    for (const p of this.spooledPaths) this.present.add(p);
+    this.spooledPaths = [];
+  }
+
+  /** Deletes the spool file of a run that ends before addSpooled() (an error, an abort). */
+  disposeSpool(): void {
+    this.spooled?.dispose();
+    this.spooled = undefined;
+    this.spooledPaths = [];
   }
 
   /**
