@@ -3,10 +3,10 @@
 // as its fragment arrives, and read back in one sequential pass of large reads. Without it
 // the build re-read every stashed fragment the governor had spilled (5.8k reloads, ~0.9 s of
 // a 256 MB run of the benchmark corpus, bench/memory.md) to take ~4% of its bytes. The file
-// lives in the index's vector directory and is deleted when read (or, after a crash, by the
-// next run's VectorStage.collect). Coordinator thread.
+// is created in the index's vector directory and unlinked as soon as it is open (as the merge
+// input's spill file: nothing is left behind, even by a crash). Coordinator thread.
 
-import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { describeError, LeindexError } from '../errors.js';
 
 /** Bytes gathered before one write(). */
@@ -38,6 +38,11 @@ export class VectorSpool {
   rowCount = 0;
 
   constructor(readonly path: string) {}
+
+  /** Whether the spool has a file open (it outgrew its write buffer). */
+  get onDisk(): boolean {
+    return this.fd !== undefined;
+  }
 
   /** Bytes one file's vectors take in the spool: rows (4 B each), then the vectors, 4-aligned. */
   private static entryBytes(count: number, dim: number): number {
@@ -71,7 +76,10 @@ export class VectorSpool {
 
   private flush(): void {
     if (this.pendingBytes === 0) return;
-    this.fd ??= openSync(this.path, 'w+', 0o600);
+    if (this.fd === undefined) {
+      this.fd = openSync(this.path, 'wx+', 0o600);
+      unlinkSync(this.path);
+    }
     let done = 0;
     // At explicit positions: a write that failed half-way is redone in place, not appended again.
     while (done < this.pendingBytes)
@@ -82,7 +90,7 @@ export class VectorSpool {
 
   /**
    * Everything appended, in order, in batches of about `batchRows` rows (a file's rows are
-   * never split; a file with more rows is a batch of its own). Deletes the file at the end.
+   * never split; a file with more rows is a batch of its own). Closes the file at the end.
    * Throws E_IO when the file cannot be read back.
    */
   *batches(batchRows: number): Generator<SpooledBatch> {
@@ -146,7 +154,7 @@ export class VectorSpool {
     }
   }
 
-  /** Closes and deletes the file (idempotent). */
+  /** Closes the file, which frees its disk space (idempotent). */
   dispose(): void {
     if (this.fd !== undefined) {
       try {
@@ -156,7 +164,6 @@ export class VectorSpool {
       }
       this.fd = undefined;
     }
-    rmSync(this.path, { force: true });
     this.entries.length = 0;
     this.pendingBytes = 0;
   }

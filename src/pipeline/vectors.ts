@@ -284,7 +284,9 @@ export class VectorStage {
       return true;
     }
     mkdirSync(this.dir, { recursive: true });
-    this.spooled ??= new VectorSpool(join(this.dir, `spool-${this.init.generation}.tmp`));
+    this.spooled ??= new VectorSpool(
+      join(this.dir, `spool-${this.init.generation}-${process.pid}-${Date.now()}.tmp`),
+    );
     const key = this.fileKeyOf(relPath);
     const { rows, data } = fragment.vectorBlock();
     if (!this.spooled.append(key, rows, data, fragment.vectorDim)) return false;
