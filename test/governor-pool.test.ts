@@ -1,8 +1,9 @@
 // The parse pool under the memory governor, with a tiny fixture worker (written to a temp dir
 // by this test) that allocates per file: a worker that dies of ERR_WORKER_OUT_OF_MEMORY
 // fails its shard, the shard is retried smaller until it fits, and a file that can never fit
-// is skipped with the reason; throttling halves shards and limits tasks in flight;
-// recycling replaces the worker threads. No file is ever lost.
+// is skipped with the reason; throttling halves shards and limits tasks in flight (a task's
+// slot is free once its worker answered, while its result is handled); recycling replaces the
+// worker threads. No file is ever lost.
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -134,6 +135,42 @@ test('throttled: shards are split and at most one task is in flight; relaxed: ba
     const fast = await runAll(pool, shards);
     assert.equal(fast.shardSizes, [8, 8, 8, 8]);
     assert.ok(maxOverlap(fast.ran) >= 2, 'both threads busy again');
+  } finally {
+    await pool.destroy();
+    ws.cleanup();
+  }
+});
+
+test("throttled to one task: the next shard starts while the previous one's result is still being handled", async () => {
+  const ws = tempDir();
+  const pool = new ParsePool({
+    threads: 1,
+    maxFileBytes: 1 << 20,
+    extract: true,
+    workerFile: fixtureWorker(ws.dir),
+  });
+  try {
+    pool.throttle(2);
+    const shards = Array.from({ length: 4 }, (_, i) => files(`slow${i}_`, 1));
+    const ran: { started: number; ended: number }[] = [];
+    const handled: { from: number; to: number }[] = [];
+    await pool.run(shards, async (result) => {
+      const from = Date.now();
+      ran.push((result as ParseResult & { ran: { started: number; ended: number } }).ran);
+      // Storing a shard's fragments takes a while (a store commit): 100 ms here.
+      await new Promise((r) => setTimeout(r, 100));
+      handled.push({ from, to: Date.now() });
+    });
+    assert.is(ran.length, 4);
+    assert.is(maxOverlap(ran), 1, 'still one task at a time in the worker');
+    // Each later task started before the handling of the one before it ended.
+    ran.sort((a, b) => a.started - b.started);
+    handled.sort((a, b) => a.from - b.from);
+    for (let i = 1; i < ran.length; i++)
+      assert.ok(
+        ran[i]!.started < handled[i - 1]!.to,
+        `task ${i} started at ${ran[i]!.started}, the result of task ${i - 1} was handled until ${handled[i - 1]!.to}`,
+      );
   } finally {
     await pool.destroy();
     ws.cleanup();

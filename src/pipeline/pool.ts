@@ -157,12 +157,20 @@ export class ParsePool implements PoolControl {
           queue.unshift(shard.slice(take));
           shard = shard.slice(0, take);
         }
+        // The slot is given back as soon as the worker answers (so the next shard can start
+        // while this one's fragments are stored), or at the end when it failed.
+        let released = false;
+        const releaseOnce = (): void => {
+          if (released) return;
+          released = true;
+          this.release();
+        };
         try {
-          await this.runShard(shard, onResult);
+          await this.runShard(shard, onResult, releaseOnce);
         } catch (err) {
           failure ??= err instanceof Error ? err : new Error(String(err));
         } finally {
-          this.release();
+          releaseOnce();
         }
       }
     };
@@ -171,7 +179,15 @@ export class ParsePool implements PoolControl {
     this.throwIfAborted();
   }
 
-  private async runShard(shard: readonly ParseTaskFile[], onResult: ShardCallback): Promise<void> {
+  /**
+   * Runs a shard (retrying it in halves if its worker dies); `answered` is called when a
+   * worker has answered for the whole shard, before `onResult` runs.
+   */
+  private async runShard(
+    shard: readonly ParseTaskFile[],
+    onResult: ShardCallback,
+    answered: () => void = () => {},
+  ): Promise<void> {
     const task: ParseTask = {
       files: shard,
       maxFileBytes: this.options.maxFileBytes,
@@ -219,6 +235,7 @@ export class ParsePool implements PoolControl {
     }
     // Counted before the callback: a recycle asked from it sees every shard that came back so far.
     this.doneSinceRecycle++;
+    answered();
     await onResult(result, shard);
   }
 
