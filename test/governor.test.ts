@@ -295,6 +295,42 @@ test('release: at most once per releaseEveryMs; still above the line after it, t
   await gov.stop();
 });
 
+test("release: the executable's pages are dropped with full releases, not with the cheap store-page drops", async () => {
+  // 990 MB, 40 of it file-backed; a trim gives 5 MB back, so the line stays crossed.
+  const p = simulatedProcess(990, 40, 5);
+  const code: number[] = [];
+  const releaser: MemoryReleaser = {
+    ...p.releaser,
+    dropCode: () => {
+      code.push(p.state.now);
+      return 1;
+    },
+  };
+  const gov = new MemoryGovernor(budget(1000), {
+    sampler: p.sampler,
+    releaser,
+    policy: { dwellMs: 0 },
+    releaseEveryMs: 1000,
+  });
+  gov.attachPool(fakePool({ log: [] }));
+  await gov.tick(); // a full release
+  // The store's pages come back (a writer maps them in): cheap drops, every 100 ms at most.
+  for (const now of [200, 400, 600]) {
+    p.state.now = now;
+    p.state.file = 40 * MB;
+    await gov.tick();
+  }
+  p.state.now = 1000;
+  await gov.tick(); // the next full release
+  assert.equal(p.calls.filter((c) => c === 'trim').length, 2, p.calls.join(','));
+  assert.ok(
+    p.calls.filter((c) => c === 'drop').length >= 5,
+    `store pages dropped alone too: ${p.calls.join(',')}`,
+  );
+  assert.equal(code, [0, 1000], 'the executable only with the two full releases');
+  await gov.stop();
+});
+
 test('release: without a releaser the budget is held against RSS minus file-backed pages', async () => {
   const p = simulatedProcess(950, 300, 20);
   const log: Calls = { log: [] };

@@ -1,6 +1,6 @@
 // The memory governor: samples the process at an interval that shortens near the budget,
-// and at 90% of it first gives memory back (malloc trim, mapped store pages dropped: see
-// MemoryReleaser), then acts in order of cost — slows the parse pool, flushes store writes,
+// and at 90% of it first gives memory back (malloc trim, mapped store pages and the
+// executable's cold pages dropped: see MemoryReleaser), then acts in order of cost — slows the parse pool, flushes store writes,
 // spills registered caches, recycles workers — then relaxes below 75%. The budget is held
 // against RSS (RSS minus file-backed pages without the memtrim addon: see pressure()). Every
 // action, spill and reload goes into a log (MemoryReport, and memoryLog() for the whole
@@ -66,11 +66,14 @@ export interface MemoryReleaser {
   readonly available: boolean;
   /** Returns free malloc memory; true if any was returned. */
   trim(): boolean;
-  /**
-   * Drops the resident pages of the mapped store files and of the executable's clean read-only
-   * mappings (all read back from the page cache when used); returns the bytes of mappings advised.
-   */
+  /** Drops the resident pages of the mapped store files; returns the bytes of mappings advised. */
   dropMapped(): number;
+  /**
+   * Drops the resident pages of the executable's clean read-only mappings (its cold startup
+   * pages; what is in use faults back in from the page cache): with each full release only,
+   * as the hot part comes straight back. Returns the bytes of mappings advised.
+   */
+  dropCode?(): number;
   /** Makes the allocator keep less (fewer arenas, trimmed sooner); true if it could. */
   tune(): boolean;
   /** A full GC of this isolate (tests count them); default: the real one. */
@@ -95,7 +98,8 @@ const ARENA_MAX = 2;
 export const nativeReleaser: MemoryReleaser = {
   available: memtrimAvailable,
   trim: trimMalloc,
-  dropMapped: () => dropMappedFiles(isStoreFile) + dropExecutablePages(),
+  dropMapped: () => dropMappedFiles(isStoreFile),
+  dropCode: dropExecutablePages,
   tune: () => setArenaMax(ARENA_MAX) && setTrimThreshold(TRIM_THRESHOLD_BYTES),
 };
 
@@ -470,6 +474,7 @@ export class MemoryGovernor {
     this.releaser.trim();
     const trimmedAt = performance.now();
     this.releaser.dropMapped();
+    this.releaser.dropCode?.();
     const after = this.sampler.sampleSync();
     this.observe(after);
     this.lastReleaseAt = this.lastDropAt = after.atMs;
