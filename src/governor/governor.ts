@@ -291,7 +291,10 @@ export class MemoryGovernor {
   private lastDropMs = 0;
   private lastCollectAt = -Infinity;
   private lastCollectMs = 0;
-  /** The least file-backed RSS seen (the node binary's pages): what a drop cannot go below. */
+  /**
+   * What a store-page drop cannot go below: the file-backed RSS after the last one (the node
+   * binary's pages in use), or less when seen since.
+   */
   private fileFloor = Infinity;
   private readonly pendingDrops = { count: 0, bytes: 0, ms: 0 };
   private readonly phasePeaks: Record<string, { rssBytes: number; anonBytes: number }> = {};
@@ -498,6 +501,9 @@ export class MemoryGovernor {
     this.releaser.dropMapped();
     const after = this.sampler.sampleSync();
     this.observe(after);
+    // What dropping the store's pages gets down to now: the executable's hot pages, back since
+    // the last full release, are not droppable here.
+    this.fileFloor = after.rssFile;
     this.lastDropAt = after.atMs;
     this.lastDropMs = performance.now() - t;
     const freed = Math.max(0, before.rss - after.rss);
