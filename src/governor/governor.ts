@@ -1,10 +1,11 @@
 // The memory governor: samples the process at an interval that shortens near the budget,
 // and at 90% of it first gives memory back (malloc trim, mapped store pages and the
-// executable's cold pages dropped: see MemoryReleaser), then acts in order of cost — slows the parse pool, flushes store writes,
-// spills registered caches, recycles workers — then relaxes below 75%. The budget is held
-// against RSS (RSS minus file-backed pages without the memtrim addon: see pressure()). Every
-// action, spill and reload goes into a log (MemoryReport, and memoryLog() for the whole
-// process) that the index summary, `leindex bench` and `leindex diagnostics` show. Main thread.
+// executable's cold pages dropped: see MemoryReleaser), then acts in order of cost — slows
+// the parse pool, flushes store writes, spills registered caches, recycles workers — then
+// relaxes below 75%. The budget is held against RSS (RSS minus file-backed pages without the
+// memtrim addon: see pressure()). Every action, spill and reload goes into a log
+// (MemoryReport, and memoryLog() for the whole process) that the index summary, `leindex
+// bench` and `leindex diagnostics` show. Main thread.
 
 import { channel } from 'node:diagnostics_channel';
 import v8 from 'node:v8';

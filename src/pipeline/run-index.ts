@@ -211,7 +211,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
   governor.phase('discover');
   if (discarded) log.warn(`previous index discarded: ${discarded}; building a fresh one`);
   let parsePool: ParsePool | undefined;
-  /** Its vector spool is deleted if the run ends before the spooled vectors are added. */
+  /** Its vector spool is closed if the run ends before the spooled vectors are added. */
   let vectorStageOf: VectorStage | undefined;
   // The merge input, spillable: once in the store, the governor may drop fragments (re-read lazily).
   const stash = new MergeInputStash(writer, governor, { spillDir: options.indexDir });

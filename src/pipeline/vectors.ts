@@ -312,7 +312,7 @@ export class VectorStage {
     this.spooledPaths = [];
   }
 
-  /** Deletes the spool file of a run that ends before addSpooled() (an error, an abort). */
+  /** Closes the spool (its file is unlinked already) of a run that ends before addSpooled(). */
   disposeSpool(): void {
     this.spooled?.dispose();
     this.spooled = undefined;
