@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FragmentReader } from '../src/graph/fragment.js';
 import { VectorSpool } from '../src/pipeline/vector-spool.js';
-import { VECTOR_DIR, VectorStage } from '../src/pipeline/vectors.js';
+import { VECTOR_DIR, VectorStage, splitVectorKey, vectorKey } from '../src/pipeline/vectors.js';
 import { silentLogger } from '../src/util/log.js';
 import { VectorIndexBuilder } from '../src/vector/builder.js';
 import { parseShard } from '../workers/parse-worker.js';
@@ -45,6 +45,18 @@ function fragments(): { relPath: string; fragment: FragmentReader }[] {
   });
 }
 
+/** A vector stage for a first build into `indexDir` (no previous index), on one thread. */
+function freshStage(indexDir: string): VectorStage {
+  return new VectorStage({
+    indexDir,
+    generation: 1,
+    prevFiles: undefined,
+    prevVectors: undefined,
+    threads: 1,
+    log: silentLogger,
+  });
+}
+
 /** Every vector's 3 nearest keys in the saved index (an exact answer at this size). */
 function neighbours(
   indexDir: string,
@@ -68,15 +80,7 @@ test('addAll in small batches (and a file bigger than a batch) = add file by fil
   );
   const dirs = [tempDir(), tempDir()];
   try {
-    const stage = (i: number): VectorStage =>
-      new VectorStage({
-        indexDir: dirs[i]!.dir,
-        generation: 1,
-        prevFiles: undefined,
-        prevVectors: undefined,
-        threads: 1,
-        log: silentLogger,
-      });
+    const stage = (i: number): VectorStage => freshStage(dirs[i]!.dir);
     const one = stage(0);
     for (const i of inputs) one.add(i.relPath, i.fragment);
     const batched = stage(1);
@@ -103,15 +107,7 @@ test('spool then addSpooled (read back in small batches) = addAll of the same fi
   const inputs = fragments();
   const dirs = [tempDir(), tempDir()];
   try {
-    const stage = (i: number): VectorStage =>
-      new VectorStage({
-        indexDir: dirs[i]!.dir,
-        generation: 1,
-        prevFiles: undefined,
-        prevVectors: undefined,
-        threads: 1,
-        log: silentLogger,
-      });
+    const stage = (i: number): VectorStage => freshStage(dirs[i]!.dir);
     // Each file three times under other paths: ~21 files of vectors, batches of 5 rows.
     const many = [0, 1, 2].flatMap((k) => inputs.map((i) => ({ ...i, relPath: `${k}/${i.relPath}` })));
     const spooled = stage(1);
@@ -142,49 +138,48 @@ test('spool then addSpooled (read back in small batches) = addAll of the same fi
   }
 });
 
-test('the spool: rows and vectors back in order from memory and from its file; another width refused', () => {
+test('the spool: keys and vectors back in order from memory and from its file; another width refused', () => {
   const d = tempDir();
   try {
     const dim = 8;
-    const rowsOf = (n: number, base: number): Int32Array =>
-      Int32Array.from({ length: n }, (_, i) => base + i * 3);
+    /** File f's keys: vectorKey(f + 100, row) for rows f, f + 3, … (file keys up to ~2^31). */
+    const keysOf = (n: number, f: number): Float64Array =>
+      Float64Array.from({ length: n }, (_, i) => vectorKey(f + 100, f + i * 3));
     const dataOf = (n: number, seed: number): Int8Array =>
       Int8Array.from({ length: n * dim }, (_, i) => ((i * 31 + seed) % 255) - 127);
+    const line = (key: number, data: Int8Array, i: number): string =>
+      `${key}:${Array.from(data.subarray(i * dim, (i + 1) * dim)).join(',')}`;
     const read = (spool: VectorSpool, batchRows: number): string[] => {
       const out: string[] = [];
       for (const b of spool.batches(batchRows)) {
-        assert.is(b.data.length, b.rows.length * dim);
-        assert.ok(b.rows.length <= batchRows || new Set(b.fileKeys).size === 1, 'batches hold whole files');
-        b.rows.forEach((row, i) =>
-          out.push(
-            `${b.fileKeys[i]}:${row}:${Array.from(b.data.subarray(i * dim, (i + 1) * dim)).join(',')}`,
-          ),
+        assert.is(b.data.length, b.keys.length * dim);
+        assert.ok(
+          b.keys.length <= batchRows || new Set(b.keys.map((k) => splitVectorKey(k).fileKey)).size === 1,
+          'batches hold whole files',
         );
+        b.keys.forEach((key, i) => out.push(line(key, b.data, i)));
       }
       return out;
     };
     const expect = (files: number, perFile: number): string[] =>
       Array.from({ length: files }, (_, f) => {
-        const rows = rowsOf(perFile + (f % 3), f);
-        const data = dataOf(rows.length, f);
-        return Array.from(
-          rows,
-          (row, i) => `${f + 100}:${row}:${Array.from(data.subarray(i * dim, (i + 1) * dim)).join(',')}`,
-        );
+        const keys = keysOf(perFile + (f % 3), f);
+        const data = dataOf(keys.length, f);
+        return Array.from(keys, (key, i) => line(key, data, i));
       }).flat();
     const fill = (spool: VectorSpool, files: number, perFile: number): void => {
       for (let f = 0; f < files; f++) {
-        const rows = rowsOf(perFile + (f % 3), f);
-        assert.ok(spool.append(f + 100, rows, dataOf(rows.length, f), dim));
+        const keys = keysOf(perFile + (f % 3), f);
+        assert.ok(spool.append(keys, dataOf(keys.length, f), dim));
       }
     };
     // Small: never leaves memory (no file is written).
     const small = new VectorSpool(join(d.dir, 'small.tmp'));
     fill(small, 10, 4);
-    assert.not.ok(small.append(1, rowsOf(2, 0), new Int8Array(2 * 4), 4), 'another width is refused');
+    assert.not.ok(small.append(keysOf(2, 0), new Int8Array(2 * 4), 4), 'another width is refused');
     assert.equal(read(small, 7), expect(10, 4));
     assert.not.ok(small.onDisk || existsSync(join(d.dir, 'small.tmp')), 'no file for a small spool');
-    // Large: ~4 MB, written in 1 MiB chunks, then read back from the file.
+    // Large: ~6 MB, written in 1 MiB chunks, then read back from the file.
     const large = new VectorSpool(join(d.dir, 'large.tmp'));
     fill(large, 2000, 200);
     assert.ok(large.onDisk, 'the spool went to its file');

@@ -289,7 +289,8 @@ export class VectorStage {
     );
     const key = this.fileKeyOf(relPath);
     const { rows, data } = fragment.vectorBlock();
-    if (!this.spooled.append(key, rows, data, fragment.vectorDim)) return false;
+    const keys = Float64Array.from(rows, (row) => vectorKey(key, row));
+    if (!this.spooled.append(keys, data, fragment.vectorDim)) return false;
     this.spooledPaths.push(relPath);
     return true;
   }
@@ -302,10 +303,7 @@ export class VectorStage {
     for (const batch of spool.batches(batchRows)) {
       const t = performance.now();
       this.builder ??= VectorIndexBuilder.create(spool.dim, { threads: this.init.threads });
-      this.builder.add(
-        batch.rows.map((row, i) => vectorKey(batch.fileKeys[i]!, row)),
-        batch.data,
-      );
+      this.builder.add(batch.keys, batch.data);
       this.addMs += performance.now() - t;
     }
     for (const p of this.spooledPaths) this.present.add(p);
