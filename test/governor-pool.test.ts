@@ -45,6 +45,11 @@ function fixtureWorker(dir: string): string {
   return file;
 }
 
+/** A pool of `threads` fixture workers (written to `dir`), with no heap cap and no governor. */
+function fixturePool(dir: string, threads: number): ParsePool {
+  return new ParsePool({ threads, maxFileBytes: 1 << 20, extract: true, workerFile: fixtureWorker(dir) });
+}
+
 const files = (prefix: string, n: number): ParseTaskFile[] =>
   Array.from({ length: n }, (_, i) => ({
     absPath: `/x/${prefix}${i}`,
@@ -118,12 +123,7 @@ test('a worker out of memory fails its shard; halves are retried until they fit;
 
 test('throttled: shards are split and at most one task is in flight; relaxed: back to full concurrency', async () => {
   const ws = tempDir();
-  const pool = new ParsePool({
-    threads: 2,
-    maxFileBytes: 1 << 20,
-    extract: true,
-    workerFile: fixtureWorker(ws.dir),
-  });
+  const pool = fixturePool(ws.dir, 2);
   try {
     const shards = Array.from({ length: 4 }, (_, i) => files(`slow${i}_`, 8));
     pool.throttle(2);
@@ -143,12 +143,7 @@ test('throttled: shards are split and at most one task is in flight; relaxed: ba
 
 test("throttled to one task: the next shard starts while the previous one's result is still being handled", async () => {
   const ws = tempDir();
-  const pool = new ParsePool({
-    threads: 1,
-    maxFileBytes: 1 << 20,
-    extract: true,
-    workerFile: fixtureWorker(ws.dir),
-  });
+  const pool = fixturePool(ws.dir, 1);
   try {
     pool.throttle(2);
     const shards = Array.from({ length: 4 }, (_, i) => files(`slow${i}_`, 1));
@@ -179,12 +174,7 @@ test("throttled to one task: the next shard starts while the previous one's resu
 
 test('recycle: the worker threads are replaced between tasks, and every shard still runs once', async () => {
   const ws = tempDir();
-  const pool = new ParsePool({
-    threads: 1,
-    maxFileBytes: 1 << 20,
-    extract: true,
-    workerFile: fixtureWorker(ws.dir),
-  });
+  const pool = fixturePool(ws.dir, 1);
   try {
     const shards = Array.from({ length: 8 }, (_, i) => files(`f${i}_`, 2));
     let asked = false;
