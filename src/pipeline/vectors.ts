@@ -283,10 +283,12 @@ export class VectorStage {
       this.present.add(relPath);
       return true;
     }
-    mkdirSync(this.dir, { recursive: true });
-    this.spooled ??= new VectorSpool(
-      join(this.dir, `spool-${this.init.generation}-${process.pid}-${Date.now()}.tmp`),
-    );
+    if (!this.spooled) {
+      mkdirSync(this.dir, { recursive: true });
+      this.spooled = new VectorSpool(
+        join(this.dir, `spool-${this.init.generation}-${process.pid}-${Date.now()}.tmp`),
+      );
+    }
     const key = this.fileKeyOf(relPath);
     const { rows, data } = fragment.vectorBlock();
     const keys = Float64Array.from(rows, (row) => vectorKey(key, row));
