@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { cpSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -19,6 +19,7 @@ import { MIN_BUDGET_MB } from '../src/governor/sizing.js';
 import { pressureOf, processSampler, scriptedSampler } from '../src/governor/sampler.js';
 import { governSession } from '../src/governor/session.js';
 import { IndexSession } from '../src/query/session.js';
+import { embedQuery } from '../src/embed/embedder.js';
 import { IndexReader } from '../src/store/read.js';
 import { runIndex } from '../src/pipeline/run-index.js';
 import { DELTA_LIMITS, VECTOR_DIR } from '../src/pipeline/vectors.js';
@@ -43,8 +44,17 @@ function governorBelowCurrentUse(): MemoryGovernor {
   );
 }
 
-async function indexUnder(root: string, indexDir: string): ReturnType<typeof runIndex> {
-  return runIndex({ root, options: testOptions(root, { indexDir }), governor: governorBelowCurrentUse() });
+async function indexUnder(
+  root: string,
+  indexDir: string,
+  extra: { vectorSegmentRows?: number } = {},
+): ReturnType<typeof runIndex> {
+  return runIndex({
+    root,
+    options: testOptions(root, { indexDir }),
+    governor: governorBelowCurrentUse(),
+    ...extra,
+  });
 }
 
 test('a fixture repo indexed under a tiny budget: spills and reloads, the same digest as unconstrained', async () => {
@@ -152,6 +162,128 @@ test('under a budget the vector index waits on disk through the merge: the same 
       `vectors of the deleted files are gone (${got.count} of ${want.count})`,
     );
     assert.equal(got, await vectorsOf(join(idx.dir, 'rebuilt')));
+  } finally {
+    ws.cleanup();
+    idx.cleanup();
+  }
+});
+
+/** Every vector's similarity to `query` by symbol id (k = all: exact at fixture sizes), and the 10 best. */
+async function vectorAnswers(
+  root: string,
+  indexDir: string,
+  query: string,
+): Promise<{ all: Map<number, number>; top: number[] }> {
+  const session = IndexSession.open(root, indexDir);
+  try {
+    const q = embedQuery(session.model(), query);
+    const n = session.reader.info.vectors?.count ?? 0;
+    const hits = session.vectors().nearest(q, n + 10);
+    const all = new Map(hits.ids.map((id, i) => [id, Math.round(hits.sims[i]! * 1e5) / 1e5]));
+    const top = session
+      .vectors()
+      .nearest(q, 10)
+      .sims.map((x) => Math.round(x * 1e5) / 1e5);
+    return { all, top };
+  } finally {
+    await session.close();
+  }
+}
+
+test('a one-worker budget builds the vectors in segments during the parse: searched as one index, listed stale after an edit, rebuilt whole past the limits', async () => {
+  const ws = tempDir();
+  const idx = tempDir();
+  try {
+    for (const copy of ['a', 'b'])
+      for (const repo of ['ts-app', 'py-app', 'rs-app'])
+        cpSync(join(FIXTURE_REPOS, repo), join(ws.dir, copy, repo), { recursive: true });
+    const freeDir = join(idx.dir, 'free');
+    const tightDir = join(idx.dir, 'tight');
+    const free = await indexTree(ws.dir, { indexDir: freeDir });
+    const tight = await indexUnder(ws.dir, tightDir, { vectorSegmentRows: 8 });
+    assert.ok(tight.threads === 1, `one parse worker under this budget (${tight.threads})`);
+    assert.is(tight.digest, free.digest);
+    assert.is(tight.vectors, free.vectors);
+    const reader = IndexReader.open(tightDir);
+    const record = reader.info.vectors;
+    await reader.close();
+    const segments = record?.segments ?? [];
+    assert.ok(
+      segments.length >= 3,
+      `several segments of ~8 rows (${segments.length} for ${tight.vectors} vectors)`,
+    );
+    assert.is(record?.file, segments[0]?.file);
+    assert.is(
+      segments.reduce((n, g) => n + g.count, 0),
+      free.vectors,
+      'every vector in one segment',
+    );
+    for (const g of segments) {
+      const f = inspectVectorFile(join(tightDir, VECTOR_DIR, g.file), 'full', record?.dim);
+      assert.is(f.present, g.count, `${g.file}: a whole index of its own vectors`);
+      assert.ok(g.count <= 8 + 64, `${g.file}: about a segment's rows (${g.count})`);
+    }
+    const queries = [
+      'where are expired sessions cleaned up',
+      'parse the configuration file',
+      'user repository',
+    ];
+    for (const query of queries) {
+      const want = await vectorAnswers(ws.dir, freeDir, query);
+      const got = await vectorAnswers(ws.dir, tightDir, query);
+      assert.is(got.all.size, free.vectors, `${query}: every vector found once over the segments`);
+      assert.equal(got.all, want.all, `${query}: the same similarities as the single index`);
+      assert.equal(got.top, want.top, `${query}: the same 10 best`);
+    }
+    // An edit: listed as stale keys over the segments, which stay as they are.
+    writeFileSync(
+      join(ws.dir, 'a', 'ts-app', 'src', 'util.ts'),
+      'export function expiredSessionsSweep(now: number): number {\n  return now - 1;\n}\n',
+    );
+    await indexTree(ws.dir, { indexDir: freeDir });
+    await indexUnder(ws.dir, tightDir, { vectorSegmentRows: 8 });
+    const edited = IndexReader.open(tightDir);
+    const afterEdit = edited.info.vectors;
+    await edited.close();
+    assert.equal(afterEdit?.segments, record?.segments, 'the same segment files');
+    assert.ok((afterEdit?.stale?.length ?? 0) > 0, 'the edited file listed as stale');
+    for (const query of queries)
+      assert.equal(
+        await vectorAnswers(ws.dir, tightDir, query),
+        await vectorAnswers(ws.dir, freeDir, query),
+        `${query}: after the edit, as the unconstrained index`,
+      );
+    // Past the limits (no stale key allowed): segments are not updated in place, the index is
+    // rebuilt as one file, and the segment files go.
+    rmSync(join(ws.dir, 'b', 'py-app'), { recursive: true });
+    await indexTree(ws.dir, { indexDir: freeDir });
+    const keysLimit = DELTA_LIMITS.keys;
+    DELTA_LIMITS.keys = 0;
+    try {
+      await indexUnder(ws.dir, tightDir, { vectorSegmentRows: 8 });
+    } finally {
+      DELTA_LIMITS.keys = keysLimit;
+    }
+    const rebuilt = IndexReader.open(tightDir);
+    const whole = rebuilt.info.vectors;
+    await rebuilt.close();
+    assert.is(whole?.segments, undefined, 'one file');
+    assert.is(whole?.stale, undefined);
+    assert.not.ok(/\.s\d+\.usearch$/.test(whole?.file ?? ''), `${whole?.file}: not a segment`);
+    for (const query of queries)
+      assert.equal(
+        await vectorAnswers(ws.dir, tightDir, query),
+        await vectorAnswers(ws.dir, freeDir, query),
+        `${query}: after the rebuild, as the unconstrained index`,
+      );
+    // The previous generation (kept) still names the segments; the next generation lets them go.
+    writeFileSync(join(ws.dir, 'a', 'ts-app', 'src', 'util.ts'), 'export const one = 1;\n');
+    await indexUnder(ws.dir, tightDir, { vectorSegmentRows: 8 });
+    assert.equal(
+      readdirSync(join(tightDir, VECTOR_DIR)).filter((n) => /\.s\d+\.usearch$/.test(n)),
+      [],
+      'no segment file left',
+    );
   } finally {
     ws.cleanup();
     idx.cleanup();

@@ -324,12 +324,11 @@ test('a vector worker that dies costs only its head start: the file is opened in
   const scratch = tempDir('leindex-dying-worker-');
   try {
     const dies = writeFakeVectorWorker(join(scratch.dir, 'dies.mjs'), 'process.exit(1);');
-    const file = session.reader.info.vectors?.file;
-    assert.ok(file, 'the fixture index has a vector file');
+    assert.ok(session.reader.info.vectors?.file, 'the fixture index has a vector file');
     const q = session.model();
     const query = embedQuery(q, 'where are expired sessions cleaned up');
-    const inProcess = new HnswVectors(session, file).nearest(query, 20);
-    const fallback = new HnswVectors(session, file, { background: true, workerFile: dies });
+    const inProcess = new HnswVectors(session).nearest(query, 20);
+    const fallback = new HnswVectors(session, { background: true, workerFile: dies });
     assert.ok(inProcess.ids.length > 0);
     assert.equal(fallback.nearest(query, 20), inProcess);
     fallback.release();

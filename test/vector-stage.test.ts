@@ -1,14 +1,12 @@
-// The index run's vector stage: the batched adds used after the parse under a one-worker
-// budget (VectorStage.addAll, and the spool that keeps the vectors until then) give the same
-// vectors under the same keys as adding file by file.
+// The index run's vector stage: the batched adds (VectorStage.addAll) give the same vectors
+// under the same keys as adding file by file; a one-worker build's segments (addSegmented)
+// hold every vector once, each a whole index.
 
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FragmentReader } from '../src/graph/fragment.js';
-import { VectorSpool } from '../src/pipeline/vector-spool.js';
-import { VECTOR_DIR, VectorStage, splitVectorKey, vectorKey } from '../src/pipeline/vectors.js';
+import { VECTOR_DIR, VectorStage, vectorKey } from '../src/pipeline/vectors.js';
 import { silentLogger } from '../src/util/log.js';
 import { VectorIndexBuilder } from '../src/vector/builder.js';
 import { parseShard } from '../workers/parse-worker.js';
@@ -103,90 +101,78 @@ test('addAll in small batches (and a file bigger than a batch) = add file by fil
   }
 });
 
-test('spool then addSpooled (read back in small batches) = addAll of the same files', () => {
+test('addSegmented: segments of about segmentRows rows, every vector in exactly one, each a whole index', () => {
   const inputs = fragments();
-  const dirs = [tempDir(), tempDir()];
+  const d = tempDir();
   try {
-    const stage = (i: number): VectorStage => freshStage(dirs[i]!.dir);
-    // Each file three times under other paths: ~21 files of vectors, batches of 5 rows.
+    // Each file three times under other paths: ~21 files of vectors, segments of 10 rows.
     const many = [0, 1, 2].flatMap((k) => inputs.map((i) => ({ ...i, relPath: `${k}/${i.relPath}` })));
-    const spooled = stage(1);
-    for (const i of many) assert.ok(spooled.spool(i.relPath, i.fragment), `${i.relPath} spooled`);
-    spooled.addSpooled(5);
-    assert.not.ok(
-      readdirSync(join(dirs[1]!.dir, VECTOR_DIR)).some((n) => n.startsWith('spool-')),
-      'no spool file is left in the vector directory',
-    );
-    const b = spooled.finish(many);
-    const batched = stage(0);
-    batched.addAll(many, 5);
-    const a = batched.finish(many);
-    assert.ok(a.record && b.record);
-    assert.is(
-      b.record.count,
-      many.reduce((n, i) => n + i.fragment.vectorCount, 0),
-      'every spooled vector is in',
-    );
-    // Spooled keys follow the order of spool() calls, as addAll's follow its input's order.
-    assert.equal(Array.from(b.fileKey), Array.from(a.fileKey));
+    const total = many.reduce((n, i) => n + i.fragment.vectorCount, 0);
+    const stage = new VectorStage({
+      indexDir: d.dir,
+      generation: 1,
+      prevFiles: undefined,
+      prevVectors: undefined,
+      threads: 1,
+      segmentRows: 10,
+      log: silentLogger,
+    });
+    assert.ok(stage.segmenting);
+    // As the shards of a parse arrive: a few files at a time.
+    for (let i = 0; i < many.length; i += 4) stage.addSegmented(many.slice(i, i + 4));
+    const { record, fileKey } = stage.finish(many);
+    assert.ok(record?.segments, 'a segmented record');
+    const segments = record.segments;
+    assert.ok(segments.length >= 3, `${segments.length} segments for ${total} rows`);
+    assert.is(record.count, total);
+    assert.is(record.file, segments[0]!.file);
     assert.equal(
-      neighbours(dirs[1]!.dir, b.record.file, many),
-      neighbours(dirs[0]!.dir, a.record.file, many),
+      Array.from(fileKey),
+      many.map((_, i) => i),
+      'file keys in input order',
     );
+    const biggest = Math.max(...many.map((i) => i.fragment.vectorCount));
+    const builders = segments.map((g) => {
+      assert.ok(g.count >= 1 && g.count < 10 + biggest, `${g.file}: ${g.count} rows`);
+      return VectorIndexBuilder.fromFile(join(d.dir, VECTOR_DIR, g.file), { threads: 1 });
+    });
+    assert.equal(
+      builders.map((b) => b.size),
+      segments.map((g) => g.count),
+    );
+    // Every (non-zero) vector is among its own nearest neighbours in exactly one segment.
+    let checked = 0;
+    many.forEach(({ fragment }, f) => {
+      const { rows } = fragment.vectorBlock();
+      for (let i = 0; i < fragment.vectorCount; i++) {
+        const v = fragment.vector(i);
+        if (v.every((x) => x === 0)) continue;
+        const key = vectorKey(f, rows[i]!);
+        const holders = builders.filter((b) => Array.from(b.search(v, 10).keys).includes(key));
+        assert.is(holders.length, 1, `${many[f]!.relPath}#${i} in one segment`);
+        checked++;
+      }
+    });
+    assert.ok(checked > total / 2, `${checked} of ${total} vectors checked`);
   } finally {
-    for (const d of dirs) d.cleanup();
+    d.cleanup();
   }
 });
 
-test('the spool: keys and vectors back in order from memory and from its file; another width refused', () => {
+test('addSegmented only for a build with no previous index, before anything went in another way', () => {
+  const inputs = fragments();
   const d = tempDir();
   try {
-    const dim = 8;
-    /** File f's keys: vectorKey(f + 100, row) for rows f, f + 3, … (file keys up to ~2^31). */
-    const keysOf = (n: number, f: number): Float64Array =>
-      Float64Array.from({ length: n }, (_, i) => vectorKey(f + 100, f + i * 3));
-    const dataOf = (n: number, seed: number): Int8Array =>
-      Int8Array.from({ length: n * dim }, (_, i) => ((i * 31 + seed) % 255) - 127);
-    const line = (key: number, data: Int8Array, i: number): string =>
-      `${key}:${Array.from(data.subarray(i * dim, (i + 1) * dim)).join(',')}`;
-    const read = (spool: VectorSpool, batchRows: number): string[] => {
-      const out: string[] = [];
-      for (const b of spool.batches(batchRows)) {
-        assert.is(b.data.length, b.keys.length * dim);
-        assert.ok(
-          b.keys.length <= batchRows || new Set(b.keys.map((k) => splitVectorKey(k).fileKey)).size === 1,
-          'batches hold whole files',
-        );
-        b.keys.forEach((key, i) => out.push(line(key, b.data, i)));
-      }
-      return out;
-    };
-    const expect = (files: number, perFile: number): string[] =>
-      Array.from({ length: files }, (_, f) => {
-        const keys = keysOf(perFile + (f % 3), f);
-        const data = dataOf(keys.length, f);
-        return Array.from(keys, (key, i) => line(key, data, i));
-      }).flat();
-    const fill = (spool: VectorSpool, files: number, perFile: number): void => {
-      for (let f = 0; f < files; f++) {
-        const keys = keysOf(perFile + (f % 3), f);
-        assert.ok(spool.append(keys, dataOf(keys.length, f), dim));
-      }
-    };
-    // Small: never leaves memory (no file is written).
-    const small = new VectorSpool(join(d.dir, 'small.tmp'));
-    fill(small, 10, 4);
-    assert.not.ok(small.append(keysOf(2, 0), new Int8Array(2 * 4), 4), 'another width is refused');
-    assert.equal(read(small, 7), expect(10, 4));
-    assert.not.ok(small.onDisk || existsSync(join(d.dir, 'small.tmp')), 'no file for a small spool');
-    // Large: ~6 MB, written in 1 MiB chunks, then read back from the file.
-    const large = new VectorSpool(join(d.dir, 'large.tmp'));
-    fill(large, 2000, 200);
-    assert.ok(large.onDisk, 'the spool went to its file');
-    assert.not.ok(existsSync(join(d.dir, 'large.tmp')), 'unlinked as soon as it was open');
-    assert.is(large.rowCount, expect(2000, 200).length);
-    assert.equal(read(large, 1000), expect(2000, 200));
-    assert.not.ok(large.onDisk, 'closed once read');
+    const stage = new VectorStage({
+      indexDir: d.dir,
+      generation: 1,
+      prevFiles: undefined,
+      prevVectors: undefined,
+      threads: 1,
+      log: silentLogger,
+    });
+    assert.not.ok(stage.segmenting, 'no segmentRows: no segments');
+    assert.throws(() => stage.addSegmented(inputs), /not a segmented build/);
   } finally {
     d.cleanup();
   }

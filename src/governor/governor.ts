@@ -23,7 +23,13 @@ import { resolveBudget, type MemoryBudget, type RequestedBudgetSource } from './
 import { restartFlags } from './restart.js';
 import { MemoryPolicy, nextSampleDelay, type PolicyAction, type PolicyOptions } from './policy.js';
 import { pressureOf, processSampler, type MemorySample, type MemorySampler } from './sampler.js';
-import { checkBudgetFloor, deferVectorsFor, maxThreadsFor, workerHeapMbFor } from './sizing.js';
+import {
+  checkBudgetFloor,
+  deferVectorsFor,
+  maxThreadsFor,
+  vectorSegmentRowsFor,
+  workerHeapMbFor,
+} from './sizing.js';
 
 /** A cache the governor may drop; whatever it held must reload lazily, giving the same answers. */
 export interface Spillable {
@@ -398,6 +404,11 @@ export class MemoryGovernor {
   /** Whether the vector index is built after the parse (see deferVectorsFor). */
   deferVectors(): boolean {
     return deferVectorsFor(this.budget);
+  }
+
+  /** Rows per vector segment when the vectors are deferred (see vectorSegmentRowsFor). */
+  vectorSegmentRows(): number {
+    return vectorSegmentRowsFor(this.budget);
   }
 
   /** The run entered a phase (discover, parse, merge...): peaks are kept per phase. */

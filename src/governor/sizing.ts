@@ -58,12 +58,27 @@ export function workerHeapMbFor(budget: MemoryBudget, threads: number): number |
 }
 
 /**
- * Whether the vector index is built after the parse instead of alongside it: when the budget
- * holds one parse worker. Measured on the benchmark corpus at 256 MB: the index (~47 MB, its
- * largest at the end of the parse) and the worker's isolate and arenas then never meet; the
- * parse-phase peak fell from 323–364 to 256 MB, the build after it peaked at 273 MB. Its
- * ~14 s of CPU no longer overlaps the worker's, which costs wall time, so only then.
+ * Whether the vector index is kept out of the parse's memory: when the budget holds one
+ * parse worker. Measured on the benchmark corpus at 256 MB: one index built as the shards
+ * arrive (~47 MB, its largest at the end of the parse) and the worker's isolate and arenas
+ * took the parse-phase peak to 323–364 MB. A fresh build then goes into small segments saved
+ * as they fill (vectorSegmentRowsFor), an update's vectors into the index after the parse.
  */
 export function deferVectorsFor(budget: MemoryBudget): boolean {
   return maxThreadsFor(budget) <= 1;
+}
+
+/** An HNSW index being built holds ~550 B a row (256-d int8, 16 links; bench/memory.md, h/gov7). */
+const SEGMENT_BYTES_PER_ROW = 550;
+/** No segment smaller than this: a search queries every segment. */
+const MIN_SEGMENT_ROWS = 4096;
+
+/**
+ * Rows per vector segment of a one-worker build (VectorStage.addSegmented): a segment in the
+ * making is held beside the one worker through the parse, so it gets ~1/24 of the budget:
+ * 20k rows at 256 MB, six segments for the benchmark corpus's 120k vectors. Measured there
+ * (bench/memory.md): the parse-phase peak as before, the ~4.4 s build after the parse gone.
+ */
+export function vectorSegmentRowsFor(budget: MemoryBudget): number {
+  return Math.max(MIN_SEGMENT_ROWS, Math.floor(budget.bytes / 24 / SEGMENT_BYTES_PER_ROW));
 }

@@ -58,6 +58,8 @@ export interface RunIndexOptions {
   readonly rebuild?: boolean;
   /** Parse on the calling thread instead of the pool (the serial path; tests compare it with the pool). */
   readonly serial?: boolean;
+  /** Rows per vector segment of a one-worker build (tests; default: the budget's, vectorSegmentRowsFor). */
+  readonly vectorSegmentRows?: number;
   readonly logger?: Logger;
   readonly progress?: boolean;
   readonly signal?: AbortSignal;
@@ -96,6 +98,8 @@ export interface PoolFigures {
   workerCpuMs: number;
   /** Coordinator time spent receiving shard results (fragment views, store puts). */
   receiveMs: number;
+  /** Coordinator time adding vectors to the segments during a one-worker parse (VectorStage.addSegmented). */
+  segmentMs: number;
   /** workerBusyMs / (parse phase wall time × threads). */
   utilization: number;
 }
@@ -211,8 +215,6 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
   governor.phase('discover');
   if (discarded) log.warn(`previous index discarded: ${discarded}; building a fresh one`);
   let parsePool: ParsePool | undefined;
-  /** Its vector spool is closed if the run ends before the spooled vectors are added. */
-  let vectorStageOf: VectorStage | undefined;
   // The merge input, spillable: once in the store, the governor may drop fragments (re-read lazily).
   const stash = new MergeInputStash(writer, governor, { spillDir: options.indexDir });
   governor.addFlusher(() => stash.flush());
@@ -294,6 +296,19 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     // ---- parse what changed; vectors go into the HNSW index as fragments arrive
     writer.begin();
     const prevInfo = writer.previousInfo();
+    const totalBytes = toParse.reduce((n, f) => n + f.size, 0);
+    // A handful of changed files parse faster on this thread than a pool can start (~150 ms
+    // to spawn workers and load grammars); the output is the same either way.
+    const small = toParse.length <= SERIAL_MAX_FILES && totalBytes <= SERIAL_MAX_BYTES;
+    // As many threads as asked for, and as the memory budget holds.
+    const threads =
+      run.serial || small
+        ? 0
+        : governor.threadsFor(Math.max(1, Math.min(options.threads, cpus().length * 4)));
+    // Under a budget that holds one worker, the vectors do not go into one index as the shards
+    // arrive: a fresh build goes into segments on the coordinator's idle core, the vectors of
+    // an update into the index after the parse.
+    const deferVectors = options.embeddings && threads > 0 && governor.deferVectors();
     const vectorStage = options.embeddings
       ? new VectorStage({
           indexDir: options.indexDir,
@@ -301,10 +316,10 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
           prevFiles: prev,
           prevVectors: prevInfo?.vectors,
           threads: Math.max(1, options.threads),
+          ...(deferVectors ? { segmentRows: run.vectorSegmentRows ?? governor.vectorSegmentRows() } : {}),
           log,
         })
       : undefined;
-    vectorStageOf = vectorStage;
     const parsed = new Map<string, MergeInput>();
     /** Parsed files whose vectors equal their previous fragment's (not dropped, not added again). */
     const keptVectors = new Set<string>();
@@ -314,18 +329,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     let unchangedCount = 0;
     let bytesParsed = 0;
     let doneFiles = 0;
-    const totalBytes = toParse.reduce((n, f) => n + f.size, 0);
     const progress = createProgress('indexing', toParse.length, totalBytes, run.progress ?? false);
-    // A handful of changed files parse faster on this thread than a pool can start (~150 ms
-    // to spawn workers and load grammars); the output is the same either way.
-    const small = toParse.length <= SERIAL_MAX_FILES && totalBytes <= SERIAL_MAX_BYTES;
-    // As many threads as asked for, and as the memory budget holds.
-    const threads =
-      run.serial || small
-        ? 0
-        : governor.threadsFor(Math.max(1, Math.min(options.threads, cpus().length * 4)));
-    // Under a budget that holds one worker, vectors go into the index after the parse.
-    const deferVectors = vectorStage !== undefined && threads > 0 && governor.deferVectors();
     if (toParse.length > 0) {
       parsePool = new ParsePool({
         threads,
@@ -394,17 +398,26 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
             keptVectors.add(o.relPath);
           } else if (vectorStage) {
             vectorStage.drop(o.relPath);
-            if (!deferVectors) arrived.push({ relPath: o.relPath, fragment: new FragmentReader(bytes) });
-            else if (!vectorStage.spool(o.relPath, new FragmentReader(bytes))) addLater.add(o.relPath);
+            if (!deferVectors || vectorStage.segmenting)
+              arrived.push({ relPath: o.relPath, fragment: new FragmentReader(bytes) });
+            else addLater.add(o.relPath);
           }
           parsed.set(o.relPath, stash.add(meta, bytes, false));
         }
         // The shard's vectors in one native add (one per file cost 18% of the parse's CPU at 256 MB: bench/memory.md).
-        if (arrived.length > 0) vectorStage?.addAll(arrived, SHARD_VECTOR_BATCH_ROWS);
+        if (arrived.length > 0 && !deferVectors) vectorStage?.addAll(arrived, SHARD_VECTOR_BATCH_ROWS);
         progress.update(doneFiles, bytesParsed);
         rss.sample();
         pool.receiveMs += performance.now() - received;
         await Promise.all(waits);
+        if (arrived.length > 0 && deferVectors) {
+          // After a turn of the event loop: the pool hands the one worker its next shard first
+          // (its slot was freed when it answered), then the native add runs beside it.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          const t = performance.now();
+          vectorStage?.addSegmented(arrived);
+          pool.segmentMs += performance.now() - t;
+        }
       });
       progress.done();
     }
@@ -413,11 +426,12 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     // Their malloc arenas stay with the process until trimmed; the store pages they wrote stay mapped.
     if (parsePool) governor.release('parse workers stopped');
     parsePool = undefined;
-    if (deferVectors) {
-      // From the spool, then the files it could not take (re-read from the stash).
-      vectorStage?.addSpooled();
+    if (addLater.size > 0) {
+      // An update under a one-worker budget: re-read from the stash.
       vectorStage?.addAll([...parsed.values()].filter((i) => addLater.has(i.relPath)));
     }
+    // The last segment is saved now: none is held through the merge.
+    vectorStage?.closeSegment();
     // Under a budget the vector index waits on disk through the merge (~47 MB on the benchmark
     // corpus); finish() loads it back only if it still has to change.
     if (governor.budget.source !== 'physical' && vectorStage?.park()) governor.release('vector index parked');
@@ -476,7 +490,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
             skippedList: prevSummary.skippedList,
           },
         );
-        VectorStage.collect(options.indexDir, [previous.info.vectors?.file, prevInfo?.vectors?.file]);
+        VectorStage.collect(options.indexDir, [previous.info.vectors, prevInfo?.vectors]);
         phases.storeMs = lap('storeMs');
         phases.totalMs = performance.now() - started;
         phaseCpuMs.totalMs = cpuMsSince(cpuStart);
@@ -672,7 +686,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
         skippedList: skipped.map((s) => `${s.relPath}\u0000${s.reason}`),
       },
     );
-    VectorStage.collect(options.indexDir, [vectors?.record?.file, prevInfo?.vectors?.file]);
+    VectorStage.collect(options.indexDir, [vectors?.record, prevInfo?.vectors]);
     phases.storeMs = lap('storeMs');
     phases.totalMs = performance.now() - started;
     phaseCpuMs.totalMs = cpuMsSince(cpuStart);
@@ -692,7 +706,6 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
   } finally {
     rss.stop();
     stash.dispose();
-    vectorStageOf?.disposeSpool();
     await governor.stop();
     await parsePool?.destroy();
     await writer.close();
@@ -778,6 +791,7 @@ function zeroPoolFigures(): PoolFigures {
     workerReclaimMs: 0,
     workerCpuMs: 0,
     receiveMs: 0,
+    segmentMs: 0,
     utilization: 0,
   };
 }

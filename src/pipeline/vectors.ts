@@ -3,6 +3,9 @@
 // workers, a shard's in one batch (so the graph build overlaps parsing), vectors of changed
 // and deleted files are removed, and the index is saved as the new generation's file before it is published; a
 // fresh build happens when there is no usable previous file or updates have degraded it.
+// Under a budget that holds one parse worker, a fresh build goes into segments instead: small
+// indexes built on the coordinator's otherwise idle core while the one worker parses, each
+// saved and let go of when full (addSegmented); a search queries them all (src/search/hnsw.ts).
 // A small change does not load the index at all: the generation keeps the previous file and
 // lists its stale file keys (VectorFileRecord.stale): a search drops those keys' hits and
 // scans the changed files' own vectors, from their fragments, exactly (src/search/hnsw.ts).
@@ -16,7 +19,6 @@ import type { FileTable } from '../graph/graph.js';
 import type { Logger } from '../util/log.js';
 import { VectorIndexBuilder } from '../vector/builder.js';
 import { stampVectorFile, type VectorFileStamp } from '../vector/format.js';
-import { VectorSpool } from './vector-spool.js';
 
 export const VECTOR_DIR = 'vectors';
 /** Vector key = fileKey * ROW_SPAN + symbol row (a file has far fewer than 2^20 symbols). */
@@ -39,12 +41,30 @@ export interface VectorFileRecord {
   /** The file as its writer left it (format.ts): opens that find it so skip the graph CRC. */
   stamp?: VectorFileStamp;
   /**
+   * The index in several files, each a whole HNSW index of its own vectors (no key in two), in
+   * the order they were built: a fresh build under a one-worker budget (addSegmented). `file`
+   * and `stamp` are then the first segment's, `count` the sum. Absent: `file` is the index.
+   */
+  segments?: VectorSegment[];
+  /**
    * File keys whose rows in the file are dead (the file changed or is gone since the file was
    * written), each as [fileKey, rows in the file at most, vectors now in the key's current
    * fragment]: a search skips the file's hits of these keys and scans the current vectors of
    * the keys still in the file table exactly. Absent: the file is the generation's whole index.
    */
   stale?: StaleKey[];
+}
+
+/** One file of a segmented index (VectorFileRecord.segments). */
+export interface VectorSegment {
+  file: string;
+  count: number;
+  stamp?: VectorFileStamp;
+}
+
+/** The files a generation's vector index is in, in build order, with their stamps. */
+export function vectorFilesOf(record: VectorFileRecord): { file: string; stamp?: VectorFileStamp }[] {
+  return record.segments && record.segments.length > 0 ? record.segments : [record];
 }
 
 /** [fileKey, dead rows in the vector file at most, live vectors in its current fragment]. */
@@ -64,6 +84,11 @@ export interface VectorStageInit {
   prevFiles: FileTable | undefined;
   prevVectors: VectorFileRecord | undefined;
   threads: number;
+  /**
+   * Rows per segment of a fresh build during a one-worker parse (addSegmented); absent: no
+   * segments (the caller adds after the parse, or as the shards arrive).
+   */
+  segmentRows?: number;
   log: Logger;
 }
 
@@ -83,9 +108,12 @@ export class VectorStage {
   /** Vectors added while the file is not loaded: searched from their fragments. */
   private pending = new Map<string, FragmentReader>();
   addMs = 0;
-  /** The vectors kept by spool() until addSpooled(), and their files. */
-  private spooled: VectorSpool | undefined;
-  private spooledPaths: string[] = [];
+  /** The segment being built by addSegmented(), and those saved (build order). */
+  private segment: VectorIndexBuilder | undefined;
+  private readonly segments: VectorSegment[] = [];
+  private segmentDim: number | undefined;
+  /** init.segmentRows, for a build with no previous index only. */
+  private readonly segmentRows: number | undefined;
 
   constructor(private readonly init: VectorStageInit) {
     const { prevFiles, prevVectors } = init;
@@ -102,6 +130,7 @@ export class VectorStage {
       for (const p of prevFiles.relPath) this.present.add(p);
       this.stale = new Map((prevVectors.stale ?? []).map((e) => [e[0], [e[0], e[1], e[2]]]));
     }
+    this.segmentRows = this.pendingLoad === undefined ? init.segmentRows : undefined;
   }
 
   /** Whether changes are still listed as stale keys (the previous file not loaded). */
@@ -134,13 +163,24 @@ export class VectorStage {
     const pending = this.pending;
     this.stale = undefined;
     this.pending = new Map();
-    try {
-      this.builder = VectorIndexBuilder.fromFile(path, { threads: this.init.threads });
-    } catch (err) {
-      this.init.log.warn(`the previous vector index is unusable (${(err as Error).message}); rebuilding it`);
+    const segments = this.init.prevVectors?.segments?.length ?? 0;
+    if (segments > 0) {
+      // Segments are not updated in place: the index is built again, as one file.
+      this.init.log.debug(
+        `vector index: rebuilding the ${segments} segments of the previous one as one file`,
+      );
       this.builder = undefined;
       this.present.clear();
-    }
+    } else
+      try {
+        this.builder = VectorIndexBuilder.fromFile(path, { threads: this.init.threads });
+      } catch (err) {
+        this.init.log.warn(
+          `the previous vector index is unusable (${(err as Error).message}); rebuilding it`,
+        );
+        this.builder = undefined;
+        this.present.clear();
+      }
     if (!stale || stale.size === 0) return;
     // Fold the list in: the stale keys' rows out, the vectors added this run in; the files
     // made stale by earlier runs are added again from their fragments by finish().
@@ -272,51 +312,64 @@ export class VectorStage {
   }
 
   /**
-   * For a build after the parse (deferVectorsFor): keeps a parsed file's vectors in the spool
-   * (vector-spool.ts) until addSpooled(), instead of re-reading its fragment then. Only for a
-   * build from scratch (no previous index to update); false when the caller must add the file
-   * itself later (addAll), as before.
+   * Whether addSegmented() takes vectors: a stage made with `segmentRows` for a build with no
+   * previous index (an update that rebuilds makes one file), nothing added another way.
    */
-  spool(relPath: string, fragment: FragmentReader): boolean {
-    if (this.listing || this.pendingLoad !== undefined || this.builder || this.parked) return false;
-    if (fragment.vectorCount === 0) {
+  get segmenting(): boolean {
+    return this.segmentRows !== undefined && !this.builder && !this.parked;
+  }
+
+  /**
+   * Adds files' vectors to the segment being built, on one native thread (the one-worker
+   * parse leaves the coordinator's core idle); a segment that reaches `segmentRows` is saved
+   * and its memory let go of (closeSegment). Only while `segmenting`. Blocks this thread for
+   * the native add: ~60 µs a row on the benchmark corpus.
+   */
+  addSegmented(files: Iterable<{ readonly relPath: string; readonly fragment: FragmentReader }>): void {
+    const limit = this.segmentRows;
+    if (!this.segmenting || limit === undefined) throw new Error('addSegmented: not a segmented build');
+    const t = performance.now();
+    let keys: number[] = [];
+    let data = new Int8Array(0);
+    let dim = 0;
+    const flush = (): void => {
+      if (keys.length === 0) return;
+      this.segment ??= VectorIndexBuilder.create(dim, { threads: 1 });
+      this.segment.add(keys, data.subarray(0, keys.length * dim));
+      keys = [];
+      if (this.segment.size >= limit) this.closeSegment();
+    };
+    for (const { relPath, fragment } of files) {
+      const n = fragment.vectorCount;
       this.present.add(relPath);
-      return true;
+      if (n === 0) continue;
+      // Another model's width goes to builder.add on its own, which refuses it as it should.
+      if (dim !== 0 && fragment.vectorDim !== dim) flush();
+      dim = fragment.vectorDim;
+      if (keys.length > 0 && (keys.length + n) * dim > data.length) flush();
+      if (data.length < n * dim) data = new Int8Array(Math.max(n, 2048) * dim);
+      const key = this.fileKeyOf(relPath);
+      const block = fragment.vectorBlock();
+      data.set(block.data, keys.length * dim);
+      for (const row of block.rows) keys.push(vectorKey(key, row));
+      if ((this.segment?.size ?? 0) + keys.length >= limit) flush();
     }
-    if (!this.spooled) {
-      mkdirSync(this.dir, { recursive: true });
-      this.spooled = new VectorSpool(
-        join(this.dir, `spool-${this.init.generation}-${process.pid}-${Date.now()}.tmp`),
-      );
-    }
-    const key = this.fileKeyOf(relPath);
-    const { rows, data } = fragment.vectorBlock();
-    const keys = Float64Array.from(rows, (row) => vectorKey(key, row));
-    if (!this.spooled.append(keys, data, fragment.vectorDim)) return false;
-    this.spooledPaths.push(relPath);
-    return true;
+    flush();
+    this.addMs += performance.now() - t;
   }
 
-  /** Adds what spool() kept, in batches of about `batchRows` rows (see addAll). */
-  addSpooled(batchRows = 8192): void {
-    const spool = this.spooled;
-    if (!spool) return;
-    this.spooled = undefined;
-    for (const batch of spool.batches(batchRows)) {
-      const t = performance.now();
-      this.builder ??= VectorIndexBuilder.create(spool.dim, { threads: this.init.threads });
-      this.builder.add(batch.keys, batch.data);
-      this.addMs += performance.now() - t;
-    }
-    for (const p of this.spooledPaths) this.present.add(p);
-    this.spooledPaths = [];
-  }
-
-  /** Closes the spool (its file is unlinked already) of a run that ends before addSpooled(). */
-  disposeSpool(): void {
-    this.spooled?.dispose();
-    this.spooled = undefined;
-    this.spooledPaths = [];
+  /** Saves the segment being built (if it has vectors) as the next segment file, and frees it. */
+  closeSegment(): void {
+    const b = this.segment;
+    this.segment = undefined;
+    if (!b || b.size === 0) return;
+    mkdirSync(this.dir, { recursive: true });
+    const file = `gen-${this.init.generation}.s${this.segments.length}.usearch`;
+    const count = b.size;
+    this.segmentDim = b.dim;
+    // park(): saved, then usearch's view() frees the vectors and links (a map nothing reads).
+    b.park(join(this.dir, file));
+    this.segments.push({ file, count, stamp: stampVectorFile(join(this.dir, file)) });
   }
 
   /**
@@ -377,6 +430,15 @@ export class VectorStage {
       for (const i of inputs) this.present.add(i.relPath);
       return { record: prevVectors, fileKey: Int32Array.from(inputs, (i) => this.fileKeyOf(i.relPath)) };
     }
+    if (this.segments.length > 0 || this.segment || this.segmenting) {
+      // A segmented build: files it has not seen yet (a reused file's) go into the last segment.
+      this.addSegmented(inputs.filter((i) => !this.present.has(i.relPath)));
+      this.closeSegment();
+      return {
+        record: this.segmentedRecord(),
+        fileKey: Int32Array.from(inputs, (i) => this.fileKeyOf(i.relPath)),
+      };
+    }
     // A parked index stays on disk unless a change below needs it in memory.
     if (!this.parked) this.load();
     for (const p of [...this.present]) if (!live.has(p)) this.drop(p);
@@ -410,8 +472,23 @@ export class VectorStage {
     };
   }
 
+  /** The record of a segmented build: one segment is a plain file. */
+  private segmentedRecord(): VectorFileRecord | undefined {
+    const first = this.segments[0];
+    const dim = this.segmentDim;
+    if (!first || dim === undefined) return undefined;
+    const count = this.segments.reduce((n, g) => n + g.count, 0);
+    const record: VectorFileRecord = {
+      file: first.file,
+      count,
+      dim,
+      ...(first.stamp ? { stamp: first.stamp } : {}),
+    };
+    return this.segments.length > 1 ? { ...record, segments: [...this.segments] } : record;
+  }
+
   /** Deletes vector files no kept generation names (leftovers of crashed or old runs). */
-  static collect(indexDir: string, keep: readonly (string | undefined)[]): void {
+  static collect(indexDir: string, keep: readonly (VectorFileRecord | undefined)[]): void {
     const dir = join(indexDir, VECTOR_DIR);
     let names: string[];
     try {
@@ -419,7 +496,7 @@ export class VectorStage {
     } catch {
       return;
     }
-    const wanted = new Set(keep.filter((k): k is string => k !== undefined));
+    const wanted = new Set(keep.flatMap((r) => (r ? vectorFilesOf(r).map((f) => f.file) : [])));
     for (const n of names) if (!wanted.has(n)) rmSync(join(dir, n), { force: true });
   }
 }

@@ -11,7 +11,7 @@ import { isLeindexError, type ErrorCode } from '../errors.js';
 import { edgeCount, edgesByKind, type FileTable } from '../graph/graph.js';
 import type { IndexSummary } from '../pipeline/run-index.js';
 import { LANGUAGES, SKIP_REASONS, SYMBOL_KIND_NAMES, type SkipReason } from '../protocol.js';
-import { VECTOR_DIR } from '../pipeline/vectors.js';
+import { VECTOR_DIR, vectorFilesOf } from '../pipeline/vectors.js';
 import type { GenerationInfo } from '../store/layout.js';
 import { storePath } from '../store/open.js';
 import { inspectVectorFile } from '../vector/format.js';
@@ -67,7 +67,10 @@ export interface IndexDiagnostics {
    * The generation's HNSW vector file, checked in full (every byte against its CRCs: a
    * search checks the whole file only when its recorded stamp differs), when it has one.
    */
-  vectors: { file: string; count: number; dim: number; bytes: number; ok: boolean; ms: number } | undefined;
+  /** The vector index: its (first) file, vectors, width, bytes over its files, files (segments), checked ok. */
+  vectors:
+    | { file: string; count: number; dim: number; bytes: number; files: number; ok: boolean; ms: number }
+    | undefined;
   /** The process holding the writer lock (an index run in progress), if any. */
   writer: { pid: number; since: string } | undefined;
   storeBytes: number;
@@ -163,10 +166,20 @@ function checkVectorFile(
   vectors: NonNullable<GenerationInfo['vectors']>,
 ): { report: NonNullable<IndexDiagnostics['vectors']>; problem: IndexDiagnostics['problem'] } {
   const started = performance.now();
-  const report = { file: vectors.file, count: vectors.count, dim: vectors.dim, bytes: 0, ok: false, ms: 0 };
+  const files = vectorFilesOf(vectors);
+  const report = {
+    file: vectors.file,
+    count: vectors.count,
+    dim: vectors.dim,
+    bytes: 0,
+    files: files.length,
+    ok: false,
+    ms: 0,
+  };
   let problem: IndexDiagnostics['problem'];
   try {
-    report.bytes = inspectVectorFile(join(indexDir, VECTOR_DIR, vectors.file), 'full', vectors.dim).fileBytes;
+    for (const f of files)
+      report.bytes += inspectVectorFile(join(indexDir, VECTOR_DIR, f.file), 'full', vectors.dim).fileBytes;
     report.ok = true;
   } catch (err) {
     if (!isLeindexError(err)) throw err;

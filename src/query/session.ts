@@ -328,8 +328,7 @@ export class IndexSession {
 
   /** The symbol vectors of this generation, for nearest-neighbour search. */
   vectors(): VectorSource {
-    const file = this.reader.info.vectors?.file;
-    this.vectorSource ??= file ? new HnswVectors(this, file) : new ExactVectors(this);
+    this.vectorSource ??= this.reader.info.vectors ? new HnswVectors(this) : new ExactVectors(this);
     return this.vectorSource;
   }
 
@@ -339,8 +338,8 @@ export class IndexSession {
    * the rest. No-op for an index without a vector file or once vectors() was used.
    */
   prefetchVectors(): void {
-    const file = this.reader.info.vectors?.file;
-    if (file && !this.vectorSource) this.vectorSource = new HnswVectors(this, file, { background: true });
+    if (this.reader.info.vectors && !this.vectorSource)
+      this.vectorSource = new HnswVectors(this, { background: true });
   }
 
   /**

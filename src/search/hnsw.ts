@@ -3,7 +3,9 @@
 // this generation's symbol ids through the file table's stable file keys. A generation that
 // kept an earlier file lists stale keys (src/pipeline/vectors.ts): their hits are dropped
 // (over-fetching while they crowd the top k) and the current vectors of those keys' files are
-// searched exactly from their fragments, with usearch's kernel, then merged. Opened in this
+// searched exactly from their fragments, with usearch's kernel, then merged. An index in
+// segments (a build under a one-worker budget) is searched segment by segment and the hits
+// merged by similarity: each segment is a whole index of its own vectors. Opened in this
 // thread on first use or when a search starts (prepare(): hnswview addresses the graph and
 // maps the file's pages in a native thread of its own meanwhile), or in a worker started at
 // once (`background`, LEINDEX_VECTOR_WORKER=on). Main thread.
@@ -12,7 +14,8 @@ import { join } from 'node:path';
 import { LeindexError } from '../errors.js';
 import type { IndexSession } from '../query/session.js';
 import { nativeExactSearch } from '../../native/usearch.js';
-import { VECTOR_DIR, splitVectorKey, type StaleKey } from '../pipeline/vectors.js';
+import { VECTOR_DIR, splitVectorKey, vectorFilesOf, type StaleKey } from '../pipeline/vectors.js';
+import type { VectorFileStamp } from '../vector/format.js';
 import { checkQuery, quantizeI8, toHits, type VectorHits } from '../vector/query.js';
 import { VectorIndexView } from '../vector/view.js';
 import { VectorViewWorker } from '../vector/view-worker.js';
@@ -26,19 +29,25 @@ export interface HnswOptions {
 }
 
 export class HnswVectors implements VectorSource {
-  private view: VectorIndexView | undefined;
+  /** The index's files (one, or its segments) and their views, opened on first use. */
+  private readonly files: readonly { file: string; stamp?: VectorFileStamp }[];
+  private views: (VectorIndexView | undefined)[] = [];
   private worker: VectorViewWorker | undefined;
   private fileOfKey: Map<number, number> | undefined;
 
+  /** For a session whose generation has a vector index (E_INDEX_MISSING otherwise). */
   constructor(
     private readonly session: IndexSession,
-    private readonly file: string,
     options: HnswOptions = {},
   ) {
-    if (options.background) {
+    const record = session.reader.info.vectors;
+    if (!record) throw new LeindexError('E_INDEX_MISSING', 'this index has no vector file');
+    this.files = vectorFilesOf(record);
+    // The worker opens one file: an index in segments is opened here.
+    if (options.background && this.files.length === 1) {
       try {
-        this.worker = VectorViewWorker.start(this.path, {
-          stamp: this.session.reader.info.vectors?.stamp,
+        this.worker = VectorViewWorker.start(this.pathOf(0), {
+          stamp: this.files[0]!.stamp,
           ...(options.workerFile !== undefined ? { workerFile: options.workerFile } : {}),
         });
       } catch {
@@ -48,8 +57,8 @@ export class HnswVectors implements VectorSource {
     }
   }
 
-  private get path(): string {
-    return join(this.session.indexDir, VECTOR_DIR, this.file);
+  private pathOf(i: number): string {
+    return join(this.session.indexDir, VECTOR_DIR, this.files[i]!.file);
   }
 
   private keyMap(): Map<number, number> {
@@ -74,22 +83,38 @@ export class HnswVectors implements VectorSource {
         this.worker = undefined;
       }
     }
-    const view = this.open();
-    if (view.dim !== q.length) return { keys: new Float64Array(0), similarities: new Float32Array(0) };
-    return view.search(q, k);
+    const views = this.open();
+    if (views.length === 1) {
+      const view = views[0]!;
+      if (view.dim !== q.length) return { keys: new Float64Array(0), similarities: new Float32Array(0) };
+      return view.search(q, k);
+    }
+    // Segments: each one's k best, merged (stable: ties keep the segments' build order).
+    const hits: { key: number; sim: number }[] = [];
+    for (const view of views) {
+      if (view.dim !== q.length) continue;
+      const h = view.search(q, k);
+      for (let i = 0; i < h.keys.length; i++) hits.push({ key: h.keys[i]!, sim: h.similarities[i]! });
+    }
+    hits.sort((a, b) => b.sim - a.sim);
+    const top = hits.slice(0, k);
+    return {
+      keys: Float64Array.from(top, (h) => h.key),
+      similarities: Float32Array.from(top, (h) => h.sim),
+    };
   }
 
   /**
-   * Opens the vector index in this thread now, if it is not open yet (else on first search).
-   * With `background`, hnswview addresses the graph and maps the file's pages in a native
+   * Opens the vector index's files in this thread now, those not open yet (else on first
+   * search). With `background`, hnswview addresses each graph and maps its pages in a native
    * thread of its own, which the first search waits for (VectorIndexView's `background`).
    */
-  open(background = false): VectorIndexView {
-    this.view ??= VectorIndexView.open(this.path, {
-      stamp: this.session.reader.info.vectors?.stamp,
-      background,
+  open(background = false): VectorIndexView[] {
+    return this.files.map((f, i) => {
+      const view = this.views[i] ?? VectorIndexView.open(this.pathOf(i), { stamp: f.stamp, background });
+      this.views[i] = view;
+      return view;
     });
-    return this.view;
   }
 
   /**
@@ -98,7 +123,7 @@ export class HnswVectors implements VectorSource {
    * candidates and embeds the query. No-op when a worker opens it or it is open.
    */
   prepare(): void {
-    if (!this.worker && !this.view) this.open(true);
+    if (!this.worker && this.views.length === 0) this.open(true);
   }
 
   nearest(q: Float32Array, k: number): { ids: number[]; sims: number[] } {
@@ -198,8 +223,8 @@ export class HnswVectors implements VectorSource {
   /** Drops the view (or stops the worker: a later search opens the file in this thread). */
   release(): number {
     const bytes = (this.fileOfKey?.size ?? 0) * 32;
-    this.view?.close();
-    this.view = undefined;
+    for (const view of this.views) view?.close();
+    this.views = [];
     this.worker?.close();
     this.worker = undefined;
     this.fileOfKey = undefined;

@@ -58,6 +58,8 @@ export interface GenerationInfo {
     count: number;
     dim: number;
     stamp?: VectorFileStamp;
+    /** The index's files when it is in segments: see VectorFileRecord.segments (src/pipeline/vectors.ts). */
+    segments?: { file: string; count: number; stamp?: VectorFileStamp }[];
     /** [fileKey, dead rows, live vectors]: see VectorFileRecord.stale (src/pipeline/vectors.ts). */
     stale?: [number, number, number][];
   };

@@ -35,11 +35,14 @@ const output = {
     .optional(),
   vectors: z
     .object({
-      file: z.string(),
+      file: z.string().describe('the (first) file of the vector index'),
       count: z.number(),
       dim: z.number(),
-      bytes: z.number(),
-      ok: z.boolean().describe('every byte of the vector file matches its checksums'),
+      bytes: z.number().describe("the index's files together"),
+      files: z
+        .number()
+        .describe('files the index is in: more than one for a build in segments (a one-worker budget)'),
+      ok: z.boolean().describe('every byte of the vector files matches its checksums'),
       check_ms: z.number(),
     })
     .optional(),
