@@ -323,7 +323,7 @@ export async function runIndex(run: RunIndexOptions): Promise<IndexSummary> {
     const parsed = new Map<string, MergeInput>();
     /** Parsed files whose vectors equal their previous fragment's (not dropped, not added again). */
     const keptVectors = new Set<string>();
-    /** Parsed files whose vectors wait for the build after the parse outside the spool. */
+    /** Parsed files whose vectors go into the index after the parse (an update under a one-worker budget). */
     const addLater = new Set<string>();
     const skipped: SkippedRecord[] = skippedNow;
     let unchangedCount = 0;
