@@ -16,6 +16,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FragmentReader } from '../graph/fragment.js';
 import type { FileTable } from '../graph/graph.js';
+import { LeindexError } from '../errors.js';
 import type { Logger } from '../util/log.js';
 import { VectorIndexBuilder } from '../vector/builder.js';
 import { stampVectorFile, type VectorFileStamp } from '../vector/format.js';
@@ -327,7 +328,8 @@ export class VectorStage {
    */
   addSegmented(files: Iterable<{ readonly relPath: string; readonly fragment: FragmentReader }>): void {
     const limit = this.segmentRows;
-    if (!this.segmenting || limit === undefined) throw new Error('addSegmented: not a segmented build');
+    if (!this.segmenting || limit === undefined)
+      throw new LeindexError('E_INTERNAL', 'addSegmented: not a segmented build');
     const t = performance.now();
     let keys: number[] = [];
     let data = new Int8Array(0);
