@@ -21,6 +21,7 @@ import { governSession } from '../src/governor/session.js';
 import { IndexSession } from '../src/query/session.js';
 import { embedQuery } from '../src/embed/embedder.js';
 import { IndexReader } from '../src/store/read.js';
+import type { GenerationInfo } from '../src/store/layout.js';
 import { runIndex } from '../src/pipeline/run-index.js';
 import { DELTA_LIMITS, VECTOR_DIR } from '../src/pipeline/vectors.js';
 import { inspectVectorFile } from '../src/vector/format.js';
@@ -42,6 +43,12 @@ function governorBelowCurrentUse(): MemoryGovernor {
     { bytes, source: 'flag', detail: `80% of the test's resident memory (${Math.round(bytes / MB)} MB)` },
     { sampler, policy: { dwellMs: 20 }, usefulSpillShare: 0 },
   );
+}
+
+/** Copies of fixture repos under `dir`: `<copy>/<repo>` for each copy, or `<repo>` with none. */
+function copyRepos(dir: string, repos: readonly string[], copies: readonly string[] = ['']): void {
+  for (const copy of copies)
+    for (const repo of repos) cpSync(join(FIXTURE_REPOS, repo), join(dir, copy, repo), { recursive: true });
 }
 
 async function indexUnder(
@@ -82,9 +89,7 @@ test('through the worker pool (two copies of every fixture repo): same digest, s
   const ws = tempDir();
   const idx = tempDir();
   try {
-    for (const copy of ['a', 'b'])
-      for (const repo of ['ts-app', 'py-app', 'rs-app'])
-        cpSync(join(FIXTURE_REPOS, repo), join(ws.dir, copy, repo), { recursive: true });
+    copyRepos(ws.dir, ['ts-app', 'py-app', 'rs-app'], ['a', 'b']);
     const free = await indexTree(ws.dir, { indexDir: join(idx.dir, 'free') });
     assert.ok(free.threads > 0, 'the pool path, not the serial one');
     const tight = await indexUnder(ws.dir, join(idx.dir, 'tight'));
@@ -111,25 +116,29 @@ test('through the worker pool (two copies of every fixture repo): same digest, s
   }
 });
 
-/** The vector record of an index's current generation, and its file checked in full. */
-async function vectorsOf(indexDir: string): Promise<{ count: number; present: number }> {
+/** The vector record of an index's current generation. */
+async function vectorRecordOf(indexDir: string): Promise<GenerationInfo['vectors']> {
   const reader = IndexReader.open(indexDir);
   try {
-    const v = reader.info.vectors;
-    if (!v) throw new Error(`${indexDir} has no vectors`);
-    const file = inspectVectorFile(join(indexDir, VECTOR_DIR, v.file), 'full', v.dim);
-    return { count: v.count, present: file.present };
+    return reader.info.vectors;
   } finally {
     await reader.close();
   }
+}
+
+/** The vector record of an index's current generation, and its file checked in full. */
+async function vectorsOf(indexDir: string): Promise<{ count: number; present: number }> {
+  const v = await vectorRecordOf(indexDir);
+  if (!v) throw new Error(`${indexDir} has no vectors`);
+  const file = inspectVectorFile(join(indexDir, VECTOR_DIR, v.file), 'full', v.dim);
+  return { count: v.count, present: file.present };
 }
 
 test('under a budget the vector index waits on disk through the merge: the same vectors, fresh and after a deletion', async () => {
   const ws = tempDir();
   const idx = tempDir();
   try {
-    for (const repo of ['ts-app', 'py-app'])
-      cpSync(join(FIXTURE_REPOS, repo), join(ws.dir, repo), { recursive: true });
+    copyRepos(ws.dir, ['ts-app', 'py-app']);
     const free = await indexTree(ws.dir, { indexDir: join(idx.dir, 'free') });
     const tight = await indexUnder(ws.dir, join(idx.dir, 'tight'));
     assert.ok(free.vectors > 0, 'the fixtures have embedded symbols');
@@ -194,9 +203,7 @@ test('a one-worker budget builds the vectors in segments during the parse: searc
   const ws = tempDir();
   const idx = tempDir();
   try {
-    for (const copy of ['a', 'b'])
-      for (const repo of ['ts-app', 'py-app', 'rs-app'])
-        cpSync(join(FIXTURE_REPOS, repo), join(ws.dir, copy, repo), { recursive: true });
+    copyRepos(ws.dir, ['ts-app', 'py-app', 'rs-app'], ['a', 'b']);
     const freeDir = join(idx.dir, 'free');
     const tightDir = join(idx.dir, 'tight');
     const free = await indexTree(ws.dir, { indexDir: freeDir });
@@ -204,9 +211,7 @@ test('a one-worker budget builds the vectors in segments during the parse: searc
     assert.ok(tight.threads === 1, `one parse worker under this budget (${tight.threads})`);
     assert.is(tight.digest, free.digest);
     assert.is(tight.vectors, free.vectors);
-    const reader = IndexReader.open(tightDir);
-    const record = reader.info.vectors;
-    await reader.close();
+    const record = await vectorRecordOf(tightDir);
     const segments = record?.segments ?? [];
     assert.ok(
       segments.length >= 3,
@@ -242,9 +247,7 @@ test('a one-worker budget builds the vectors in segments during the parse: searc
     );
     await indexTree(ws.dir, { indexDir: freeDir });
     await indexUnder(ws.dir, tightDir, { vectorSegmentRows: 8 });
-    const edited = IndexReader.open(tightDir);
-    const afterEdit = edited.info.vectors;
-    await edited.close();
+    const afterEdit = await vectorRecordOf(tightDir);
     assert.equal(afterEdit?.segments, record?.segments, 'the same segment files');
     assert.ok((afterEdit?.stale?.length ?? 0) > 0, 'the edited file listed as stale');
     for (const query of queries)
@@ -264,9 +267,7 @@ test('a one-worker budget builds the vectors in segments during the parse: searc
     } finally {
       DELTA_LIMITS.keys = keysLimit;
     }
-    const rebuilt = IndexReader.open(tightDir);
-    const whole = rebuilt.info.vectors;
-    await rebuilt.close();
+    const whole = await vectorRecordOf(tightDir);
     assert.is(whole?.segments, undefined, 'one file');
     assert.is(whole?.stale, undefined);
     assert.not.ok(/\.s\d+\.usearch$/.test(whole?.file ?? ''), `${whole?.file}: not a segment`);

@@ -44,13 +44,14 @@ function fragments(): { relPath: string; fragment: FragmentReader }[] {
 }
 
 /** A vector stage for a first build into `indexDir` (no previous index), on one thread. */
-function freshStage(indexDir: string): VectorStage {
+function freshStage(indexDir: string, segmentRows?: number): VectorStage {
   return new VectorStage({
     indexDir,
     generation: 1,
     prevFiles: undefined,
     prevVectors: undefined,
     threads: 1,
+    ...(segmentRows !== undefined ? { segmentRows } : {}),
     log: silentLogger,
   });
 }
@@ -108,15 +109,7 @@ test('addSegmented: segments of about segmentRows rows, every vector in exactly 
     // Each file three times under other paths: ~21 files of vectors, segments of 10 rows.
     const many = [0, 1, 2].flatMap((k) => inputs.map((i) => ({ ...i, relPath: `${k}/${i.relPath}` })));
     const total = many.reduce((n, i) => n + i.fragment.vectorCount, 0);
-    const stage = new VectorStage({
-      indexDir: d.dir,
-      generation: 1,
-      prevFiles: undefined,
-      prevVectors: undefined,
-      threads: 1,
-      segmentRows: 10,
-      log: silentLogger,
-    });
+    const stage = freshStage(d.dir, 10);
     assert.ok(stage.segmenting);
     // As the shards of a parse arrive: a few files at a time.
     for (let i = 0; i < many.length; i += 4) stage.addSegmented(many.slice(i, i + 4));
@@ -163,14 +156,7 @@ test('addSegmented only for a build with no previous index, before anything went
   const inputs = fragments();
   const d = tempDir();
   try {
-    const stage = new VectorStage({
-      indexDir: d.dir,
-      generation: 1,
-      prevFiles: undefined,
-      prevVectors: undefined,
-      threads: 1,
-      log: silentLogger,
-    });
+    const stage = freshStage(d.dir);
     assert.not.ok(stage.segmenting, 'no segmentRows: no segments');
     assert.throws(() => stage.addSegmented(inputs), /not a segmented build/);
   } finally {

@@ -64,10 +64,10 @@ export interface IndexDiagnostics {
   syntaxErrors: { files: number; regions: number };
   freshness: FreshnessScan | undefined;
   /**
-   * The generation's HNSW vector file, checked in full (every byte against its CRCs: a
-   * search checks the whole file only when its recorded stamp differs), when it has one.
+   * The generation's HNSW vector index, checked in full (every byte of each file against its
+   * CRCs: a search checks a whole file only when its recorded stamp differs), when it has one:
+   * its first file, vectors, width, bytes and files (more than one when built in segments).
    */
-  /** The vector index: its (first) file, vectors, width, bytes over its files, files (segments), checked ok. */
   vectors:
     | { file: string; count: number; dim: number; bytes: number; files: number; ok: boolean; ms: number }
     | undefined;
